@@ -1,0 +1,192 @@
+using System.Text;
+using Dapr;
+using Dapr.Client;
+using Grpc.Core;
+
+namespace LocalDapr.Tests;
+
+public sealed class StateConformanceTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private sealed record Counter(int Value);
+
+    [Fact]
+    public async Task Saved_state_reads_back_with_an_etag_that_changes_on_every_write()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+
+        await node.Client.SaveStateAsync("statestore", "c1", new Counter(1), cancellationToken: Ct);
+        var (value, etag1) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c1", cancellationToken: Ct);
+        await node.Client.SaveStateAsync("statestore", "c1", new Counter(2), cancellationToken: Ct);
+        var (value2, etag2) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c1", cancellationToken: Ct);
+
+        Assert.Equal(new Counter(1), value);
+        Assert.Equal(new Counter(2), value2);
+        Assert.NotEqual(etag1, etag2);
+        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "absent", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task A_stale_etag_is_refused_and_the_current_one_accepted()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
+        var (_, stale) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c", cancellationToken: Ct);
+        await node.Client.SaveStateAsync("statestore", "c", new Counter(2), cancellationToken: Ct);
+        var (_, current) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c", cancellationToken: Ct);
+
+        Assert.False(await node.Client.TrySaveStateAsync("statestore", "c", new Counter(3), stale, cancellationToken: Ct));
+        Assert.Equal(new Counter(2), await node.Client.GetStateAsync<Counter>("statestore", "c", cancellationToken: Ct));
+        Assert.True(await node.Client.TrySaveStateAsync("statestore", "c", new Counter(3), current, cancellationToken: Ct));
+        Assert.Equal(new Counter(3), await node.Client.GetStateAsync<Counter>("statestore", "c", cancellationToken: Ct));
+
+        var (_, latest) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c", cancellationToken: Ct);
+        Assert.False(await node.Client.TryDeleteStateAsync("statestore", "c", current, cancellationToken: Ct));
+        Assert.True(await node.Client.TryDeleteStateAsync("statestore", "c", latest, cancellationToken: Ct));
+        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "c", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task A_malformed_etag_is_an_invalid_argument()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
+
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.TrySaveStateAsync("statestore", "c", new Counter(2), "not-a-version", cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(e.InnerException);
+        Assert.Equal(StatusCode.InvalidArgument, rpc.StatusCode);
+        Assert.Equal("failed saving state in state store statestore: invalid etag value: not-a-version", rpc.Status.Detail);
+    }
+
+    [Fact]
+    public async Task First_write_concurrency_refuses_to_overwrite_without_an_etag()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
+
+        await node.Client.SaveStateAsync("statestore", "once", new Counter(1), firstWrite, cancellationToken: Ct);
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.SaveStateAsync("statestore", "once", new Counter(2), firstWrite, cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.Aborted, Assert.IsType<RpcException>(e.InnerException).StatusCode);
+        Assert.Equal(new Counter(1), await node.Client.GetStateAsync<Counter>("statestore", "once", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Transactions_apply_every_operation_or_none()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveStateAsync("statestore", "a", new Counter(1), cancellationToken: Ct);
+        await node.Client.SaveStateAsync("statestore", "gone", new Counter(9), cancellationToken: Ct);
+
+        await node.Client.ExecuteStateTransactionAsync("statestore",
+        [
+            new StateTransactionRequest("a", Bytes(new Counter(2)), StateOperationType.Upsert),
+            new StateTransactionRequest("b", Bytes(new Counter(3)), StateOperationType.Upsert),
+            new StateTransactionRequest("gone", null, StateOperationType.Delete),
+        ], cancellationToken: Ct);
+        Assert.Equal(new Counter(2), await node.Client.GetStateAsync<Counter>("statestore", "a", cancellationToken: Ct));
+        Assert.Equal(new Counter(3), await node.Client.GetStateAsync<Counter>("statestore", "b", cancellationToken: Ct));
+        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "gone", cancellationToken: Ct));
+
+        // The second operation's etag does not match, so the first must not be applied either.
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.ExecuteStateTransactionAsync("statestore",
+        [
+            new StateTransactionRequest("a", Bytes(new Counter(100)), StateOperationType.Upsert),
+            new StateTransactionRequest("b", Bytes(new Counter(100)), StateOperationType.Upsert, etag: "12345"),
+        ], cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(e.InnerException);
+        Assert.Equal(StatusCode.Internal, rpc.StatusCode);
+        Assert.StartsWith("error while executing state transaction: ", rpc.Status.Detail);
+        Assert.Equal(new Counter(2), await node.Client.GetStateAsync<Counter>("statestore", "a", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Bulk_get_returns_each_key_with_its_etag()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveBulkStateAsync("statestore",
+        [
+            new SaveStateItem<Counter>("k1", new Counter(1), ""),
+            new SaveStateItem<Counter>("k2", new Counter(2), ""),
+        ], Ct);
+
+        var items = await node.Client.GetBulkStateAsync<Counter>("statestore", ["k1", "k2", "k3"], parallelism: 2, cancellationToken: Ct);
+
+        Assert.Equal(new Counter(1), items.Single(i => i.Key == "k1").Value);
+        Assert.Equal(new Counter(2), items.Single(i => i.Key == "k2").Value);
+        Assert.False(string.IsNullOrEmpty(items.Single(i => i.Key == "k1").ETag));
+        Assert.Null(items.Single(i => i.Key == "k3").Value);
+    }
+
+    [Fact]
+    public async Task Keys_are_stored_under_the_app_id_so_apps_do_not_see_each_other()
+    {
+        await using var harness = Harness.Create();
+        var one = await harness.AddAsync("one", withApp: false);
+        var two = await harness.AddAsync("two", withApp: false);
+
+        await one.Client.SaveStateAsync("statestore", "shared", new Counter(1), cancellationToken: Ct);
+        await two.Client.SaveStateAsync("statestore", "shared", new Counter(2), cancellationToken: Ct);
+
+        Assert.Equal(new Counter(1), await one.Client.GetStateAsync<Counter>("statestore", "shared", cancellationToken: Ct));
+        Assert.Equal(new Counter(2), await two.Client.GetStateAsync<Counter>("statestore", "shared", cancellationToken: Ct));
+        var store = one.Sidecar.Runtime.Store("statestore").Store;
+        var entry = await store.GetAsync("one||shared", Ct);
+        Assert.Equal("""{"value":1}""", Encoding.UTF8.GetString(entry!.Value));
+    }
+
+    [Fact]
+    public async Task State_with_a_ttl_expires()
+    {
+        var clock = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var harness = Harness.Create(time: clock);
+        var node = await harness.AddAsync("stateful", withApp: false);
+
+        await node.Client.SaveStateAsync("statestore", "short", new Counter(1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "60" }, cancellationToken: Ct);
+        Assert.NotNull(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task Bad_store_names_and_keys_get_daprds_errors()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+
+        var unknown = await Assert.ThrowsAsync<DaprException>(() => node.Client.GetStateAsync<Counter>("nope", "k", cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(unknown.InnerException);
+        Assert.Equal(StatusCode.InvalidArgument, rpc.StatusCode);
+        Assert.Equal("state store nope is not found", rpc.Status.Detail);
+
+        var badKey = await Assert.ThrowsAsync<DaprException>(() => node.Client.SaveStateAsync("statestore", "a||b", new Counter(1), cancellationToken: Ct));
+        Assert.Equal("input key/keyPrefix 'a||b' can't contain '||'", Assert.IsType<RpcException>(badKey.InnerException).Status.Detail);
+    }
+
+    [Fact]
+    public async Task The_http_state_api_matches_the_grpc_one()
+    {
+        await using var harness = Harness.Create();
+        var node = await harness.AddAsync("stateful", withApp: false);
+        using var http = Http.Client();
+
+        using var save = await http.PostAsync($"{node.HttpEndpoint}/v1.0/state/statestore",
+            new StringContent("""[{"key":"h","value":{"value":5}}]""", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(204, (int)save.StatusCode);
+        using var get = await http.GetAsync($"{node.HttpEndpoint}/v1.0/state/statestore/h", Ct);
+        Assert.Equal("""{"value":5}""", await get.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(new Counter(5), await node.Client.GetStateAsync<Counter>("statestore", "h", cancellationToken: Ct));
+        using var missing = await http.GetAsync($"{node.HttpEndpoint}/v1.0/state/nope/h", Ct);
+        Assert.Equal(400, (int)missing.StatusCode);
+        Assert.Contains("ERR_STATE_STORE_NOT_FOUND", await missing.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static byte[] Bytes(Counter counter) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(counter, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+}

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using ConformanceApp.Grpc;
+using Dapr;
+using Dapr.AspNetCore;
+using Grpc.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ConformanceApp;
+
+/// <summary>An order event; <see cref="Behavior"/> tells the subscriber how to answer (<c>retry:N</c>, <c>drop</c>, <c>garbage:N</c>, <c>fail</c>, <c>missing</c>).</summary>
+public sealed record Order(int N, string? Behavior = null, string? Note = null);
+
+public sealed record Received(string Instance, string Topic, string Route, string EventId, string EventType, string Source, Order? Order, string? Traceparent, string? AppToken);
+
+/// <summary>What the app saw, for tests to await on (no sleeps).</summary>
+public sealed class Recorder
+{
+    private readonly List<Received> _received = [];
+    private readonly ConcurrentDictionary<string, int> _attempts = new();
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IReadOnlyList<Received> Snapshot()
+    {
+        lock (_lock) return [.. _received];
+    }
+
+    public int Attempts(string key) => _attempts.GetValueOrDefault(key);
+
+    internal int NextAttempt(string key) => _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    public void Add(Received received)
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            _received.Add(received);
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        changed.TrySetResult();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyList<Received>> WaitForAsync(Func<IReadOnlyList<Received>, bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            Task changed;
+            IReadOnlyList<Received> snapshot;
+            lock (_lock)
+            {
+                snapshot = [.. _received];
+                changed = _changed.Task;
+            }
+            if (condition(snapshot)) return snapshot;
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out waiting for {what ?? "the condition"}; received {snapshot.Count} event(s): {string.Join(", ", snapshot.Select(r => $"{r.Topic}/{r.Route}#{r.Order?.N}"))}");
+            }
+        }
+    }
+}
+
+public static class ConformanceHost
+{
+    public const string PubSub = "pubsub";
+
+    /// <summary>Builds the app on <paramref name="port"/>: HTTP/1.1, or HTTP/2 cleartext when <paramref name="h2c"/> (callbacks and gRPC on one port).</summary>
+    public static WebApplication Build(int port, bool h2c, Recorder recorder, string instance = "a", string[]? args = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ApplicationName = typeof(ConformanceHost).Assembly.GetName().Name });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = h2c ? HttpProtocols.Http2 : HttpProtocols.Http1));
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddDaprClient();
+        builder.Services.AddGrpc();
+        builder.Services.AddHealthChecks();
+
+        var app = builder.Build();
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true });
+        app.MapSubscribeHandler();
+        app.MapHealthChecks("/healthz");
+        app.MapGrpcService<EchoService>();
+
+        app.MapPost("/orders", (Order order, HttpContext context) => Handle(context, recorder, instance, "orders", "orders", order))
+            .WithTopic(PubSub, "orders");
+        app.MapPost("/audit", (Order order, HttpContext context) => Handle(context, recorder, instance, "orders", "audit", order))
+            .WithTopic(PubSub, "audit-orders");
+        app.MapPost("/poison", (Order order, HttpContext context) => Handle(context, recorder, instance, "poison", "poison", order))
+            .WithTopic(new TopicOptions { PubsubName = PubSub, Name = "poison", DeadLetterTopic = "poison-dead" });
+        app.MapPost("/poison-dead", (Order order, HttpContext context) => Handle(context, recorder, instance, "poison-dead", "poison-dead", order))
+            .WithTopic(PubSub, "poison-dead");
+        app.MapPost("/routed-vip", (Order order, HttpContext context) => Handle(context, recorder, instance, "routed", "vip", order))
+            .WithTopic(new TopicOptions { PubsubName = PubSub, Name = "routed", Match = "event.type == \"vip\"", Priority = 1 });
+        app.MapPost("/routed", (Order order, HttpContext context) => Handle(context, recorder, instance, "routed", "default", order))
+            .WithTopic(PubSub, "routed");
+        app.MapPost("/bulk", (BulkSubscribeMessage<BulkMessageModel<Order>> message, HttpContext context) =>
+        {
+            var statuses = new List<BulkSubscribeAppResponseEntry>();
+            foreach (var entry in message.Entries)
+            {
+                recorder.Add(new Received(instance, "bulk", "bulk", entry.Event.Id, entry.Event.Type, entry.Event.Source, entry.Event.Data, null, context.Request.Headers["dapr-api-token"].FirstOrDefault()));
+                statuses.Add(new BulkSubscribeAppResponseEntry(entry.EntryId, entry.Event.Data.Behavior == "drop" ? BulkSubscribeAppResponseStatus.DROP : BulkSubscribeAppResponseStatus.SUCCESS));
+            }
+            return Results.Ok(new BulkSubscribeAppResponse(statuses));
+        }).WithTopic(PubSub, "bulk").WithBulkSubscribe(new BulkSubscribeTopicOptions { TopicName = "bulk", MaxMessagesCount = 50, MaxAwaitDurationMs = 40 });
+
+        // Invocation targets.
+        app.Map("/echo/{**rest}", async (HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            return Results.Json(new
+            {
+                method = context.Request.Method,
+                path = context.Request.Path.Value,
+                query = context.Request.QueryString.Value,
+                body,
+                caller = context.Request.Headers["dapr-caller-app-id"].ToString(),
+                callee = context.Request.Headers["dapr-callee-app-id"].ToString(),
+                appToken = context.Request.Headers["dapr-api-token"].ToString(),
+                custom = context.Request.Headers["x-custom"].ToString(),
+                traceparent = context.Request.Headers["traceparent"].ToString(),
+                instance,
+            });
+        });
+        app.Map("/status/{code:int}", (int code) => Results.Text($"status {code} from the app", statusCode: code));
+        return app;
+    }
+
+    private static IResult Handle(HttpContext context, Recorder recorder, string instance, string topic, string route, Order order)
+    {
+        var headers = context.Request.Headers;
+        var id = headers.FirstOrDefault(h => h.Key.Equals("Cloudevent.id", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+        var type = headers.FirstOrDefault(h => h.Key.Equals("Cloudevent.type", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+        var source = headers.FirstOrDefault(h => h.Key.Equals("Cloudevent.source", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+        var attempt = recorder.NextAttempt($"{topic}/{order.N}");
+        recorder.Add(new Received(instance, topic, route, id, type, source, order, headers["traceparent"].FirstOrDefault(), headers["dapr-api-token"].FirstOrDefault()));
+
+        var (kind, count) = ParseBehavior(order.Behavior);
+        return kind switch
+        {
+            "retry" when attempt <= count => Results.Json(new { status = "RETRY" }),
+            "garbage" when attempt <= count => Results.Text("<<not json at all>>", "text/html", statusCode: 500),
+            "drop" => Results.Json(new { status = "DROP" }),
+            "fail" => Results.StatusCode(500),
+            "missing" => Results.NotFound(),
+            "nonsense" => Results.Text("definitely not json {", "application/json"),
+            _ => Results.Json(new { status = "SUCCESS" }),
+        };
+    }
+
+    private static (string Kind, int Count) ParseBehavior(string? behavior)
+    {
+        if (string.IsNullOrEmpty(behavior)) return ("", 0);
+        var parts = behavior.Split(':', 2);
+        return (parts[0], parts.Length == 2 && int.TryParse(parts[1], out var n) ? n : int.MaxValue);
+    }
+}
+
+public sealed class EchoService : Echo.EchoBase
+{
+    public override Task<SayReply> Say(SayRequest request, ServerCallContext context) => Task.FromResult(Reply(request.Text, context));
+
+    public override Task<SayReply> Fail(SayRequest request, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.FailedPrecondition, $"refused: {request.Text}"));
+
+    public override async Task Count(CountRequest request, IServerStreamWriter<SayReply> responseStream, ServerCallContext context)
+    {
+        for (var i = 1; i <= request.To; i++) await responseStream.WriteAsync(Reply(i.ToString(System.Globalization.CultureInfo.InvariantCulture), context));
+    }
+
+    public override async Task Chat(IAsyncStreamReader<SayRequest> requestStream, IServerStreamWriter<SayReply> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+            await responseStream.WriteAsync(Reply("re: " + request.Text, context));
+    }
+
+    private static SayReply Reply(string text, ServerCallContext context) => new()
+    {
+        Text = text,
+        Caller = context.RequestHeaders.GetValue("dapr-caller-app-id") ?? "",
+        Callee = context.RequestHeaders.GetValue("dapr-callee-app-id") ?? "",
+        Traceparent = context.RequestHeaders.GetValue("traceparent") ?? "",
+    };
+}

@@ -1,0 +1,10 @@
+using ConformanceApp;
+
+// Run standalone (under the runner): the port and protocol come from APP_PORT and APP_PROTOCOL, as the Dapr CLI gives them.
+var port = int.Parse(Environment.GetEnvironmentVariable("APP_PORT") ?? "5050", System.Globalization.CultureInfo.InvariantCulture);
+var h2c = Environment.GetEnvironmentVariable("APP_PROTOCOL") is "h2c" or "grpc";
+if (Environment.GetEnvironmentVariable("CONFORMANCE_EXIT_CODE") is { } code) return int.Parse(code, System.Globalization.CultureInfo.InvariantCulture);
+var app = ConformanceHost.Build(port, h2c, new Recorder(), Environment.GetEnvironmentVariable("APP_ID") ?? "a", args);
+Console.WriteLine($"conformance app listening on {port} ({(h2c ? "h2c" : "http")})");
+await app.RunAsync();
+return 0;

@@ -1,0 +1,1 @@
+return await LocalDapr.Cli.RunAsync(args);

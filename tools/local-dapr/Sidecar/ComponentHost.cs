@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using LocalDapr.Configuration;
+using LocalDapr.PubSub;
+using LocalDapr.State;
+using Microsoft.Extensions.Logging;
+
+namespace LocalDapr.Sidecar;
+
+/// <summary>
+/// Creates components and shares them between the sidecars of one process: two apps that read the same component
+/// file talk to the same in-memory broker and store, which is what makes the embedded default work across apps.
+/// </summary>
+public sealed class ComponentHost(ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<IAsyncDisposable>> _instances = new(StringComparer.Ordinal);
+
+    public IPubSub PubSub(ComponentSpec spec) => (IPubSub)Get(spec);
+
+    public IStateStore StateStore(ComponentSpec spec) => (IStateStore)Get(spec);
+
+    private IAsyncDisposable Get(ComponentSpec spec)
+    {
+        var identity = $"{Path.GetFullPath(spec.File)}#{spec.Name}#{spec.Type}";
+        return _instances.GetOrAdd(identity, _ => new Lazy<IAsyncDisposable>(() => Create(spec))).Value;
+    }
+
+    private IAsyncDisposable Create(ComponentSpec spec) => spec.Type switch
+    {
+        "pubsub.in-memory" => new InMemoryPubSub(spec, loggers.CreateLogger($"pubsub.{spec.Name}")),
+        "state.in-memory" => new InMemoryStateStore(spec, time),
+        _ => throw new ConfigurationException(spec.File, spec.Line, $"component type '{spec.Type}' is not implemented"),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _instances.Values)
+        {
+            if (instance.IsValueCreated) await instance.Value.DisposeAsync();
+        }
+        _instances.Clear();
+    }
+}
+
+/// <summary>Name resolution for service invocation: the sidecars running in this process, by app-id.</summary>
+public sealed class AppDirectory
+{
+    private readonly ConcurrentDictionary<string, ImmutableArrayList> _apps = new(StringComparer.OrdinalIgnoreCase);
+    private int _next;
+
+    public void Register(SidecarRuntime sidecar) =>
+        _apps.AddOrUpdate(sidecar.AppId, _ => new([sidecar]), (_, list) => new([.. list.Items, sidecar]));
+
+    public void Unregister(SidecarRuntime sidecar) =>
+        _apps.AddOrUpdate(sidecar.AppId, _ => new([]), (_, list) => new([.. list.Items.Where(s => s != sidecar)]));
+
+    /// <summary>One ready replica of <paramref name="appId"/> (round robin), or null.</summary>
+    public SidecarRuntime? Resolve(string appId)
+    {
+        // "app.namespace" names the app in a namespace; locally there is one namespace.
+        var id = appId.Split('.', 2)[0];
+        if (!_apps.TryGetValue(id, out var list) || list.Items.Length == 0) return null;
+        var ready = list.Items.Where(s => s.HasAppChannel).ToArray();
+        var pool = ready.Length > 0 ? ready : list.Items;
+        return pool[(int)((uint)Interlocked.Increment(ref _next) % pool.Length)];
+    }
+
+    private sealed record ImmutableArrayList(SidecarRuntime[] Items);
+}
+
+/// <summary>What the sidecars of one process share.</summary>
+public sealed class RuntimeEnvironment(ILoggerFactory loggers, TimeProvider? time = null) : IAsyncDisposable
+{
+    public ILoggerFactory Loggers { get; } = loggers;
+
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
+
+    public AppDirectory Apps { get; } = new();
+
+    public ComponentHost Components { get; } = new(loggers, time ?? TimeProvider.System);
+
+    public ValueTask DisposeAsync() => Components.DisposeAsync();
+}

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Dapr.Client.Autogen.Grpc.v1;
+
+namespace LocalDapr.Sidecar;
+
+/// <summary><c>GET /v1.0/metadata</c> and gRPC <c>GetMetadata</c>, in daprd's shape.</summary>
+public static class SidecarMetadata
+{
+    public const string RuntimeVersion = "1.19.0-local";
+
+    public static GetMetadataResponse ToGrpc(SidecarRuntime sidecar)
+    {
+        var response = new GetMetadataResponse { Id = sidecar.AppId, RuntimeVersion = RuntimeVersion };
+        foreach (var c in sidecar.Components)
+        {
+            var registered = new RegisteredComponents { Name = c.Name, Type = c.Type, Version = c.Version };
+            registered.Capabilities.AddRange(Capabilities(sidecar, c.Name));
+            response.RegisteredComponents.Add(registered);
+        }
+        foreach (var s in sidecar.Subscriptions)
+        {
+            var subscription = new PubsubSubscription
+            {
+                PubsubName = s.PubSubName,
+                Topic = s.Topic,
+                DeadLetterTopic = s.DeadLetterTopic ?? "",
+                Rules = new PubsubSubscriptionRules(),
+                Type = s.Type == "DECLARATIVE" ? PubsubSubscriptionType.Declarative : PubsubSubscriptionType.Programmatic,
+            };
+            foreach (var (k, v) in s.Metadata) subscription.Metadata[k] = v;
+            subscription.Rules.Rules.AddRange(s.Rules.Select(r => new PubsubSubscriptionRule { Match = r.Match.Text, Path = r.Path }));
+            if (s.DefaultPath is { } d) subscription.Rules.Rules.Add(new PubsubSubscriptionRule { Path = d });
+            response.Subscriptions.Add(subscription);
+        }
+        if (sidecar.Options.AppPort is { } port)
+        {
+            response.AppConnectionProperties = new AppConnectionProperties
+            {
+                Port = port,
+                Protocol = sidecar.Options.AppProtocol,
+                ChannelAddress = sidecar.Options.AppChannelAddress,
+            };
+        }
+        response.ExtendedMetadata["appCommand"] = "";
+        return response;
+    }
+
+    public static JsonObject ToJson(SidecarRuntime sidecar)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = sidecar.AppId,
+            ["runtimeVersion"] = RuntimeVersion,
+            ["enabledFeatures"] = new JsonArray(),
+            ["actors"] = new JsonArray(),
+            ["components"] = new JsonArray(sidecar.Components.Select(c => (JsonNode)new JsonObject
+            {
+                ["name"] = c.Name,
+                ["type"] = c.Type,
+                ["version"] = c.Version,
+                ["capabilities"] = new JsonArray(Capabilities(sidecar, c.Name).Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+            }).ToArray()),
+            ["subscriptions"] = new JsonArray(sidecar.Subscriptions.Select(s => (JsonNode)new JsonObject
+            {
+                ["pubsubname"] = s.PubSubName,
+                ["topic"] = s.Topic,
+                ["deadLetterTopic"] = s.DeadLetterTopic ?? "",
+                ["metadata"] = new JsonObject(s.Metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
+                ["rules"] = new JsonArray(s.Rules.Select(r => (JsonNode)new JsonObject { ["match"] = r.Match.Text, ["path"] = r.Path })
+                    .Concat(s.DefaultPath is { } d ? [new JsonObject { ["match"] = "", ["path"] = d }] : []).ToArray()),
+                ["type"] = s.Type,
+            }).ToArray()),
+            ["extended"] = new JsonObject { ["appCommand"] = "" },
+        };
+        if (sidecar.Options.AppPort is { } port)
+        {
+            json["appConnectionProperties"] = new JsonObject
+            {
+                ["port"] = port,
+                ["protocol"] = sidecar.Options.AppProtocol,
+                ["channelAddress"] = sidecar.Options.AppChannelAddress,
+            };
+        }
+        return json;
+    }
+
+    private static IEnumerable<string> Capabilities(SidecarRuntime sidecar, string componentName)
+    {
+        var spec = sidecar.Components.First(c => c.Name == componentName);
+        if (spec.Kind == "state") return sidecar.Store(componentName).Store.Features;
+        return [];
+    }
+}

@@ -1,0 +1,295 @@
+using LocalDapr.Configuration;
+using LocalDapr.PubSub;
+using LocalDapr.State;
+using Microsoft.Extensions.Logging;
+
+namespace LocalDapr.Sidecar;
+
+/// <summary>
+/// What one sidecar does, whichever API (gRPC or HTTP) asked: publishing, state, the app channel and the subscriptions.
+/// </summary>
+public sealed class SidecarRuntime : IAsyncDisposable
+{
+    private readonly RuntimeEnvironment _env;
+    private readonly Dictionary<string, (ComponentSpec Spec, IPubSub PubSub)> _pubsubs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ComponentSpec Spec, IStateStore Store)> _stores = new(StringComparer.Ordinal);
+    private readonly List<SubscriptionDispatcher> _dispatchers = [];
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _appReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
+    {
+        Options = options;
+        Resources = resources;
+        _env = env;
+        _logger = env.Loggers.CreateLogger($"daprd.{options.AppId}");
+        foreach (var component in resources.Components)
+        {
+            switch (component.Kind)
+            {
+                case "pubsub":
+                    _pubsubs[component.Name] = (component, env.Components.PubSub(component));
+                    break;
+                case "state":
+                    _stores[component.Name] = (component, env.Components.StateStore(component));
+                    break;
+            }
+        }
+        if (options.AppPort is not null) Channel = new AppChannel(options);
+        else _appReady.TrySetResult();
+    }
+
+    public SidecarOptions Options { get; }
+
+    public Resources Resources { get; }
+
+    public string AppId => Options.AppId;
+
+    public AppChannel? Channel { get; }
+
+    public TimeProvider Time => _env.Time;
+
+    public RuntimeEnvironment Environment => _env;
+
+    /// <summary>True once the app answered and its subscriptions are running (or when there is no app channel).</summary>
+    public bool IsAppReady => _appReady.Task.IsCompletedSuccessfully;
+
+    public bool HasAppChannel => Channel is not null && IsAppReady;
+
+    public Task AppReady => _appReady.Task;
+
+    public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
+
+    public IEnumerable<ComponentSpec> Components => Resources.Components;
+
+    // ---------------------------------------------------------------- pub/sub
+
+    public async Task PublishAsync(PublishRequest request, TraceContext trace, CancellationToken cancellationToken)
+    {
+        var pubsub = CheckPublish(request.PubSubName, request.Topic);
+        var data = CloudEvents.Envelope(request, AppId, trace, _env.Time.GetUtcNow());
+        try
+        {
+            await pubsub.PublishAsync(request.Topic, [new PubSubMessage(request.Topic, data, request.Metadata)], cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw DaprErrors.PublishFailed(request.Topic, request.PubSubName, e.Message);
+        }
+    }
+
+    /// <summary>Publishes every entry; returns the ids of entries that failed, with the error.</summary>
+    public async Task<IReadOnlyList<(string EntryId, string Error)>> BulkPublishAsync(string pubsubName, string topic,
+        IReadOnlyList<(string EntryId, PublishRequest Request)> entries, TraceContext trace, CancellationToken cancellationToken)
+    {
+        var pubsub = CheckPublish(pubsubName, topic);
+        if (entries.Select(e => e.EntryId).Distinct(StringComparer.Ordinal).Count() != entries.Count || entries.Any(e => string.IsNullOrEmpty(e.EntryId)))
+            throw DaprErrors.BulkEntryId(topic, pubsubName);
+        var now = _env.Time.GetUtcNow();
+        var messages = entries.Select(e => new PubSubMessage(topic, CloudEvents.Envelope(e.Request, AppId, trace, now), e.Request.Metadata)).ToList();
+        try
+        {
+            await pubsub.PublishAsync(topic, messages, cancellationToken);
+            return [];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return entries.Select(x => (x.EntryId, e.Message)).ToList();
+        }
+    }
+
+    private IPubSub CheckPublish(string pubsubName, string topic)
+    {
+        if (string.IsNullOrEmpty(pubsubName)) throw DaprErrors.PubSubNameEmpty();
+        if (!_pubsubs.TryGetValue(pubsubName, out var entry)) throw DaprErrors.PubSubNotFound(pubsubName);
+        if (string.IsNullOrEmpty(topic)) throw DaprErrors.TopicEmpty(pubsubName);
+        if (!TopicScopes.MayPublish(entry.Spec, AppId, topic)) throw DaprErrors.TopicForbidden(topic, AppId);
+        return entry.PubSub;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public (ComponentSpec Spec, IStateStore Store) Store(string name)
+    {
+        if (_stores.Count == 0) throw DaprErrors.StateStoreNotConfigured(name);
+        return _stores.TryGetValue(name ?? "", out var entry) ? entry : throw DaprErrors.StateStoreNotFound(name ?? "");
+    }
+
+    public (ComponentSpec Spec, IStateStore Store)? ActorStateStore => _stores.Values.Where(s => s.Store.IsActorStateStore).Select(s => ((ComponentSpec, IStateStore)?)s).FirstOrDefault();
+
+    /// <summary>The key as the store holds it, following the component's <c>keyPrefix</c> (default: the app-id).</summary>
+    public string StoreKey(ComponentSpec spec, string key)
+    {
+        if (string.IsNullOrEmpty(key)) throw DaprErrors.EmptyKey();
+        if (key.Contains("||", StringComparison.Ordinal)) throw DaprErrors.IllegalKey(key);
+        var prefix = spec.Meta("keyPrefix") ?? "appid";
+        return prefix switch
+        {
+            "appid" or "namespace" => $"{AppId}||{key}",
+            "name" => $"{spec.Name}||{key}",
+            "none" => key,
+            _ => $"{prefix}||{key}",
+        };
+    }
+
+    public async Task<StateEntry?> GetStateAsync(string storeName, string key, CancellationToken cancellationToken)
+    {
+        var (spec, store) = Store(storeName);
+        var storeKey = StoreKey(spec, key);
+        try
+        {
+            return await store.GetAsync(storeKey, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.StateGet(key, storeName, e.Message);
+        }
+    }
+
+    /// <summary>Saves or deletes; ETag problems map to daprd's codes (mismatch: Aborted, malformed: InvalidArgument).</summary>
+    public async Task WriteStateAsync(string storeName, IReadOnlyList<StateWrite> writes, bool isDelete, CancellationToken cancellationToken)
+    {
+        var (spec, store) = Store(storeName);
+        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
+        // Each item of a save or bulk delete is its own operation, as with daprd.
+        for (var i = 0; i < prefixed.Count; i++)
+        {
+            try
+            {
+                await store.WriteAsync([prefixed[i]], cancellationToken);
+            }
+            catch (ETagException e)
+            {
+                var what = isDelete ? $"failed deleting state with key {writes[i].Key}" : $"failed saving state in state store {storeName}";
+                throw e.Problem == ETagProblem.Mismatch
+                    ? new DaprApiException(Grpc.Core.StatusCode.Aborted, 409, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: possible etag mismatch. error from state store: {e.Message}")
+                    : new DaprApiException(Grpc.Core.StatusCode.InvalidArgument, 400, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: {e.Message}");
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+            {
+                throw new DaprApiException(Grpc.Core.StatusCode.Internal, 500, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE",
+                    isDelete ? $"failed deleting state with key {writes[i].Key}: {e.Message}" : $"failed saving state in state store {storeName}: {e.Message}");
+            }
+        }
+    }
+
+    public async Task TransactAsync(string storeName, IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        var (spec, store) = Store(storeName);
+        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
+        try
+        {
+            await store.WriteAsync(prefixed, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.StateTransaction(e.Message);
+        }
+    }
+
+    // ---------------------------------------------------------------- app channel and subscriptions
+
+    /// <summary>Waits for the app to answer, then reads its subscriptions and starts delivering.</summary>
+    public async Task ConnectAppAsync()
+    {
+        if (Channel is null) return;
+        var token = _stopping.Token;
+        try
+        {
+            while (!await Channel.ProbeAsync(token)) await Task.Delay(TimeSpan.FromMilliseconds(50), _env.Time, token);
+            Subscriptions = await DiscoverSubscriptionsAsync(token);
+            foreach (var subscription in Subscriptions) StartDispatcher(subscription);
+            _appReady.TrySetResult();
+            _logger.LogInformation("App {AppId} is connected on port {Port} ({Protocol}); {Count} subscription(s)", AppId, Options.AppPort, Options.AppProtocol, Subscriptions.Count);
+        }
+        catch (OperationCanceledException)
+        {
+            _appReady.TrySetCanceled(token);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Connecting to app {AppId} failed", AppId);
+            _appReady.TrySetException(e);
+        }
+    }
+
+    private async Task<IReadOnlyList<Subscription>> DiscoverSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        using var request = Channel!.Request(HttpMethod.Get, "/dapr/subscribe");
+        request.Headers.TryAddWithoutValidation("dapr-app-id", "self");
+        using var response = await Channel.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode) return [];
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        try
+        {
+            return Subscription.ParseProgrammatic(body, message => _logger.LogWarning("App {AppId}: {Message}", AppId, message));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            _logger.LogError("App {AppId} answered /dapr/subscribe with JSON the runtime cannot read: {Error}", AppId, e.Message);
+            return [];
+        }
+    }
+
+    private void StartDispatcher(Subscription subscription)
+    {
+        if (!_pubsubs.TryGetValue(subscription.PubSubName, out var entry))
+        {
+            _logger.LogWarning("App {AppId} subscribes to topic {Topic} on pubsub {PubSub}, which is not configured; skipping", AppId, subscription.Topic, subscription.PubSubName);
+            return;
+        }
+        if (!TopicScopes.MaySubscribe(entry.Spec, AppId, subscription.Topic))
+        {
+            _logger.LogWarning("App {AppId} may not subscribe to topic {Topic} on pubsub {PubSub} (subscriptionScopes); skipping", AppId, subscription.Topic, subscription.PubSubName);
+            return;
+        }
+        var group = entry.Spec.Meta("consumerID") ?? AppId;
+        var consumer = entry.PubSub.Consume(subscription.Topic, group, $"{AppId}-{Guid.NewGuid():N}");
+        var retry = RetrySpec.FromComponent(entry.Spec, RetrySpec.InMemoryDefault);
+        lock (_dispatchers)
+        {
+            _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, retry.Pipeline(_env.Time),
+                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        SubscriptionDispatcher[] dispatchers;
+        lock (_dispatchers) dispatchers = [.. _dispatchers];
+        foreach (var dispatcher in dispatchers) await dispatcher.DisposeAsync();
+        Channel?.Dispose();
+        _stopping.Dispose();
+    }
+}
+
+/// <summary>Topic scoping metadata of pub/sub components: <c>allowedTopics</c>, <c>publishingScopes</c>, <c>subscriptionScopes</c>.</summary>
+public static class TopicScopes
+{
+    public static bool MayPublish(ComponentSpec spec, string appId, string topic) =>
+        Allowed(spec, topic) && Scoped(spec.Meta("publishingScopes"), appId, topic);
+
+    public static bool MaySubscribe(ComponentSpec spec, string appId, string topic) =>
+        Allowed(spec, topic) && Scoped(spec.Meta("subscriptionScopes"), appId, topic);
+
+    private static bool Allowed(ComponentSpec spec, string topic) =>
+        spec.Meta("allowedTopics") is not { } allowed || Split(allowed, ',').Contains(topic, StringComparer.Ordinal);
+
+    /// <summary><c>app1=topic1;app2=topic2,topic3</c>: an app listed may use only its topics; an app not listed may use any.</summary>
+    private static bool Scoped(string? scopes, string appId, string topic)
+    {
+        if (scopes is null) return true;
+        foreach (var entry in Split(scopes, ';'))
+        {
+            var parts = entry.Split('=', 2);
+            if (parts[0].Trim() != appId) continue;
+            return parts.Length == 2 && Split(parts[1], ',').Contains(topic, StringComparer.Ordinal);
+        }
+        return true;
+    }
+
+    private static string[] Split(string text, char separator) =>
+        text.Split(separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
