@@ -1,0 +1,188 @@
+using LocalDapr.Configuration;
+using LocalDapr.Runner;
+
+namespace LocalDapr.Tests;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("local-dapr-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Components_are_read_with_their_metadata_and_scopes()
+    {
+        Write("c/pubsub.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: pubsub
+            spec:
+              type: pubsub.in-memory
+              version: v1
+              metadata:
+              - name: backOffMaxRetries
+                value: "7"
+            scopes: [equipment, ridership]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Configuration
+            metadata:
+              name: ignored
+            spec: {}
+            """);
+
+        var forEquipment = ResourceLoader.Load([Path.Combine(_dir, "c")], "equipment");
+        var forOther = ResourceLoader.Load([Path.Combine(_dir, "c")], "stations");
+
+        var component = Assert.Single(forEquipment.Components);
+        Assert.Equal("pubsub", component.Name);
+        Assert.Equal(7, component.MetaInt("backOffMaxRetries", 0));
+        Assert.Empty(forOther.Components);
+    }
+
+    [Fact]
+    public void Malformed_yaml_names_the_file_and_line()
+    {
+        var path = Write("c/bad.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: [unclosed\n");
+
+        var e = Assert.Throws<ConfigurationException>(() => ResourceLoader.Load([Path.Combine(_dir, "c")], "x"));
+
+        Assert.Equal(path, e.File);
+        Assert.True(e.Line >= 4, $"line {e.Line}");
+        Assert.StartsWith($"{path}:{e.Line}: malformed YAML", e.Message);
+    }
+
+    [Fact]
+    public void A_component_without_a_type_is_refused_with_its_line()
+    {
+        var path = Write("c/x.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  version: v1\n");
+
+        var e = Assert.Throws<ConfigurationException>(() => ResourceLoader.Load([Path.Combine(_dir, "c")], "x"));
+
+        Assert.Equal($"{path}:6: component 'x' has no 'type'", e.Message);
+    }
+
+    [Fact]
+    public void Unsupported_component_types_are_refused_with_the_advice_to_use_the_dapr_cli()
+    {
+        var path = Write("c/kafka.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.kafka\n  version: v1\n");
+
+        var e = Assert.Throws<ConfigurationException>(() => ResourceLoader.Load([Path.Combine(_dir, "c")], "x"));
+
+        Assert.StartsWith($"{path}:6: component 'pubsub' has type 'pubsub.kafka', which the local runtime does not implement", e.Message);
+        Assert.Contains("Dapr CLI", e.Message);
+    }
+
+    [Fact]
+    public void Two_components_with_one_name_are_refused()
+    {
+        Write("c/a.yaml", "kind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory}\n");
+        Write("c/b.yaml", "kind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory}\n");
+
+        var e = Assert.Throws<ConfigurationException>(() => ResourceLoader.Load([Path.Combine(_dir, "c")], "x"));
+
+        Assert.Contains("component 's' is already defined in", e.Message);
+    }
+
+    [Fact]
+    public void The_run_file_merges_common_settings_and_resolves_paths_as_the_dapr_cli_does()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "components"));
+        Directory.CreateDirectory(Path.Combine(_dir, "services", "one", "own"));
+        var path = Write("dapr.yaml", """
+            version: 1
+            common:
+              resourcesPath: ./components
+              env:
+                SHARED: "yes"
+                OVERRIDDEN: common
+              appLogDestination: console
+            apps:
+              - appID: one
+                appDirPath: ./services/one
+                appPort: 5001
+                appProtocol: h2c
+                daprHTTPPort: 3501
+                daprGRPCPort: 50011
+                resourcesPaths: [./own]
+                command: ["dotnet", "run"]
+                env:
+                  OVERRIDDEN: app
+                enableAppHealthCheck: true
+                appHealthCheckPath: /readyz
+              - appDirPath: ./services/one
+                appID: two
+            """);
+
+        var apps = RunFile.Load(path, new Dictionary<string, string> { ["DAPR_API_TOKEN"] = "from-env" });
+
+        var one = apps[0];
+        Assert.Equal("one", one.AppId);
+        Assert.Equal(Path.Combine(_dir, "services", "one"), one.AppDirPath);
+        Assert.Equal(["dotnet", "run"], one.Command);
+        Assert.Equal("yes", one.Env["SHARED"]);
+        Assert.Equal("app", one.Env["OVERRIDDEN"]);
+        Assert.Equal(LogDestination.Console, one.AppLogDestination);
+        Assert.Equal(5001, one.Sidecar.AppPort);
+        Assert.Equal("h2c", one.Sidecar.AppProtocol);
+        Assert.Equal(3501, one.Sidecar.HttpPort);
+        Assert.Equal(50011, one.Sidecar.GrpcPort);
+        Assert.Equal([Path.Combine(_dir, "services", "one", "own")], one.Sidecar.ResourcesPaths);
+        Assert.True(one.Sidecar.EnableAppHealthCheck);
+        Assert.Equal("/readyz", one.Sidecar.AppHealthCheckPath);
+        Assert.Equal("from-env", one.Sidecar.ApiToken);
+        Assert.Equal([Path.Combine(_dir, "components")], apps[1].Sidecar.ResourcesPaths);
+        Assert.Null(apps[1].Sidecar.AppPort);
+    }
+
+    [Theory]
+    [InlineData("version: 2\napps: []\n", ":1: unsupported run file version '2'")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: ./nowhere\n", ":3: appDirPath './nowhere' does not exist")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appPort: many\n", ":5: 'appPort' must be a whole number")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n  - appID: x\n    appDirPath: .\n", ":5: app id 'x' appears twice")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appProtocol: grpcs\n", "appProtocol 'grpcs' is not supported by the local runtime")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appPort: 7000\n  - appID: y\n    appDirPath: .\n    daprHTTPPort: 7000\n", "port 7000 is given to more than one app or sidecar")]
+    [InlineData("version: 1\napps: [\n", "malformed YAML")]
+    public void Bad_run_files_are_refused_with_file_and_line(string text, string expected)
+    {
+        var path = Write("dapr.yaml", text);
+
+        var e = Assert.Throws<ConfigurationException>(() => RunFile.Load(path, new Dictionary<string, string>()));
+
+        Assert.StartsWith(path + ":", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("5s", 5000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("0h0m5s0ms", 5000)]
+    [InlineData("250ms", 250)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("PT1M30S", 90_000)]
+    [InlineData("PT2H", 7_200_000)]
+    [InlineData("P1DT1S", 86_401_000)]
+    [InlineData("0", 0)]
+    public void Durations_in_go_and_iso_forms(string text, int milliseconds)
+    {
+        Assert.True(GoDuration.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("5x")]
+    [InlineData("PT")]
+    [InlineData("s5")]
+    public void Bad_durations_are_refused(string text) => Assert.False(GoDuration.TryParse(text, out _));
+}
