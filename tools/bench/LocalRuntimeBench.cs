@@ -46,8 +46,8 @@ public static class LocalRuntimeBench
         var workers = 16;
         var limit = TimeSpan.FromSeconds(Math.Max(30, calls / (double)rate * 3));
 
-        log.WriteLine($"warming up ({Math.Min(calls, 2000)} calls each path)");
-        var warm = Math.Min(calls, 2000);
+        log.WriteLine($"warming up ({Math.Min(calls, 3000)} calls each path)");
+        var warm = Math.Min(calls, 3000);
         await Load.PacedAsync("warm", rate * 2, warm, workers, limit, _ => Post(http, $"http://127.0.0.1:{appPort}/echo", payload));
         await Load.PacedAsync("warm", rate * 2, warm, workers, limit, _ => Post(http, $"http://127.0.0.1:{caller.HttpPort}/v1.0/invoke/target/method/echo", payload));
         await Load.PacedAsync("warm", rate * 2, warm, workers, limit, _ => dapr.PublishEventAsync("pubsub", "latency", new Stamp(Stopwatch.GetTimestamp(), payload)));

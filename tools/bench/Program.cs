@@ -10,9 +10,20 @@ root.SetAction(async (parse, _) =>
 {
     var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out);
     var path = parse.GetValue(output)!;
+    if (!Path.IsPathRooted(path) && RepositoryRoot() is { } root) path = Path.Combine(root, path);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     await File.WriteAllTextAsync(path, report);
     Console.WriteLine($"report written to {path}");
     return 0;
 });
 return await root.Parse(args).InvokeAsync();
+
+// Relative report paths are relative to the repository (where MTAEDA.slnx is), wherever `dotnet run` starts the tool.
+static string? RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
+    }
+    return null;
+}
