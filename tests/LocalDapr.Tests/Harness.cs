@@ -68,18 +68,20 @@ public sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>A sidecar for <paramref name="appId"/> beside the conformance app (built on the unmodified SDK).</summary>
-    public async Task<Node> AddAsync(string appId, bool h2c = false, string? apiToken = null, string? appApiToken = null, string instance = "a", bool withApp = true, Recorder? recorder = null)
+    public async Task<Node> AddAsync(string appId, bool h2c = false, string? apiToken = null, string? appApiToken = null, string instance = "a", bool withApp = true,
+        Recorder? recorder = null, ConformanceOptions? options = null)
     {
         recorder ??= new Recorder();
         WebApplication? app = null;
         int? appPort = null;
+        int httpPort = Sidecar.Sidecar.FreePort(), grpcPort = Sidecar.Sidecar.FreePort();
         if (withApp)
         {
             appPort = Sidecar.Sidecar.FreePort();
-            app = ConformanceHost.Build(appPort.Value, h2c, recorder, instance);
+            app = ConformanceHost.Build(appPort.Value, h2c, recorder, instance, options: (options ?? new ConformanceOptions()) with { DaprHttpPort = httpPort, DaprGrpcPort = grpcPort });
             await app.StartAsync();
         }
-        return await AttachAsync(appId, appPort, h2c, apiToken, appApiToken, recorder, app);
+        return await AttachAsync(appId, appPort, h2c, apiToken, appApiToken, recorder, app, httpPort, grpcPort);
     }
 
     /// <summary>A sidecar beside a raw app that answers <c>/dapr/subscribe</c> with <paramref name="subscriptions"/> and every delivery with <paramref name="respond"/>.</summary>
@@ -87,15 +89,17 @@ public sealed class Harness : IAsyncDisposable
     {
         var raw = await RawApp.StartAsync(subscriptions, respond);
         _owned.Add(raw);
-        var node = await AttachAsync(appId, raw.Port, false, null, null, new Recorder(), null);
+        var node = await AttachAsync(appId, raw.Port, false, null, null, new Recorder(), null, 0, 0);
         return (node, raw);
     }
 
-    private async Task<Node> AttachAsync(string appId, int? appPort, bool h2c, string? apiToken, string? appApiToken, Recorder recorder, WebApplication? app)
+    private async Task<Node> AttachAsync(string appId, int? appPort, bool h2c, string? apiToken, string? appApiToken, Recorder recorder, WebApplication? app, int httpPort, int grpcPort)
     {
         var sidecar = await Sidecar.Sidecar.StartAsync(new SidecarOptions
         {
             AppId = appId,
+            HttpPort = httpPort,
+            GrpcPort = grpcPort,
             AppPort = appPort,
             AppProtocol = h2c ? "h2c" : "http",
             ResourcesPaths = [ComponentsDir],
@@ -145,8 +149,11 @@ public sealed class Node(Sidecar.Sidecar sidecar, WebApplication? app, Recorder 
             .UseDaprApiToken(token)
             .Build();
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         Client.Dispose();
         await Sidecar.DisposeAsync();
         if (app is not null)

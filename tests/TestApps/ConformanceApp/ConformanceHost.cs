@@ -68,22 +68,53 @@ public sealed class Recorder
     }
 }
 
+/// <summary>Optional parts of the conformance app: actors (with reentrancy and idle timeout), and the sidecar it talks to.</summary>
+public sealed record ConformanceOptions
+{
+    public bool Actors { get; init; }
+    public bool Reentrancy { get; init; }
+    public TimeSpan? ActorIdleTimeout { get; init; }
+    public int? DaprHttpPort { get; init; }
+    public int? DaprGrpcPort { get; init; }
+    public ActorLog ActorLog { get; init; } = new();
+}
+
 public static class ConformanceHost
 {
     public const string PubSub = "pubsub";
 
     /// <summary>Builds the app on <paramref name="port"/>: HTTP/1.1, or HTTP/2 cleartext when <paramref name="h2c"/> (callbacks and gRPC on one port).</summary>
-    public static WebApplication Build(int port, bool h2c, Recorder recorder, string instance = "a", string[]? args = null)
+    public static WebApplication Build(int port, bool h2c, Recorder recorder, string instance = "a", string[]? args = null, ConformanceOptions? options = null)
     {
+        options ??= new ConformanceOptions();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ApplicationName = typeof(ConformanceHost).Assembly.GetName().Name });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = h2c ? HttpProtocols.Http2 : HttpProtocols.Http1));
+        // The SDK reads the sidecar's ports from configuration first, then the environment (as the Dapr CLI sets them).
+        if (options.DaprHttpPort is { } httpPort) builder.Configuration["DAPR_HTTP_PORT"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (options.DaprGrpcPort is { } grpcPort) builder.Configuration["DAPR_GRPC_PORT"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Services.AddSingleton(recorder);
+        builder.Services.AddSingleton(options.ActorLog);
         builder.Services.AddDaprClient();
         builder.Services.AddGrpc();
         builder.Services.AddHealthChecks();
+        if (options.Actors)
+        {
+            builder.Services.AddActors(o =>
+            {
+                o.Actors.RegisterActor<CounterActor>();
+                if (options.ActorIdleTimeout is { } idle)
+                {
+                    o.ActorIdleTimeout = idle;
+                    o.ActorScanInterval = TimeSpan.FromMilliseconds(Math.Max(50, idle.TotalMilliseconds / 4));
+                }
+                o.ReentrancyConfig = new Dapr.Actors.ActorReentrancyConfig { Enabled = options.Reentrancy, MaxStackDepth = 8 };
+                if (options.DaprHttpPort is { } p) o.HttpEndpoint = $"http://127.0.0.1:{p}";
+            });
+        }
 
         var app = builder.Build();
+        if (options.Actors) app.MapActorsHandlers();
         app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true });
         app.MapSubscribeHandler();
         app.MapHealthChecks("/healthz");

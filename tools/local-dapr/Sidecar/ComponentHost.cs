@@ -64,6 +64,16 @@ public sealed class AppDirectory
         return pool[(int)((uint)Interlocked.Increment(ref _next) % pool.Length)];
     }
 
+    /// <summary>The ready sidecar whose app hosts <paramref name="type"/>; with several, the same one for the same id.</summary>
+    public SidecarRuntime? ResolveActor(string type, string id)
+    {
+        var hosts = _apps.Values.SelectMany(l => l.Items).Where(s => s.Actors?.Hosts(type) == true).OrderBy(s => s.Options.HttpPort).ToArray();
+        if (hosts.Length == 0) return null;
+        var hash = 0u;
+        foreach (var c in id) hash = (hash * 31) + c;
+        return hosts[(int)(hash % (uint)hosts.Length)];
+    }
+
     private sealed record ImmutableArrayList(SidecarRuntime[] Items);
 }
 

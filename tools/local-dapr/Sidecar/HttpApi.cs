@@ -122,6 +122,8 @@ public static class HttpApi
             context.Response.StatusCode = 204;
         }));
 
+        Actors.ActorHttpApi.Map(api, sidecar);
+
         api.Map("/v1.0/invoke/{appId}/method/{**method}", (HttpContext context, string appId, string? method) =>
             invocation.ForwardAsync(context, sidecar, appId, method ?? "", grpc: false));
     }

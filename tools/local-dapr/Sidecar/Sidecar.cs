@@ -21,6 +21,7 @@ public sealed class Sidecar : IAsyncDisposable
     private readonly WebApplication _web;
     private readonly RuntimeEnvironment _env;
     private readonly Task _connect;
+    private int _disposed;
 
     private Sidecar(WebApplication web, SidecarRuntime runtime, RuntimeEnvironment env, int httpPort, int grpcPort)
     {
@@ -148,6 +149,7 @@ public sealed class Sidecar : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _env.Apps.Unregister(Runtime);
         await Runtime.DisposeAsync();
         try

@@ -41,6 +41,18 @@ public static class SidecarMetadata
                 ChannelAddress = sidecar.Options.AppChannelAddress,
             };
         }
+        if (sidecar.Actors is { } actors)
+        {
+            response.ActorRuntime = new ActorRuntime { RuntimeStatus = ActorRuntime.Types.ActorRuntimeStatus.Running, HostReady = true, Placement = "placement: local" };
+            foreach (var (type, count) in actors.ActiveCounts())
+            {
+                var active = new ActiveActorsCount { Type = type, Count = count };
+                response.ActorRuntime.ActiveActors.Add(active);
+#pragma warning disable CS0612 // Older SDKs read the deprecated field; daprd still fills both.
+                response.ActiveActorsCount.Add(active);
+#pragma warning restore CS0612
+            }
+        }
         response.ExtendedMetadata["appCommand"] = "";
         return response;
     }
@@ -52,7 +64,7 @@ public static class SidecarMetadata
             ["id"] = sidecar.AppId,
             ["runtimeVersion"] = RuntimeVersion,
             ["enabledFeatures"] = new JsonArray(),
-            ["actors"] = new JsonArray(),
+            ["actors"] = new JsonArray((sidecar.Actors?.ActiveCounts() ?? new Dictionary<string, int>()).Select(a => (JsonNode)new JsonObject { ["type"] = a.Key, ["count"] = a.Value }).ToArray()),
             ["components"] = new JsonArray(sidecar.Components.Select(c => (JsonNode)new JsonObject
             {
                 ["name"] = c.Name,

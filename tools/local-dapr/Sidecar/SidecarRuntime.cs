@@ -1,3 +1,4 @@
+using LocalDapr.Actors;
 using LocalDapr.Configuration;
 using LocalDapr.PubSub;
 using LocalDapr.State;
@@ -60,6 +61,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public Task AppReady => _appReady.Task;
 
     public IReadOnlyList<Subscription> Subscriptions { get; private set; } = [];
+
+    /// <summary>The actors the app hosts, once it has said so on <c>/dapr/config</c>; null when it hosts none.</summary>
+    public ActorHost? Actors { get; private set; }
 
     public IEnumerable<ComponentSpec> Components => Resources.Components;
 
@@ -200,6 +204,12 @@ public sealed class SidecarRuntime : IAsyncDisposable
             while (!await Channel.ProbeAsync(token)) await Task.Delay(TimeSpan.FromMilliseconds(50), _env.Time, token);
             Subscriptions = await DiscoverSubscriptionsAsync(token);
             foreach (var subscription in Subscriptions) StartDispatcher(subscription);
+            var actors = await DiscoverActorsAsync(token);
+            if (actors.Types.Count > 0)
+            {
+                Actors = new ActorHost(this, Channel, actors, _env.Loggers.CreateLogger($"daprd.{AppId}.actors"));
+                await Actors.Reminders.LoadAsync(token);
+            }
             _appReady.TrySetResult();
             _logger.LogInformation("App {AppId} is connected on port {Port} ({Protocol}); {Count} subscription(s)", AppId, Options.AppPort, Options.AppProtocol, Subscriptions.Count);
         }
@@ -232,6 +242,25 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
     }
 
+    private async Task<ActorConfig> DiscoverActorsAsync(CancellationToken cancellationToken)
+    {
+        using var request = Channel!.Request(HttpMethod.Get, "/dapr/config");
+        using var response = await Channel.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode) return ActorConfig.None;
+        try
+        {
+            var config = ActorConfig.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            if (config.Types.Count > 0 && ActorStateStore is null)
+                _logger.LogWarning("App {AppId} hosts actors ({Types}) but no state store has metadata actorStateStore set to true: actor state and reminders will fail", AppId, string.Join(", ", config.Types));
+            return config;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            _logger.LogError("App {AppId} answered /dapr/config with JSON the runtime cannot read: {Error}", AppId, e.Message);
+            return ActorConfig.None;
+        }
+    }
+
     private void StartDispatcher(Subscription subscription)
     {
         if (!_pubsubs.TryGetValue(subscription.PubSubName, out var entry))
@@ -260,6 +289,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         SubscriptionDispatcher[] dispatchers;
         lock (_dispatchers) dispatchers = [.. _dispatchers];
         foreach (var dispatcher in dispatchers) await dispatcher.DisposeAsync();
+        if (Actors is not null) await Actors.DisposeAsync();
         Channel?.Dispose();
         _stopping.Dispose();
     }
