@@ -1,0 +1,108 @@
+using Dapr;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Mtaeda.ServiceDefaults;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// The defaults every MTAEDA service starts from, in the style of .NET Aspire / eShop ServiceDefaults:
+/// <code>
+/// var builder = WebApplication.CreateBuilder(args);
+/// builder.AddServiceDefaults();
+/// // builder.AddApplicationServices();
+/// var app = builder.Build();
+/// app.MapDefaultEndpoints();
+/// // app.MapStationsApiV1();
+/// app.Run();
+/// </code>
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// Adds OpenTelemetry (traces, metrics, logs; OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; Prometheus),
+    /// health checks (liveness, and readiness = the Dapr sidecar answers), the Dapr client, the Dapr app-token check
+    /// (when <c>APP_API_TOKEN</c> is set), problem+json errors, a Polly resilience pipeline on every outbound
+    /// <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/>, and the CloudEvent idempotency guard.
+    /// </summary>
+    /// <typeparam name="TBuilder">The host builder type.</typeparam>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The same builder.</returns>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.AddDefaultProblemDetails();
+        builder.AddDaprAppTokenAuthentication();
+
+        // Reads DAPR_HTTP_ENDPOINT / DAPR_GRPC_ENDPOINT / the ports and DAPR_API_TOKEN from configuration.
+        builder.Services.AddDaprClient();
+
+        // Retries, timeouts and a circuit breaker for HttpClients made by IHttpClientFactory. Calls through the
+        // sidecar (DaprClient, invocation) are governed by Dapr's resiliency policies instead, not by this.
+        builder.AddDefaultHttpClientResilience();
+
+        builder.AddIdempotencyGuard();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the liveness check (<c>self</c>, tag <see cref="DefaultEndpoints.LiveTag"/>) and the readiness check
+    /// <see cref="DaprSidecarHealthCheck"/> (tag <see cref="DefaultEndpoints.ReadyTag"/>, 5 s timeout). Called by
+    /// <c>AddServiceDefaults()</c>; add a service's own readiness checks with the <c>ready</c> tag.
+    /// </summary>
+    /// <typeparam name="TBuilder">The host builder type.</typeparam>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The same builder.</returns>
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [DefaultEndpoints.LiveTag])
+            .AddCheck<DaprSidecarHealthCheck>(DaprSidecarHealthCheck.Name, HealthStatus.Unhealthy, [DefaultEndpoints.ReadyTag], TimeSpan.FromSeconds(5));
+        return builder;
+    }
+
+    /// <summary>
+    /// Sets up the request pipeline and the default endpoints. Call it right after <c>builder.Build()</c>, before
+    /// mapping the service's own endpoints. In order:
+    /// <list type="bullet">
+    /// <item><description>the exception handler (problem+json) and status-code pages (empty 4xx/5xx become problem+json);</description></item>
+    /// <item><description>Dapr's CloudEvents middleware (<c>UseCloudEvents</c>), forwarding the envelope's attributes
+    /// as headers (<c>Cloudevent.id</c>, read by <c>HttpRequest.CloudEventId()</c>); it runs before routing so that
+    /// endpoints see the event's <c>datacontenttype</c>, not <c>application/cloudevents+json</c>;</description></item>
+    /// <item><description>routing, authentication and authorization (the Dapr app token, see <c>RequireDapr()</c>);</description></item>
+    /// <item><description><c>/healthz</c> (liveness), <c>/readyz</c> (readiness), <c>/metrics</c> (Prometheus) and
+    /// <c>/dapr/subscribe</c> (<c>MapSubscribeHandler</c>); none of them requires the token.</description></item>
+    /// </list>
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The same application.</returns>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks(DefaultEndpoints.LivenessPath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(DefaultEndpoints.LiveTag),
+        });
+        app.MapHealthChecks(DefaultEndpoints.ReadinessPath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(DefaultEndpoints.ReadyTag),
+        });
+        app.MapPrometheusScrapingEndpoint(DefaultEndpoints.MetricsPath);
+        app.MapSubscribeHandler();
+        return app;
+    }
+}
