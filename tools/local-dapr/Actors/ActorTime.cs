@@ -38,9 +38,11 @@ public static partial class ActorTime
             repetitions = int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
             duration = m.Groups["d"].Value;
         }
-        if (!GoDuration.TryParse(duration, out var interval) || interval < TimeSpan.Zero)
+        if (!GoDuration.TryParse(duration, out var interval))
             throw new FormatException($"error parsing reminder period: unsupported duration format \"{text}\"");
-        if (interval == TimeSpan.Zero && repetitions is null) return null;
+        // A zero or negative period (the SDKs send -1ms for "no period") means the reminder fires once.
+        if (interval <= TimeSpan.Zero && repetitions is null) return null;
+        if (interval < TimeSpan.Zero) throw new FormatException($"error parsing reminder period: negative period with repetitions \"{text}\"");
         return new Period(interval, repetitions);
     }
 
