@@ -7,8 +7,12 @@ using Dapr.Actors.Client;
 
 namespace LocalDapr.Tests;
 
-public sealed class ActorConformanceTests
+/// <summary>Runs on both backends: <see cref="ActorConformanceTests_InMemory"/> and <see cref="ActorConformanceTests_Redis"/>.</summary>
+public abstract class ActorConformanceTests
 {
+    /// <summary>The backend this run of the suite uses.</summary>
+    protected abstract Backend Backend { get; }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static ConformanceOptions Actors(ActorLog? log = null, bool reentrancy = false, TimeSpan? idle = null) =>
@@ -20,7 +24,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task A_remoting_proxy_call_reaches_the_hosting_app_and_its_state_is_kept_under_daprs_key_layout()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
         var caller = await harness.AddAsync("caller", withApp: false);
 
@@ -35,7 +39,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task A_non_remoting_proxy_call_sends_and_returns_json()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
         var proxy = ActorProxy.Create(new ActorId("json-1"), nameof(CounterActor), new ActorProxyOptions { HttpEndpoint = host.HttpEndpoint });
 
@@ -47,7 +51,7 @@ public sealed class ActorConformanceTests
     public async Task Calls_to_one_actor_take_turns_while_different_actors_run_side_by_side()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(log));
 
         await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Proxy(host, "single").SlowAsync(40)));
@@ -61,7 +65,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task With_reentrancy_an_actor_may_call_itself()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(reentrancy: true));
 
         var result = await Proxy(host, "self").IncrementTwiceThroughSelfAsync().WaitAsync(TimeSpan.FromSeconds(20), Ct);
@@ -73,7 +77,7 @@ public sealed class ActorConformanceTests
     public async Task A_reminder_fires_with_its_data_for_its_repetitions_then_stops()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(log));
 
         // The SDK sends a period with repetitions in ISO 8601 (R2/PT1S), which it allows only in whole seconds.
@@ -91,7 +95,7 @@ public sealed class ActorConformanceTests
     public async Task A_reminder_registered_before_a_restart_fires_after_it()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var first = await harness.AddAsync("equipment", options: Actors(log));
         await Proxy(first, "durable").RemindAsync("wake", [42], TimeSpan.FromSeconds(1), TimeSpan.Zero, repetitions: 0);
 
@@ -108,13 +112,14 @@ public sealed class ActorConformanceTests
     public async Task An_unregistered_reminder_does_not_fire()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(log));
         var actor = Proxy(host, "r2");
 
-        await actor.RemindAsync("never", [1], TimeSpan.FromMilliseconds(300), TimeSpan.Zero, 0);
+        // Due in 1s: long enough for the unregistering to land first even on a loaded machine.
+        await actor.RemindAsync("never", [1], TimeSpan.FromSeconds(1), TimeSpan.Zero, 0);
         await actor.ForgetAsync("never");
-        await actor.RemindAsync("marker", [2], TimeSpan.FromMilliseconds(600), TimeSpan.Zero, 0);
+        await actor.RemindAsync("marker", [2], TimeSpan.FromMilliseconds(1300), TimeSpan.Zero, 0);
 
         await log.Events.WaitForAsync(r => r.Any(x => x.Route.StartsWith("marker", StringComparison.Ordinal)));
         Assert.DoesNotContain(log.Events.Snapshot(), x => x.Route.StartsWith("never", StringComparison.Ordinal));
@@ -124,7 +129,7 @@ public sealed class ActorConformanceTests
     public async Task A_timer_calls_its_callback_in_the_actor()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(log));
 
         await Proxy(host, "t1").TickAsync("heartbeat", TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
@@ -137,7 +142,7 @@ public sealed class ActorConformanceTests
     public async Task An_idle_actor_is_deactivated()
     {
         var log = new ActorLog();
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors(log, idle: TimeSpan.FromMilliseconds(300)));
 
         await Proxy(host, "idle").IncrementAsync(1);
@@ -148,7 +153,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task An_exception_in_the_actor_reaches_the_caller()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
 
         var e = await Assert.ThrowsAnyAsync<Exception>(() => Proxy(host, "boom").FailAsync("jammed"));
@@ -159,7 +164,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task Calling_an_actor_type_no_app_hosts_is_refused_as_daprd_does()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         using var http = Http.Client();
 
@@ -174,7 +179,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task A_reminder_with_an_unparseable_period_is_refused()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
         using var http = Http.Client();
 
@@ -190,7 +195,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task Reminders_accept_go_iso_and_rfc3339_times_and_echo_what_was_registered()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
         using var http = Http.Client();
         var at = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -213,7 +218,7 @@ public sealed class ActorConformanceTests
     [Fact]
     public async Task Metadata_lists_the_hosted_actor_types()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var host = await harness.AddAsync("equipment", options: Actors());
         await Proxy(host, "m").IncrementAsync(1);
 
@@ -230,4 +235,14 @@ public sealed class ActorConformanceTests
             await Task.Delay(20, cts.Token);
         }
     }
+}
+
+public sealed class ActorConformanceTests_InMemory : ActorConformanceTests
+{
+    protected override Backend Backend => Backend.InMemory;
+}
+
+public sealed class ActorConformanceTests_Redis(RedisFixture redis) : ActorConformanceTests
+{
+    protected override Backend Backend => redis.Backend;
 }

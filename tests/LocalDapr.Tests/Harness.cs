@@ -8,8 +8,94 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using YamlDotNet.RepresentationModel;
 
 namespace LocalDapr.Tests;
+
+/// <summary>Which backends the conformance suite runs on: the embedded in-memory components or Redis.</summary>
+public sealed class Backend
+{
+    private readonly RedisFixture? _shared;
+    private readonly RedisServer? _own;
+
+    private Backend(string name, RedisFixture? shared, RedisServer? own)
+    {
+        Name = name;
+        _shared = shared;
+        _own = own;
+    }
+
+    public static Backend InMemory { get; } = new("in-memory", null, null);
+
+    /// <summary>The Redis all tests share (a database per harness).</summary>
+    public static Backend Redis(RedisFixture fixture) => new("redis", fixture, null);
+
+    /// <summary>A Redis server of the test's own (database 0), for tests that stop or restart it.</summary>
+    public static Backend Redis(RedisServer server) => new("redis", null, server);
+
+    public string Name { get; }
+
+    public bool IsRedis => Name == "redis";
+
+    public string PubSubType => IsRedis ? "pubsub.redis" : "pubsub.in-memory";
+
+    public string StateType => IsRedis ? "state.redis" : "state.in-memory";
+
+    public string RequireEndpoint() => _own?.Endpoint ?? _shared?.RequireEndpoint() ?? throw new InvalidOperationException("the in-memory backend has no Redis");
+
+    public int NextDatabase() => _shared?.NextDatabase() ?? 0;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>Turns the in-memory components of a resources YAML into Redis ones, keeping everything else.</summary>
+public static class RedisYaml
+{
+    public static string Rewrite(string yaml, string redisHost, int database, IReadOnlyDictionary<string, string>? pubsubMetadata = null)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        foreach (var document in stream.Documents)
+        {
+            if (document.RootNode is not YamlMappingNode root || Scalar(root, "kind") != "Component") continue;
+            if (!root.Children.TryGetValue(new YamlScalarNode("spec"), out var specNode) || specNode is not YamlMappingNode spec) continue;
+            var type = Scalar(spec, "type") switch
+            {
+                "pubsub.in-memory" => "pubsub.redis",
+                "state.in-memory" => "state.redis",
+                _ => null,
+            };
+            if (type is null) continue;
+            spec.Children[new YamlScalarNode("type")] = new YamlScalarNode(type);
+            if (!spec.Children.TryGetValue(new YamlScalarNode("metadata"), out var metadataNode) || metadataNode is not YamlSequenceNode metadata)
+            {
+                metadata = [];
+                spec.Children[new YamlScalarNode("metadata")] = metadata;
+            }
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["redisHost"] = redisHost,
+                ["redisDB"] = database.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            if (type == "pubsub.redis" && pubsubMetadata is not null)
+            {
+                foreach (var (key, value) in pubsubMetadata) values[key] = value;
+            }
+            foreach (var (key, value) in values)
+            {
+                var existing = metadata.Children.OfType<YamlMappingNode>().FirstOrDefault(m => Scalar(m, "name") == key);
+                if (existing is not null) existing.Children[new YamlScalarNode("value")] = new YamlScalarNode(value);
+                else metadata.Add(new YamlMappingNode(new YamlScalarNode("name"), new YamlScalarNode(key), new YamlScalarNode("value"), new YamlScalarNode(value)));
+            }
+        }
+        using var writer = new StringWriter();
+        stream.Save(writer, assignAnchors: false);
+        return writer.ToString();
+    }
+
+    private static string? Scalar(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode scalar ? scalar.Value : null;
+}
 
 /// <summary>
 /// A local runtime in the test process: sidecars over one shared environment, each beside an app on a free port,
@@ -58,14 +144,42 @@ public sealed class Harness : IAsyncDisposable
 
     public ListLoggerProvider Logs { get; }
 
-    public static Harness Create(string? components = null, TimeProvider? time = null)
+    /// <summary>
+    /// A harness over <paramref name="components"/> (default: <see cref="DefaultComponents"/>) on <paramref name="backend"/>
+    /// (default: in-memory). On Redis the in-memory components of the YAML become <c>pubsub.redis</c>/<c>state.redis</c>
+    /// on a database of this harness's own (other keys and resources are kept); a Redis test skips itself, with the
+    /// reason, when no Redis can be had.
+    /// </summary>
+    /// <param name="redisPubSubMetadata">On the Redis backend: more metadata for the pub/sub components (processingTimeout, consumerID, …).</param>
+    public static Harness Create(string? components = null, TimeProvider? time = null, Backend? backend = null, IReadOnlyDictionary<string, string>? redisPubSubMetadata = null)
     {
+        backend ??= Backend.InMemory;
+        string? redisHost = null;
+        var database = 0;
+        if (backend.IsRedis)
+        {
+            redisHost = backend.RequireEndpoint();
+            database = backend.NextDatabase();
+        }
+        var yaml = backend.IsRedis ? RedisYaml.Rewrite(components ?? DefaultComponents, redisHost!, database, redisPubSubMetadata) : components ?? DefaultComponents;
         var dir = Directory.CreateTempSubdirectory("local-dapr-test-").FullName;
-        File.WriteAllText(Path.Combine(dir, "components.yaml"), components ?? DefaultComponents);
+        File.WriteAllText(Path.Combine(dir, "components.yaml"), yaml);
         var logs = new ListLoggerProvider();
         var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        return new Harness(dir, new RuntimeEnvironment(loggers, time), logs);
+        return new Harness(dir, new RuntimeEnvironment(loggers, time), logs)
+        {
+            Backend = backend,
+            RedisHost = redisHost,
+            RedisDatabase = database,
+        };
     }
+
+    public Backend Backend { get; private init; } = Backend.InMemory;
+
+    /// <summary>On the Redis backend: the <c>redisHost</c> and <c>redisDB</c> of this harness's components.</summary>
+    public string? RedisHost { get; private init; }
+
+    public int RedisDatabase { get; private init; }
 
     /// <summary>A sidecar for <paramref name="appId"/> beside the conformance app (built on the unmodified SDK).</summary>
     public async Task<Node> AddAsync(string appId, bool h2c = false, string? apiToken = null, string? appApiToken = null, string instance = "a", bool withApp = true,
@@ -85,7 +199,11 @@ public sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>A sidecar beside a raw app that answers <c>/dapr/subscribe</c> with <paramref name="subscriptions"/> and every delivery with <paramref name="respond"/>.</summary>
-    public async Task<(Node Node, RawApp App)> AddRawAsync(string appId, string subscriptions, Func<RawRequest, int, (int Status, string Body)> respond)
+    public Task<(Node Node, RawApp App)> AddRawAsync(string appId, string subscriptions, Func<RawRequest, int, (int Status, string Body)> respond) =>
+        AddRawAsync(appId, subscriptions, (request, count, _) => Task.FromResult(respond(request, count)));
+
+    /// <summary>As above, with an answer that may wait (it is given the request's abort token).</summary>
+    public async Task<(Node Node, RawApp App)> AddRawAsync(string appId, string subscriptions, Func<RawRequest, int, CancellationToken, Task<(int Status, string Body)>> respond)
     {
         var raw = await RawApp.StartAsync(subscriptions, respond);
         _owned.Add(raw);
@@ -183,7 +301,10 @@ public sealed class RawApp : IAsyncDisposable
 
     public IReadOnlyList<RawRequest> Requests => [.. _requests];
 
-    public static async Task<RawApp> StartAsync(string subscriptions, Func<RawRequest, int, (int Status, string Body)> respond)
+    public static Task<RawApp> StartAsync(string subscriptions, Func<RawRequest, int, (int Status, string Body)> respond) =>
+        StartAsync(subscriptions, (request, count, _) => Task.FromResult(respond(request, count)));
+
+    public static async Task<RawApp> StartAsync(string subscriptions, Func<RawRequest, int, CancellationToken, Task<(int Status, string Body)>> respond)
     {
         var port = Sidecar.Sidecar.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -199,7 +320,7 @@ public sealed class RawApp : IAsyncDisposable
             var request = new RawRequest(context.Request.Path.Value ?? "", context.Request.ContentType ?? "",
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), await reader.ReadToEndAsync());
             self!._requests.Enqueue(request);
-            var (status, body) = respond(request, Interlocked.Increment(ref count));
+            var (status, body) = await respond(request, Interlocked.Increment(ref count), context.RequestAborted);
             self._arrived.Release();
             return Results.Text(body, "application/json", Encoding.UTF8, status);
         });
@@ -226,8 +347,11 @@ public sealed class RawApp : IAsyncDisposable
         return Requests;
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

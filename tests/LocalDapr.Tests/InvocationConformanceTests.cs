@@ -9,14 +9,18 @@ using Grpc.Net.Client;
 
 namespace LocalDapr.Tests;
 
-public sealed class InvocationConformanceTests
+/// <summary>Runs on both backends: <see cref="InvocationConformanceTests_InMemory"/> and <see cref="InvocationConformanceTests_Redis"/>.</summary>
+public abstract class InvocationConformanceTests
 {
+    /// <summary>The backend this run of the suite uses.</summary>
+    protected abstract Backend Backend { get; }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Http_invocation_passes_verb_path_query_headers_and_body_and_names_caller_and_callee()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("callee");
         using var client = DaprClient.CreateInvokeHttpClient("callee", caller.HttpEndpoint);
@@ -40,7 +44,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task The_callee_status_and_body_come_back_as_they_are()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("callee");
         using var http = Http.Client();
@@ -54,7 +58,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task The_dapr_app_id_header_routes_a_plain_request()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("callee");
         using var http = Http.Client();
@@ -71,7 +75,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task Invoking_an_unknown_app_is_a_500_with_err_direct_invoke()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         using var http = Http.Client();
 
@@ -86,7 +90,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task Invocation_reaches_an_h2c_app()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("h2c-callee", h2c: true);
         using var http = Http.Client();
@@ -101,7 +105,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task Grpc_calls_are_proxied_by_dapr_app_id_with_unary_streaming_and_errors_intact()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("echo", h2c: true);
         var echo = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("echo", caller.GrpcEndpoint));
@@ -134,7 +138,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task A_grpc_call_without_an_app_id_gets_daprds_proxy_error()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         using var channel = GrpcChannel.ForAddress(caller.GrpcEndpoint);
         var echo = new Echo.EchoClient(channel);
@@ -148,7 +152,7 @@ public sealed class InvocationConformanceTests
     [Fact]
     public async Task The_trace_continues_through_invocation()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var caller = await harness.AddAsync("caller", withApp: false);
         await harness.AddAsync("callee");
         using var http = Http.Client();
@@ -163,4 +167,14 @@ public sealed class InvocationConformanceTests
         Assert.StartsWith($"00-{traceId}-", traceparent);
         Assert.DoesNotContain("00f067aa0ba902b7", traceparent);
     }
+}
+
+public sealed class InvocationConformanceTests_InMemory : InvocationConformanceTests
+{
+    protected override Backend Backend => Backend.InMemory;
+}
+
+public sealed class InvocationConformanceTests_Redis(RedisFixture redis) : InvocationConformanceTests
+{
+    protected override Backend Backend => redis.Backend;
 }

@@ -6,14 +6,18 @@ using Grpc.Core;
 
 namespace LocalDapr.Tests;
 
-public sealed class PubSubConformanceTests
+/// <summary>Runs on both backends: <see cref="PubSubConformanceTests_InMemory"/> and <see cref="PubSubConformanceTests_Redis"/>.</summary>
+public abstract class PubSubConformanceTests
 {
+    /// <summary>The backend this run of the suite uses.</summary>
+    protected abstract Backend Backend { get; }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Published_event_reaches_the_subscriber_in_the_envelope_daprd_builds()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var publisher = await harness.AddAsync("publisher", withApp: false);
         var (_, raw) = await harness.AddRawAsync("subscriber", """[{"pubsubName":"pubsub","topic":"orders","route":"on-order"}]""", (_, _) => (200, ""));
 
@@ -41,7 +45,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task The_sdk_subscriber_receives_the_data_and_the_cloud_event_id()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("orders-app");
 
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1), Ct);
@@ -55,7 +59,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Different_apps_each_receive_every_event()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var billing = await harness.AddAsync("billing");
         var audit = await harness.AddAsync("audit");
 
@@ -69,7 +73,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Replicas_of_one_app_compete_and_each_event_is_handled_once()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var recorder = new Recorder();
         await harness.AddAsync("workers", instance: "first", recorder: recorder);
         await harness.AddAsync("workers", instance: "second", recorder: recorder);
@@ -88,7 +92,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Events_of_a_topic_arrive_in_publish_order_within_an_app()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("ordered");
 
         for (var i = 1; i <= 200; i++) await node.Client.PublishEventAsync("pubsub", "orders", new Order(i), Ct);
@@ -100,7 +104,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Retry_answers_are_redelivered_until_success_without_holding_back_other_events()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("retrier");
 
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1, "retry:2"), Ct);
@@ -119,7 +123,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Drop_and_not_found_are_never_redelivered()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("dropper");
 
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1, "drop"), Ct);
@@ -137,7 +141,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task A_poison_event_goes_to_the_dead_letter_topic_intact_after_exactly_the_configured_retries()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("poisoned");
 
         await node.Client.PublishEventAsync("pubsub", "poison", new Order(9, "fail"), Ct);
@@ -154,7 +158,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task A_dropped_event_goes_to_the_dead_letter_topic()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("dropper");
 
         await node.Client.PublishEventAsync("pubsub", "poison", new Order(5, "drop"), Ct);
@@ -181,7 +185,7 @@ public sealed class PubSubConformanceTests
             (500, "<html>", 4),
             (503, "", 4),
         };
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var publisher = await harness.AddAsync("publisher", withApp: false);
         for (var i = 0; i < cases.Length; i++)
         {
@@ -199,7 +203,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Routing_rules_pick_the_path_by_event_type()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("router");
 
         await node.Client.PublishEventAsync("pubsub", "routed", new Order(1), new Dictionary<string, string> { ["cloudevent.type"] = "vip" }, Ct);
@@ -214,7 +218,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Bulk_publish_delivers_every_entry_to_bulk_and_single_subscribers()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var bulk = await harness.AddAsync("bulk-reader");
         var (_, raw) = await harness.AddRawAsync("single-reader", """[{"pubsubname":"pubsub","topic":"bulk","route":"/one"}]""", (_, _) => (200, ""));
 
@@ -230,7 +234,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Bulk_subscribers_get_batches_and_per_entry_statuses_are_honoured()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var publisher = await harness.AddAsync("publisher", withApp: false);
         var (_, raw) = await harness.AddRawAsync("batcher",
             """[{"pubsubname":"pubsub","topic":"batched","route":"/batch","bulkSubscribe":{"enabled":true,"maxMessagesCount":10,"maxAwaitDurationMs":200}}]""",
@@ -260,7 +264,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task Publishing_errors_carry_the_status_and_message_daprd_gives()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("publisher", withApp: false);
 
         var unknown = await Assert.ThrowsAsync<DaprException>(() => node.Client.PublishEventAsync("nope", "orders", new Order(1), Ct));
@@ -290,7 +294,7 @@ public sealed class PubSubConformanceTests
               version: v1
               metadata:
               - { name: allowedTopics, value: "orders,audit-orders" }
-            """);
+            """, backend: Backend);
         var node = await harness.AddAsync("scoped", withApp: false);
 
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1), Ct);
@@ -303,7 +307,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task The_trace_of_the_publisher_continues_at_the_subscriber()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("traced");
         using var listener = new ActivityListener { ShouldListenTo = _ => true, Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded };
         ActivitySource.AddActivityListener(listener);
@@ -323,7 +327,7 @@ public sealed class PubSubConformanceTests
     [Fact]
     public async Task A_raw_payload_is_published_without_an_envelope_and_delivered_in_data_base64()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var publisher = await harness.AddAsync("publisher", withApp: false);
         var (_, raw) = await harness.AddRawAsync("raw-reader", """[{"pubsubname":"pubsub","topic":"raw","route":"/raw","metadata":{"rawPayload":"true"}}]""", (_, _) => (200, ""));
 
@@ -334,4 +338,14 @@ public sealed class PubSubConformanceTests
         Assert.Equal("AQID", doc.RootElement.GetProperty("data_base64").GetString());
         Assert.Equal("application/octet-stream", doc.RootElement.GetProperty("datacontenttype").GetString());
     }
+}
+
+public sealed class PubSubConformanceTests_InMemory : PubSubConformanceTests
+{
+    protected override Backend Backend => Backend.InMemory;
+}
+
+public sealed class PubSubConformanceTests_Redis(RedisFixture redis) : PubSubConformanceTests
+{
+    protected override Backend Backend => redis.Backend;
 }

@@ -5,16 +5,20 @@ using Grpc.Core;
 
 namespace LocalDapr.Tests;
 
-public sealed class StateConformanceTests
+/// <summary>Runs on both backends: <see cref="StateConformanceTests_InMemory"/> and <see cref="StateConformanceTests_Redis"/>.</summary>
+public abstract class StateConformanceTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    /// <summary>The backend this run of the suite uses.</summary>
+    protected abstract Backend Backend { get; }
 
-    private sealed record Counter(int Value);
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected sealed record Counter(int Value);
 
     [Fact]
     public async Task Saved_state_reads_back_with_an_etag_that_changes_on_every_write()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
 
         await node.Client.SaveStateAsync("statestore", "c1", new Counter(1), cancellationToken: Ct);
@@ -31,7 +35,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task A_stale_etag_is_refused_and_the_current_one_accepted()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
         var (_, stale) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c", cancellationToken: Ct);
@@ -52,7 +56,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task A_malformed_etag_is_an_invalid_argument()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
 
@@ -65,7 +69,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task First_write_concurrency_refuses_to_overwrite_without_an_etag()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
 
@@ -79,7 +83,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task Transactions_apply_every_operation_or_none()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         await node.Client.SaveStateAsync("statestore", "a", new Counter(1), cancellationToken: Ct);
         await node.Client.SaveStateAsync("statestore", "gone", new Counter(9), cancellationToken: Ct);
@@ -109,7 +113,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task Bulk_get_returns_each_key_with_its_etag()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         await node.Client.SaveBulkStateAsync("statestore",
         [
@@ -128,7 +132,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task Keys_are_stored_under_the_app_id_so_apps_do_not_see_each_other()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var one = await harness.AddAsync("one", withApp: false);
         var two = await harness.AddAsync("two", withApp: false);
 
@@ -143,22 +147,9 @@ public sealed class StateConformanceTests
     }
 
     [Fact]
-    public async Task State_with_a_ttl_expires()
-    {
-        var clock = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        await using var harness = Harness.Create(time: clock);
-        var node = await harness.AddAsync("stateful", withApp: false);
-
-        await node.Client.SaveStateAsync("statestore", "short", new Counter(1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "60" }, cancellationToken: Ct);
-        Assert.NotNull(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
-        clock.Advance(TimeSpan.FromSeconds(61));
-        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
-    }
-
-    [Fact]
     public async Task Bad_store_names_and_keys_get_daprds_errors()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
 
         var unknown = await Assert.ThrowsAsync<DaprException>(() => node.Client.GetStateAsync<Counter>("nope", "k", cancellationToken: Ct));
@@ -173,7 +164,7 @@ public sealed class StateConformanceTests
     [Fact]
     public async Task The_http_state_api_matches_the_grpc_one()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("stateful", withApp: false);
         using var http = Http.Client();
 
@@ -188,5 +179,30 @@ public sealed class StateConformanceTests
         Assert.Contains("ERR_STATE_STORE_NOT_FOUND", await missing.Content.ReadAsStringAsync(Ct));
     }
 
-    private static byte[] Bytes(Counter counter) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(counter, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+    protected static byte[] Bytes(Counter counter) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(counter, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+}
+
+public sealed class StateConformanceTests_InMemory : StateConformanceTests
+{
+    protected override Backend Backend => Backend.InMemory;
+
+    // In-memory only: the test moves a manual clock, which Redis (expiring keys on its own clock) cannot follow.
+    // RedisBackendTests.State_with_a_ttl_expires_in_redis covers TTLs on Redis in real time.
+    [Fact]
+    public async Task State_with_a_ttl_expires()
+    {
+        var clock = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var harness = Harness.Create(time: clock);
+        var node = await harness.AddAsync("stateful", withApp: false);
+
+        await node.Client.SaveStateAsync("statestore", "short", new Counter(1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "60" }, cancellationToken: Ct);
+        Assert.NotNull(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Null(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
+    }
+}
+
+public sealed class StateConformanceTests_Redis(RedisFixture redis) : StateConformanceTests
+{
+    protected override Backend Backend => redis.Backend;
 }

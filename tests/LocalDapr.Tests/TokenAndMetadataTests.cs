@@ -8,14 +8,18 @@ using Grpc.Core;
 
 namespace LocalDapr.Tests;
 
-public sealed class TokenAndMetadataTests
+/// <summary>Runs on both backends: <see cref="TokenAndMetadataTests_InMemory"/> and <see cref="TokenAndMetadataTests_Redis"/>.</summary>
+public abstract class TokenAndMetadataTests
 {
+    /// <summary>The backend this run of the suite uses.</summary>
+    protected abstract Backend Backend { get; }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task With_an_api_token_every_call_but_health_needs_it()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("guarded", apiToken: "s3cret");
         using var http = Http.Client();
 
@@ -41,7 +45,7 @@ public sealed class TokenAndMetadataTests
     [Fact]
     public async Task With_an_app_token_the_sidecar_sends_it_on_deliveries_and_invocations()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("app-guarded", appApiToken: "app-s3cret");
         var caller = await harness.AddAsync("caller", withApp: false);
         using var http = Http.Client();
@@ -58,14 +62,14 @@ public sealed class TokenAndMetadataTests
     [Fact]
     public async Task Metadata_reports_the_app_its_components_and_subscriptions()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var node = await harness.AddAsync("described");
 
         var metadata = await node.Client.GetMetadataAsync(Ct);
 
         Assert.Equal("described", metadata.Id);
-        Assert.Contains(metadata.Components, c => c.Name == "pubsub" && c.Type == "pubsub.in-memory");
-        Assert.Contains(metadata.Components, c => c.Name == "statestore" && c.Type == "state.in-memory");
+        Assert.Contains(metadata.Components, c => c.Name == "pubsub" && c.Type == Backend.PubSubType);
+        Assert.Contains(metadata.Components, c => c.Name == "statestore" && c.Type == Backend.StateType);
         using var http = Http.Client();
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{node.HttpEndpoint}/v1.0/metadata", Ct));
         var subscriptions = doc.RootElement.GetProperty("subscriptions").EnumerateArray().ToList();
@@ -77,7 +81,7 @@ public sealed class TokenAndMetadataTests
     [Fact]
     public async Task Health_waits_for_the_app_while_outbound_health_does_not()
     {
-        await using var harness = Harness.Create();
+        await using var harness = Harness.Create(backend: Backend);
         var port = Sidecar.Sidecar.FreePort();
         await using var sidecar = await Sidecar.Sidecar.StartAsync(new Sidecar.SidecarOptions { AppId = "late", AppPort = port, ResourcesPaths = [harness.ComponentsDir] }, harness.Env, Ct);
         using var http = Http.Client();
@@ -92,4 +96,14 @@ public sealed class TokenAndMetadataTests
         await app.StopAsync(Ct);
         await app.DisposeAsync();
     }
+}
+
+public sealed class TokenAndMetadataTests_InMemory : TokenAndMetadataTests
+{
+    protected override Backend Backend => Backend.InMemory;
+}
+
+public sealed class TokenAndMetadataTests_Redis(RedisFixture redis) : TokenAndMetadataTests
+{
+    protected override Backend Backend => redis.Backend;
 }

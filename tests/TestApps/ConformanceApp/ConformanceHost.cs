@@ -11,7 +11,10 @@ namespace ConformanceApp;
 /// <summary>An order event; <see cref="Behavior"/> tells the subscriber how to answer (<c>retry:N</c>, <c>drop</c>, <c>garbage:N</c>, <c>fail</c>, <c>missing</c>).</summary>
 public sealed record Order(int N, string? Behavior = null, string? Note = null);
 
-public sealed record Received(string Instance, string Topic, string Route, string EventId, string EventType, string Source, Order? Order, string? Traceparent, string? AppToken);
+public sealed record Received(string Instance, string Topic, string Route, string EventId, string EventType, string Source, Order? Order, string? Traceparent, string? AppToken)
+{
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+}
 
 /// <summary>What the app saw, for tests to await on (no sleeps).</summary>
 public sealed class Recorder
@@ -163,6 +166,11 @@ public static class ConformanceHost
             });
         });
         app.Map("/status/{code:int}", (int code) => Results.Text($"status {code} from the app", statusCode: code));
+        app.Map("/slow/{milliseconds:int}", async (int milliseconds, CancellationToken aborted) =>
+        {
+            await Task.Delay(milliseconds, aborted);
+            return Results.Text("slow answer");
+        });
         return app;
     }
 

@@ -24,7 +24,19 @@ public static class ActorHttpApi
             {
                 if (context.Request.Headers.TryGetValue(name, out var value)) headers[name] = value.ToString();
             }
-            var response = await host.InvokeAsync(type, id, method, await BodyAsync(context), context.Request.ContentType, headers, context.RequestAborted);
+            var body = await BodyAsync(context);
+            // The caller's resiliency policy for this actor type: a timeout per attempt, a breaker, and retries of calls
+            // that did not reach the app (a failing actor method is the app's answer, not retried).
+            ActorResponse response;
+            try
+            {
+                response = await sidecar.ActorPolicy(type).ExecuteAsync(
+                    token => host.InvokeAsync(type, id, method, body, context.Request.ContentType, headers, token), _ => false, e => e is DaprApiException, context.RequestAborted);
+            }
+            catch (Exception e) when (e is Resiliency.CircuitOpenException or Resiliency.PolicyTimeoutException)
+            {
+                throw new DaprApiException(Grpc.Core.StatusCode.Internal, 500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: {e.Message}");
+            }
             context.Response.StatusCode = response.Status;
             if (response.ContentType is not null) context.Response.ContentType = response.ContentType;
             foreach (var (name, value) in response.Headers) context.Response.Headers[name] = value;

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LocalDapr.PubSub;
+using LocalDapr.Resiliency;
 using YamlDotNet.RepresentationModel;
 
 namespace LocalDapr.Configuration;
@@ -31,28 +35,54 @@ public sealed record ComponentSpec(
             : fallback;
 }
 
-/// <summary>Everything the runtime reads from the resources paths of one app.</summary>
-public sealed record Resources(IReadOnlyList<ComponentSpec> Components)
+/// <summary>The resiliency targets that apply to one app, merged from every <c>Resiliency</c> resource in scope.</summary>
+public sealed record ResiliencyTargets(
+    IReadOnlyDictionary<string, TargetPolicy> Apps,
+    IReadOnlyDictionary<string, TargetPolicy> Actors,
+    IReadOnlyDictionary<string, TargetPolicy> ComponentsInbound,
+    IReadOnlyDictionary<string, TargetPolicy> ComponentsOutbound)
 {
-    public static Resources Empty { get; } = new([]);
+    public static ResiliencyTargets None { get; } = new(new Dictionary<string, TargetPolicy>(), new Dictionary<string, TargetPolicy>(),
+        new Dictionary<string, TargetPolicy>(), new Dictionary<string, TargetPolicy>());
+
+    public TargetPolicy? App(string appId) => Apps.GetValueOrDefault(appId);
+
+    public TargetPolicy? Actor(string type) => Actors.GetValueOrDefault(type);
+
+    public TargetPolicy? Inbound(string component) => ComponentsInbound.GetValueOrDefault(component);
+
+    public TargetPolicy? Outbound(string component) => ComponentsOutbound.GetValueOrDefault(component);
+}
+
+/// <summary>Everything the runtime reads from the resources paths of one app.</summary>
+public sealed record Resources(IReadOnlyList<ComponentSpec> Components, IReadOnlyList<Subscription> Subscriptions, ResiliencyTargets Resiliency)
+{
+    public static Resources Empty { get; } = new([], [], ResiliencyTargets.None);
 }
 
 /// <summary>
 /// Reads the resources paths the way the Dapr CLI does: every <c>.yaml</c>/<c>.yml</c> file directly in each folder,
 /// several documents per file, only the kinds the runtime knows (other kinds such as <c>Configuration</c> are skipped).
 /// </summary>
-public static class ResourceLoader
+public static partial class ResourceLoader
 {
     /// <summary>The component types this runtime implements.</summary>
     public static readonly IReadOnlySet<string> SupportedTypes = new HashSet<string>(StringComparer.Ordinal)
     {
         "pubsub.in-memory",
         "state.in-memory",
+        "pubsub.redis",
+        "state.redis",
     };
 
     public static Resources Load(IEnumerable<string> paths, string appId)
     {
         var components = new List<ComponentSpec>();
+        var subscriptions = new List<Subscription>();
+        var apps = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
+        var actors = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
+        var inbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
+        var outbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             var files = System.IO.File.Exists(path)
@@ -75,11 +105,127 @@ public static class ResourceLoader
                             throw yaml.Error(doc, $"component '{component.Name}' is already defined in {twin.File}:{twin.Line}");
                         components.Add(component);
                     }
+                    else if (string.Equals(kind, "Subscription", StringComparison.Ordinal) && InScope(yaml, doc, appId))
+                    {
+                        subscriptions.Add(ReadSubscription(yaml, doc));
+                    }
+                    else if (string.Equals(kind, "Resiliency", StringComparison.Ordinal) && InScope(yaml, doc, appId))
+                    {
+                        ReadResiliency(yaml, doc, apps, actors, inbound, outbound);
+                    }
                 }
             }
         }
-        return new Resources(components);
+        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound));
     }
+
+    private static bool InScope(YamlFile yaml, YamlMappingNode doc, string appId) =>
+        yaml.Strings(doc, "scopes") is not { Count: > 0 } scopes || scopes.Contains(appId, StringComparer.Ordinal);
+
+    /// <summary>A declarative <c>Subscription</c> (<c>dapr.io/v2alpha1</c> with <c>routes</c>, or <c>v1alpha1</c> with <c>route</c>).</summary>
+    private static Subscription ReadSubscription(YamlFile yaml, YamlMappingNode doc)
+    {
+        var name = yaml.Map(doc, "metadata") is { } m ? yaml.String(m, "name") ?? "(unnamed)" : "(unnamed)";
+        var spec = yaml.Map(doc, "spec") ?? throw yaml.Error(doc, $"subscription '{name}' has no 'spec'");
+        var pubsub = yaml.RequiredString(spec, "pubsubname", $"subscription '{name}'");
+        var topic = yaml.RequiredString(spec, "topic", $"subscription '{name}'");
+        var rules = new List<RouteRule>();
+        string? defaultPath = yaml.String(spec, "route");
+        if (yaml.Map(spec, "routes") is { } routes)
+        {
+            foreach (var rule in yaml.Sequence(routes, "rules"))
+            {
+                try
+                {
+                    rules.Add(new RouteRule(RouteExpression.Parse(yaml.RequiredString(rule, "match", "routing rule")), Slash(yaml.RequiredString(rule, "path", "routing rule"))));
+                }
+                catch (FormatException e)
+                {
+                    throw yaml.Error(rule, e.Message);
+                }
+            }
+            defaultPath = yaml.String(routes, "default") ?? defaultPath;
+        }
+        if (rules.Count == 0 && string.IsNullOrEmpty(defaultPath)) throw yaml.Error(spec, $"subscription '{name}' has neither 'routes' nor 'route'");
+        var bulk = yaml.Map(spec, "bulkSubscribe") is { } b
+            ? new BulkSubscribeOptions(yaml.Bool(b, "enabled") ?? false, yaml.Int(b, "maxMessagesCount") ?? 100, TimeSpan.FromMilliseconds(yaml.Int(b, "maxAwaitDurationMs") ?? 1000))
+            : new BulkSubscribeOptions(false, 1, TimeSpan.Zero);
+        return new Subscription(pubsub, topic, rules, string.IsNullOrEmpty(defaultPath) ? null : Slash(defaultPath), yaml.String(spec, "deadLetterTopic"),
+            yaml.StringMap(spec, "metadata") ?? [], bulk, "DECLARATIVE");
+    }
+
+    private static string Slash(string path) => path.StartsWith('/') ? path : "/" + path;
+
+    private static void ReadResiliency(YamlFile yaml, YamlMappingNode doc, Dictionary<string, TargetPolicy> apps, Dictionary<string, TargetPolicy> actors,
+        Dictionary<string, TargetPolicy> inbound, Dictionary<string, TargetPolicy> outbound)
+    {
+        var spec = yaml.Map(doc, "spec") ?? throw yaml.Error(doc, "resiliency has no 'spec'");
+        var policies = yaml.Map(spec, "policies");
+        var timeouts = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var retries = new Dictionary<string, RetrySpec>(StringComparer.Ordinal);
+        var breakers = new Dictionary<string, CircuitBreakerSpec>(StringComparer.Ordinal);
+        if (policies is not null)
+        {
+            foreach (var (name, value) in Entries(yaml, yaml.Map(policies, "timeouts")))
+                timeouts[name] = Duration(yaml, value, $"timeout '{name}'");
+            foreach (var (name, value) in Entries(yaml, yaml.Map(policies, "retries")))
+            {
+                var r = value as YamlMappingNode ?? throw yaml.Error(value, $"retry policy '{name}' must be a mapping");
+                var policy = yaml.String(r, "policy") ?? "constant";
+                if (policy is not ("constant" or "exponential")) throw yaml.Error(r, $"retry policy '{name}' has unknown policy '{policy}' (constant or exponential)");
+                var exponential = policy == "exponential";
+                retries[name] = new RetrySpec(exponential,
+                    yaml.Get(r, "duration") is { } d ? Duration(yaml, d, $"duration of retry policy '{name}'") : exponential ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(5),
+                    yaml.Get(r, "maxInterval") is { } mi ? Duration(yaml, mi, $"maxInterval of retry policy '{name}'") : TimeSpan.FromSeconds(60),
+                    yaml.Int(r, "maxRetries") ?? -1);
+            }
+            foreach (var (name, value) in Entries(yaml, yaml.Map(policies, "circuitBreakers")))
+            {
+                var c = value as YamlMappingNode ?? throw yaml.Error(value, $"circuit breaker '{name}' must be a mapping");
+                var trip = yaml.String(c, "trip") ?? "consecutiveFailures > 5";
+                var m = Trip().Match(trip);
+                if (!m.Success) throw yaml.Error(c, $"circuit breaker '{name}': trip '{trip}' is not supported by the local runtime (use consecutiveFailures > N)");
+                var n = int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture) - (m.Groups["op"].Value == ">=" ? 1 : 0);
+                breakers[name] = new CircuitBreakerSpec(name, yaml.Int(c, "maxRequests") ?? 1,
+                    yaml.Get(c, "interval") is { } i ? Duration(yaml, i, $"interval of circuit breaker '{name}'") : TimeSpan.Zero,
+                    yaml.Get(c, "timeout") is { } t ? Duration(yaml, t, $"timeout of circuit breaker '{name}'") : TimeSpan.FromSeconds(60), n);
+            }
+        }
+
+        TargetPolicy Target(YamlNode node, string what)
+        {
+            var map = node as YamlMappingNode ?? throw yaml.Error(node, $"{what} must be a mapping");
+            TimeSpan? timeout = null;
+            if (yaml.String(map, "timeout") is { } tname)
+                timeout = timeouts.TryGetValue(tname, out var named) ? named : GoDuration.TryParse(tname, out var literal) ? literal : throw yaml.Error(map, $"{what} names timeout '{tname}', which is not defined");
+            RetrySpec? retry = yaml.String(map, "retry") is { } rname ? retries.GetValueOrDefault(rname) ?? throw yaml.Error(map, $"{what} names retry policy '{rname}', which is not defined") : null;
+            CircuitBreakerSpec? breaker = yaml.String(map, "circuitBreaker") is { } cname ? breakers.GetValueOrDefault(cname) ?? throw yaml.Error(map, $"{what} names circuit breaker '{cname}', which is not defined") : null;
+            return new TargetPolicy(timeout, retry, breaker);
+        }
+
+        var targets = yaml.Map(spec, "targets");
+        if (targets is null) return;
+        foreach (var (name, value) in Entries(yaml, yaml.Map(targets, "apps"))) apps[name] = Target(value, $"app target '{name}'");
+        foreach (var (name, value) in Entries(yaml, yaml.Map(targets, "actors"))) actors[name] = Target(value, $"actor target '{name}'");
+        foreach (var (name, value) in Entries(yaml, yaml.Map(targets, "components")))
+        {
+            var map = value as YamlMappingNode ?? throw yaml.Error(value, $"component target '{name}' must be a mapping");
+            if (yaml.Get(map, "inbound") is { } i) inbound[name] = Target(i, $"inbound policy of component '{name}'");
+            if (yaml.Get(map, "outbound") is { } o) outbound[name] = Target(o, $"outbound policy of component '{name}'");
+        }
+    }
+
+    private static IEnumerable<(string Name, YamlNode Value)> Entries(YamlFile yaml, YamlMappingNode? map)
+    {
+        if (map is null) yield break;
+        foreach (var (k, v) in map.Children) yield return (k is YamlScalarNode s ? s.Value ?? "" : throw yaml.Error(k, "expected a name"), v);
+    }
+
+    private static TimeSpan Duration(YamlFile yaml, YamlNode node, string what) =>
+        node is YamlScalarNode s && GoDuration.TryParse(s.Value, out var d) ? d : throw yaml.Error(node, $"{what} is not a duration");
+
+    [GeneratedRegex(@"^\s*consecutiveFailures\s*(?<op>>=|>)\s*(?<n>\d+)\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Trip();
 
     private static ComponentSpec ReadComponent(YamlFile yaml, YamlMappingNode doc)
     {

@@ -1,6 +1,4 @@
 using LocalDapr.Configuration;
-using Polly;
-using Polly.Retry;
 
 namespace LocalDapr.PubSub;
 
@@ -30,24 +28,5 @@ public sealed record RetrySpec(bool Exponential, TimeSpan Duration, TimeSpan Max
         };
         var duration = spec.MetaDuration(exponential ? "backOffInitialInterval" : "backOffDuration", exponential && policy is not null ? TimeSpan.FromMilliseconds(500) : fallback.Duration);
         return new RetrySpec(exponential, duration, spec.MetaDuration("backOffMaxInterval", fallback.MaxInterval), spec.MetaInt("backOffMaxRetries", fallback.MaxRetries));
-    }
-
-    /// <summary>A pipeline that repeats a delivery while it answers <see cref="DeliveryOutcome.Retry"/> or throws.</summary>
-    public ResiliencePipeline<DeliveryOutcome> Pipeline(TimeProvider time)
-    {
-        var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
-        if (MaxRetries != 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<DeliveryOutcome>
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not (null or OperationCanceledException) || args.Outcome.Result == DeliveryOutcome.Retry),
-                MaxRetryAttempts = MaxRetries < 0 ? int.MaxValue : MaxRetries,
-                Delay = Duration,
-                MaxDelay = MaxInterval,
-                BackoffType = Exponential ? DelayBackoffType.Exponential : DelayBackoffType.Constant,
-                UseJitter = Exponential,
-            });
-        }
-        return builder.Build();
     }
 }

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using LocalDapr.Sidecar;
 using Microsoft.Extensions.Logging;
-using Polly;
+using LocalDapr.Resiliency;
 
 namespace LocalDapr.PubSub;
 
@@ -22,20 +22,20 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
     private readonly IPubSub _pubsub;
     private readonly ITopicConsumer _consumer;
     private readonly AppChannel _channel;
-    private readonly ResiliencePipeline<DeliveryOutcome> _pipeline;
+    private readonly CallPolicy _policy;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
     public SubscriptionDispatcher(Subscription subscription, IPubSub pubsub, ITopicConsumer consumer, AppChannel channel,
-        ResiliencePipeline<DeliveryOutcome> pipeline, ILogger logger, TimeProvider time)
+        CallPolicy policy, ILogger logger, TimeProvider time)
     {
         _subscription = subscription;
         _pubsub = pubsub;
         _consumer = consumer;
         _channel = channel;
-        _pipeline = pipeline;
+        _policy = policy;
         _logger = logger;
         _time = time;
         _loop = Task.Run(() => RunAsync(_stop.Token));
@@ -104,7 +104,7 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
         DeliveryOutcome outcome;
         try
         {
-            outcome = await _pipeline.ExecuteAsync(async token => await PostOneAsync(path, envelope, token), cancellationToken);
+            outcome = await _policy.ExecuteAsync(async token => await PostOneAsync(path, envelope, token), o => o == DeliveryOutcome.Retry, null, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -186,11 +186,7 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
                 var dropped = new List<BulkEntry>();
                 try
                 {
-                    await _pipeline.ExecuteAsync(async token =>
-                    {
-                        var outcome = await PostBulkAsync(group.Key, pending, dropped, token);
-                        return outcome;
-                    }, cancellationToken);
+                    await _policy.ExecuteAsync(async token => await PostBulkAsync(group.Key, pending, dropped, token), o => o == DeliveryOutcome.Retry, null, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {

@@ -41,7 +41,13 @@ public sealed class AppChannel : IDisposable
 
     public HttpRequestMessage Request(HttpMethod method, string path)
     {
-        var request = new HttpRequestMessage(method, path.StartsWith('/') ? path : "/" + path);
+        // HttpClient.DefaultRequestVersion applies only to its own helpers (GetAsync...), not to SendAsync of a built
+        // request, so the version is set here: h2c apps (HTTP/2 only) refuse HTTP/1.1 with a 400.
+        var request = new HttpRequestMessage(method, path.StartsWith('/') ? path : "/" + path)
+        {
+            Version = HttpVersionToUse,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         if (_options.AppApiToken is { Length: > 0 } token) request.Headers.TryAddWithoutValidation("dapr-api-token", token);
         return request;
     }

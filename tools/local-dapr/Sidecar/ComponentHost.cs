@@ -28,6 +28,8 @@ public sealed class ComponentHost(ILoggerFactory loggers, TimeProvider time) : I
     {
         "pubsub.in-memory" => new InMemoryPubSub(spec, loggers.CreateLogger($"pubsub.{spec.Name}")),
         "state.in-memory" => new InMemoryStateStore(spec, time),
+        "pubsub.redis" => new RedisPubSub(spec, loggers.CreateLogger($"pubsub.{spec.Name}"), time),
+        "state.redis" => new RedisStateStore(spec, loggers.CreateLogger($"state.{spec.Name}"), time),
         _ => throw new ConfigurationException(spec.File, spec.Line, $"component type '{spec.Type}' is not implemented"),
     };
 

@@ -1,5 +1,6 @@
 using System.Net;
 using LocalDapr.PubSub;
+using LocalDapr.Resiliency;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -34,13 +35,39 @@ public sealed class Invocation(IHttpForwarder forwarder)
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         var transformer = new Transformer(path, context.Request.QueryString, caller.AppId, target.AppId, target.Options.AppApiToken);
-        var error2 = await forwarder.SendAsync(context, target.Channel.BaseAddress.ToString().TrimEnd('/'), invoker, config, transformer);
-        if (error2 == ForwarderError.None || context.Response.HasStarted) return;
-
-        var message = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error2.ToString();
+        var policy = caller.AppPolicy(target.AppId);
+        // Retries re-send the request, so its body is kept; streaming gRPC calls are never retried.
+        var canRetry = !grpc && (context.Request.ContentLength ?? 0) <= 4 * 1024 * 1024;
+        if (canRetry) context.Request.EnableBuffering();
+        string? failure = null;
+        try
+        {
+            var error = await policy.ExecuteAsync(async token =>
+            {
+                if (context.Request.Body.CanSeek) context.Request.Body.Position = 0;
+                var result = await forwarder.SendAsync(context, target.Channel.BaseAddress.ToString().TrimEnd('/'), invoker, config, transformer, token);
+                if (result != ForwarderError.None && !context.Response.HasStarted && !canRetry) throw new InvocationFailedException(result, Message(context, result));
+                return result;
+            }, result => result != ForwarderError.None && !context.Response.HasStarted, e => e is InvocationFailedException, context.RequestAborted);
+            if (error == ForwarderError.None || context.Response.HasStarted) return;
+            failure = Message(context, error);
+        }
+        catch (Exception e) when (e is CircuitOpenException or PolicyTimeoutException or InvocationFailedException)
+        {
+            failure = e.Message;
+        }
+        if (context.Response.HasStarted) return;
         context.Response.Clear();
-        if (grpc) GrpcWire.WriteStatus(context, Grpc.Core.StatusCode.Unavailable, $"failed to proxy request: {message}");
-        else await HttpApi.WriteErrorAsync(context, DaprErrors.DirectInvoke(appId, message));
+        if (grpc) GrpcWire.WriteStatus(context, Grpc.Core.StatusCode.Unavailable, $"failed to proxy request: {failure}");
+        else await HttpApi.WriteErrorAsync(context, DaprErrors.DirectInvoke(appId, failure ?? "unknown error"));
+    }
+
+    private static string Message(HttpContext context, ForwarderError error) =>
+        context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message ?? error.ToString();
+
+    private sealed class InvocationFailedException(ForwarderError error, string message) : Exception(message)
+    {
+        public ForwarderError Error { get; } = error;
     }
 
     private sealed class Transformer(string path, QueryString query, string callerId, string calleeId, string? appToken) : HttpTransformer

@@ -1,6 +1,7 @@
 using LocalDapr.Actors;
 using LocalDapr.Configuration;
 using LocalDapr.PubSub;
+using LocalDapr.Resiliency;
 using LocalDapr.State;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _appReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, CallPolicy> _inbound = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallPolicy> _outbound = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CallPolicy> _targets = new(StringComparer.Ordinal);
 
     public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
     {
@@ -27,6 +31,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
         _logger = env.Loggers.CreateLogger($"daprd.{options.AppId}");
         foreach (var component in resources.Components)
         {
+            var fallback = component.Kind == "pubsub" ? RetrySpec.FromComponent(component, RetrySpec.InMemoryDefault) : null;
+            _inbound[component.Name] = new CallPolicy(resources.Resiliency.Inbound(component.Name), fallback, env.Time);
+            _outbound[component.Name] = new CallPolicy(resources.Resiliency.Outbound(component.Name), null, env.Time);
             switch (component.Kind)
             {
                 case "pubsub":
@@ -67,6 +74,14 @@ public sealed class SidecarRuntime : IAsyncDisposable
 
     public IEnumerable<ComponentSpec> Components => Resources.Components;
 
+    /// <summary>This sidecar's policy for calls to app <paramref name="appId"/> (resiliency <c>targets.apps</c>), one breaker per target.</summary>
+    public CallPolicy AppPolicy(string appId) => _targets.GetOrAdd("app/" + appId, _ => new CallPolicy(Resources.Resiliency.App(appId), null, _env.Time));
+
+    /// <summary>This sidecar's policy for calls to actors of <paramref name="type"/> (resiliency <c>targets.actors</c>).</summary>
+    public CallPolicy ActorPolicy(string type) => _targets.GetOrAdd("actor/" + type, _ => new CallPolicy(Resources.Resiliency.Actor(type), null, _env.Time));
+
+    private static bool IsPermanent(Exception e) => e is ETagException or DaprApiException;
+
     // ---------------------------------------------------------------- pub/sub
 
     public async Task PublishAsync(PublishRequest request, TraceContext trace, CancellationToken cancellationToken)
@@ -75,7 +90,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var data = CloudEvents.Envelope(request, AppId, trace, _env.Time.GetUtcNow());
         try
         {
-            await pubsub.PublishAsync(request.Topic, [new PubSubMessage(request.Topic, data, request.Metadata)], cancellationToken);
+            await _outbound[request.PubSubName].ExecuteAsync(token => pubsub.PublishAsync(request.Topic, [new PubSubMessage(request.Topic, data, request.Metadata)], token).AsTask(), IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -94,7 +109,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var messages = entries.Select(e => new PubSubMessage(topic, CloudEvents.Envelope(e.Request, AppId, trace, now), e.Request.Metadata)).ToList();
         try
         {
-            await pubsub.PublishAsync(topic, messages, cancellationToken);
+            await _outbound[pubsubName].ExecuteAsync(token => pubsub.PublishAsync(topic, messages, token).AsTask(), IsPermanent, cancellationToken);
             return [];
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -143,7 +158,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var storeKey = StoreKey(spec, key);
         try
         {
-            return await store.GetAsync(storeKey, cancellationToken);
+            return await _outbound[storeName].ExecuteAsync(token => store.GetAsync(storeKey, token).AsTask(), _ => false, IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
         {
@@ -161,7 +176,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
         {
             try
             {
-                await store.WriteAsync([prefixed[i]], cancellationToken);
+                var write = prefixed[i];
+                await _outbound[storeName].ExecuteAsync(token => store.WriteAsync([write], token).AsTask(), IsPermanent, cancellationToken);
             }
             catch (ETagException e)
             {
@@ -184,7 +200,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
         try
         {
-            await store.WriteAsync(prefixed, cancellationToken);
+            await _outbound[storeName].ExecuteAsync(token => store.WriteAsync(prefixed, token).AsTask(), IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
         {
@@ -202,7 +218,11 @@ public sealed class SidecarRuntime : IAsyncDisposable
         try
         {
             while (!await Channel.ProbeAsync(token)) await Task.Delay(TimeSpan.FromMilliseconds(50), _env.Time, token);
-            Subscriptions = await DiscoverSubscriptionsAsync(token);
+            var programmatic = await DiscoverSubscriptionsAsync(token);
+            var declarative = Resources.Subscriptions;
+            foreach (var twin in programmatic.Where(p => declarative.Any(d => d.PubSubName == p.PubSubName && d.Topic == p.Topic)))
+                _logger.LogWarning("App {AppId} subscribes to {PubSub}/{Topic} both declaratively and programmatically; the declarative subscription is used", AppId, twin.PubSubName, twin.Topic);
+            Subscriptions = [.. declarative, .. programmatic.Where(p => !declarative.Any(d => d.PubSubName == p.PubSubName && d.Topic == p.Topic))];
             foreach (var subscription in Subscriptions) StartDispatcher(subscription);
             var actors = await DiscoverActorsAsync(token);
             if (actors.Types.Count > 0)
@@ -275,10 +295,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
         var group = entry.Spec.Meta("consumerID") ?? AppId;
         var consumer = entry.PubSub.Consume(subscription.Topic, group, $"{AppId}-{Guid.NewGuid():N}");
-        var retry = RetrySpec.FromComponent(entry.Spec, RetrySpec.InMemoryDefault);
         lock (_dispatchers)
         {
-            _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, retry.Pipeline(_env.Time),
+            _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, _inbound[subscription.PubSubName],
                 _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time));
         }
     }
