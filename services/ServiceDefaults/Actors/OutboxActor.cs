@@ -65,7 +65,8 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
         }
         var outbox = (await StateManager.TryGetStateAsync<List<OutboxEntry>>(OutboxKey)).Value;
         if (outbox is not { Count: > 0 }) return;
-        foreach (var entry in outbox) await dapr.PublishJsonAsync(entry.Topic, entry.Type, entry.Json, entry.Id, CancellationToken.None);
+        // The actor is the aggregate: its id is the events' subject and partition key.
+        foreach (var entry in outbox) await dapr.PublishJsonAsync(entry.Topic, entry.Type, entry.Json, entry.Id, Id.GetId(), CancellationToken.None);
         await StateManager.SetStateAsync(OutboxKey, new List<OutboxEntry>());
     }
 

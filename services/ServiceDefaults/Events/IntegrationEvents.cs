@@ -49,7 +49,19 @@ public static class IntegrationEvents
     /// <param name="cancellationToken">Cancels the publish.</param>
     /// <returns>A task that completes when the sidecar accepted the event.</returns>
     public static Task PublishIntegrationEventAsync(this DaprClient dapr, string topic, IMessage message, string? eventId = null, CancellationToken cancellationToken = default) =>
-        PublishJsonAsync(dapr, topic, message.Descriptor.FullName, ToJson(message), eventId, cancellationToken);
+        PublishJsonAsync(dapr, topic, message.Descriptor.FullName, ToJson(message), eventId, null, cancellationToken);
+
+    /// <summary>Publishes <paramref name="message"/> about the aggregate <paramref name="subject"/>.</summary>
+    /// <param name="dapr">The Dapr client.</param>
+    /// <param name="topic">The topic (see <see cref="Topics"/>).</param>
+    /// <param name="message">The event.</param>
+    /// <param name="eventId">The CloudEvent id; a new one when null.</param>
+    /// <param name="subject">The aggregate the event is about (turnstile, camera or station id): the CloudEvent
+    /// <c>subject</c> and the partition key, so one aggregate's events stay in order on partitioned brokers.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when the sidecar accepted the event.</returns>
+    public static Task PublishIntegrationEventAsync(this DaprClient dapr, string topic, IMessage message, string? eventId, string subject, CancellationToken cancellationToken) =>
+        PublishJsonAsync(dapr, topic, message.Descriptor.FullName, ToJson(message), eventId, subject, cancellationToken);
 
     /// <summary>Publishes an event already in proto3 JSON (as an outbox keeps it).</summary>
     /// <param name="dapr">The Dapr client.</param>
@@ -57,13 +69,19 @@ public static class IntegrationEvents
     /// <param name="type">The CloudEvent type: the message's full name.</param>
     /// <param name="json">The event in proto3 JSON.</param>
     /// <param name="eventId">The CloudEvent id; a new one when null.</param>
+    /// <param name="subject">The aggregate id: CloudEvent <c>subject</c> and partition key; none when null.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
     /// <returns>A task that completes when the sidecar accepted the event.</returns>
-    public static Task PublishJsonAsync(this DaprClient dapr, string topic, string type, string json, string? eventId, CancellationToken cancellationToken)
+    public static Task PublishJsonAsync(this DaprClient dapr, string topic, string type, string json, string? eventId, string? subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dapr);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["cloudevent.type"] = type };
         if (eventId is not null) metadata["cloudevent.id"] = eventId;
+        if (subject is not null)
+        {
+            metadata["cloudevent.subject"] = subject;
+            metadata["partitionKey"] = subject;
+        }
         return dapr.PublishByteEventAsync(Topics.PubSubName, topic, Encoding.UTF8.GetBytes(json), "application/json", metadata, cancellationToken);
     }
 }

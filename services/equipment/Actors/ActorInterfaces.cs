@@ -1,0 +1,86 @@
+using Dapr.Actors;
+using Mtaeda.Equipment.Domain;
+
+namespace Mtaeda.Equipment.Actors;
+
+/// <summary>One actor per turnstile (actor id = turnstile id): status, counters, camera. Commands answer with an outcome.</summary>
+public interface ITurnstileActor : IActor
+{
+    /// <summary>Installs the turnstile; a repeat with the same values answers the original time.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The outcome and when it was installed.</returns>
+    Task<InstallTurnstileReply> InstallAsync(InstallTurnstile command);
+
+    /// <summary>Decommissions the turnstile (and lets its camera go); a repeat answers the original time.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The outcome, when it was decommissioned and the camera it let go.</returns>
+    Task<DecommissionTurnstileReply> DecommissionAsync(DecommissionTurnstile command);
+
+    /// <summary>Puts a camera on the turnstile (called by the camera's actor).</summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <returns>The outcome and the turnstile's station.</returns>
+    Task<AttachCameraReply> AttachCameraAsync(string cameraId);
+
+    /// <summary>Takes a camera off the turnstile (called by the camera's actor).</summary>
+    /// <param name="detachment">Which camera, and why.</param>
+    /// <returns>The outcome.</returns>
+    Task<Outcome> DetachCameraAsync(CameraDetachment detachment);
+
+    /// <summary>Counts a batch of passages, once per batch id.</summary>
+    /// <param name="batch">The batch.</param>
+    /// <returns>The outcome and whether the batch was a duplicate.</returns>
+    Task<RecordPassagesReply> RecordPassagesAsync(PassageBatch batch);
+
+    /// <summary>Reports a fault.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<TurnstileStatusReply> ReportFaultAsync(FaultReport report);
+
+    /// <summary>Puts a locked or faulted turnstile back into service.</summary>
+    /// <param name="reason">What was done.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<TurnstileStatusReply> RestoreAsync(string reason);
+
+    /// <summary>The turnstile's state; null when it was never installed.</summary>
+    /// <returns>The state.</returns>
+    Task<TurnstileState?> GetAsync();
+}
+
+/// <summary>One actor per camera (actor id = camera id): the turnstile it watches.</summary>
+public interface ICameraActor : IActor
+{
+    /// <summary>Installs the camera on a turnstile, with the turnstile's agreement.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The outcome, the station and when it was installed.</returns>
+    Task<InstallCameraReply> InstallAsync(InstallCamera command);
+
+    /// <summary>Takes the camera off its turnstile.</summary>
+    /// <param name="reason">Why.</param>
+    /// <returns>The outcome and the turnstile it was on.</returns>
+    Task<UninstallCameraReply> UninstallAsync(string reason);
+
+    /// <summary>The turnstile let the camera go (it was decommissioned).</summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <returns>A task.</returns>
+    Task ReleasedByAsync(string turnstileId);
+
+    /// <summary>The camera's state; null when it was never installed.</summary>
+    /// <returns>The state.</returns>
+    Task<CameraState?> GetAsync();
+}
+
+/// <summary>
+/// One actor per station (actor id = station id): the turnstiles equipment installed there, so that closing the
+/// station decommissions them even when the station's own list is behind.
+/// </summary>
+public interface IStationEquipmentActor : IActor
+{
+    /// <summary>Notes a turnstile installed at the station (idempotent).</summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <returns>A task.</returns>
+    Task AddTurnstileAsync(string turnstileId);
+
+    /// <summary>The turnstiles installed at the station, in installation order.</summary>
+    /// <returns>The turnstile ids.</returns>
+    Task<string[]> GetTurnstilesAsync();
+}

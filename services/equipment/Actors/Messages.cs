@@ -1,0 +1,130 @@
+using System.Runtime.Serialization;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Equipment.Domain;
+
+namespace Mtaeda.Equipment.Actors;
+
+/// <summary>Installs a camera (its id is the actor's) on a turnstile.</summary>
+[DataContract]
+public sealed record InstallCamera
+{
+    /// <summary>The turnstile it watches.</summary>
+    [DataMember(Order = 1)]
+    public string TurnstileId { get; init; } = "";
+
+    /// <summary>Model information.</summary>
+    [DataMember(Order = 2)]
+    public EquipmentInfo Model { get; init; } = new();
+}
+
+/// <summary>Takes a camera off a turnstile.</summary>
+[DataContract]
+public sealed record CameraDetachment
+{
+    /// <summary>The camera.</summary>
+    [DataMember(Order = 1)]
+    public string CameraId { get; init; } = "";
+
+    /// <summary>Why.</summary>
+    [DataMember(Order = 2)]
+    public string Reason { get; init; } = "";
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.InstallAsync"/>.</summary>
+[DataContract]
+public sealed record InstallTurnstileReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>When it was installed (the original time for a repeat).</summary>
+    [DataMember(Order = 2)]
+    public DateTimeOffset InstalledAt { get; init; }
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.DecommissionAsync"/>.</summary>
+[DataContract]
+public sealed record DecommissionTurnstileReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>When it was decommissioned (the original time when it already was).</summary>
+    [DataMember(Order = 2)]
+    public DateTimeOffset DecommissionedAt { get; init; }
+
+    /// <summary>The camera the turnstile let go; null when none.</summary>
+    [DataMember(Order = 3)]
+    public string? RemovedCameraId { get; init; }
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.AttachCameraAsync"/>.</summary>
+[DataContract]
+public sealed record AttachCameraReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The turnstile's station.</summary>
+    [DataMember(Order = 2)]
+    public string StationId { get; init; } = "";
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.RecordPassagesAsync"/>.</summary>
+[DataContract]
+public sealed record RecordPassagesReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>True when the batch had been recorded before and was not counted again.</summary>
+    [DataMember(Order = 2)]
+    public bool Duplicate { get; init; }
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.ReportFaultAsync"/> and <see cref="ITurnstileActor.RestoreAsync"/>.</summary>
+[DataContract]
+public sealed record TurnstileStatusReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The status after the command.</summary>
+    [DataMember(Order = 2)]
+    public TurnstileStatus Status { get; init; }
+}
+
+/// <summary>Answer to <see cref="ICameraActor.InstallAsync"/>.</summary>
+[DataContract]
+public sealed record InstallCameraReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The station the camera is at.</summary>
+    [DataMember(Order = 2)]
+    public string StationId { get; init; } = "";
+
+    /// <summary>When it was installed.</summary>
+    [DataMember(Order = 3)]
+    public DateTimeOffset InstalledAt { get; init; }
+}
+
+/// <summary>Answer to <see cref="ICameraActor.UninstallAsync"/>.</summary>
+[DataContract]
+public sealed record UninstallCameraReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The turnstile it was on; empty when on none.</summary>
+    [DataMember(Order = 2)]
+    public string TurnstileId { get; init; } = "";
+}

@@ -1,0 +1,160 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Equipment.Actors;
+using Mtaeda.Equipment.Domain;
+using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
+
+namespace Mtaeda.Equipment.Api;
+
+/// <summary>
+/// The equipment commands and queries (<c>mtaeda.equipment.v1.Equipment</c>). Each call validates its fields, then hands
+/// the command to the device's actor, which records it together with the events it raises; the call returns as soon
+/// as that turn is committed.
+/// </summary>
+/// <param name="actors">The actor proxies.</param>
+/// <param name="stations">The station lookup (installing a turnstile).</param>
+public sealed class EquipmentService(EquipmentActors actors, IStationDirectory stations) : EquipmentApi.EquipmentBase
+{
+    /// <inheritdoc />
+    public override async Task<InstallTurnstileResponse> InstallTurnstile(InstallTurnstileRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var stationId = Requests.Id(request.StationId, "station_id");
+        for (var i = 0; i < request.LineIds.Count; i++) Requests.Id(request.LineIds[i], $"line_ids[{i}]");
+        var model = Requests.Model(request.Model);
+        if (request.MaxPassagesBeforeMaintenance <= 0) throw Requests.Invalid("max_passages_before_maintenance must be > 0");
+
+        var station = await FindStationAsync(stationId, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"station {stationId} is not registered"));
+        if (station.Status == StationStatus.Closed) throw new RpcException(new Status(StatusCode.FailedPrecondition, $"station {stationId} is closed"));
+        string[] lines = request.LineIds.Count == 0 ? [.. station.LineIds] : [.. request.LineIds.Distinct(StringComparer.Ordinal)];
+        if (lines.FirstOrDefault(line => !station.LineIds.Contains(line, StringComparer.Ordinal)) is { } unserved)
+        {
+            throw Requests.Invalid($"line_ids: line {unserved} does not serve station {stationId}");
+        }
+        if (lines.Length == 0) throw new RpcException(new Status(StatusCode.FailedPrecondition, $"station {stationId} serves no line"));
+
+        var reply = await actors.Turnstile(turnstileId).InstallAsync(new InstallTurnstile
+        {
+            StationId = stationId,
+            LineIds = lines,
+            Model = model,
+            MaxPassagesBeforeMaintenance = request.MaxPassagesBeforeMaintenance,
+            AllStationLines = request.LineIds.Count == 0,
+        });
+        Requests.Ensure(reply.Outcome);
+        // After the turnstile accepted (a conflicting install must not list it); idempotent, so a retried install repairs it.
+        await actors.Station(stationId).AddTurnstileAsync(turnstileId);
+        return new() { InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
+    }
+
+    /// <inheritdoc />
+    public override async Task<DecommissionTurnstileResponse> DecommissionTurnstile(DecommissionTurnstileRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.DecommissionTurnstileAsync(turnstileId, new DecommissionTurnstile { Reason = reason });
+        Requests.Ensure(reply.Outcome);
+        return new() { DecommissionedAt = Timestamp.FromDateTimeOffset(reply.DecommissionedAt) };
+    }
+
+    /// <inheritdoc />
+    public override async Task<InstallCameraResponse> InstallCamera(InstallCameraRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Requests.Id(request.CameraId, "camera_id");
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var model = Requests.Model(request.Model);
+        var reply = await actors.Camera(cameraId).InstallAsync(new InstallCamera { TurnstileId = turnstileId, Model = model });
+        Requests.Ensure(reply.Outcome);
+        return new() { StationId = reply.StationId, InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
+    }
+
+    /// <inheritdoc />
+    public override async Task<UninstallCameraResponse> UninstallCamera(UninstallCameraRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Requests.Id(request.CameraId, "camera_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Camera(cameraId).UninstallAsync(reason);
+        Requests.Ensure(reply.Outcome);
+        return new() { TurnstileId = reply.TurnstileId };
+    }
+
+    /// <inheritdoc />
+    public override async Task<RecordPassagesResponse> RecordPassages(RecordPassagesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.BatchId)) throw Requests.Invalid("batch_id is required");
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var batch = new PassageBatch
+        {
+            BatchId = request.BatchId,
+            Ingress = request.Ingress,
+            Egress = request.Egress,
+            IntervalStart = Requests.Time(request.IntervalStart, "interval_start"),
+            IntervalEnd = Requests.Time(request.IntervalEnd, "interval_end"),
+        };
+        Requests.Ensure(batch.Validate());
+        var reply = await actors.Turnstile(turnstileId).RecordPassagesAsync(batch);
+        Requests.Ensure(reply.Outcome);
+        return new() { Duplicate = reply.Duplicate };
+    }
+
+    /// <inheritdoc />
+    public override async Task<ReportFaultResponse> ReportFault(ReportFaultRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        if (request.Kind == FaultKind.Unspecified) throw Requests.Invalid("kind is required");
+        if (!System.Enum.IsDefined(request.Kind)) throw Requests.Invalid("kind must be LOCKED, JAMMED or MALFUNCTION");
+        var report = new FaultReport
+        {
+            Kind = request.Kind,
+            Reason = Requests.Text(request.Reason, "reason"),
+            OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
+            FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
+        };
+        var reply = await actors.Turnstile(turnstileId).ReportFaultAsync(report);
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<RestoreTurnstileResponse> RestoreTurnstile(RestoreTurnstileRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Turnstile(turnstileId).RestoreAsync(reason);
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<Contracts.Equipment.V1.Turnstile> GetTurnstile(GetTurnstileRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var state = await actors.Turnstile(turnstileId).GetAsync();
+        return Domain.Turnstile.Load(turnstileId, state).ToContract()
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"turnstile {turnstileId} is not installed"));
+    }
+
+    private async Task<StationInfo?> FindStationAsync(string stationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stations.FindAsync(stationId, cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the stations service could not be asked about station {stationId}: {e.Status.Detail}"));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Equipment.Domain;
+using ContractEquipmentInfo = Mtaeda.Contracts.Common.V1.EquipmentInfo;
+
+namespace Mtaeda.Equipment.Api;
+
+/// <summary>Field checks of the gRPC requests: each failure is an <c>InvalidArgument</c> naming the field.</summary>
+internal static class Requests
+{
+    /// <summary>Longest free text (reasons, model names and descriptions).</summary>
+    public const int MaxTextLength = 500;
+
+    /// <summary>A required id following the id convention.</summary>
+    public static string Id(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value)) throw Invalid($"{field} is required");
+        if (!Ids.IsValid(value)) throw Invalid($"{field} must be 1 to {Ids.MaxLength} characters from [A-Za-z0-9._-]");
+        return value;
+    }
+
+    /// <summary>Optional free text of at most <see cref="MaxTextLength"/> characters.</summary>
+    public static string Text(string? value, string field, int maxLength = MaxTextLength)
+    {
+        value ??= "";
+        if (value.Length > maxLength) throw Invalid($"{field} must be at most {maxLength} characters");
+        return value;
+    }
+
+    /// <summary>Required model information (serial_number, model_number and manufacturer).</summary>
+    public static EquipmentInfo Model(ContractEquipmentInfo? model, string field = "model")
+    {
+        if (model is null) throw Invalid($"{field} is required");
+        var info = EquipmentInfo.From(model);
+        if (info.MissingField() is { } missing) throw Invalid($"{field}.{missing} is required");
+        Text(info.SerialNumber, $"{field}.serial_number");
+        Text(info.Name, $"{field}.name");
+        Text(info.Description, $"{field}.description");
+        Text(info.ModelNumber, $"{field}.model_number");
+        Text(info.Manufacturer, $"{field}.manufacturer");
+        return info;
+    }
+
+    /// <summary>A required, valid timestamp.</summary>
+    public static DateTimeOffset Time(Timestamp? value, string field) =>
+        OptionalTime(value, field) ?? throw Invalid($"{field} is required");
+
+    /// <summary>An optional timestamp; when present it must be valid.</summary>
+    public static DateTimeOffset? OptionalTime(Timestamp? value, string field)
+    {
+        if (value is null) return null;
+        try
+        {
+            return value.ToDateTimeOffset();
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid($"{field} is not a valid timestamp");
+        }
+    }
+
+    /// <summary>The refusal of a domain outcome as a gRPC error; nothing when accepted.</summary>
+    public static void Ensure(Outcome outcome)
+    {
+        if (outcome.IsAccepted) return;
+        var code = outcome.Refusal switch
+        {
+            Refusal.InvalidArgument => StatusCode.InvalidArgument,
+            Refusal.NotFound => StatusCode.NotFound,
+            Refusal.FailedPrecondition => StatusCode.FailedPrecondition,
+            Refusal.AlreadyExists => StatusCode.AlreadyExists,
+            _ => StatusCode.Internal,
+        };
+        throw new RpcException(new Status(code, outcome.Message));
+    }
+
+    /// <summary>An <c>InvalidArgument</c> error.</summary>
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}

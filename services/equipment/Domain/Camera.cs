@@ -1,0 +1,140 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Equipment.V1;
+
+namespace Mtaeda.Equipment.Domain;
+
+/// <summary>What a camera remembers, as saved in its actor's state; null while the camera was never installed.</summary>
+public sealed class CameraState
+{
+    /// <summary>Model information (fixed by the first installation).</summary>
+    public EquipmentInfo Model { get; set; } = new();
+
+    /// <summary>Turnstile it is installed on; null when on none.</summary>
+    public string? TurnstileId { get; set; }
+
+    /// <summary>Station of that turnstile; null when on none.</summary>
+    public string? StationId { get; set; }
+
+    /// <summary>When it was installed on that turnstile.</summary>
+    public DateTimeOffset? InstalledAt { get; set; }
+}
+
+/// <summary>
+/// The camera aggregate: which turnstile it watches. Installing also needs the turnstile's agreement (it holds at most
+/// one camera), which the camera's actor obtains before calling <see cref="Install"/>.
+/// </summary>
+public sealed class Camera
+{
+    private readonly List<IMessage> _events = [];
+
+    private Camera(string id, CameraState? state)
+    {
+        Id = id;
+        State = state;
+    }
+
+    /// <summary>The camera id.</summary>
+    public string Id { get; }
+
+    /// <summary>The current state; null while never installed.</summary>
+    public CameraState? State { get; private set; }
+
+    /// <summary>True when a command changed the state.</summary>
+    public bool Changed { get; private set; }
+
+    /// <summary>The events raised, oldest first.</summary>
+    public IReadOnlyList<IMessage> Events => _events;
+
+    /// <summary>The turnstile the camera is on, or null.</summary>
+    public string? TurnstileId => State?.TurnstileId;
+
+    /// <summary>A camera from its saved state.</summary>
+    /// <param name="id">The camera id.</param>
+    /// <param name="state">The saved state, or null.</param>
+    /// <returns>The aggregate.</returns>
+    public static Camera Load(string id, CameraState? state)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new(id, state);
+    }
+
+    /// <summary>
+    /// Whether the camera may go on <paramref name="turnstileId"/>: AlreadyExists when the id is known with other model
+    /// information, FailedPrecondition when it is on another turnstile.
+    /// </summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <param name="model">The model information given with the command.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome CanInstall(string turnstileId, EquipmentInfo model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing} is required");
+        if (State is not { } state) return Outcome.Accepted;
+        if (state.Model != model) return Outcome.AlreadyExists($"camera {Id} is known with other model information (serial number {state.Model.SerialNumber})");
+        if (state.TurnstileId is { } other && other != turnstileId) return Outcome.FailedPrecondition($"camera {Id} is installed on turnstile {other}");
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Installs the camera on a turnstile that accepted it (raises <see cref="CameraInstalled"/>); installing it again on
+    /// the same turnstile changes nothing.
+    /// </summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <param name="stationId">The turnstile's station.</param>
+    /// <param name="model">The model information.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome Install(string turnstileId, string stationId, EquipmentInfo model, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(turnstileId);
+        ArgumentException.ThrowIfNullOrEmpty(stationId);
+        if (CanInstall(turnstileId, model) is { IsAccepted: false } refused) return refused;
+        if (State?.TurnstileId == turnstileId) return Outcome.Accepted;
+
+        State = new CameraState { Model = model, TurnstileId = turnstileId, StationId = stationId, InstalledAt = now };
+        _events.Add(new CameraInstalled
+        {
+            CameraId = Id,
+            StationId = stationId,
+            TurnstileId = turnstileId,
+            Model = model.ToContract(),
+            InstalledAt = Timestamp.FromDateTimeOffset(now),
+        });
+        Changed = true;
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Takes the camera off its turnstile (the turnstile raises the event). NotFound for a camera never installed;
+    /// accepted and changes nothing when it is on no turnstile.
+    /// </summary>
+    /// <param name="previousTurnstileId">The turnstile it was on, or null.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome Uninstall(out string? previousTurnstileId)
+    {
+        previousTurnstileId = State?.TurnstileId;
+        if (State is not { } state) return Outcome.NotFound($"camera {Id} is not installed");
+        if (previousTurnstileId is null) return Outcome.Accepted;
+        Detach(state);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Forgets the turnstile when it no longer holds the camera (it was decommissioned and let the camera go). Changes
+    /// nothing when the camera is on another turnstile or on none.
+    /// </summary>
+    /// <param name="turnstileId">The turnstile that let the camera go.</param>
+    public void ReleasedBy(string turnstileId)
+    {
+        if (State is { } state && state.TurnstileId == turnstileId) Detach(state);
+    }
+
+    private void Detach(CameraState state)
+    {
+        state.TurnstileId = null;
+        state.StationId = null;
+        state.InstalledAt = null;
+        Changed = true;
+    }
+}

@@ -1,0 +1,412 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Equipment.V1;
+
+namespace Mtaeda.Equipment.Domain;
+
+/// <summary>
+/// The turnstile aggregate: its status, counters and camera, and the rules every command obeys. Pure: it is given the
+/// time, does no I/O, and collects the integration events its changes raise in <see cref="Events"/> for the caller to
+/// emit together with the new <see cref="State"/>.
+/// </summary>
+public sealed class Turnstile
+{
+    /// <summary>How many recent batch ids are remembered for de-duplication.</summary>
+    /// <remarks>
+    /// A replay is recognised while its batch is among the last this many recorded by the turnstile; the gateway
+    /// replays its journal in order after an outage, well within this window.
+    /// </remarks>
+    public const int RecentBatchCapacity = 512;
+
+    /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
+    public const int RecentFaultCapacity = 64;
+
+    private readonly List<IMessage> _events = [];
+
+    private Turnstile(string id, TurnstileState? state)
+    {
+        Id = id;
+        State = state;
+    }
+
+    /// <summary>The turnstile id.</summary>
+    public string Id { get; }
+
+    /// <summary>The current state; null while the turnstile was never installed.</summary>
+    public TurnstileState? State { get; private set; }
+
+    /// <summary>True once installed (also when decommissioned since).</summary>
+    public bool Exists => State is not null;
+
+    /// <summary>True when a command changed the state (so it must be saved).</summary>
+    public bool Changed { get; private set; }
+
+    /// <summary>The events raised by the commands run on this instance, oldest first.</summary>
+    public IReadOnlyList<IMessage> Events => _events;
+
+    /// <summary>Passages counted since installation (entries plus exits).</summary>
+    public long PassageCount => State is null ? 0 : State.IngressCount + State.EgressCount;
+
+    /// <summary>A turnstile from its saved state.</summary>
+    /// <param name="id">The turnstile id.</param>
+    /// <param name="state">The saved state, or null when none was ever saved.</param>
+    /// <returns>The aggregate.</returns>
+    public static Turnstile Load(string id, TurnstileState? state)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new(id, state);
+    }
+
+    /// <summary>
+    /// Installs the turnstile (status OPERATIONAL, raises <see cref="TurnstileInstalled"/>). A repeat with the same values
+    /// is accepted and changes nothing; other values for an installed turnstile answer AlreadyExists.
+    /// </summary>
+    /// <param name="command">The command.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome Install(InstallTurnstile command, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (string.IsNullOrWhiteSpace(command.StationId)) return Outcome.InvalidArgument("station_id is required");
+        if (command.LineIds.Length == 0) return Outcome.InvalidArgument("line_ids must name at least one line");
+        if (command.Model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing} is required");
+        if (command.MaxPassagesBeforeMaintenance <= 0) return Outcome.InvalidArgument("max_passages_before_maintenance must be > 0");
+
+        var lines = command.LineIds.Distinct(StringComparer.Ordinal).ToList();
+        if (State is { } installed)
+        {
+            var same = installed.StationId == command.StationId
+                && (command.AllStationLines || installed.LineIds.Order(StringComparer.Ordinal).SequenceEqual(lines.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+                && installed.Model == command.Model
+                && installed.MaxPassagesBeforeMaintenance == command.MaxPassagesBeforeMaintenance;
+            return same
+                ? Outcome.Accepted
+                : Outcome.AlreadyExists($"turnstile {Id} is already installed at station {installed.StationId} with other values");
+        }
+
+        State = new TurnstileState
+        {
+            StationId = command.StationId,
+            LineIds = lines,
+            Model = command.Model,
+            MaxPassagesBeforeMaintenance = command.MaxPassagesBeforeMaintenance,
+            Status = TurnstileStatus.Operational,
+            StatusChangedAt = now,
+            InstalledAt = now,
+        };
+        Raise(new TurnstileInstalled
+        {
+            TurnstileId = Id,
+            StationId = State.StationId,
+            LineIds = { State.LineIds },
+            Model = State.Model.ToContract(),
+            MaxPassagesBeforeMaintenance = State.MaxPassagesBeforeMaintenance,
+            InstalledAt = Timestamp.FromDateTimeOffset(now),
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Decommissions the turnstile for good (raises <see cref="TurnstileDecommissioned"/>, after
+    /// <see cref="TurnstileCameraUninstalled"/> when a camera was on it). Decommissioning it again changes nothing.
+    /// </summary>
+    /// <param name="command">The command.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="removedCameraId">The camera taken off the turnstile, if any.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome Decommission(DecommissionTurnstile command, DateTimeOffset now, out string? removedCameraId)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        removedCameraId = null;
+        if (State is not { } state) return UnknownTurnstile();
+        if (command.OnlyAtStationId is { } station && station != state.StationId)
+        {
+            return Outcome.FailedPrecondition($"turnstile {Id} is installed at station {state.StationId}, not {station}");
+        }
+        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.Accepted;
+
+        if (state.CameraId is { } camera)
+        {
+            removedCameraId = camera;
+            RemoveCamera(state, "turnstile decommissioned", now);
+        }
+        state.Status = TurnstileStatus.Decommissioned;
+        state.FaultKind = FaultKind.Unspecified;
+        state.StatusReason = command.Reason;
+        state.StatusChangedAt = now;
+        state.DecommissionedAt = now;
+        Raise(new TurnstileDecommissioned
+        {
+            TurnstileId = Id,
+            StationId = state.StationId,
+            Reason = command.Reason,
+            DecommissionedAt = Timestamp.FromDateTimeOffset(now),
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Puts a camera on the turnstile (raises <see cref="TurnstileCameraInstalled"/>). Attaching the camera it already has
+    /// changes nothing; FailedPrecondition when it has another camera or is decommissioned.
+    /// </summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome AttachCamera(string cameraId, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cameraId);
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+        if (state.CameraId == cameraId) return Outcome.Accepted;
+        if (state.CameraId is { } other) return Outcome.FailedPrecondition($"turnstile {Id} already has camera {other} installed");
+
+        state.CameraId = cameraId;
+        state.CameraInstalledAt = now;
+        Raise(new TurnstileCameraInstalled
+        {
+            TurnstileId = Id,
+            CameraId = cameraId,
+            StationId = state.StationId,
+            InstalledAt = Timestamp.FromDateTimeOffset(now),
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="cameraId"/> off the turnstile (raises <see cref="TurnstileCameraUninstalled"/>). Accepted and
+    /// changes nothing when that camera is not on it.
+    /// </summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome DetachCamera(string cameraId, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cameraId);
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.CameraId != cameraId) return Outcome.Accepted;
+        RemoveCamera(state, reason, now);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Counts a batch of passages (raises <see cref="PassagesRecorded"/>, and <see cref="TurnstilePassageThresholdExceeded"/>
+    /// once, by the batch that makes the count reach the maximum). A batch already recorded is accepted as a duplicate
+    /// and not counted again, whatever the status now; otherwise only an OPERATIONAL turnstile counts passages.
+    /// </summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="duplicate">True when the batch had been recorded before.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome RecordPassages(PassageBatch batch, DateTimeOffset now, out bool duplicate)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        duplicate = false;
+        if (batch.Validate() is { IsAccepted: false } invalid) return invalid;
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.RecentBatchIds.Contains(batch.BatchId, StringComparer.Ordinal))
+        {
+            duplicate = true;
+            return Outcome.Accepted;
+        }
+        if (state.Status != TurnstileStatus.Operational)
+        {
+            return Outcome.FailedPrecondition($"turnstile {Id} is {Describe(state.Status)}; passages are not counted");
+        }
+
+        state.IngressCount += batch.Ingress;
+        state.EgressCount += batch.Egress;
+        Remember(state.RecentBatchIds, batch.BatchId, RecentBatchCapacity);
+        Raise(new PassagesRecorded
+        {
+            BatchId = batch.BatchId,
+            TurnstileId = Id,
+            StationId = state.StationId,
+            LineIds = { state.LineIds },
+            Ingress = batch.Ingress,
+            Egress = batch.Egress,
+            IntervalStart = Timestamp.FromDateTimeOffset(batch.IntervalStart),
+            IntervalEnd = Timestamp.FromDateTimeOffset(batch.IntervalEnd),
+            RecordedAt = Timestamp.FromDateTimeOffset(now),
+        });
+
+        if (!state.PassageThresholdExceeded && PassageCount >= state.MaxPassagesBeforeMaintenance)
+        {
+            state.PassageThresholdExceeded = true;
+            Raise(new TurnstilePassageThresholdExceeded
+            {
+                TurnstileId = Id,
+                StationId = state.StationId,
+                PassageCount = PassageCount,
+                MaxPassagesBeforeMaintenance = state.MaxPassagesBeforeMaintenance,
+                BatchId = batch.BatchId,
+                ExceededAt = Timestamp.FromDateTimeOffset(now),
+            });
+        }
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Reports a fault. LOCKED and JAMMED lock the turnstile (raises <see cref="TurnstileLocked"/>), MALFUNCTION faults it
+    /// (raises <see cref="TurnstileFaulted"/>). A report never lowers the status (a faulted turnstile stays faulted when
+    /// it also reports a jam), and a report of the fault already in force changes nothing; neither does a fault id
+    /// already recorded. FailedPrecondition once decommissioned.
+    /// </summary>
+    /// <param name="report">The report.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome ReportFault(FaultReport report, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var target = report.Kind switch
+        {
+            FaultKind.Locked or FaultKind.Jammed => TurnstileStatus.Locked,
+            FaultKind.Malfunction => TurnstileStatus.Faulted,
+            _ => TurnstileStatus.Unspecified,
+        };
+        if (target == TurnstileStatus.Unspecified) return Outcome.InvalidArgument("kind must be LOCKED, JAMMED or MALFUNCTION");
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+
+        var faultId = string.IsNullOrEmpty(report.FaultId) ? null : report.FaultId;
+        if (faultId is not null && state.RecentFaultIds.Contains(faultId, StringComparer.Ordinal)) return Outcome.Accepted;
+        if (faultId is not null)
+        {
+            Remember(state.RecentFaultIds, faultId, RecentFaultCapacity);
+            Changed = true;
+        }
+
+        var escalates = Severity(target) > Severity(state.Status)
+            || (target == state.Status && report.Kind != state.FaultKind);
+        if (!escalates) return Outcome.Accepted;
+
+        var at = report.OccurredAt ?? now;
+        state.Status = target;
+        state.FaultKind = report.Kind;
+        state.StatusReason = report.Reason;
+        state.StatusChangedAt = at;
+        if (target == TurnstileStatus.Locked)
+        {
+            Raise(new TurnstileLocked
+            {
+                TurnstileId = Id,
+                StationId = state.StationId,
+                Kind = report.Kind,
+                Reason = report.Reason,
+                LockedAt = Timestamp.FromDateTimeOffset(at),
+            });
+        }
+        else
+        {
+            Raise(new TurnstileFaulted
+            {
+                TurnstileId = Id,
+                StationId = state.StationId,
+                Kind = report.Kind,
+                Reason = report.Reason,
+                FaultedAt = Timestamp.FromDateTimeOffset(at),
+            });
+        }
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Puts a LOCKED or FAULTED turnstile back into service (raises <see cref="TurnstileRestored"/>). Restoring an
+    /// OPERATIONAL turnstile changes nothing; FailedPrecondition once decommissioned.
+    /// </summary>
+    /// <param name="reason">What was done.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome Restore(string reason, DateTimeOffset now)
+    {
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+        if (state.Status == TurnstileStatus.Operational) return Outcome.Accepted;
+
+        var previous = state.Status;
+        state.Status = TurnstileStatus.Operational;
+        state.FaultKind = FaultKind.Unspecified;
+        state.StatusReason = reason;
+        state.StatusChangedAt = now;
+        Raise(new TurnstileRestored
+        {
+            TurnstileId = Id,
+            StationId = state.StationId,
+            PreviousStatus = previous,
+            Reason = reason,
+            RestoredAt = Timestamp.FromDateTimeOffset(now),
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>The turnstile as the contract shows it; null while never installed.</summary>
+    /// <returns>The contract's view.</returns>
+    public Contracts.Equipment.V1.Turnstile? ToContract()
+    {
+        if (State is not { } state) return null;
+        var view = new Contracts.Equipment.V1.Turnstile
+        {
+            TurnstileId = Id,
+            StationId = state.StationId,
+            LineIds = { state.LineIds },
+            Model = state.Model.ToContract(),
+            Status = state.Status,
+            FaultKind = state.FaultKind,
+            StatusReason = state.StatusReason,
+            StatusChangedAt = Timestamp.FromDateTimeOffset(state.StatusChangedAt),
+            InstalledAt = Timestamp.FromDateTimeOffset(state.InstalledAt),
+            CameraId = state.CameraId ?? "",
+            IngressCount = state.IngressCount,
+            EgressCount = state.EgressCount,
+            MaxPassagesBeforeMaintenance = state.MaxPassagesBeforeMaintenance,
+            PassageThresholdExceeded = state.PassageThresholdExceeded,
+        };
+        if (state.DecommissionedAt is { } decommissioned) view.DecommissionedAt = Timestamp.FromDateTimeOffset(decommissioned);
+        return view;
+    }
+
+    private void RemoveCamera(TurnstileState state, string reason, DateTimeOffset now)
+    {
+        var camera = state.CameraId!;
+        state.CameraId = null;
+        state.CameraInstalledAt = null;
+        Raise(new TurnstileCameraUninstalled
+        {
+            TurnstileId = Id,
+            CameraId = camera,
+            StationId = state.StationId,
+            Reason = reason,
+            UninstalledAt = Timestamp.FromDateTimeOffset(now),
+        });
+    }
+
+    private void Raise(IMessage message)
+    {
+        _events.Add(message);
+        Changed = true;
+    }
+
+    private Outcome UnknownTurnstile() => Outcome.NotFound($"turnstile {Id} is not installed");
+
+    private static void Remember(List<string> recent, string id, int capacity)
+    {
+        recent.Add(id);
+        if (recent.Count > capacity) recent.RemoveRange(0, recent.Count - capacity);
+    }
+
+    private static int Severity(TurnstileStatus status) => status switch
+    {
+        TurnstileStatus.Locked => 1,
+        TurnstileStatus.Faulted => 2,
+        _ => 0,
+    };
+
+    private static string Describe(TurnstileStatus status) => status switch
+    {
+        TurnstileStatus.Locked => "LOCKED",
+        TurnstileStatus.Faulted => "FAULTED",
+        TurnstileStatus.Decommissioned => "DECOMMISSIONED",
+        TurnstileStatus.Operational => "OPERATIONAL",
+        _ => "UNSPECIFIED",
+    };
+}

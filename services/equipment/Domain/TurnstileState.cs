@@ -1,0 +1,61 @@
+using Mtaeda.Contracts.Equipment.V1;
+
+namespace Mtaeda.Equipment.Domain;
+
+/// <summary>
+/// What a turnstile remembers, as saved in its actor's state (System.Text.Json). Only <see cref="Turnstile"/> changes it;
+/// a null state means the turnstile was never installed.
+/// </summary>
+public sealed class TurnstileState
+{
+    /// <summary>Station it is installed at.</summary>
+    public string StationId { get; set; } = "";
+
+    /// <summary>Lines reached through it.</summary>
+    public List<string> LineIds { get; set; } = [];
+
+    /// <summary>Model information.</summary>
+    public EquipmentInfo Model { get; set; } = new();
+
+    /// <summary>Passages after which it needs maintenance.</summary>
+    public long MaxPassagesBeforeMaintenance { get; set; }
+
+    /// <summary>Current status.</summary>
+    public TurnstileStatus Status { get; set; }
+
+    /// <summary>Fault behind a LOCKED or FAULTED status; unspecified otherwise.</summary>
+    public FaultKind FaultKind { get; set; }
+
+    /// <summary>Reason given with the last status change.</summary>
+    public string StatusReason { get; set; } = "";
+
+    /// <summary>When the status last changed.</summary>
+    public DateTimeOffset StatusChangedAt { get; set; }
+
+    /// <summary>When it was installed.</summary>
+    public DateTimeOffset InstalledAt { get; set; }
+
+    /// <summary>When it was decommissioned; null unless decommissioned.</summary>
+    public DateTimeOffset? DecommissionedAt { get; set; }
+
+    /// <summary>Camera installed on it; null when none.</summary>
+    public string? CameraId { get; set; }
+
+    /// <summary>When that camera was installed.</summary>
+    public DateTimeOffset? CameraInstalledAt { get; set; }
+
+    /// <summary>Entries recorded since installation.</summary>
+    public long IngressCount { get; set; }
+
+    /// <summary>Exits recorded since installation.</summary>
+    public long EgressCount { get; set; }
+
+    /// <summary>True once the passage count reached the maximum (the threshold event was raised).</summary>
+    public bool PassageThresholdExceeded { get; set; }
+
+    /// <summary>The most recent batch ids recorded, oldest first, at most <see cref="Turnstile.RecentBatchCapacity"/>.</summary>
+    public List<string> RecentBatchIds { get; set; } = [];
+
+    /// <summary>The most recent fault ids recorded, oldest first, at most <see cref="Turnstile.RecentFaultCapacity"/>.</summary>
+    public List<string> RecentFaultIds { get; set; } = [];
+}

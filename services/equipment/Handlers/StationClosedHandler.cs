@@ -1,0 +1,57 @@
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Equipment.Actors;
+using Mtaeda.Equipment.Domain;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Equipment.Handlers;
+
+/// <summary>
+/// A station closed: decommission every turnstile it listed and every other one equipment installed there. Each
+/// decommission is idempotent (a turnstile already decommissioned is left as it is), so a redelivered event, or a
+/// turnstile on both lists, changes nothing the second time; a failure makes the delivery fail, and Dapr's redelivery
+/// finishes the rest.
+/// </summary>
+/// <param name="actors">The actor proxies.</param>
+/// <param name="logger">The logger.</param>
+public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger<StationClosedHandler> logger)
+{
+    /// <summary>Handles one StationClosed event.</summary>
+    /// <param name="closed">The event.</param>
+    /// <param name="context">Where it came from.</param>
+    /// <param name="cancellationToken">Cancels the handling.</param>
+    /// <returns>A task.</returns>
+    public async Task HandleAsync(StationClosed closed, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(closed);
+        if (!Ids.IsValid(closed.StationId))
+        {
+            LogUnreadable(context.EventId);
+            return;
+        }
+
+        var known = await actors.Station(closed.StationId).GetTurnstilesAsync();
+        var reason = string.IsNullOrWhiteSpace(closed.Reason) ? "station closed" : $"station closed: {closed.Reason}";
+        var command = new DecommissionTurnstile { Reason = reason, OnlyAtStationId = closed.StationId };
+        foreach (var turnstileId in closed.TurnstileIds.Concat(known).Distinct(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Ids.IsValid(turnstileId))
+            {
+                LogSkipped(turnstileId, closed.StationId, "not a valid turnstile id");
+                continue;
+            }
+            var reply = await actors.DecommissionTurnstileAsync(turnstileId, command);
+            if (!reply.Outcome.IsAccepted) LogSkipped(turnstileId, closed.StationId, reply.Outcome.Message);
+        }
+        LogHandled(closed.StationId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "StationClosed {EventId} names no valid station; ignored")]
+    private partial void LogUnreadable(string eventId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Turnstile {TurnstileId} left as it is on closing station {StationId}: {Why}")]
+    private partial void LogSkipped(string turnstileId, string stationId, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Station {StationId} closed: its turnstiles are decommissioned")]
+    private partial void LogHandled(string stationId);
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Equipment.Actors;
+using Mtaeda.Equipment.Handlers;
+using Mtaeda.Equipment.Tests.Support;
+using Mtaeda.ServiceDefaults;
+using static Mtaeda.Equipment.Tests.Samples;
+
+namespace Mtaeda.Equipment.Tests.Handlers;
+
+public sealed class StationClosedHandlerTests : IDisposable
+{
+    private readonly ActorWorld _world = new();
+    private readonly StationClosedHandler _handler;
+
+    public StationClosedHandlerTests()
+    {
+        _handler = new StationClosedHandler(_world.Equipment, NullLogger<StationClosedHandler>.Instance);
+    }
+
+    public void Dispose() => _world.Dispose();
+
+    private async Task InstallAsync(string turnstile, string station)
+    {
+        Assert.True((await _world.Turnstile(turnstile).InstallAsync(Install(station))).Outcome.IsAccepted);
+        await _world.Station(station).AddTurnstileAsync(turnstile);
+    }
+
+    private Task HandleAsync(StationClosed closed) =>
+        _handler.HandleAsync(closed, new IntegrationEventContext(Guid.NewGuid().ToString(), "stations", new DefaultHttpContext()), TestContext.Current.CancellationToken);
+
+    private async Task<TurnstileStatus> StatusAsync(string turnstile) => (await _world.Turnstile(turnstile).GetAsync())!.Status;
+
+    [Fact]
+    public async Task Closing_a_station_decommissions_the_listed_turnstiles_and_those_equipment_knows_there()
+    {
+        await InstallAsync("ts-1", "stn-1");
+        await InstallAsync("ts-2", "stn-1");
+        await InstallAsync("ts-3", "stn-2");
+        await _world.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
+
+        // The station knew only ts-1 (and wrongly lists ts-3 and an unknown one).
+        await HandleAsync(new StationClosed { StationId = "stn-1", Reason = "line rerouted", TurnstileIds = { "ts-1", "ts-3", "ts-9" } });
+
+        Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-1"));
+        Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-2"));
+        Assert.Equal(TurnstileStatus.Operational, await StatusAsync("ts-3"));
+        Assert.Equal("station closed: line rerouted", (await _world.Turnstile("ts-1").GetAsync())!.StatusReason);
+        Assert.Null((await _world.Camera("cam-1").GetAsync())!.TurnstileId);
+        Assert.Null(await _world.Turnstile("ts-9").GetAsync());
+    }
+
+    [Fact]
+    public async Task Closing_twice_changes_nothing_the_second_time()
+    {
+        await InstallAsync("ts-1", "stn-1");
+        var closed = new StationClosed { StationId = "stn-1", TurnstileIds = { "ts-1" } };
+
+        await HandleAsync(closed);
+        _world.Clock.Advance(TimeSpan.FromMinutes(1));
+        await HandleAsync(closed);
+
+        var decommissioned = Assert.Single(_world.Outbox(TurnstileActor.TypeName, "ts-1"), e => e.Type == "mtaeda.equipment.v1.TurnstileDecommissioned");
+        Assert.Equal("station closed", IntegrationEvents.FromJson<TurnstileDecommissioned>(decommissioned.Json).Reason);
+        Assert.Equal(T0, (await _world.Turnstile("ts-1").GetAsync())!.DecommissionedAt);
+    }
+
+    [Fact]
+    public async Task An_event_without_a_valid_station_is_ignored()
+    {
+        await InstallAsync("ts-1", "stn-1");
+
+        await HandleAsync(new StationClosed { StationId = "", TurnstileIds = { "ts-1" } });
+
+        Assert.Equal(TurnstileStatus.Operational, await StatusAsync("ts-1"));
+    }
+}

@@ -1,0 +1,214 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.ServiceDefaults;
+using static Mtaeda.Equipment.Tests.Samples;
+
+namespace Mtaeda.Equipment.Tests.Integration;
+
+/// <summary>
+/// The real equipment app on the local runtime, driven with the generated gRPC client through its sidecar, its events
+/// observed by a separate subscriber of the equipment topic.
+/// </summary>
+public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFixture<EquipmentSystem>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private EquipmentApi Api => new(system.Client);
+
+    private static RecordPassagesRequest Passages(string turnstile, string batch, long ingress, long egress)
+    {
+        var start = DateTimeOffset.UtcNow;
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, TimeSpan.Zero);
+        return new()
+        {
+            TurnstileId = turnstile,
+            BatchId = batch,
+            Ingress = ingress,
+            Egress = egress,
+            IntervalStart = Timestamp.FromDateTimeOffset(start.AddSeconds(1)),
+            IntervalEnd = Timestamp.FromDateTimeOffset(start.AddSeconds(59)),
+        };
+    }
+
+    private static InstallTurnstileRequest Install(string turnstile, string station, long max = 100) => new()
+    {
+        TurnstileId = turnstile,
+        StationId = station,
+        Model = Gate.ToContract(),
+        MaxPassagesBeforeMaintenance = max,
+    };
+
+    /// <summary>The events about <paramref name="turnstile"/> (read from their data), with their CloudEvent attributes.</summary>
+    private static List<(RecordedEvent Event, IMessage Data)> About(IReadOnlyList<RecordedEvent> events, string turnstile) =>
+        [.. events.Select(e => (e, Parse(e))).Where(x => x.Item2 is { } data && TurnstileOf(data) == turnstile).Select(x => (x.e, x.Item2!))];
+
+    private static IMessage? Parse(RecordedEvent e) => e.Type["mtaeda.equipment.v1.".Length..] switch
+    {
+        nameof(TurnstileInstalled) => IntegrationEvents.FromJson<TurnstileInstalled>(e.DataJson),
+        nameof(PassagesRecorded) => IntegrationEvents.FromJson<PassagesRecorded>(e.DataJson),
+        nameof(TurnstilePassageThresholdExceeded) => IntegrationEvents.FromJson<TurnstilePassageThresholdExceeded>(e.DataJson),
+        nameof(TurnstileLocked) => IntegrationEvents.FromJson<TurnstileLocked>(e.DataJson),
+        nameof(TurnstileFaulted) => IntegrationEvents.FromJson<TurnstileFaulted>(e.DataJson),
+        nameof(TurnstileRestored) => IntegrationEvents.FromJson<TurnstileRestored>(e.DataJson),
+        nameof(TurnstileDecommissioned) => IntegrationEvents.FromJson<TurnstileDecommissioned>(e.DataJson),
+        nameof(TurnstileCameraInstalled) => IntegrationEvents.FromJson<TurnstileCameraInstalled>(e.DataJson),
+        nameof(TurnstileCameraUninstalled) => IntegrationEvents.FromJson<TurnstileCameraUninstalled>(e.DataJson),
+        nameof(CameraInstalled) => IntegrationEvents.FromJson<CameraInstalled>(e.DataJson),
+        _ => null,
+    };
+
+    private static string? TurnstileOf(IMessage data) =>
+        data.Descriptor.FindFieldByName("turnstile_id")?.Accessor.GetValue(data) as string;
+
+    private async Task<List<(RecordedEvent Event, IMessage Data)>> WaitForAsync(string turnstile, string type, int count = 1)
+    {
+        try
+        {
+            var events = await system.Recorder.WaitForAsync(
+                all => About(all, turnstile).Count(x => x.Data.Descriptor.Name == type) >= count, $"{count} {type} of {turnstile}", Ct);
+            return About(events, turnstile);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nruntime warnings:\n{string.Join('\n', system.RuntimeWarnings)}", e);
+        }
+    }
+
+    [Fact]
+    public async Task Installing_counting_jamming_and_restoring_a_turnstile_publishes_each_event_exactly_once()
+    {
+        var installed = await Api.InstallTurnstileAsync(Install("ts-it-1", "stn-1", max: 8));
+        var repeat = await Api.InstallTurnstileAsync(Install("ts-it-1", "stn-1", max: 8));
+        var first = await Api.RecordPassagesAsync(Passages("ts-it-1", "b-1", 3, 2));
+        var replay = await Api.RecordPassagesAsync(Passages("ts-it-1", "b-1", 3, 2));
+        var crossing = await Api.RecordPassagesAsync(Passages("ts-it-1", "b-2", 2, 1));
+        var jam = await Api.ReportFaultAsync(new ReportFaultRequest { TurnstileId = "ts-it-1", Kind = FaultKind.Jammed, Reason = "coin mechanism jammed", FaultId = "ts-it-1:17" });
+        var jamAgain = await Api.ReportFaultAsync(new ReportFaultRequest { TurnstileId = "ts-it-1", Kind = FaultKind.Jammed, Reason = "coin mechanism jammed", FaultId = "ts-it-1:17" });
+        var whileLocked = await Assert.ThrowsAsync<RpcException>(() => Api.RecordPassagesAsync(Passages("ts-it-1", "b-3", 1, 0)));
+        var restored = await Api.RestoreTurnstileAsync(new RestoreTurnstileRequest { TurnstileId = "ts-it-1", Reason = "jam cleared by technician" });
+        var afterRestore = await Api.RecordPassagesAsync(Passages("ts-it-1", "b-3", 1, 0));
+        var view = await Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-1" });
+        // The last command is the sentinel: this turnstile's events are published in order, so once its event arrived
+        // every earlier one has too, and any duplicate would have.
+        await Api.DecommissionTurnstileAsync(new DecommissionTurnstileRequest { TurnstileId = "ts-it-1", Reason = "test over" });
+        var afterDecommission = await Assert.ThrowsAsync<RpcException>(() => Api.RecordPassagesAsync(Passages("ts-it-1", "b-4", 1, 0)));
+
+        Assert.Equal(installed.InstalledAt, repeat.InstalledAt);
+        Assert.False(first.Duplicate);
+        Assert.True(replay.Duplicate);
+        Assert.False(crossing.Duplicate);
+        Assert.Equal(TurnstileStatus.Locked, jam.Status);
+        Assert.Equal(TurnstileStatus.Locked, jamAgain.Status);
+        Assert.Equal(StatusCode.FailedPrecondition, whileLocked.StatusCode);
+        Assert.Equal(TurnstileStatus.Operational, restored.Status);
+        Assert.False(afterRestore.Duplicate);
+        Assert.Equal(StatusCode.FailedPrecondition, afterDecommission.StatusCode);
+        Assert.Equal(6, view.IngressCount);
+        Assert.Equal(3, view.EgressCount);
+        Assert.True(view.PassageThresholdExceeded);
+        Assert.Equal(["A", "B"], view.LineIds);
+
+        var events = await WaitForAsync("ts-it-1", nameof(TurnstileDecommissioned));
+
+        Assert.Equal(
+            ["TurnstileInstalled", "PassagesRecorded", "PassagesRecorded", "TurnstilePassageThresholdExceeded", "TurnstileLocked",
+             "TurnstileRestored", "PassagesRecorded", "TurnstileDecommissioned"],
+            events.Select(x => x.Data.Descriptor.Name));
+        Assert.All(events, x =>
+        {
+            Assert.Equal(x.Data.Descriptor.FullName, x.Event.Type);
+            Assert.Equal("equipment", x.Event.Source);
+            Assert.Equal(Topics.Equipment, x.Event.Topic);
+        });
+        Assert.Equal(events.Count, events.Select(x => x.Event.Id).Distinct().Count());
+        Assert.Equal(["b-1", "b-2", "b-3"], events.Select(x => x.Data).OfType<PassagesRecorded>().Select(p => p.BatchId));
+        var recorded = events.Select(x => x.Data).OfType<PassagesRecorded>().First();
+        Assert.Equal(("stn-1", 3L, 2L), (recorded.StationId, recorded.Ingress, recorded.Egress));
+        Assert.Equal(["A", "B"], recorded.LineIds);
+        var locked = Assert.Single(events.Select(x => x.Data).OfType<TurnstileLocked>());
+        Assert.Equal((FaultKind.Jammed, "coin mechanism jammed"), (locked.Kind, locked.Reason));
+        Assert.Equal("b-2", Assert.Single(events.Select(x => x.Data).OfType<TurnstilePassageThresholdExceeded>()).BatchId);
+    }
+
+    [Fact]
+    public async Task Bad_input_and_unknown_ids_get_clear_statuses_through_the_sidecar()
+    {
+        var noId = await Assert.ThrowsAsync<RpcException>(() => Api.InstallTurnstileAsync(Install("", "stn-1")));
+        var unknownStation = await Assert.ThrowsAsync<RpcException>(() => Api.InstallTurnstileAsync(Install("ts-it-2", "stn-9")));
+        var closedStation = await Assert.ThrowsAsync<RpcException>(() => Api.InstallTurnstileAsync(Install("ts-it-2", "stn-closed")));
+        var unservedLine = await Assert.ThrowsAsync<RpcException>(() => Api.InstallTurnstileAsync(new InstallTurnstileRequest(Install("ts-it-2", "stn-2")) { LineIds = { "A" } }));
+        var unknownTurnstile = await Assert.ThrowsAsync<RpcException>(() => Api.RecordPassagesAsync(Passages("ts-it-404", "b-1", 1, 0)));
+        var noBatch = await Assert.ThrowsAsync<RpcException>(() => Api.RecordPassagesAsync(Passages("ts-it-404", "", 1, 0)));
+        var noKind = await Assert.ThrowsAsync<RpcException>(() => Api.ReportFaultAsync(new ReportFaultRequest { TurnstileId = "ts-it-404" }));
+        var missing = await Assert.ThrowsAsync<RpcException>(() => Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-404" }));
+
+        Assert.Equal((StatusCode.InvalidArgument, "turnstile_id is required"), (noId.StatusCode, noId.Status.Detail));
+        Assert.Equal((StatusCode.NotFound, "station stn-9 is not registered"), (unknownStation.StatusCode, unknownStation.Status.Detail));
+        Assert.Equal((StatusCode.FailedPrecondition, "station stn-closed is closed"), (closedStation.StatusCode, closedStation.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "line_ids: line A does not serve station stn-2"), (unservedLine.StatusCode, unservedLine.Status.Detail));
+        Assert.Equal((StatusCode.NotFound, "turnstile ts-it-404 is not installed"), (unknownTurnstile.StatusCode, unknownTurnstile.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "batch_id is required"), (noBatch.StatusCode, noBatch.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "kind is required"), (noKind.StatusCode, noKind.Status.Detail));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Closing_a_station_decommissions_its_turnstiles_and_frees_their_cameras()
+    {
+        await Api.InstallTurnstileAsync(Install("ts-it-c1", "stn-2"));
+        await Api.InstallTurnstileAsync(Install("ts-it-c2", "stn-2"));
+        await Api.InstallTurnstileAsync(Install("ts-it-c3", "stn-1"));
+        var camera = await Api.InstallCameraAsync(new InstallCameraRequest { CameraId = "cam-it-1", TurnstileId = "ts-it-c1", Model = Lens.ToContract() });
+        Assert.Equal("stn-2", camera.StationId);
+
+        // Published by the stations app; it lists only ts-it-c1 (and, wrongly, a turnstile of another station).
+        await system.StationsDapr.PublishIntegrationEventAsync(Topics.Stations,
+            new StationClosed { StationId = "stn-2", Reason = "line rerouted", TurnstileIds = { "ts-it-c1", "ts-it-c3" }, ClosedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+            cancellationToken: Ct);
+
+        var first = await WaitForAsync("ts-it-c1", nameof(TurnstileDecommissioned));
+        // Handled in order: listed turnstiles first, then those only equipment knew; ts-it-c3 came before ts-it-c2.
+        await WaitForAsync("ts-it-c2", nameof(TurnstileDecommissioned));
+
+        // The camera's own CameraInstalled comes from the camera's actor: in no fixed order with the turnstile's events.
+        Assert.Equal(
+            ["TurnstileInstalled", "TurnstileCameraInstalled", "TurnstileCameraUninstalled", "TurnstileDecommissioned"],
+            first.Select(x => x.Data.Descriptor.Name).Where(name => name != nameof(CameraInstalled)));
+        Assert.Equal("cam-it-1", Assert.Single(first.Select(x => x.Data).OfType<CameraInstalled>()).CameraId);
+        Assert.Equal("station closed: line rerouted", first.Select(x => x.Data).OfType<TurnstileDecommissioned>().Single().Reason);
+        var c3 = await Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-c3" });
+        Assert.Equal(TurnstileStatus.Operational, c3.Status);
+        var c2 = await Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-c2" });
+        Assert.Equal(TurnstileStatus.Decommissioned, c2.Status);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Api.RecordPassagesAsync(Passages("ts-it-c2", "b-1", 1, 0)));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+
+        // The camera was let go with its turnstile, so it can go on another one.
+        var moved = await Api.InstallCameraAsync(new InstallCameraRequest { CameraId = "cam-it-1", TurnstileId = "ts-it-c3", Model = Lens.ToContract() });
+        Assert.Equal("stn-1", moved.StationId);
+    }
+
+    /// <summary>The generated client with the test's cancellation token on every call.</summary>
+    private sealed class EquipmentApi(Contracts.Equipment.V1.Equipment.EquipmentClient client)
+    {
+        private static CallOptions Options => new(cancellationToken: Ct, deadline: DateTime.UtcNow.AddSeconds(30));
+
+        public async Task<InstallTurnstileResponse> InstallTurnstileAsync(InstallTurnstileRequest request) => await client.InstallTurnstileAsync(request, Options);
+
+        public async Task<DecommissionTurnstileResponse> DecommissionTurnstileAsync(DecommissionTurnstileRequest request) => await client.DecommissionTurnstileAsync(request, Options);
+
+        public async Task<InstallCameraResponse> InstallCameraAsync(InstallCameraRequest request) => await client.InstallCameraAsync(request, Options);
+
+        public async Task<RecordPassagesResponse> RecordPassagesAsync(RecordPassagesRequest request) => await client.RecordPassagesAsync(request, Options);
+
+        public async Task<ReportFaultResponse> ReportFaultAsync(ReportFaultRequest request) => await client.ReportFaultAsync(request, Options);
+
+        public async Task<RestoreTurnstileResponse> RestoreTurnstileAsync(RestoreTurnstileRequest request) => await client.RestoreTurnstileAsync(request, Options);
+
+        public async Task<Turnstile> GetTurnstileAsync(GetTurnstileRequest request) => await client.GetTurnstileAsync(request, Options);
+    }
+}

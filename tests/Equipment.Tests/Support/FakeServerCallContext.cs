@@ -1,0 +1,34 @@
+using Grpc.Core;
+
+namespace Mtaeda.Equipment.Tests.Support;
+
+/// <summary>The least a gRPC service method needs from its call context.</summary>
+public sealed class FakeServerCallContext(string method = "/mtaeda.equipment.v1.Equipment/Test", CancellationToken cancellationToken = default) : ServerCallContext
+{
+    private Status _status;
+    private WriteOptions? _writeOptions;
+
+    protected override string MethodCore => method;
+
+    protected override string HostCore => "localhost";
+
+    protected override string PeerCore => "ipv4:127.0.0.1:1";
+
+    protected override DateTime DeadlineCore => DateTime.MaxValue;
+
+    protected override Metadata RequestHeadersCore { get; } = [];
+
+    protected override CancellationToken CancellationTokenCore => cancellationToken;
+
+    protected override Metadata ResponseTrailersCore { get; } = [];
+
+    protected override Status StatusCore { get => _status; set => _status = value; }
+
+    protected override WriteOptions? WriteOptionsCore { get => _writeOptions; set => _writeOptions = value; }
+
+    protected override AuthContext AuthContextCore { get; } = new(null, []);
+
+    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
+
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+}
