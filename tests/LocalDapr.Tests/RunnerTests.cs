@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -58,7 +56,7 @@ public sealed partial class RunnerTests : IDisposable
             """);
         await using var runner = RunnerProcess.Start("run", "-f", runFile);
 
-        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal));
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
         var pids = runner.Lines.Select(l => StartedPid().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
         var tree = ProcessTree.Descendants(runner.Id).ToList();
         Assert.Equal(2, pids.Count);
@@ -114,7 +112,7 @@ public sealed partial class RunnerTests : IDisposable
                 command: ["sleep", "120"]
             """);
         await using var runner = RunnerProcess.Start("run", "-f", runFile, "--app-startup-timeout", "2");
-        await runner.WaitForLineAsync(l => l.Contains("started app \"silent\"", StringComparison.Ordinal));
+        await runner.WaitForLineAsync(l => l.Contains("started app \"silent\"", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
         var sleeper = ProcessTree.Descendants(runner.Id).ToList();
 
         Assert.Equal(1, await runner.Exited.WaitAsync(TimeSpan.FromSeconds(60), Ct));
@@ -140,7 +138,7 @@ public sealed partial class RunnerTests : IDisposable
                 command: ["dotnet", "{App}"]
             """);
         await using var runner = RunnerProcess.Start("run", "-f", runFile);
-        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal));
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
         var victim = runner.Lines.Select(l => StartedPid().Match(l)).First(m => m.Success && m.Value.Contains("victim", StringComparison.Ordinal));
         var tree = ProcessTree.Descendants(runner.Id).ToList();
 
@@ -199,7 +197,7 @@ public sealed partial class RunnerTests : IDisposable
         int port = Sidecar.Sidecar.FreePort(), http = Sidecar.Sidecar.FreePort();
         await using var runner = RunnerProcess.Start("run", "--app-id", "solo", "--app-port", port.ToString(CultureInfo.InvariantCulture),
             "--dapr-http-port", http.ToString(CultureInfo.InvariantCulture), "--resources-path", Path.Combine(_dir, "components"), "--", "dotnet", App);
-        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal));
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
 
         using var client = Http.Client();
         using var metadata = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.1:{http}/v1.0/metadata", Ct));
@@ -227,85 +225,10 @@ public sealed partial class RunnerTests : IDisposable
     [GeneratedRegex("started app \"\\w+\" \\(pid (\\d+)\\)")]
     private static partial Regex StartedPid();
 
-    /// <summary><c>dotnet local-dapr.dll ...</c> with its output collected line by line.</summary>
-    private sealed class RunnerProcess : IAsyncDisposable
+    /// <summary>The runner as a user starts it, without tokens from this environment.</summary>
+    private static class RunnerProcess
     {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-        private readonly SemaphoreSlim _changed = new(0);
-
-        private RunnerProcess(Process process)
-        {
-            _process = process;
-            Exited = WaitAsync();
-        }
-
-        public int Id => _process.Id;
-
-        public IReadOnlyList<string> Lines => [.. _lines];
-
-        public Task<int> Exited { get; }
-
-        public static RunnerProcess Start(params string[] args)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Bin };
-            info.ArgumentList.Add(Path.Combine(Bin, "local-dapr.dll"));
-            foreach (var arg in args) info.ArgumentList.Add(arg);
-            info.Environment.Remove("DAPR_API_TOKEN");
-            info.Environment.Remove("APP_API_TOKEN");
-            var process = new Process { StartInfo = info };
-            RunnerProcess? self = null;
-            process.OutputDataReceived += (_, e) => self?.Add(e.Data);
-            process.ErrorDataReceived += (_, e) => self?.Add(e.Data);
-            process.Start();
-            self = new RunnerProcess(process);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return self;
-        }
-
-        public void Signal(int signal) => ProcessTree.Signal(_process.Id, signal);
-
-        public async Task WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
-            while (!_lines.Any(match))
-            {
-                if (Exited.IsCompleted) throw new InvalidOperationException($"the runner exited ({await Exited}) first:\n{string.Join('\n', _lines)}");
-                try
-                {
-                    await _changed.WaitAsync(TimeSpan.FromMilliseconds(200), cts.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new TimeoutException($"no matching line; the runner printed:\n{string.Join('\n', _lines)}");
-                }
-            }
-        }
-
-        private void Add(string? line)
-        {
-            if (line is null) return;
-            _lines.Enqueue(line);
-            _changed.Release();
-        }
-
-        private async Task<int> WaitAsync()
-        {
-            await _process.WaitForExitAsync();
-            return _process.ExitCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                foreach (var pid in ProcessTree.Descendants(_process.Id)) ProcessTree.Signal(pid, ProcessTree.SigKill);
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
+        public static LocalDapr.Runner.RunnerProcess Start(params string[] args) =>
+            LocalDapr.Runner.RunnerProcess.Start(Path.Combine(Bin, "local-dapr.dll"), args, new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
     }
 }
