@@ -168,6 +168,8 @@ public static class LocalRuntimeBench
         return sample;
     }
 
+    public const string Header = "| scenario | events | per second | p50 ms | p90 ms | p99 ms | CPU ms per 1000 | against the baseline |\n|---|---:|---:|---:|---:|---:|---:|---|";
+
     private static string Report(int calls, int rate, int events, int workers, Sample[] invoke, Sample[] publish, Sample[] bulk)
     {
         var sb = new StringBuilder();
@@ -183,7 +185,7 @@ public static class LocalRuntimeBench
         sb.AppendLine(i, $"dotnet run -c Release --project tools/bench -- --calls {calls} --rate {rate} --events {events}");
         sb.AppendLine("```");
         sb.AppendLine();
-        const string header = "| scenario | events | per second | p50 ms | p90 ms | p99 ms | CPU ms per 1000 | against the baseline |\n|---|---:|---:|---:|---:|---:|---:|---|";
+        const string header = Header;
         sb.AppendLine(i, $"## HTTP service invocation ({rate}/s, {calls} calls, {workers} workers, 1 KiB body)");
         sb.AppendLine();
         sb.AppendLine(header);

@@ -8,7 +8,8 @@ var events = new Option<int>("--events") { Description = "Events per throughput 
 var root = new RootCommand("MTAEDA bench: the local runtime beside direct calls, measured in one run") { output, calls, rate, events };
 root.SetAction(async (parse, _) =>
 {
-    var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out);
+    var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out)
+        + "\n" + await DurableBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out);
     var path = parse.GetValue(output)!;
     if (!Path.IsPathRooted(path) && RepositoryRoot() is { } root) path = Path.Combine(root, path);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -31,6 +31,12 @@ public interface ITopicConsumer : IAsyncDisposable
     /// <summary>Processed (or dead-lettered): never deliver again.</summary>
     ValueTask AckAsync(PubSubMessage message);
 
+    /// <summary>Acknowledges a batch; brokers that can settle many messages in one command override this.</summary>
+    async ValueTask AckAsync(IReadOnlyList<PubSubMessage> messages)
+    {
+        foreach (var message in messages) await AckAsync(message);
+    }
+
     /// <summary>Not processed after the retries: a durable broker delivers it again later, the in-memory one cannot.</summary>
     ValueTask NackAsync(PubSubMessage message);
 }

@@ -334,6 +334,26 @@ public sealed class RedisPubSub : IPubSub
             }
         }
 
+        public async ValueTask AckAsync(IReadOnlyList<PubSubMessage> messages)
+        {
+            var ids = messages.Where(m => m.BrokerId.Length > 0).Select(m => (RedisValue)m.BrokerId).ToArray();
+            if (ids.Length == 0) return;
+            try
+            {
+                var db = await _owner._redis.DatabaseAsync(CancellationToken.None);
+                await db.StreamAcknowledgeAsync(_topic, _group, ids);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                Logger.LogWarning("Pub/sub {PubSub}: acknowledging {Count} entries of topic {Topic} failed ({Error}); they stay pending and are delivered again after processingTimeout",
+                    _owner.Name, ids.Length, _topic, e.Message);
+            }
+            finally
+            {
+                foreach (var id in ids) Release(id!);
+            }
+        }
+
         public ValueTask NackAsync(PubSubMessage message)
         {
             if (message.BrokerId.Length == 0) return ValueTask.CompletedTask;

@@ -192,11 +192,14 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
                 {
                     _logger.LogError("Bulk delivery on topic {Topic} to {Path} failed: {Error}", _subscription.Topic, group.Key, e.Message);
                 }
+                var delivered = new List<PubSubMessage>();
                 foreach (var entry in group)
                 {
                     var outcome = dropped.Contains(entry) ? DeliveryOutcome.Drop : pending.ContainsKey(entry.EntryId) ? DeliveryOutcome.Retry : DeliveryOutcome.Success;
-                    await SettleAsync(entry.Message, outcome, entry.Envelope.Id);
+                    if (outcome == DeliveryOutcome.Success) delivered.Add(entry.Message);
+                    else await SettleAsync(entry.Message, outcome, entry.Envelope.Id);
                 }
+                await _consumer.AckAsync(delivered);
             }
         }
         finally
