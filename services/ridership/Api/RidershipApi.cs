@@ -1,0 +1,104 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Ridership.Domain;
+using RidershipService = Mtaeda.Contracts.Ridership.V1.Ridership;
+
+namespace Mtaeda.Ridership.Api;
+
+/// <summary>
+/// The <c>mtaeda.ridership.v1.Ridership</c> queries, over gRPC and, through JSON transcoding, HTTP
+/// (<c>GET /v1/ridership/totals</c>, <c>/v1/ridership/stations/{station_id}</c>, ...). Fields are checked here
+/// (InvalidArgument naming the field); the figures come from <see cref="RidershipQueries"/>.
+/// </summary>
+/// <param name="queries">The reads.</param>
+/// <param name="time">The clock.</param>
+/// <param name="logger">The logger.</param>
+public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider time, ILogger<RidershipApi> logger) : RidershipService.RidershipBase
+{
+    /// <inheritdoc />
+    public override async Task<GetNetworkTotalsResponse> GetNetworkTotals(GetNetworkTotalsRequest request, ServerCallContext context)
+    {
+        var since = Checked(nameof(GetNetworkTotals), () => request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since"));
+        var asOf = time.GetUtcNow();
+        var totals = await queries.NetworkTotalsAsync(since, context.CancellationToken);
+        return new GetNetworkTotalsResponse
+        {
+            Ingress = totals.Counts.Ingress,
+            Egress = totals.Counts.Egress,
+            Since = totals.Since is { } start ? Timestamp.FromDateTimeOffset(start) : null,
+            AsOf = Timestamp.FromDateTimeOffset(asOf),
+        };
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetStationRidershipResponse> GetStationRidership(GetStationRidershipRequest request, ServerCallContext context)
+    {
+        var (id, range) = Checked(nameof(GetStationRidership), () => (Id(request.StationId, "station_id"), Range(request.StartTime, request.EndTime)));
+        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
+        var response = new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress };
+        response.Minutes.AddRange(minutes.Select(ToContract));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetTurnstileRidershipResponse> GetTurnstileRidership(GetTurnstileRidershipRequest request, ServerCallContext context)
+    {
+        var (id, range) = Checked(nameof(GetTurnstileRidership), () => (Id(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime)));
+        var station = queries.StationOfAsync(id, context.CancellationToken);
+        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
+        var response = new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress };
+        response.Minutes.AddRange(minutes.Select(ToContract));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetLineRidershipResponse> GetLineRidership(GetLineRidershipRequest request, ServerCallContext context)
+    {
+        var (id, range) = Checked(nameof(GetLineRidership), () => (Id(request.LineId, "line_id"), Range(request.StartTime, request.EndTime)));
+        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
+        var response = new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress };
+        response.Minutes.AddRange(minutes.Select(ToContract));
+        return response;
+    }
+
+    private static MinuteRidership ToContract(MinuteCounts minute) =>
+        new() { Minute = Timestamp.FromDateTimeOffset(minute.Minute), Ingress = minute.Counts.Ingress, Egress = minute.Counts.Egress };
+
+    private MinuteRange Range(Timestamp? start, Timestamp? end) =>
+        MinuteRange.Resolve(start is null ? null : Time(start, "start_time"), end is null ? null : Time(end, "end_time"), time.GetUtcNow());
+
+    private static string Id(string id, string field)
+    {
+        if (id.Length == 0) throw new InvalidQueryException(field, "is required");
+        return Ids.IsValid(id) ? id : throw new InvalidQueryException(field, Ids.Rule);
+    }
+
+    private static DateTimeOffset Time(Timestamp timestamp, string field)
+    {
+        try
+        {
+            return timestamp.ToDateTimeOffset();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidQueryException(field, "is not a valid timestamp");
+        }
+    }
+
+    private T Checked<T>(string rpc, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (InvalidQueryException invalid)
+        {
+            LogInvalid(rpc, invalid.Field, invalid.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message), new Metadata { { "field", invalid.Field } });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rpc} refused, invalid {Field}: {Reason}")]
+    private partial void LogInvalid(string rpc, string field, string reason);
+}

@@ -1,0 +1,73 @@
+using Mtaeda.Contracts.Equipment.V1;
+
+namespace Mtaeda.Ridership.Domain;
+
+/// <summary>A PassagesRecorded event that is fit to count.</summary>
+/// <param name="TurnstileId">The turnstile.</param>
+/// <param name="StationId">Its station.</param>
+/// <param name="LineIds">The lines reached through it, without repeats.</param>
+/// <param name="BatchId">The batch id (empty when the producer gave none).</param>
+/// <param name="Counts">Entries and exits.</param>
+/// <param name="Minute">The UTC minute the passages are counted in.</param>
+public sealed record PassageBatch(string TurnstileId, string StationId, IReadOnlyList<string> LineIds, string BatchId, Counts Counts, DateTimeOffset Minute)
+{
+    /// <summary>The longest batch id kept in a key.</summary>
+    public const int MaxBatchIdLength = 128;
+
+    /// <summary>
+    /// Checks an event: ids as the convention says, counts not negative. The minute is that of <c>interval_start</c>
+    /// (the producer keeps a batch within one minute), else of <c>recorded_at</c>, else of <paramref name="received"/>.
+    /// </summary>
+    /// <param name="event">The event.</param>
+    /// <param name="received">When it was received.</param>
+    /// <returns>The batch.</returns>
+    /// <exception cref="InvalidPassagesException">A field is unfit; the event cannot be counted.</exception>
+    public static PassageBatch From(PassagesRecorded @event, DateTimeOffset received)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        Id(@event.TurnstileId, "turnstile_id");
+        Id(@event.StationId, "station_id");
+        for (var i = 0; i < @event.LineIds.Count; i++) Id(@event.LineIds[i], $"line_ids[{i}]");
+        if (@event.Ingress < 0) throw new InvalidPassagesException("ingress", "must not be negative");
+        if (@event.Egress < 0) throw new InvalidPassagesException("egress", "must not be negative");
+        if (@event.BatchId.Length > MaxBatchIdLength) throw new InvalidPassagesException("batch_id", $"must be at most {MaxBatchIdLength} characters");
+        var at = @event.IntervalStart?.ToDateTimeOffset() ?? @event.RecordedAt?.ToDateTimeOffset() ?? received;
+        return new PassageBatch(@event.TurnstileId, @event.StationId, [.. @event.LineIds.Distinct(StringComparer.Ordinal)], @event.BatchId,
+            new Counts(@event.Ingress, @event.Egress), Minutes.Floor(at));
+    }
+
+    private static void Id(string id, string field)
+    {
+        if (!Ids.IsValid(id)) throw new InvalidPassagesException(field, Ids.Rule);
+    }
+}
+
+/// <summary>A PassagesRecorded event that cannot be counted (a poison event).</summary>
+public sealed class InvalidPassagesException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="field">The field at fault.</param>
+    /// <param name="problem">What is wrong with it.</param>
+    public InvalidPassagesException(string field, string problem)
+        : base($"{field}: {problem}") => Field = field;
+
+    /// <summary>Creates the exception without a field.</summary>
+    public InvalidPassagesException()
+        : this("event", "cannot be counted")
+    {
+    }
+
+    /// <summary>Creates the exception with a message only.</summary>
+    /// <param name="message">The message.</param>
+    public InvalidPassagesException(string message)
+        : base(message) => Field = string.Empty;
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public InvalidPassagesException(string message, Exception innerException)
+        : base(message, innerException) => Field = string.Empty;
+
+    /// <summary>The field at fault.</summary>
+    public string Field { get; }
+}

@@ -1,0 +1,105 @@
+using Dapr.Actors;
+using Mtaeda.Stations.Domain;
+
+namespace Mtaeda.Stations.Actors;
+
+/// <summary>
+/// One actor per station (actor type <see cref="StationActor.TypeName"/>, id = station id). Called without remoting:
+/// each method takes at most one JSON argument and answers JSON, so any language can call it through its sidecar.
+/// Rule violations come back as a <see cref="StationReply"/> with an error rather than as an exception, so the
+/// caller gets the field and kind intact.
+/// </summary>
+public interface IStationActor : IActor
+{
+    /// <summary>Registers the station.</summary>
+    /// <param name="command">The registration.</param>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> RegisterAsync(RegisterStationCommand command);
+
+    /// <summary>Renames the station.</summary>
+    /// <param name="command">The new name.</param>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> RenameAsync(RenameStationCommand command);
+
+    /// <summary>Changes the station's address.</summary>
+    /// <param name="command">The new address.</param>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> ChangeAddressAsync(ChangeStationAddressCommand command);
+
+    /// <summary>Opens the station.</summary>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> OpenAsync();
+
+    /// <summary>Closes the station.</summary>
+    /// <param name="command">Why.</param>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> CloseAsync(StationStatusCommand command);
+
+    /// <summary>Takes the station offline.</summary>
+    /// <param name="command">Why.</param>
+    /// <returns>The outcome.</returns>
+    Task<StationReply> TakeOfflineAsync(StationStatusCommand command);
+
+    /// <summary>Reads the station.</summary>
+    /// <returns>The station, or NotFound.</returns>
+    Task<StationReply> GetAsync();
+
+    /// <summary>Records an equipment fact (a turnstile or camera installed or removed here).</summary>
+    /// <param name="change">The fact.</param>
+    /// <returns>A task.</returns>
+    Task RecordEquipmentAsync(EquipmentChange change);
+}
+
+/// <summary>RegisterStation as the actor receives it.</summary>
+/// <param name="Name">Display name.</param>
+/// <param name="Address">Postal address.</param>
+/// <param name="LineIds">Lines served.</param>
+public sealed record RegisterStationCommand(string Name, PostalAddress? Address, IReadOnlyList<string> LineIds);
+
+/// <summary>RenameStation as the actor receives it.</summary>
+/// <param name="Name">The new name.</param>
+public sealed record RenameStationCommand(string Name);
+
+/// <summary>ChangeStationAddress as the actor receives it.</summary>
+/// <param name="Address">The new address.</param>
+public sealed record ChangeStationAddressCommand(PostalAddress? Address);
+
+/// <summary>CloseStation or TakeStationOffline as the actor receives it.</summary>
+/// <param name="Reason">Why; may be empty.</param>
+public sealed record StationStatusCommand(string Reason);
+
+/// <summary>Which kind of equipment an <see cref="EquipmentChange"/> is about.</summary>
+public enum EquipmentKind
+{
+    /// <summary>A turnstile.</summary>
+    Turnstile = 1,
+
+    /// <summary>A camera.</summary>
+    Camera = 2,
+}
+
+/// <summary>An equipment fact from equipment's events.</summary>
+/// <param name="Kind">Turnstile or camera.</param>
+/// <param name="EquipmentId">Its id.</param>
+/// <param name="Installed">True when installed here, false when removed.</param>
+public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, bool Installed);
+
+/// <summary>The actor's answer: the station as it is after the command, or why the command was refused.</summary>
+/// <param name="Error">Null when accepted.</param>
+/// <param name="Field">The field at fault, when refused.</param>
+/// <param name="Message">Why it was refused.</param>
+/// <param name="Station">The station after the command (null when refused or not found).</param>
+/// <param name="RegisteredAt">For RegisterStation: when the station was registered.</param>
+public sealed record StationReply(StationError? Error, string? Field, string? Message, StationState? Station, DateTimeOffset? RegisteredAt = null)
+{
+    /// <summary>An accepted command.</summary>
+    /// <param name="station">The station after it.</param>
+    /// <param name="registeredAt">When registered (RegisterStation only).</param>
+    /// <returns>The reply.</returns>
+    public static StationReply Accepted(StationState station, DateTimeOffset? registeredAt = null) => new(null, null, null, station, registeredAt);
+
+    /// <summary>A refused command.</summary>
+    /// <param name="refusal">Why.</param>
+    /// <returns>The reply.</returns>
+    public static StationReply Refused(StationRuleException refusal) => new(refusal.Error, refusal.Field, refusal.Message, null);
+}

@@ -1,0 +1,138 @@
+using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults;
+using Mtaeda.Stations.Domain;
+
+namespace Mtaeda.Stations.Actors;
+
+/// <summary>
+/// The durable home of one <see cref="Station"/>. A command runs in one actor turn: load the state, let the aggregate
+/// decide, then put the new state and the events it raised into the actor's state (<see cref="OutboxActor.EmitAsync"/>),
+/// which the runtime saves in one state transaction at the end of the turn; the outbox reminder publishes the events
+/// on the <c>stations</c> topic afterwards. State and events are therefore never one without the other.
+/// </summary>
+/// <param name="host">The actor host.</param>
+/// <param name="dapr">The Dapr client the outbox publishes with.</param>
+/// <param name="time">The clock.</param>
+public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IStationActor
+{
+    /// <summary>The actor type name.</summary>
+    public const string TypeName = "Station";
+
+    /// <summary>The actor state key of the station.</summary>
+    public const string StateKey = "station";
+
+    /// <inheritdoc />
+    public Task<StationReply> RegisterAsync(RegisterStationCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        DateTimeOffset? registeredAt = null;
+        return DecideAsync(station => registeredAt = station.Register(command.Name, command.Address, command.LineIds ?? [], Now), () => registeredAt);
+    }
+
+    /// <inheritdoc />
+    public Task<StationReply> RenameAsync(RenameStationCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(station => station.Rename(command.Name, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<StationReply> ChangeAddressAsync(ChangeStationAddressCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(station => station.ChangeAddress(command.Address, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<StationReply> OpenAsync() => DecideAsync(station => station.Open(Now));
+
+    /// <inheritdoc />
+    public Task<StationReply> CloseAsync(StationStatusCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(station => station.Close(command.Reason, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<StationReply> TakeOfflineAsync(StationStatusCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(station => station.TakeOffline(command.Reason, Now));
+    }
+
+    /// <inheritdoc />
+    public async Task<StationReply> GetAsync()
+    {
+        var state = await LoadAsync();
+        return state.Registered
+            ? StationReply.Accepted(state)
+            : StationReply.Refused(new StationRuleException(StationError.NotFound, "station_id", $"station_id: no station '{state.StationId}' is registered"));
+    }
+
+    /// <inheritdoc />
+    public async Task RecordEquipmentAsync(EquipmentChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var station = new Station(await LoadAsync());
+        switch (change.Kind, change.Installed)
+        {
+            case (EquipmentKind.Turnstile, true): station.TurnstileInstalled(change.EquipmentId, Now); break;
+            case (EquipmentKind.Turnstile, false): station.TurnstileDecommissioned(change.EquipmentId, Now); break;
+            case (EquipmentKind.Camera, true): station.CameraInstalled(change.EquipmentId, Now); break;
+            case (EquipmentKind.Camera, false): station.CameraUninstalled(change.EquipmentId, Now); break;
+            default: throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "unknown equipment kind");
+        }
+
+        if (station.Changed) await StateManager.SetStateAsync(StateKey, station.State);
+    }
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    private async Task<StationReply> DecideAsync(Action<Station> command, Func<DateTimeOffset?>? registeredAt = null)
+    {
+        // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
+        var station = new Station(Copy(await LoadAsync()));
+        try
+        {
+            command(station);
+        }
+        catch (StationRuleException refusal)
+        {
+            return StationReply.Refused(refusal);
+        }
+
+        if (station.Changed)
+        {
+            await StateManager.SetStateAsync(StateKey, station.State);
+            foreach (var message in station.Events) await EmitAsync(Topics.Stations, message);
+        }
+
+        return StationReply.Accepted(station.State, registeredAt?.Invoke());
+    }
+
+    private async Task<StationState> LoadAsync()
+    {
+        var stored = await StateManager.TryGetStateAsync<StationState>(StateKey);
+        return stored.HasValue ? stored.Value : new StationState { StationId = Id.GetId() };
+    }
+
+    private static StationState Copy(StationState state) => new()
+    {
+        StationId = state.StationId,
+        Registered = state.Registered,
+        Name = state.Name,
+        Address = state.Address,
+        LineIds = [.. state.LineIds],
+        Status = state.Status,
+        StatusReason = state.StatusReason,
+        RegisteredAt = state.RegisteredAt,
+        OpenedAt = state.OpenedAt,
+        ClosedAt = state.ClosedAt,
+        LastModifiedAt = state.LastModifiedAt,
+        TurnstileIds = [.. state.TurnstileIds],
+        CameraIds = [.. state.CameraIds],
+        WorkOrders = [.. state.WorkOrders],
+    };
+}

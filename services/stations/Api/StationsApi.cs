@@ -1,0 +1,230 @@
+using System.Buffers.Text;
+using System.Text;
+using Dapr.Actors;
+using Dapr.Actors.Client;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Stations.Actors;
+using Mtaeda.Stations.Domain;
+using StationMessage = Mtaeda.Contracts.Stations.V1.Station;
+using StationsService = Mtaeda.Contracts.Stations.V1.Stations;
+
+namespace Mtaeda.Stations.Api;
+
+/// <summary>
+/// The <c>mtaeda.stations.v1.Stations</c> gRPC service. Each command is checked here (InvalidArgument naming the
+/// field, before any actor is activated), then decided by the station's actor, which records the change and its
+/// events in one turn; the answer comes as soon as that turn is saved.
+/// </summary>
+/// <param name="actors">Proxies to the Station actors.</param>
+/// <param name="directory">The index of station ids.</param>
+/// <param name="logger">The logger.</param>
+public sealed partial class StationsApi(IActorProxyFactory actors, StationDirectory directory, ILogger<StationsApi> logger) : StationsService.StationsBase
+{
+    /// <summary>Page size when the request gives none.</summary>
+    public const int DefaultPageSize = 100;
+
+    /// <summary>The largest page.</summary>
+    public const int MaxPageSize = 1000;
+
+    private const int ReadParallelism = 32;
+    private const string PageTokenPrefix = "v1:";
+
+    /// <inheritdoc />
+    public override async Task<RegisterStationResponse> RegisterStation(RegisterStationRequest request, ServerCallContext context)
+    {
+        var command = Checked(nameof(RegisterStation), () =>
+        {
+            StationRules.Id(request.StationId);
+            return new RegisterStationCommand(
+                StationRules.Name(request.Name),
+                StationRules.Address(PostalAddress.From(request.Address)),
+                StationRules.LineIds(request.LineIds));
+        });
+        var reply = await CallAsync(nameof(RegisterStation), request.StationId, nameof(IStationActor.RegisterAsync), command, context.CancellationToken);
+        await directory.AddAsync(request.StationId, context.CancellationToken);
+        return new RegisterStationResponse { RegisteredAt = StationMapping.Time(reply.RegisteredAt ?? reply.Station?.RegisteredAt) };
+    }
+
+    /// <inheritdoc />
+    public override async Task<RenameStationResponse> RenameStation(RenameStationRequest request, ServerCallContext context)
+    {
+        var command = Checked(nameof(RenameStation), () =>
+        {
+            StationRules.Id(request.StationId);
+            return new RenameStationCommand(StationRules.Name(request.Name));
+        });
+        await CallAsync(nameof(RenameStation), request.StationId, nameof(IStationActor.RenameAsync), command, context.CancellationToken);
+        return new RenameStationResponse();
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChangeStationAddressResponse> ChangeStationAddress(ChangeStationAddressRequest request, ServerCallContext context)
+    {
+        var command = Checked(nameof(ChangeStationAddress), () =>
+        {
+            StationRules.Id(request.StationId);
+            return new ChangeStationAddressCommand(StationRules.Address(PostalAddress.From(request.Address)));
+        });
+        await CallAsync(nameof(ChangeStationAddress), request.StationId, nameof(IStationActor.ChangeAddressAsync), command, context.CancellationToken);
+        return new ChangeStationAddressResponse();
+    }
+
+    /// <inheritdoc />
+    public override async Task<OpenStationResponse> OpenStation(OpenStationRequest request, ServerCallContext context)
+    {
+        Checked(nameof(OpenStation), () => StationRules.Id(request.StationId));
+        var reply = await CallAsync<object?>(nameof(OpenStation), request.StationId, nameof(IStationActor.OpenAsync), null, context.CancellationToken);
+        return new OpenStationResponse { Status = reply.Station!.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<CloseStationResponse> CloseStation(CloseStationRequest request, ServerCallContext context)
+    {
+        var command = Checked(nameof(CloseStation), () =>
+        {
+            StationRules.Id(request.StationId);
+            return new StationStatusCommand(StationRules.Reason(request.Reason));
+        });
+        var reply = await CallAsync(nameof(CloseStation), request.StationId, nameof(IStationActor.CloseAsync), command, context.CancellationToken);
+        return new CloseStationResponse { Status = reply.Station!.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<TakeStationOfflineResponse> TakeStationOffline(TakeStationOfflineRequest request, ServerCallContext context)
+    {
+        var command = Checked(nameof(TakeStationOffline), () =>
+        {
+            StationRules.Id(request.StationId);
+            return new StationStatusCommand(StationRules.Reason(request.Reason));
+        });
+        var reply = await CallAsync(nameof(TakeStationOffline), request.StationId, nameof(IStationActor.TakeOfflineAsync), command, context.CancellationToken);
+        return new TakeStationOfflineResponse { Status = reply.Station!.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<StationMessage> GetStation(GetStationRequest request, ServerCallContext context)
+    {
+        Checked(nameof(GetStation), () => StationRules.Id(request.StationId));
+        var reply = await CallAsync<object?>(nameof(GetStation), request.StationId, nameof(IStationActor.GetAsync), null, context.CancellationToken);
+        return reply.Station!.ToContract();
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListStationsResponse> ListStations(ListStationsRequest request, ServerCallContext context)
+    {
+        var (pageSize, after) = Checked(nameof(ListStations), () =>
+        {
+            var size = request.PageSize switch
+            {
+                0 => DefaultPageSize,
+                < 0 or > MaxPageSize => throw StationRuleException.Invalid("page_size", $"must be 1 to {MaxPageSize} (0 means {DefaultPageSize})"),
+                var n => n,
+            };
+            if (!System.Enum.IsDefined(request.Status)) throw StationRuleException.Invalid("status", "is not a station status");
+            return (size, DecodePageToken(request.PageToken));
+        });
+
+        var ids = await directory.ListAsync(context.CancellationToken);
+        var position = 0;
+        if (after is not null)
+        {
+            var found = BinarySearch(ids, after);
+            position = found >= 0 ? found + 1 : ~found;
+        }
+
+        var response = new ListStationsResponse();
+        while (position < ids.Count && response.Stations.Count < pageSize)
+        {
+            var chunk = ids.Skip(position).Take(Math.Min(ReadParallelism, pageSize - response.Stations.Count)).ToList();
+            var replies = await Task.WhenAll(chunk.Select(id => ReadAsync(id, context.CancellationToken)));
+            foreach (var reply in replies)
+            {
+                position++;
+                if (reply.Station is { } station && (request.Status == StationStatus.Unspecified || station.Status == request.Status))
+                {
+                    response.Stations.Add(station.ToContract());
+                    if (response.Stations.Count == pageSize) break;
+                }
+            }
+        }
+
+        if (position < ids.Count) response.NextPageToken = EncodePageToken(ids[position - 1]);
+        return response;
+    }
+
+    private Task<StationReply> ReadAsync(string stationId, CancellationToken cancellationToken) =>
+        actors.Create(new ActorId(stationId), StationActor.TypeName).InvokeMethodAsync<StationReply>(nameof(IStationActor.GetAsync), cancellationToken);
+
+    private async Task<StationReply> CallAsync<TCommand>(string rpc, string stationId, string method, TCommand command, CancellationToken cancellationToken)
+    {
+        var proxy = actors.Create(new ActorId(stationId), StationActor.TypeName);
+        var reply = command is null
+            ? await proxy.InvokeMethodAsync<StationReply>(method, cancellationToken)
+            : await proxy.InvokeMethodAsync<TCommand, StationReply>(method, command, cancellationToken);
+        if (reply.Error is not { } error) return reply;
+        var status = error switch
+        {
+            StationError.InvalidArgument => StatusCode.InvalidArgument,
+            StationError.NotFound => StatusCode.NotFound,
+            StationError.AlreadyExists => StatusCode.AlreadyExists,
+            _ => StatusCode.FailedPrecondition,
+        };
+        LogRefused(rpc, stationId, status, reply.Message ?? string.Empty);
+        throw new RpcException(new Status(status, reply.Message ?? error.ToString()));
+    }
+
+    private T Checked<T>(string rpc, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (StationRuleException invalid)
+        {
+            LogInvalid(rpc, invalid.Field, invalid.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message), new Metadata { { "field", invalid.Field } });
+        }
+    }
+
+    private static int BinarySearch(IReadOnlyList<string> ids, string id)
+    {
+        int low = 0, high = ids.Count - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var order = string.CompareOrdinal(ids[middle], id);
+            if (order == 0) return middle;
+            if (order < 0) low = middle + 1;
+            else high = middle - 1;
+        }
+
+        return ~low;
+    }
+
+    private static string EncodePageToken(string lastId) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(PageTokenPrefix + lastId));
+
+    private static string? DecodePageToken(string token)
+    {
+        if (token.Length == 0) return null;
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (FormatException)
+        {
+            throw StationRuleException.Invalid("page_token", "is not a token this service issued");
+        }
+
+        var id = text.StartsWith(PageTokenPrefix, StringComparison.Ordinal) ? text[PageTokenPrefix.Length..] : null;
+        return Ids.IsValid(id) ? id : throw StationRuleException.Invalid("page_token", "is not a token this service issued");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rpc} refused, invalid {Field}: {Reason}")]
+    private partial void LogInvalid(string rpc, string field, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Rpc} on station {StationId} refused with {Status}: {Reason}")]
+    private partial void LogRefused(string rpc, string stationId, StatusCode status, string reason);
+}

@@ -1,0 +1,240 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Stations.V1;
+
+namespace Mtaeda.Stations.Domain;
+
+/// <summary>
+/// The Station aggregate: name, address, lines served, status (active, closed, offline), the equipment installed
+/// there and its work-order history. Each command checks every rule before it changes anything, so a refused command
+/// (<see cref="StationRuleException"/>) leaves the state as it was; an accepted one records what changed and the
+/// integration events that say so (<see cref="Events"/>), which the actor saves together in one state transaction.
+/// Commands that would change nothing are accepted and raise nothing, so that a client may repeat them safely.
+/// </summary>
+public sealed class Station
+{
+    private readonly List<IMessage> _events = [];
+
+    /// <summary>Wraps a station's state (a new, unregistered state when the station was never seen).</summary>
+    /// <param name="state">The state; changed in place by the commands.</param>
+    public Station(StationState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        State = state;
+    }
+
+    /// <summary>The state, as changed by the accepted commands.</summary>
+    public StationState State { get; }
+
+    /// <summary>Whether the station is registered.</summary>
+    public bool IsRegistered => State.Registered;
+
+    /// <summary>Whether any accepted command changed the state.</summary>
+    public bool Changed { get; private set; }
+
+    /// <summary>The integration events raised by the accepted commands, in order.</summary>
+    public IReadOnlyList<IMessage> Events => _events;
+
+    /// <summary>
+    /// Registers the station: it becomes ACTIVE and raises <see cref="StationRegistered"/>. Registering it again with
+    /// the same values changes nothing; with other values it is refused (AlreadyExists).
+    /// </summary>
+    /// <param name="name">Display name.</param>
+    /// <param name="address">Postal address.</param>
+    /// <param name="lineIds">Lines served.</param>
+    /// <param name="now">The time of the command.</param>
+    /// <returns>When the station was registered (the original time for a repeat).</returns>
+    public DateTimeOffset Register(string name, PostalAddress? address, IEnumerable<string> lineIds, DateTimeOffset now)
+    {
+        var checkedName = StationRules.Name(name);
+        var checkedAddress = StationRules.Address(address);
+        var lines = StationRules.LineIds(lineIds);
+        if (State.Registered)
+        {
+            if (State.Name == checkedName && State.Address == checkedAddress && State.LineIds.SequenceEqual(lines, StringComparer.Ordinal))
+            {
+                return State.RegisteredAt ?? now;
+            }
+
+            throw new StationRuleException(StationError.AlreadyExists, "station_id",
+                $"station_id: station '{State.StationId}' is already registered with other values");
+        }
+
+        State.Registered = true;
+        State.Name = checkedName;
+        State.Address = checkedAddress;
+        State.LineIds = [.. lines];
+        State.Status = StationStatus.Active;
+        State.StatusReason = string.Empty;
+        State.RegisteredAt = now;
+        State.OpenedAt = now;
+        Touch(now);
+        var registered = new StationRegistered
+        {
+            StationId = State.StationId,
+            Name = checkedName,
+            Address = checkedAddress.ToContract(),
+            RegisteredAt = Timestamp.FromDateTimeOffset(now),
+        };
+        registered.LineIds.AddRange(lines);
+        Raise(registered);
+        return now;
+    }
+
+    /// <summary>Renames the station; raises <see cref="StationRenamed"/> unless the name is unchanged.</summary>
+    /// <param name="name">The new name.</param>
+    /// <param name="now">The time of the command.</param>
+    public void Rename(string name, DateTimeOffset now)
+    {
+        var checkedName = StationRules.Name(name);
+        RequireRegistered();
+        if (State.Name == checkedName) return;
+        var previous = State.Name;
+        State.Name = checkedName;
+        Touch(now);
+        Raise(new StationRenamed
+        {
+            StationId = State.StationId,
+            PreviousName = previous,
+            Name = checkedName,
+            RenamedAt = Timestamp.FromDateTimeOffset(now),
+        });
+    }
+
+    /// <summary>Changes the address; raises <see cref="StationAddressChanged"/> unless it is unchanged.</summary>
+    /// <param name="address">The new address.</param>
+    /// <param name="now">The time of the command.</param>
+    public void ChangeAddress(PostalAddress? address, DateTimeOffset now)
+    {
+        var checkedAddress = StationRules.Address(address);
+        RequireRegistered();
+        if (State.Address == checkedAddress) return;
+        var previous = State.Address;
+        State.Address = checkedAddress;
+        Touch(now);
+        Raise(new StationAddressChanged
+        {
+            StationId = State.StationId,
+            PreviousAddress = previous?.ToContract(),
+            Address = checkedAddress.ToContract(),
+            ChangedAt = Timestamp.FromDateTimeOffset(now),
+        });
+    }
+
+    /// <summary>Opens a closed or offline station (ACTIVE); raises <see cref="StationOpened"/>. An active station stays as it is.</summary>
+    /// <param name="now">The time of the command.</param>
+    public void Open(DateTimeOffset now)
+    {
+        RequireRegistered();
+        if (State.Status == StationStatus.Active) return;
+        var previous = State.Status;
+        State.Status = StationStatus.Active;
+        State.StatusReason = string.Empty;
+        State.OpenedAt = now;
+        Touch(now);
+        Raise(new StationOpened
+        {
+            StationId = State.StationId,
+            PreviousStatus = previous,
+            OpenedAt = Timestamp.FromDateTimeOffset(now),
+        });
+    }
+
+    /// <summary>
+    /// Closes the station (CLOSED); raises <see cref="StationClosed"/> listing the turnstiles installed there, which
+    /// equipment decommissions on that event. A closed station stays as it is.
+    /// </summary>
+    /// <param name="reason">Why; optional.</param>
+    /// <param name="now">The time of the command.</param>
+    public void Close(string? reason, DateTimeOffset now)
+    {
+        var checkedReason = StationRules.Reason(reason);
+        RequireRegistered();
+        if (State.Status == StationStatus.Closed) return;
+        State.Status = StationStatus.Closed;
+        State.StatusReason = checkedReason;
+        State.ClosedAt = now;
+        Touch(now);
+        var closed = new StationClosed
+        {
+            StationId = State.StationId,
+            Reason = checkedReason,
+            ClosedAt = Timestamp.FromDateTimeOffset(now),
+        };
+        closed.TurnstileIds.AddRange(State.TurnstileIds);
+        Raise(closed);
+    }
+
+    /// <summary>
+    /// Takes an active station offline (OFFLINE, equipment kept); raises <see cref="StationTakenOffline"/>. An offline
+    /// station stays as it is; a closed one is refused (FailedPrecondition: open it first).
+    /// </summary>
+    /// <param name="reason">Why; optional.</param>
+    /// <param name="now">The time of the command.</param>
+    public void TakeOffline(string? reason, DateTimeOffset now)
+    {
+        var checkedReason = StationRules.Reason(reason);
+        RequireRegistered();
+        if (State.Status == StationStatus.Offline) return;
+        if (State.Status == StationStatus.Closed)
+        {
+            throw new StationRuleException(StationError.FailedPrecondition, string.Empty,
+                $"station '{State.StationId}' is closed; a closed station cannot be taken offline (open it first)");
+        }
+
+        State.Status = StationStatus.Offline;
+        State.StatusReason = checkedReason;
+        Touch(now);
+        Raise(new StationTakenOffline
+        {
+            StationId = State.StationId,
+            Reason = checkedReason,
+            TakenOfflineAt = Timestamp.FromDateTimeOffset(now),
+        });
+    }
+
+    /// <summary>Equipment installed a turnstile here (a fact: recorded whatever the station's status).</summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <param name="at">When the event was handled.</param>
+    public void TurnstileInstalled(string turnstileId, DateTimeOffset at) => Inventory(State.TurnstileIds, turnstileId, installed: true, at);
+
+    /// <summary>Equipment decommissioned a turnstile of this station.</summary>
+    /// <param name="turnstileId">The turnstile.</param>
+    /// <param name="at">When the event was handled.</param>
+    public void TurnstileDecommissioned(string turnstileId, DateTimeOffset at) => Inventory(State.TurnstileIds, turnstileId, installed: false, at);
+
+    /// <summary>Equipment installed a camera here.</summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="at">When the event was handled.</param>
+    public void CameraInstalled(string cameraId, DateTimeOffset at) => Inventory(State.CameraIds, cameraId, installed: true, at);
+
+    /// <summary>Equipment removed a camera from its turnstile here.</summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="at">When the event was handled.</param>
+    public void CameraUninstalled(string cameraId, DateTimeOffset at) => Inventory(State.CameraIds, cameraId, installed: false, at);
+
+    private void Inventory(List<string> items, string id, bool installed, DateTimeOffset at)
+    {
+        var index = items.BinarySearch(id, StringComparer.Ordinal);
+        if (installed == index >= 0) return; // Already as the event says: a redelivery, or events met out of order.
+        if (installed) items.Insert(~index, id);
+        else items.RemoveAt(index);
+        Touch(at);
+    }
+
+    private void RequireRegistered()
+    {
+        if (!State.Registered)
+        {
+            throw new StationRuleException(StationError.NotFound, "station_id", $"station_id: no station '{State.StationId}' is registered");
+        }
+    }
+
+    private void Touch(DateTimeOffset now)
+    {
+        State.LastModifiedAt = now;
+        Changed = true;
+    }
+
+    private void Raise(IMessage message) => _events.Add(message);
+}

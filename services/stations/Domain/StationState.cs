@@ -1,0 +1,64 @@
+using Mtaeda.Contracts.Stations.V1;
+
+namespace Mtaeda.Stations.Domain;
+
+/// <summary>
+/// Everything the Station aggregate knows, as the Station actor persists it (JSON in actor state). Plain data; the
+/// rules live in <see cref="Station"/>. Collection setters exist for the serializer.
+/// </summary>
+public sealed class StationState
+{
+    /// <summary>Station id.</summary>
+    public string StationId { get; set; } = string.Empty;
+
+    /// <summary>Whether RegisterStation was accepted. The inventory can be known before (equipment's events may come first).</summary>
+    public bool Registered { get; set; }
+
+    /// <summary>Display name.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Postal address.</summary>
+    public PostalAddress? Address { get; set; }
+
+    /// <summary>Lines serving the station, sorted.</summary>
+    public List<string> LineIds { get; set; } = [];
+
+    /// <summary>Current status (unspecified until registered).</summary>
+    public StationStatus Status { get; set; }
+
+    /// <summary>Reason given with the last close or offline command.</summary>
+    public string StatusReason { get; set; } = string.Empty;
+
+    /// <summary>When it was registered.</summary>
+    public DateTimeOffset? RegisteredAt { get; set; }
+
+    /// <summary>When it last became active.</summary>
+    public DateTimeOffset? OpenedAt { get; set; }
+
+    /// <summary>When it was last closed.</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>When any field last changed.</summary>
+    public DateTimeOffset? LastModifiedAt { get; set; }
+
+    /// <summary>Turnstiles installed and not decommissioned, sorted (from equipment's events).</summary>
+    public List<string> TurnstileIds { get; set; } = [];
+
+    /// <summary>Cameras installed at the station, sorted (from equipment's events).</summary>
+    public List<string> CameraIds { get; set; } = [];
+
+    /// <summary>
+    /// Work-order history read model (from maintenance's events once they exist); empty until then. Kept in the state
+    /// so that adding the handlers later needs no migration.
+    /// </summary>
+    public List<WorkOrderEntry> WorkOrders { get; set; } = [];
+}
+
+/// <summary>One work order in a station's history (read model).</summary>
+/// <param name="WorkOrderId">Work order id.</param>
+/// <param name="EquipmentId">The turnstile or camera it is about.</param>
+/// <param name="Summary">What it is about.</param>
+/// <param name="Status">Its status as last reported.</param>
+/// <param name="OpenedAt">When it was opened.</param>
+/// <param name="ClosedAt">When it was completed or cancelled.</param>
+public sealed record WorkOrderEntry(string WorkOrderId, string EquipmentId, string Summary, string Status, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt);
