@@ -1,5 +1,4 @@
 using Dapr;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.ServiceDefaults;
@@ -41,8 +40,7 @@ public static class ApplicationServices
     /// <param name="builder">The app builder.</param>
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
-        var port = builder.Configuration.GetValue("APP_PORT", DefaultAppPort);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.ListenOnAppPort(DefaultAppPort);
 
         // Canonical proto3 JSON (int64 as strings, as protobuf's own JSON parsers in every language expect).
         builder.Services.AddGrpc().AddJsonTranscoding(transcoding => transcoding.JsonSettings.WriteInt64sAsStrings = true);

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.ServiceDefaults;
@@ -33,18 +32,13 @@ public static class ApplicationServices
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var port = configuration.GetValue("APP_PORT", DefaultAppPort);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.ListenOnAppPort(DefaultAppPort);
 
         builder.Services.AddGrpc();
         builder.Services.AddActors(options =>
         {
             options.Actors.RegisterActor<StationActor>(StationActor.TypeName);
-            // The ports come from configuration (as the Dapr CLI and the local runner set them), not only the environment,
-            // so that several apps can share one process in tests.
-            if (configuration["DAPR_HTTP_ENDPOINT"] is { Length: > 0 } endpoint) options.HttpEndpoint = endpoint;
-            else if (configuration["DAPR_HTTP_PORT"] is { Length: > 0 } httpPort) options.HttpEndpoint = $"http://127.0.0.1:{httpPort}";
-            if (configuration["DAPR_API_TOKEN"] is { Length: > 0 } token) options.DaprApiToken = token;
+            options.UseSidecar(configuration);
         });
 
         var options = configuration.GetSection(StationsOptions.SectionName).Get<StationsOptions>() ?? new StationsOptions();

@@ -1,6 +1,5 @@
-using System.Globalization;
+using Mtaeda.ServiceDefaults;
 using Dapr.Client;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Api;
@@ -24,9 +23,7 @@ public static class EquipmentServices
     public static WebApplicationBuilder ListenOnAppPort(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var port = builder.Configuration.GetValue("APP_PORT", DefaultAppPort);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2));
-        return builder;
+        return DaprSidecar.ListenOnAppPort(builder, DefaultAppPort);
     }
 
     /// <summary>
@@ -46,28 +43,15 @@ public static class EquipmentServices
             options.Actors.RegisterActor<TurnstileActor>();
             options.Actors.RegisterActor<CameraActor>();
             options.Actors.RegisterActor<StationEquipmentActor>();
-            options.HttpEndpoint = SidecarHttpEndpoint(configuration);
-            if (configuration["DAPR_API_TOKEN"] is { Length: > 0 } token) options.DaprApiToken = token;
+            options.UseSidecar(configuration);
         });
         builder.Services.AddSingleton<EquipmentActors>();
 
-        builder.Services.AddSingleton(_ => new StationsClient(
-            DaprClient.CreateInvocationInvoker(StationsServiceDirectory.AppId, SidecarGrpcEndpoint(configuration), configuration["DAPR_API_TOKEN"])));
+        builder.Services.AddSingleton(_ => new StationsClient(DaprSidecar.InvokerFor(configuration, StationsServiceDirectory.AppId)));
         builder.Services.AddSingleton<IStationDirectory, StationsServiceDirectory>();
 
         builder.Services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>());
         builder.Services.AddEquipmentEventHandlers();
         return builder;
     }
-
-    private static string SidecarHttpEndpoint(IConfiguration configuration) =>
-        Endpoint(configuration["DAPR_HTTP_ENDPOINT"], configuration["DAPR_HTTP_PORT"], 3500);
-
-    private static string SidecarGrpcEndpoint(IConfiguration configuration) =>
-        Endpoint(configuration["DAPR_GRPC_ENDPOINT"], configuration["DAPR_GRPC_PORT"], 50001);
-
-    private static string Endpoint(string? endpoint, string? port, int defaultPort) =>
-        !string.IsNullOrWhiteSpace(endpoint)
-            ? endpoint
-            : $"http://127.0.0.1:{(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : defaultPort)}";
 }

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+
+namespace Mtaeda.ServiceDefaults;
+
+/// <summary>
+/// Where a service finds its sidecar and how it listens for it. The Dapr CLI, the Kubernetes injector and the local
+/// runner set <c>APP_PORT</c>, <c>DAPR_HTTP_PORT</c> and <c>DAPR_GRPC_PORT</c> (or the <c>*_ENDPOINT</c> forms); they are
+/// read from configuration, which includes the environment, so tests can run several apps in one process.
+/// </summary>
+public static class DaprSidecar
+{
+    /// <summary>The sidecar's HTTP endpoint (actors, health).</summary>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <returns>An absolute URL.</returns>
+    public static string HttpEndpoint(IConfiguration configuration) =>
+        Endpoint(configuration["DAPR_HTTP_ENDPOINT"], configuration["DAPR_HTTP_PORT"], 3500);
+
+    /// <summary>The sidecar's gRPC endpoint (the Dapr API and proxied gRPC calls).</summary>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <returns>An absolute URL.</returns>
+    public static string GrpcEndpoint(IConfiguration configuration) =>
+        Endpoint(configuration["DAPR_GRPC_ENDPOINT"], configuration["DAPR_GRPC_PORT"], 50001);
+
+    /// <summary>The API token for the sidecar, when one is set.</summary>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <returns>The token, or null.</returns>
+    public static string? ApiToken(IConfiguration configuration) =>
+        configuration["DAPR_API_TOKEN"] is { Length: > 0 } token ? token : null;
+
+    /// <summary>A call path for generated gRPC clients of <paramref name="appId"/>, through the sidecar (<c>dapr-app-id</c>).</summary>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <param name="appId">The service to call.</param>
+    /// <returns>The call invoker.</returns>
+    public static CallInvoker InvokerFor(IConfiguration configuration, string appId) =>
+        DaprClient.CreateInvocationInvoker(appId, GrpcEndpoint(configuration), ApiToken(configuration));
+
+    /// <summary>Points the actor runtime (and the proxies it creates) at this app's sidecar.</summary>
+    /// <param name="options">The actor runtime options.</param>
+    /// <param name="configuration">The app's configuration.</param>
+    /// <returns>The same options.</returns>
+    public static ActorRuntimeOptions UseSidecar(this ActorRuntimeOptions options, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.HttpEndpoint = HttpEndpoint(configuration);
+        if (ApiToken(configuration) is { } token) options.DaprApiToken = token;
+        return options;
+    }
+
+    /// <summary>
+    /// Listens on <c>APP_PORT</c> with HTTP/2 only, without TLS (h2c): the app runs with app protocol h2c, so Dapr's
+    /// callbacks (actors, subscriptions, health) and the gRPC calls it proxies share the port.
+    /// </summary>
+    /// <param name="builder">The app builder.</param>
+    /// <param name="defaultPort">The port when <c>APP_PORT</c> is not set.</param>
+    /// <returns>The same builder.</returns>
+    public static WebApplicationBuilder ListenOnAppPort(this WebApplicationBuilder builder, int defaultPort)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var port = builder.Configuration.GetValue("APP_PORT", defaultPort);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2));
+        return builder;
+    }
+
+    private static string Endpoint(string? endpoint, string? port, int defaultPort) =>
+        !string.IsNullOrWhiteSpace(endpoint)
+            ? endpoint
+            : $"http://127.0.0.1:{(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : defaultPort)}";
+}

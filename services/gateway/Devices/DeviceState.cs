@@ -1,0 +1,56 @@
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Gateway.Domain;
+using Mtaeda.Gateway.Journal;
+
+namespace Mtaeda.Gateway.Devices;
+
+/// <summary>
+/// Everything the gateway holds for one device, guarded by <see cref="Gate"/>: the highest sequence taken, the open
+/// batch, the journal entries not yet durable (<see cref="Journaling"/>) and those durable but without an outcome
+/// (<see cref="Forwarding"/>), both in sequence order, the rejections not yet written to the device, and its session.
+/// </summary>
+internal sealed class DeviceState(string deviceId, BatchingPolicy policy)
+{
+    public Lock Gate { get; } = new();
+
+    public string DeviceId { get; } = deviceId;
+
+    public string StationId { get; set; } = "";
+
+    public TurnstileStatus Status { get; set; } = TurnstileStatus.Unspecified;
+
+    /// <summary>Highest sequence taken from the device (signals at or below it are replays).</summary>
+    public ulong Received { get; set; }
+
+    public ulong AcceptedThrough { get; private set; }
+
+    public ulong ForwardedThrough { get; private set; }
+
+    public PassageBatcher Batcher { get; } = new(deviceId, policy);
+
+    public Queue<JournalEntry> Journaling { get; } = new();
+
+    public Queue<JournalEntry> Forwarding { get; } = new();
+
+    public List<UndeliveredRejection> Undelivered { get; } = [];
+
+    public DeviceSession? Session { get; set; }
+
+    /// <summary>True while the device is queued for, or in, a forwarding worker (at most one at a time: order is kept).</summary>
+    public bool Scheduled { get; set; }
+
+    /// <summary>Recomputes both watermarks (they only grow); true when either moved. Call under <see cref="Gate"/>.</summary>
+    public bool Recompute()
+    {
+        var open = Batcher.FirstSequence;
+        var notDurable = Journaling.Count > 0 ? Journaling.Peek().FirstSequence : 0;
+        var pending = Forwarding.Count > 0 ? Forwarding.Peek().FirstSequence : notDurable;
+        var undelivered = Undelivered.Count > 0 ? Undelivered.Min(u => u.FirstSequence) : 0;
+        var accepted = Math.Max(AcceptedThrough, Watermarks.Accepted(Received, open, notDurable));
+        var forwarded = Math.Max(ForwardedThrough, Watermarks.Forwarded(Received, open, pending, undelivered));
+        var moved = accepted != AcceptedThrough || forwarded != ForwardedThrough;
+        AcceptedThrough = accepted;
+        ForwardedThrough = forwarded;
+        return moved;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Dapr.Client;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Gateway;
+using Mtaeda.Gateway.Api;
+using Mtaeda.Gateway.Devices;
+using Mtaeda.Gateway.Domain;
+using Mtaeda.Gateway.Forwarding;
+using Mtaeda.Gateway.Handlers;
+using Mtaeda.Gateway.Journal;
+using Mtaeda.Gateway.Telemetry;
+using Mtaeda.Gateway.Tls;
+using Mtaeda.ServiceDefaults;
+using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The gateway's parts, for its <c>Program.cs</c> (and for tests that host it in-process).</summary>
+public static class GatewayExtensions
+{
+    /// <summary>
+    /// Adds the gateway: its settings (<see cref="GatewayOptions"/>), the two listeners (the app port, h2c, for the
+    /// sidecar; the device port, TLS with required client certificates of the station CA), the journal, the device
+    /// registry, the forwarder to equipment through the sidecar, batch flushing and heartbeat deadlines.
+    /// </summary>
+    /// <param name="builder">The application builder.</param>
+    /// <returns>The same builder.</returns>
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var options = new GatewayOptions();
+        configuration.GetSection(GatewayOptions.SectionName).Bind(options);
+        if (Int(configuration["APP_PORT"]) is { } appPort) options.AppPort = appPort;
+        if (Int(configuration["GATEWAY_DEVICE_PORT"]) is { } devicePort) options.DevicePort = devicePort;
+        if (configuration["GATEWAY_JOURNAL_DIR"] is { Length: > 0 } journal) options.JournalDirectory = journal;
+        if (configuration[DevCertificates.DirectoryVariable] is { Length: > 0 } certs) options.CertificatesDirectory = certs;
+        var appId = MtaedaTelemetry.ServiceName(configuration, "gateway");
+        options.JournalDirectory = Path.GetFullPath(options.JournalDirectory ?? Path.Combine(
+            DevCertificates.RepositoryRoot() is { } root ? Path.Combine(root, ".dapr") : Path.Combine(Path.GetTempPath(), "mtaeda"),
+            "gateway-journal", appId));
+        options.Validate();
+        var tls = DeviceTls.Load(options);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ListenAnyIP(options.AppPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ListenAnyIP(options.DevicePort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = tls.ServerCertificate,
+                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                    CheckCertificateRevocation = false,
+                    ClientCertificateValidation = (certificate, _, _) => tls.IsDevice(certificate, out _, out _),
+                });
+            });
+        });
+
+        var services = builder.Services;
+        services.AddGrpc();
+        services.AddSingleton(options);
+        services.AddSingleton(tls);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton(sp => PassageJournal.Open(
+            new JournalOptions { Directory = options.JournalDirectory, Fsync = options.JournalFsync, SegmentBytes = options.JournalSegmentBytes },
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mtaeda.Gateway.Journal")));
+        services.AddSingleton(new LivenessTracker(options.EffectiveOfflineAfter));
+        services.AddSingleton<LivenessEvents>();
+        services.AddSingleton<DeviceRegistry>();
+        services.AddSingleton(sp => new RetryGate(options.RetryMinBackoff, options.RetryMaxBackoff, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => new EquipmentApi.EquipmentClient(DaprClient.CreateInvocationInvoker(
+            options.EquipmentAppId, DaprGrpcEndpoint(configuration), NullIfEmpty(configuration["DAPR_API_TOKEN"]))));
+        services.AddSingleton<EquipmentCommands>();
+        services.AddHostedService<EquipmentForwarder>();
+        services.AddHostedService<BatchFlusher>();
+        services.AddHostedService<LivenessMonitor>();
+        services.AddHostedService(sp => new StartupLog(options, tls, sp.GetRequiredService<PassageJournal>(), sp.GetRequiredService<ILogger<StartupLog>>()));
+        services.AddSingleton<TurnstileLockedHandler>();
+        services.AddSingleton<TurnstileFaultedHandler>();
+        services.AddSingleton<TurnstileRestoredHandler>();
+        services.AddSingleton<TurnstileDecommissionedHandler>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>DeviceGateway</c> on the device port only.</summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The same application.</returns>
+    public static WebApplication MapGatewayApiV1(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<GatewayOptions>();
+        app.MapGrpcService<DeviceGatewayService>().RequireHost($"*:{options.DevicePort}");
+        return app;
+    }
+
+    /// <summary>
+    /// Subscribes to equipment's status events (when <c>Gateway:StatusUpdates</c> is on), so connected devices hear of
+    /// locks, faults, restores and decommissioning; the topic's other events are acknowledged and ignored.
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The same application.</returns>
+    public static WebApplication MapGatewayEventHandlers(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Services.GetRequiredService<GatewayOptions>().StatusUpdates) return app;
+        app.MapIntegrationEvent<TurnstileLocked>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileLockedHandler>().HandleAsync(e, t)).RequireDapr();
+        app.MapIntegrationEvent<TurnstileFaulted>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileFaultedHandler>().HandleAsync(e, t)).RequireDapr();
+        app.MapIntegrationEvent<TurnstileRestored>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileRestoredHandler>().HandleAsync(e, t)).RequireDapr();
+        app.MapIntegrationEvent<TurnstileDecommissioned>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileDecommissionedHandler>().HandleAsync(e, t)).RequireDapr();
+        app.MapOtherIntegrationEvents(Topics.Equipment).RequireDapr();
+        return app;
+    }
+
+    private static string DaprGrpcEndpoint(IConfiguration configuration) =>
+        NullIfEmpty(configuration["DAPR_GRPC_ENDPOINT"])
+        ?? $"http://127.0.0.1:{Int(configuration["DAPR_GRPC_PORT"]) ?? 50001}";
+
+    private static int? Int(string? value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private sealed class StartupLog(GatewayOptions options, DeviceTls tls, PassageJournal journal, ILogger<StartupLog> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            logger.LogInformation(
+                "Gateway: devices on port {DevicePort} (TLS, client certificates of the station CA; {Certificates}), sidecar on port {AppPort} (h2c); journal {Journal} with {Pending} entries to forward; equipment app-id {Equipment}; batches cut every {Delay} or {Max} passages",
+                options.DevicePort, tls.Source, options.AppPort, journal.Directory, journal.PendingCount, options.EquipmentAppId, options.BatchMaxDelay, options.BatchMaxPassages);
+            if (journal.Directory.StartsWith(Path.GetTempPath(), StringComparison.Ordinal))
+                logger.LogWarning("The journal is in the temporary directory; set GATEWAY_JOURNAL_DIR to a persistent volume in production");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

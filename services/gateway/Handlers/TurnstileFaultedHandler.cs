@@ -1,0 +1,14 @@
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Gateway.Devices;
+
+namespace Mtaeda.Gateway.Handlers;
+
+/// <summary><c>TurnstileFaulted</c>: the device, when connected, is told it is FAULTED.</summary>
+internal sealed class TurnstileFaultedHandler(DeviceRegistry registry)
+{
+    public Task HandleAsync(TurnstileFaulted @event, CancellationToken cancellationToken)
+    {
+        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Faulted, @event.Reason, @event.FaultedAt);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,14 @@
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Gateway.Devices;
+
+namespace Mtaeda.Gateway.Handlers;
+
+/// <summary><c>TurnstileLocked</c>: the device, when connected, is told it is LOCKED.</summary>
+internal sealed class TurnstileLockedHandler(DeviceRegistry registry)
+{
+    public Task HandleAsync(TurnstileLocked @event, CancellationToken cancellationToken)
+    {
+        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
+        return Task.CompletedTask;
+    }
+}
