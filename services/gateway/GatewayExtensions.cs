@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dapr.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Mtaeda.Contracts;
@@ -43,12 +42,21 @@ public static class GatewayExtensions
             DevCertificates.RepositoryRoot() is { } root ? Path.Combine(root, ".dapr") : Path.Combine(Path.GetTempPath(), "mtaeda"),
             "gateway-journal", appId));
         options.Validate();
+        if (string.IsNullOrWhiteSpace(options.ServerCertificatePath) && !(options.DevelopmentCertificates ?? builder.Environment.IsDevelopment()))
+        {
+            throw new InvalidOperationException(
+                "The device port has no certificates: set Gateway:ServerCertificatePath, Gateway:ServerKeyPath and Gateway:StationCaPath (PEM files), "
+                + "or use development certificates (the Development environment, or Gateway:DevelopmentCertificates=true).");
+        }
         var tls = DeviceTls.Load(options);
 
+        builder.ListenOnAppPort(options.AppPort);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ListenAnyIP(options.AppPort, listen => listen.Protocols = HttpProtocols.Http2);
+            // A device that vanished without closing its connection (power cut, network gone) is noticed and its stream ended.
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             kestrel.ListenAnyIP(options.DevicePort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -75,8 +83,7 @@ public static class GatewayExtensions
         services.AddSingleton<LivenessEvents>();
         services.AddSingleton<DeviceRegistry>();
         services.AddSingleton(sp => new RetryGate(options.RetryMinBackoff, options.RetryMaxBackoff, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(_ => new EquipmentApi.EquipmentClient(DaprClient.CreateInvocationInvoker(
-            options.EquipmentAppId, DaprGrpcEndpoint(configuration), NullIfEmpty(configuration["DAPR_API_TOKEN"]))));
+        services.AddSingleton(_ => new EquipmentApi.EquipmentClient(DaprSidecar.InvokerFor(configuration, options.EquipmentAppId)));
         services.AddSingleton<EquipmentCommands>();
         services.AddHostedService<EquipmentForwarder>();
         services.AddHostedService<BatchFlusher>();
@@ -118,14 +125,8 @@ public static class GatewayExtensions
         return app;
     }
 
-    private static string DaprGrpcEndpoint(IConfiguration configuration) =>
-        NullIfEmpty(configuration["DAPR_GRPC_ENDPOINT"])
-        ?? $"http://127.0.0.1:{Int(configuration["DAPR_GRPC_PORT"]) ?? 50001}";
-
     private static int? Int(string? value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private sealed class StartupLog(GatewayOptions options, DeviceTls tls, PassageJournal journal, ILogger<StartupLog> logger) : IHostedService
     {

@@ -68,6 +68,13 @@ public sealed class GatewayOptions
     /// <summary>The station CA certificate (PEM) device certificates must chain to.</summary>
     public string? StationCaPath { get; set; }
 
+    /// <summary>
+    /// Use (and make, when missing) development certificates when no certificate files are configured. On by default in
+    /// the Development environment only: elsewhere the gateway refuses to start without <see cref="ServerCertificatePath"/>,
+    /// <see cref="ServerKeyPath"/> and <see cref="StationCaPath"/>.
+    /// </summary>
+    public bool? DevelopmentCertificates { get; set; }
+
     /// <summary>Development certificates directory. <c>GATEWAY_CERTS_DIR</c>; default <c>&lt;repository&gt;/.dapr/certs</c>.</summary>
     public string? CertificatesDirectory { get; set; }
 

@@ -23,8 +23,7 @@ internal sealed class DeviceTls(X509Certificate2 server, X509Certificate2 statio
         if (!string.IsNullOrWhiteSpace(options.ServerCertificatePath))
         {
             var server = DevCertificates.LoadPem(options.ServerCertificatePath, options.ServerKeyPath!);
-            using var caPem = X509Certificate2.CreateFromPemFile(options.StationCaPath!);
-            var ca = X509CertificateLoader.LoadCertificate(caPem.RawData);
+            var ca = X509Certificate2.CreateFromPem(File.ReadAllText(options.StationCaPath!));
             return new DeviceTls(server, ca, $"files {options.ServerCertificatePath}, {options.StationCaPath}");
         }
         var directory = DevCertificates.DefaultDirectory(options.CertificatesDirectory);

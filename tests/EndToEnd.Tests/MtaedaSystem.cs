@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dapr.Client;
+using Grpc.Core;
+using LocalDapr.Runner;
+using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
+using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
+using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
+
+namespace Mtaeda.EndToEnd.Tests;
+
+/// <summary>
+/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
+/// and ridership, each a real process beside its sidecar, on the embedded in-memory default. A sidecar-only app,
+/// <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
+/// </summary>
+public sealed partial class MtaedaSystem : IAsyncLifetime
+{
+    private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (FreePort(), FreePort(), FreePort()));
+    private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
+    private RunnerProcess? _runner;
+
+    public static string Root { get; } = FindRoot();
+
+    private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public int DevicePort { get; } = FreePort();
+
+    public string CertsDir => Path.Combine(_dir, "certs");
+
+    public RunnerProcess Runner => _runner ?? throw new InvalidOperationException("not started");
+
+    public EquipmentClient Equipment => new(Invoker("equipment"));
+
+    public StationsClient Stations => new(Invoker("stations"));
+
+    public RidershipClient Ridership => new(Invoker("ridership"));
+
+    public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
+
+    /// <summary>A gRPC call path to <paramref name="appId"/> through the simulator's sidecar (proxying by dapr-app-id).</summary>
+    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}");
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "components"));
+        // The embedded default exactly as the repository ships it.
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
+        var runFile = Path.Combine(_dir, "dapr.yaml");
+        await File.WriteAllTextAsync(runFile, RunFile());
+        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
+        await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_runner is not null) await _runner.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The pid the runner printed for <paramref name="appId"/>'s process.</summary>
+    public int PidOf(string appId) => Runner.Lines.Select(l => StartedPid().Match(l)).Where(m => m.Success && m.Groups["app"].Value == appId)
+        .Select(m => int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)).Single();
+
+    /// <summary>Runs the device simulator to completion and returns its final accounting (its last line, a JSON object).</summary>
+    public async Task<SimulatorResult> SimulateAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ServiceDll("tools/simulator", "mtaeda-simulator"));
+        info.ArgumentList.Add("--gateway");
+        info.ArgumentList.Add($"https://localhost:{DevicePort}");
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["DAPR_HTTP_PORT"] = _ports["simulator"].Http.ToString(CultureInfo.InvariantCulture);
+        info.Environment["DAPR_GRPC_PORT"] = _ports["simulator"].Grpc.ToString(CultureInfo.InvariantCulture);
+        info.Environment["GATEWAY_CERTS_DIR"] = CertsDir;
+        info.Environment.Remove("DAPR_API_TOKEN");
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var lines = new List<string>();
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) lines.Add(line);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"the simulator exited with {process.ExitCode}:\n{string.Join('\n', lines)}\n{await stderr}");
+        using var json = JsonDocument.Parse(lines.Last(l => l.TrimStart().StartsWith('{')));
+        long Value(string name) => json.RootElement.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
+        return new SimulatorResult(Value("ingress"), Value("egress"), Value("passages"), Value("rejected"), lines);
+    }
+
+    private string RunFile()
+    {
+        var yaml = new System.Text.StringBuilder();
+        void Line(string text) => yaml.Append(text).Append('\n');
+        Line("version: 1");
+        Line("common:");
+        Line($"  resourcesPath: {Path.Combine(_dir, "components")}");
+        Line("  appLogDestination: fileAndConsole");
+        Line("  env:");
+        Line("    ASPNETCORE_ENVIRONMENT: Development");
+        Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
+        Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
+        Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
+        Line("apps:");
+        foreach (var service in Services)
+        {
+            var (app, http, grpc) = _ports[service];
+            var dir = service == "simulator" ? "tools/simulator" : $"services/{service}";
+            Line($"  - appID: {service}");
+            Line($"    appDirPath: {Path.Combine(Root, dir)}");
+            Line($"    daprHTTPPort: {http}");
+            Line($"    daprGRPCPort: {grpc}");
+            if (service == "simulator") continue; // a sidecar alone: the tests run the simulator beside it
+            Line($"    appPort: {app}");
+            Line("    appProtocol: h2c");
+            Line($"    command: [\"dotnet\", \"{ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..])}\"]");
+        }
+        return yaml.ToString();
+    }
+
+    private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
+    }
+
+    [GeneratedRegex("started app \"(?<app>[\\w-]+)\" \\(pid (?<pid>\\d+)\\)")]
+    private static partial Regex StartedPid();
+}
+
+public sealed record SimulatorResult(long Ingress, long Egress, long Passages, long Rejected, IReadOnlyList<string> Output);
+
+[CollectionDefinition(nameof(MtaedaSystem))]
+public sealed class MtaedaSystemCollection : ICollectionFixture<MtaedaSystem>;

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LocalDapr.Runner;
+using Mtaeda.Contracts.Common.V1;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Contracts.Stations.V1;
+
+namespace Mtaeda.EndToEnd.Tests;
+
+/// <summary>The passage path end to end, device to ridership, through the runner on the embedded default.</summary>
+[Collection(nameof(MtaedaSystem))]
+public sealed class PassagePathTests(MtaedaSystem system)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Every_simulated_passage_is_counted_by_ridership_exactly_once()
+    {
+        var before = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+
+        var sent = await system.SimulateAsync(["--provision", "--stations", "3", "--turnstiles-per-station", "4", "--passages", "6000", "--seed", "42"], Ct);
+
+        Assert.Equal(6000, sent.Passages);
+        Assert.Equal(0, sent.Rejected);
+        var counted = await WaitForTotalsAsync(before, sent);
+        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
+        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
+    }
+
+    [Fact]
+    public async Task Ridership_totals_answer_http_json_through_the_sidecar()
+    {
+        using var http = new HttpClient();
+
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"{system.SidecarHttp("simulator")}/v1.0/invoke/ridership/method/v1/ridership/totals", Ct));
+
+        Assert.True(doc.RootElement.TryGetProperty("ingress", out _));
+        Assert.True(doc.RootElement.TryGetProperty("egress", out _));
+    }
+
+    [Fact]
+    public async Task A_jam_locks_the_turnstile_and_it_refuses_passages_until_restored()
+    {
+        await system.Stations.RegisterStationAsync(new RegisterStationRequest
+        {
+            StationId = "stn-jam", Name = "Jam Junction", LineIds = { "red" },
+            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+        }, cancellationToken: Ct);
+        await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+        {
+            TurnstileId = "ts-jam-01", StationId = "stn-jam", LineIds = { "red" }, MaxPassagesBeforeMaintenance = 1_000_000,
+            Model = new EquipmentInfo { SerialNumber = "SN-1", Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+        }, cancellationToken: Ct);
+
+        await system.Equipment.ReportFaultAsync(new ReportFaultRequest { TurnstileId = "ts-jam-01", Kind = FaultKind.Jammed, Reason = "coin in the mechanism", FaultId = "f-1" }, cancellationToken: Ct);
+
+        var locked = await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct);
+        Assert.Equal(TurnstileStatus.Locked, locked.Status);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => system.Equipment.RecordPassagesAsync(Batch("ts-jam-01", "b-1"), cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+
+        await system.Equipment.RestoreTurnstileAsync(new RestoreTurnstileRequest { TurnstileId = "ts-jam-01", Reason = "cleared" }, cancellationToken: Ct);
+        var batch = Batch("ts-jam-01", "b-2");
+        var recorded = await system.Equipment.RecordPassagesAsync(batch, cancellationToken: Ct);
+        Assert.False(recorded.Duplicate);
+        Assert.Equal(TurnstileStatus.Operational, (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct)).Status);
+        // Only the batch recorded after the restore is counted; waiting for it also leaves nothing in flight for other tests.
+        await Eventually(async () => (await system.Ridership.GetTurnstileRidershipAsync(new GetTurnstileRidershipRequest
+        {
+            TurnstileId = "ts-jam-01", StartTime = batch.IntervalStart, EndTime = Timestamp.FromDateTime(batch.IntervalStart.ToDateTime().AddMinutes(1)),
+        }, cancellationToken: Ct)).Ingress == 3, "ridership to count the restored turnstile's batch");
+    }
+
+    [Fact]
+    public async Task Closing_a_station_decommissions_its_equipment_through_events()
+    {
+        await system.Stations.RegisterStationAsync(new RegisterStationRequest
+        {
+            StationId = "stn-close", Name = "Closing Circus", LineIds = { "blue" },
+            Address = new StationAddress { StreetAddress = "2 Rail Road", City = "Metro", PostalCode = "00002" },
+        }, cancellationToken: Ct);
+        string[] turnstiles = ["ts-close-01", "ts-close-02"];
+        foreach (var id in turnstiles)
+        {
+            await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+            {
+                TurnstileId = id, StationId = "stn-close", LineIds = { "blue" }, MaxPassagesBeforeMaintenance = 1_000_000,
+                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+            }, cancellationToken: Ct);
+        }
+        // The station learns its inventory from TurnstileInstalled events.
+        await Eventually(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory");
+
+        await system.Stations.CloseStationAsync(new CloseStationRequest { StationId = "stn-close", Reason = "renovation" }, cancellationToken: Ct);
+
+        foreach (var id in turnstiles)
+        {
+            await Eventually(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned");
+        }
+    }
+
+    [Fact]
+    public async Task Equipment_paused_for_30_seconds_while_devices_send_loses_no_passage()
+    {
+        var before = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+        var simulation = system.SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", "45", "--rate", "300", "--seed", "9"], Ct);
+        await Eventually(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+
+        var equipment = system.PidOf("equipment");
+        ProcessTree.Signal(equipment, 19); // SIGSTOP: the process is there but answers nothing
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), Ct); // the outage itself is what is being tested
+        }
+        finally
+        {
+            ProcessTree.Signal(equipment, 18); // SIGCONT
+        }
+
+        var sent = await simulation;
+        var counted = await WaitForTotalsAsync(before, sent);
+        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
+        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
+    }
+
+    private static RecordPassagesRequest Batch(string turnstile, string batchId)
+    {
+        var start = DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour).AddMinutes(DateTime.UtcNow.Minute);
+        return new RecordPassagesRequest
+        {
+            TurnstileId = turnstile, BatchId = batchId, Ingress = 3, Egress = 1,
+            IntervalStart = Timestamp.FromDateTime(start), IntervalEnd = Timestamp.FromDateTime(start.AddSeconds(30)),
+        };
+    }
+
+    private async Task<GetNetworkTotalsResponse> WaitForTotalsAsync(GetNetworkTotalsResponse before, SimulatorResult sent)
+    {
+        GetNetworkTotalsResponse now = before;
+        await Eventually(async () =>
+        {
+            now = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+            return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
+        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90));
+        return now;
+    }
+
+    /// <summary>Polls a query until it holds: the read side is eventually consistent by design.</summary>
+    private static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(100, cts.Token);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Net.Client;
+using LocalDapr.Sidecar;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
+using Mtaeda.Gateway.Journal;
+
+namespace Mtaeda.Gateway.Tests;
+
+/// <summary>
+/// The real gateway in-process beside a fake equipment app, each with a sidecar of the local runtime over one shared
+/// environment (in-memory pub/sub and state): the gateway reaches equipment only through its sidecar, by app-id.
+/// </summary>
+public sealed class GatewayTestHost : IAsyncDisposable
+{
+    private const string Components = """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: pubsub
+        spec:
+          type: pubsub.in-memory
+          version: v1
+          metadata: []
+        ---
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: statestore
+        spec:
+          type: state.in-memory
+          version: v1
+          metadata: []
+        """;
+
+    private readonly TempDirectory _dir = new();
+    private readonly Dictionary<string, string?> _settings;
+    private readonly RuntimeEnvironment _env;
+    private readonly int _equipmentPort = Sidecar.FreePort();
+    private WebApplication? _equipment;
+    private Sidecar? _equipmentSidecar;
+    private Sidecar? _stationsSidecar;
+    private Sidecar? _clientSidecar;
+    private WebApplication? _gateway;
+    private Sidecar? _gatewaySidecar;
+
+    private GatewayTestHost(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
+        _env = new RuntimeEnvironment(LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Information);
+            FileLoggerProvider.AddTo(b);
+        }));
+        Directory.CreateDirectory(_dir.Sub("components"));
+        File.WriteAllText(Path.Combine(_dir.Sub("components"), "components.yaml"), Components);
+        Certificates = DevCertificates.Ensure(_dir.Sub("certs"));
+    }
+
+    public EquipmentState Equipment { get; } = new();
+
+    public string Environment { get; private init; } = "Development";
+
+    public DevCertificateSet Certificates { get; }
+
+    public int DevicePort { get; } = Sidecar.FreePort();
+
+    public Uri DeviceEndpoint => new($"https://localhost:{DevicePort}");
+
+    public string JournalDirectory => _dir.Sub("journal");
+
+    public IServiceProvider GatewayServices => _gateway!.Services;
+
+    /// <summary>
+    /// The gRPC endpoint of a sidecar for a client without an app (the simulator's), in the same environment; the fake
+    /// app also serves <c>Stations</c>, behind a sidecar with app-id <c>stations</c>.
+    /// </summary>
+    public async Task<string> ClientSidecarAsync()
+    {
+        _stationsSidecar ??= await StartSidecarAsync("stations", _equipmentPort, 0, 0);
+        _clientSidecar ??= await StartSidecarAsync("simulator", null, 0, 0);
+        return $"http://127.0.0.1:{_clientSidecar.GrpcPort}";
+    }
+
+    /// <summary>Starts the fake equipment and the gateway, each with its sidecar.</summary>
+    /// <remarks>In <paramref name="settings"/>, <c>{certs}</c> stands for the development certificates directory.</remarks>
+    public static async Task<GatewayTestHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development")
+    {
+        var all = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["Gateway:BatchMaxDelay"] = "00:00:00.05",
+            ["Gateway:BatchMaxPassages"] = "1000",
+            ["Gateway:RetryMinBackoff"] = "00:00:00.05",
+            ["Gateway:RetryMaxBackoff"] = "00:00:00.3",
+            ["Gateway:EquipmentCallTimeout"] = "00:00:02",
+            ["Gateway:JournalFsync"] = "false",
+            ["Gateway:StatusUpdates"] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        var host = new GatewayTestHost(all) { Environment = environment };
+        await host.StartEquipmentAsync();
+        await host.StartGatewayAsync();
+        return host;
+    }
+
+    public async Task StartEquipmentAsync()
+    {
+        _equipment = await FakeEquipmentApp.StartAsync(_equipmentPort, Equipment);
+        _equipmentSidecar ??= await StartSidecarAsync("equipment", _equipmentPort, 0, 0);
+    }
+
+    /// <summary>Stops the equipment app (its sidecar stays up, so calls fail as when a service is down).</summary>
+    public async Task StopEquipmentAsync()
+    {
+        if (_equipment is null) return;
+        await _equipment.StopAsync(TestContext.Current.CancellationToken);
+        await _equipment.DisposeAsync();
+        _equipment = null;
+    }
+
+    public async Task StartGatewayAsync()
+    {
+        int appPort = Sidecar.FreePort(), httpPort = Sidecar.FreePort(), grpcPort = Sidecar.FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mtaeda.Gateway", EnvironmentName = Environment, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        FileLoggerProvider.AddTo(builder.Logging);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(_settings.ToDictionary(kv => kv.Key, kv => kv.Value?.Replace("{certs}", _dir.Sub("certs"), StringComparison.Ordinal)))
+        {
+            ["APP_ID"] = "gateway",
+            ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_DEVICE_PORT"] = DevicePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_JOURNAL_DIR"] = JournalDirectory,
+            ["GATEWAY_CERTS_DIR"] = _dir.Sub("certs"),
+            ["DAPR_HTTP_PORT"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DAPR_GRPC_PORT"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.AddServiceDefaults();
+        builder.AddGateway();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGatewayApiV1();
+        app.MapGatewayEventHandlers();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        _gateway = app;
+        _gatewaySidecar = await StartSidecarAsync("gateway", appPort, httpPort, grpcPort);
+    }
+
+    public async Task StopGatewayAsync()
+    {
+        if (_gatewaySidecar is not null) await _gatewaySidecar.DisposeAsync();
+        _gatewaySidecar = null;
+        if (_gateway is null) return;
+        await _gateway.StopAsync(TestContext.Current.CancellationToken);
+        await _gateway.DisposeAsync();
+        _gateway = null;
+    }
+
+    public int JournalDepth => _gateway!.Services.GetRequiredService<PassageJournal>().PendingCount;
+
+    private async Task<Sidecar> StartSidecarAsync(string appId, int? appPort, int httpPort, int grpcPort)
+    {
+        var sidecar = await Sidecar.StartAsync(new SidecarOptions
+        {
+            AppId = appId,
+            AppPort = appPort,
+            AppProtocol = "h2c",
+            HttpPort = httpPort,
+            GrpcPort = grpcPort,
+            ResourcesPaths = [_dir.Sub("components")],
+        }, _env, TestContext.Current.CancellationToken);
+        await sidecar.AppReady.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        return sidecar;
+    }
+
+    /// <summary>A device certificate of the station CA.</summary>
+    public X509Certificate2 DeviceCertificate(string deviceId) => DevCertificates.IssueDeviceCertificate(Certificates.Ca, deviceId, "stn-001");
+
+    /// <summary>Connects <paramref name="deviceId"/> with a certificate of the station CA (or the one given).</summary>
+    public Task<TestDevice> ConnectAsync(string deviceId, X509Certificate2? certificate = null, string? claimedId = null) =>
+        TestDevice.ConnectAsync(DeviceEndpoint, claimedId ?? deviceId, certificate ?? DeviceCertificate(deviceId), Certificates.Ca);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopGatewayAsync();
+        if (_clientSidecar is not null) await _clientSidecar.DisposeAsync();
+        if (_stationsSidecar is not null) await _stationsSidecar.DisposeAsync();
+        if (_equipmentSidecar is not null) await _equipmentSidecar.DisposeAsync();
+        await StopEquipmentAsync();
+        await _env.DisposeAsync();
+        _env.Loggers.Dispose();
+        Certificates.Dispose();
+        _dir.Dispose();
+    }
+}
+
+/// <summary>A device in a test: one Connect stream, its own sequence counter (continuing from Welcome), and what the gateway told it.</summary>
+public sealed class TestDevice : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> _call;
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _reader = Task.CompletedTask;
+
+    private TestDevice(string deviceId, GrpcChannel channel, AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> call)
+    {
+        DeviceId = deviceId;
+        _channel = channel;
+        _call = call;
+    }
+
+    public string DeviceId { get; }
+
+    public Welcome Welcome { get; private set; } = new();
+
+    public ulong NextSequence { get; private set; }
+
+    public ulong Accepted { get; private set; }
+
+    public ulong Forwarded { get; private set; }
+
+    public List<Rejection> Rejections { get; } = [];
+
+    public List<StatusChange> StatusChanges { get; } = [];
+
+    public Exception? Error { get; private set; }
+
+    public static async Task<TestDevice> ConnectAsync(Uri gateway, string deviceId, X509Certificate2? certificate, X509Certificate2 ca)
+    {
+        var channel = DeviceChannels.Create(gateway, certificate, ca);
+        var call = new DeviceGateway.DeviceGatewayClient(channel).Connect(cancellationToken: TestContext.Current.CancellationToken);
+        var device = new TestDevice(deviceId, channel, call);
+        try
+        {
+            await call.RequestStream.WriteAsync(new DeviceMessage { DeviceId = deviceId }, TestContext.Current.CancellationToken);
+            if (!await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken) || call.ResponseStream.Current.Welcome is not { } welcome)
+                throw new InvalidOperationException("the gateway did not answer with Welcome");
+            device.Welcome = welcome;
+            device.NextSequence = welcome.AcceptedThrough + 1;
+            device._reader = device.ReadAsync();
+            return device;
+        }
+        catch
+        {
+            await device.DisposeAsync();
+            throw;
+        }
+    }
+
+    public DeviceSignal Passage(PassageDirection direction, DateTimeOffset? at = null) => new()
+    {
+        Sequence = NextSequence++,
+        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at ?? DateTimeOffset.UtcNow),
+        Passage = new Passage { Direction = direction },
+    };
+
+    public DeviceSignal Heartbeat() => new() { Sequence = NextSequence++, Heartbeat = new Heartbeat() };
+
+    public DeviceSignal Fault(Mtaeda.Contracts.Equipment.V1.FaultKind kind, string reason) => new()
+    {
+        Sequence = NextSequence++,
+        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Fault = new Fault { Kind = kind, Reason = reason },
+    };
+
+    public Task SendAsync(params DeviceSignal[] signals) => SendAsync(DeviceId, signals);
+
+    public Task SendAsync(string deviceId, params DeviceSignal[] signals)
+    {
+        var message = new DeviceMessage { DeviceId = deviceId };
+        message.Signals.AddRange(signals);
+        return _call.RequestStream.WriteAsync(message, TestContext.Current.CancellationToken);
+    }
+
+    public async Task WaitForAsync(Func<TestDevice, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                changed = _changed.Task;
+                if (condition(this)) return;
+                if (Error is not null) throw new InvalidOperationException($"the stream ended while waiting for {what}", Error);
+            }
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out waiting for {what}; accepted {Accepted}, forwarded {Forwarded}, next {NextSequence}, {Rejections.Count} rejections");
+            }
+        }
+    }
+
+    /// <summary>Waits for the stream to end; returns its status.</summary>
+    public async Task<Exception> WaitForEndAsync()
+    {
+        await WaitForAsync(d => d.Error is not null, "the stream to end");
+        return Error!;
+    }
+
+    private async Task ReadAsync()
+    {
+        try
+        {
+            await foreach (var message in _call.ResponseStream.ReadAllAsync())
+            {
+                lock (_lock)
+                {
+                    switch (message.MessageCase)
+                    {
+                        case GatewayMessage.MessageOneofCase.Ack:
+                            if (message.Ack.AcceptedThrough < Accepted || message.Ack.ForwardedThrough < Forwarded)
+                                Error = new InvalidOperationException("a watermark went back");
+                            Accepted = message.Ack.AcceptedThrough;
+                            Forwarded = message.Ack.ForwardedThrough;
+                            break;
+                        case GatewayMessage.MessageOneofCase.Rejection:
+                            Rejections.Add(message.Rejection);
+                            break;
+                        case GatewayMessage.MessageOneofCase.StatusChange:
+                            StatusChanges.Add(message.StatusChange);
+                            break;
+                    }
+                    Signal();
+                }
+            }
+            lock (_lock)
+            {
+                Error ??= new EndOfStreamException("the gateway ended the stream");
+                Signal();
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                Error ??= e;
+                Signal();
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or RpcException or IOException)
+        {
+        }
+        _call.Dispose();
+        try
+        {
+            await _reader;
+        }
+        catch (Exception e) when (e is RpcException or IOException or OperationCanceledException)
+        {
+        }
+        _channel.Dispose();
+    }
+}

@@ -1,0 +1,171 @@
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Journal;
+
+namespace Mtaeda.Gateway.Tests;
+
+public sealed class JournalTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private JournalOptions Options => new() { Directory = _dir.Path, IdleRollInterval = TimeSpan.FromMilliseconds(20) };
+
+    private static JournalEntry Batch(string device, ulong first, ulong last) => new()
+    {
+        DeviceId = device,
+        FirstSequence = first,
+        LastSequence = last,
+        JournaledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        RecordPassages = new RecordPassagesRequest { BatchId = $"{device}.p{first}-{last}", TurnstileId = device, Ingress = (long)(last - first + 1) },
+    };
+
+    private static EntryDone Done(JournalEntry entry, RejectionReason? rejected = null) => new()
+    {
+        EntryId = entry.EntryId,
+        DeviceId = entry.DeviceId,
+        FirstSequence = entry.FirstSequence,
+        LastSequence = entry.LastSequence,
+        Rejected = rejected is not null,
+        Reason = rejected ?? RejectionReason.Unspecified,
+    };
+
+    [Fact]
+    public async Task Entries_are_replayed_in_order_after_a_restart_except_the_completed_ones()
+    {
+        var durable = new List<ulong>();
+        await using (var journal = PassageJournal.Open(Options))
+        {
+            journal.OnDurable = entries => { lock (durable) durable.AddRange(entries.Select(e => e.EntryId)); };
+            var a1 = await journal.AppendAsync(Batch("ts-a", 1, 10));
+            var b1 = await journal.AppendAsync(Batch("ts-b", 1, 5));
+            var a2 = await journal.AppendAsync(Batch("ts-a", 11, 12));
+            journal.Append(Batch("ts-a", 14, 20));
+            await journal.FlushAsync();
+            await journal.CompleteAsync(Done(b1));
+            Assert.Equal([a1.EntryId, b1.EntryId, a2.EntryId, a2.EntryId + 1], durable);
+            Assert.Equal(3, journal.PendingCount);
+        }
+
+        await using var reopened = PassageJournal.Open(Options);
+        Assert.Equal(3, reopened.PendingCount);
+        var a = reopened.Recovered["ts-a"];
+        Assert.Equal([(1ul, 10ul), (11ul, 12ul), (14ul, 20ul)], a.Pending.Select(e => (e.FirstSequence, e.LastSequence)));
+        Assert.Equal("ts-a.p11-12", a.Pending[1].RecordPassages.BatchId);
+        Assert.Equal(20ul, a.AcceptedThrough);
+        Assert.Empty(reopened.Recovered["ts-b"].Pending);
+        Assert.Equal(5ul, reopened.Recovered["ts-b"].AcceptedThrough);
+
+        // Ids keep growing across restarts.
+        var next = await reopened.AppendAsync(Batch("ts-b", 6, 6));
+        Assert.True(next.EntryId > a.Pending[^1].EntryId);
+    }
+
+    [Fact]
+    public async Task Confirmed_entries_are_deleted_and_what_they_knew_survives_in_the_checkpoint()
+    {
+        await using (var journal = PassageJournal.Open(Options))
+        {
+            var entries = new List<JournalEntry>();
+            for (ulong i = 0; i < 50; i++) entries.Add(journal.Append(Batch($"ts-{i % 5}", (i * 10) + 1, (i * 10) + 10)));
+            await journal.FlushAsync();
+            Assert.Equal(50, journal.PendingCount);
+            Assert.Contains(journal.SegmentFiles(), f => new FileInfo(f).Length > 0);
+
+            await Task.WhenAll(entries.Select(e => journal.CompleteAsync(Done(e))));
+            Assert.Equal(0, journal.PendingCount);
+            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the confirmed segments to be deleted");
+        }
+
+        await using var reopened = PassageJournal.Open(Options);
+        Assert.Equal(0, reopened.PendingCount);
+        Assert.All(reopened.Recovered.Values, d => Assert.Empty(d.Pending));
+        Assert.Equal(500ul, reopened.Recovered["ts-4"].AcceptedThrough);
+        Assert.Equal(460ul, reopened.Recovered["ts-0"].AcceptedThrough);
+    }
+
+    [Theory]
+    [InlineData("header")]
+    [InlineData("payload")]
+    [InlineData("checksum")]
+    public async Task A_torn_last_record_is_ignored_and_cut_off(string damage)
+    {
+        string segment;
+        await using (var journal = PassageJournal.Open(Options))
+        {
+            for (ulong i = 1; i <= 3; i++) await journal.AppendAsync(Batch("ts-a", i, i));
+            segment = journal.SegmentFiles().Single(f => new FileInfo(f).Length > 0);
+        }
+        var intact = new FileInfo(segment).Length;
+        await using (var stream = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite))
+        {
+            switch (damage)
+            {
+                case "header":
+                    stream.Seek(0, SeekOrigin.End);
+                    stream.Write([0x20, 0x00, 0x00]);
+                    break;
+                case "payload":
+                    stream.Seek(0, SeekOrigin.End);
+                    stream.Write([0x40, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x0A, 0x01]);
+                    break;
+                case "checksum":
+                    // The last record was cut short mid-write: flip a byte of its payload.
+                    stream.Seek(-1, SeekOrigin.End);
+                    var last = stream.ReadByte();
+                    stream.Seek(-1, SeekOrigin.End);
+                    stream.WriteByte((byte)(last ^ 0xFF));
+                    break;
+            }
+        }
+
+        await using (var reopened = PassageJournal.Open(Options))
+        {
+            var expected = damage == "checksum" ? new ulong[] { 1, 2 } : [1, 2, 3];
+            Assert.Equal(expected, reopened.Recovered["ts-a"].Pending.Select(e => e.FirstSequence));
+            Assert.True(new FileInfo(segment).Length <= intact);
+            await reopened.AppendAsync(Batch("ts-a", 4, 4));
+        }
+
+        await using var again = PassageJournal.Open(Options);
+        Assert.Equal(4ul, again.Recovered["ts-a"].Pending[^1].FirstSequence);
+    }
+
+    [Fact]
+    public async Task A_rejection_not_yet_delivered_is_kept_for_its_device_across_restarts()
+    {
+        await using (var journal = PassageJournal.Open(Options))
+        {
+            var delivered = await journal.AppendAsync(Batch("ts-a", 1, 3));
+            var kept = await journal.AppendAsync(Batch("ts-a", 4, 6));
+            await journal.CompleteAsync(Done(delivered, RejectionReason.OutOfService));
+            journal.RejectionDelivered(delivered.EntryId);
+            await journal.CompleteAsync(Done(kept, RejectionReason.Decommissioned));
+            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the segments to be checkpointed and deleted");
+        }
+
+        await using var reopened = PassageJournal.Open(Options);
+        var rejection = Assert.Single(reopened.Recovered["ts-a"].Undelivered);
+        Assert.Equal((4ul, 6ul, RejectionReason.Decommissioned), (rejection.FirstSequence, rejection.LastSequence, rejection.Reason));
+        Assert.Empty(reopened.Recovered["ts-a"].Pending);
+    }
+
+    [Fact]
+    public async Task A_journal_whose_directory_was_removed_recreates_it_and_goes_on()
+    {
+        await using var journal = PassageJournal.Open(Options);
+        var first = await journal.AppendAsync(Batch("ts-a", 1, 1));
+        await journal.CompleteAsync(Done(first));
+        Directory.Delete(_dir.Path, recursive: true);
+        await Eventually.WaitAsync(() => journal.PendingCount == 0, "the first entry to be done");
+
+        // An idle roll fails now; the next append must still become durable, in a recreated directory.
+        var second = await journal.AppendAsync(Batch("ts-a", 2, 2)).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+        Assert.Equal(1, journal.PendingCount);
+        Assert.True(Directory.Exists(_dir.Path));
+        Assert.Contains(journal.SegmentFiles(), f => new FileInfo(f).Length > 0);
+        Assert.True(second.EntryId > first.EntryId);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Mtaeda.Simulator;
+
+namespace Mtaeda.Gateway.Tests;
+
+public sealed class SimulatorTests
+{
+    [Fact]
+    public async Task A_simulator_run_accounts_for_every_passage_equipment_recorded()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        var output = new StringWriter();
+        var options = new SimulationOptions
+        {
+            Stations = 3,
+            TurnstilesPerStation = 3,
+            Passages = 3000,
+            Rate = 3000,
+            RushHour = true,
+            FaultRate = 0.001,
+            Seed = 7,
+            Gateways = [host.DeviceEndpoint],
+            CertificatesDirectory = host.Certificates.Directory,
+            DrainTimeout = TimeSpan.FromSeconds(30),
+            ConnectTimeout = TimeSpan.FromSeconds(20),
+        };
+
+        var exit = await Simulation.RunAsync(options, output, TestContext.Current.CancellationToken);
+
+        var lines = output.ToString().TrimEnd().Split('\n');
+        // SIMULATOR_OUTPUT=path keeps what the simulator printed (to look at its progress lines).
+        if (Environment.GetEnvironmentVariable("SIMULATOR_OUTPUT") is { Length: > 0 } path) await File.WriteAllTextAsync(path, output.ToString(), TestContext.Current.CancellationToken);
+        Assert.Equal(0, exit);
+        using var summary = JsonDocument.Parse(lines[^1]);
+        var root = summary.RootElement;
+        Assert.True(root.GetProperty("complete").GetBoolean());
+        Assert.Equal(3000, root.GetProperty("passages").GetInt64());
+        Assert.Equal(3000, root.GetProperty("acked").GetInt64());
+        Assert.Equal(3000, root.GetProperty("forwarded").GetInt64());
+        Assert.Equal(host.Equipment.Ingress, root.GetProperty("ingress").GetInt64());
+        Assert.Equal(host.Equipment.Egress, root.GetProperty("egress").GetInt64());
+        Assert.Equal(3000, host.Equipment.Ingress + host.Equipment.Egress + root.GetProperty("rejected").GetInt64());
+        Assert.Equal(host.Equipment.Faults.Count, root.GetProperty("faults").GetInt32());
+    }
+
+    [Fact]
+    public async Task Equipment_stopped_during_a_run_loses_and_doubles_nothing()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        var output = new StringWriter();
+        var options = new SimulationOptions
+        {
+            Stations = 2, TurnstilesPerStation = 3, Duration = TimeSpan.FromSeconds(4), Rate = 1000, Seed = 9,
+            Gateways = [host.DeviceEndpoint], CertificatesDirectory = host.Certificates.Directory, DrainTimeout = TimeSpan.FromSeconds(30),
+        };
+        var run = Simulation.RunAsync(options, output, TestContext.Current.CancellationToken);
+
+        await host.Equipment.WaitForAsync(e => e.Ingress + e.Egress >= 500, "traffic to flow");
+        await host.StopEquipmentAsync();
+        var stoppedAt = host.Equipment.Ingress + host.Equipment.Egress;
+        await Eventually.WaitAsync(() => host.JournalDepth >= 10, "batches to queue up in the journal");
+        await host.StartEquipmentAsync();
+
+        Assert.Equal(0, await run);
+        using var summary = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]);
+        var root = summary.RootElement;
+        Assert.Equal(4000, root.GetProperty("passages").GetInt64());
+        Assert.Equal(4000, root.GetProperty("forwarded").GetInt64());
+        Assert.Equal(host.Equipment.Ingress, root.GetProperty("ingress").GetInt64());
+        Assert.Equal(host.Equipment.Egress, root.GetProperty("egress").GetInt64());
+        Assert.True(stoppedAt < 4000, $"equipment was stopped after {stoppedAt} passages");
+        await Eventually.WaitAsync(() => host.JournalDepth == 0, "the journal to empty");
+    }
+
+    [Fact]
+    public async Task The_same_seed_sends_the_same_traffic()
+    {
+        async Task<(long Ingress, long Egress)> RunAsync()
+        {
+            await using var host = await GatewayTestHost.StartAsync();
+            var options = new SimulationOptions
+            {
+                Stations = 2, TurnstilesPerStation = 2, Passages = 500, Rate = 5000, Seed = 11,
+                Gateways = [host.DeviceEndpoint], CertificatesDirectory = host.Certificates.Directory, Quiet = true,
+            };
+            Assert.Equal(0, await Simulation.RunAsync(options, TextWriter.Null, TestContext.Current.CancellationToken));
+            return (host.Equipment.Ingress, host.Equipment.Egress);
+        }
+
+        Assert.Equal(await RunAsync(), await RunAsync());
+    }
+
+    [Fact]
+    public async Task Provisioning_registers_stations_and_installs_turnstiles_through_the_sidecar_idempotently()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        var sidecar = await host.ClientSidecarAsync();
+        var options = new SimulationOptions
+        {
+            Stations = 3, TurnstilesPerStation = 2, Passages = 60, Rate = 1000, Seed = 5, Provision = true, DaprGrpcEndpoint = sidecar,
+            Gateways = [host.DeviceEndpoint], CertificatesDirectory = host.Certificates.Directory, Quiet = true,
+        };
+
+        Assert.Equal(0, await Simulation.RunAsync(options, TextWriter.Null, TestContext.Current.CancellationToken));
+        Assert.Equal(["stn-001", "stn-002", "stn-003"], host.Equipment.Stations.Keys.Order());
+        Assert.Equal(["ts-001-01", "ts-001-02", "ts-002-01", "ts-002-02", "ts-003-01", "ts-003-02"], host.Equipment.Installed.Keys.Order());
+        Assert.All(host.Equipment.Installed.Values, t => Assert.Equal(t.TurnstileId[3..6], t.StationId[4..]));
+        Assert.All(host.Equipment.Stations.Values, s => Assert.NotEmpty(s.LineIds));
+
+        // A second run provisions again (AlreadyExists is fine) and continues each device's sequence.
+        Assert.Equal(0, await Simulation.RunAsync(options, TextWriter.Null, TestContext.Current.CancellationToken));
+        Assert.Equal(9, host.Equipment.Repeats);
+        Assert.Equal(120, host.Equipment.Ingress + host.Equipment.Egress);
+    }
+
+    [Fact]
+    public async Task An_unreachable_gateway_makes_the_run_fail_with_a_summary()
+    {
+        using var dir = new TempDirectory();
+        var output = new StringWriter();
+        var options = new SimulationOptions
+        {
+            Stations = 1, TurnstilesPerStation = 1, Passages = 10,
+            Gateways = [new Uri($"https://localhost:{LocalDapr.Sidecar.Sidecar.FreePort()}")],
+            CertificatesDirectory = dir.Sub("certs"), ConnectTimeout = TimeSpan.FromSeconds(2),
+        };
+
+        Assert.Equal(2, await Simulation.RunAsync(options, output, TestContext.Current.CancellationToken));
+        using var summary = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]);
+        Assert.Equal("gateway unreachable", summary.RootElement.GetProperty("error").GetString());
+    }
+}
