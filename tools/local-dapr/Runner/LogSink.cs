@@ -111,7 +111,8 @@ public sealed class SidecarLoggerProvider(RunnerConsole console, LogLevel minimu
     }
 
     private LogLevel Dropped(string category) =>
-        category.StartsWith("Microsoft.", StringComparison.Ordinal) || category.StartsWith("Grpc.", StringComparison.Ordinal) || category.StartsWith("Yarp.", StringComparison.Ordinal)
-            ? LogLevel.Warning
-            : minimum;
+        // The forwarder's own warnings repeat what the runtime reports about a failed invocation (with daprd's error).
+        category.StartsWith("Yarp.", StringComparison.Ordinal) ? LogLevel.Critical
+        : category.StartsWith("Microsoft.", StringComparison.Ordinal) || category.StartsWith("Grpc.", StringComparison.Ordinal) ? LogLevel.Warning
+        : minimum;
 }
