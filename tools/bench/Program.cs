@@ -6,6 +6,32 @@ var calls = new Option<int>("--calls") { Description = "Calls per latency scenar
 var rate = new Option<int>("--rate") { Description = "Calls per second in the latency scenarios", DefaultValueFactory = _ => 1000 };
 var events = new Option<int>("--events") { Description = "Events per throughput scenario", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("MTAEDA bench: the local runtime beside direct calls, measured in one run") { output, calls, rate, events };
+
+var backends = new Option<string[]>("--backend") { Description = "memory, redis, or both (repeat)", DefaultValueFactory = _ => ["memory", "redis"] };
+var passageRate = new Option<int>("--rate") { Description = "Target passages per second", DefaultValueFactory = _ => 20_000 };
+var passageSeconds = new Option<int>("--seconds") { Description = "How long the devices send", DefaultValueFactory = _ => 60 };
+var passageStations = new Option<int>("--stations") { Description = "Stations", DefaultValueFactory = _ => 10 };
+var passageTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station", DefaultValueFactory = _ => 10 };
+var passageOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/passage-path.md" };
+var passages = new Command("passages", "The whole passage path, device to ridership, under the runner") { backends, passageRate, passageSeconds, passageStations, passageTurnstiles, passageOut };
+passages.SetAction(async (parse, _) =>
+{
+    var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
+    var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+    var report = new System.Text.StringBuilder();
+    report.AppendLine("# Passage path benchmark").AppendLine();
+    report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores. Everything runs on this machine: the device simulator, the gateway, equipment, stations, ridership and the local runtime (one process for all sidecars).").AppendLine();
+    report.AppendLine("Reproduce with:").AppendLine().AppendLine("```");
+    report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"dotnet run -c Release --project tools/bench -- passages --rate {parse.GetValue(passageRate)} --seconds {parse.GetValue(passageSeconds)} --stations {parse.GetValue(passageStations)} --turnstiles-per-station {parse.GetValue(passageTurnstiles)}");
+    report.AppendLine("```").AppendLine();
+    foreach (var backend in parse.GetValue(backends)!)
+        report.Append(await PassageBench.RunAsync(repository, configuration, backend, parse.GetValue(passageRate), parse.GetValue(passageSeconds), parse.GetValue(passageStations), parse.GetValue(passageTurnstiles), Console.Out));
+    var path = Path.Combine(repository, parse.GetValue(passageOut)!);
+    await File.WriteAllTextAsync(path, report.ToString());
+    Console.WriteLine($"report written to {path}");
+    return 0;
+});
+root.Subcommands.Add(passages);
 root.SetAction(async (parse, _) =>
 {
     var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out)

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapr.Client;
+using LocalDapr.Runner;
+using Mtaeda.Contracts.Ridership.V1;
+
+namespace Bench;
+
+/// <summary>
+/// The whole passage path, device to ridership: the services under the runner on the in-memory or the Redis
+/// backend, the device simulator sending at a target rate for a bounded time through the gateway. Reports the rate
+/// reached, loss (ridership against what the simulator says was forwarded), device-to-ridership lag, and the CPU each
+/// process used, which is where the time goes.
+/// </summary>
+public static partial class PassageBench
+{
+    private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+
+    public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int stations, int turnstiles, TextWriter log)
+    {
+        var dir = Directory.CreateTempSubdirectory("bench-passages-").FullName;
+        Process? redis = null;
+        try
+        {
+            var components = Path.Combine(dir, "components");
+            Directory.CreateDirectory(components);
+            var source = backend == "redis" ? Path.Combine(root, "components", "redis") : Path.Combine(root, "components");
+            foreach (var file in Directory.GetFiles(source, "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            if (backend == "redis")
+            {
+                var port = FreePort();
+                redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir])
+                { RedirectStandardOutput = true, UseShellExecute = false })!;
+                foreach (var file in Directory.GetFiles(components, "*.yaml"))
+                    await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(file)).Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
+            }
+
+            var ports = Services.ToDictionary(s => s, _ => (App: FreePort(), Http: FreePort(), Grpc: FreePort()));
+            var devicePort = FreePort();
+            var runFile = Path.Combine(dir, "dapr.yaml");
+            await File.WriteAllTextAsync(runFile, RunFile(root, configuration, dir, components, ports, devicePort));
+            await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
+                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
+            await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+            log.WriteLine($"passage path on {backend}: system up; {rate}/s for {seconds} s over {stations}x{turnstiles} turnstiles");
+
+            using var dapr = new DaprClientBuilder().UseGrpcEndpoint($"http://127.0.0.1:{ports["simulator"].Grpc}").UseHttpEndpoint($"http://127.0.0.1:{ports["simulator"].Http}").Build();
+            var ridership = new Ridership.RidershipClient(DaprClient.CreateInvocationInvoker("ridership", $"http://127.0.0.1:{ports["simulator"].Grpc}"));
+            async Task<long> Counted()
+            {
+                var totals = await ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest());
+                return totals.Ingress + totals.Egress;
+            }
+            var baseline = await Counted();
+
+            var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => PidOf(runner, s));
+            pids["runtime (all sidecars)"] = runner.Id;
+            var cpuBefore = pids.ToDictionary(p => p.Key, p => CpuOf(p.Value));
+
+            // The simulator's progress lines say how many passages it had sent when; the lag of line k is how long
+            // ridership took to reach that count.
+            var progress = new List<(long Sent, long At)>();
+            var counts = new List<(long Counted, long At)>();
+            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, progress);
+            var simulatorCpu = TimeSpan.Zero;
+            var start = Stopwatch.GetTimestamp();
+            while (!simulator.Process.HasExited)
+            {
+                counts.Add((await Counted() - baseline, Stopwatch.GetTimestamp()));
+                try
+                {
+                    simulatorCpu = simulator.Process.TotalProcessorTime;
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                await Task.Delay(100);
+            }
+            await simulator.Process.WaitForExitAsync();
+            var summary = simulator.Lines.LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "{}";
+            using var json = System.Text.Json.JsonDocument.Parse(summary);
+            long Field(string name) => json.RootElement.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
+            var forwarded = Field("ingress") + Field("egress");
+            var sendSeconds = json.RootElement.TryGetProperty("seconds", out var s) ? s.GetDouble() : seconds;
+
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
+            long counted;
+            while ((counted = await Counted() - baseline) < forwarded && Stopwatch.GetTimestamp() < deadline)
+            {
+                counts.Add((counted, Stopwatch.GetTimestamp()));
+                await Task.Delay(100);
+            }
+            counts.Add((counted, Stopwatch.GetTimestamp()));
+            var drained = Stopwatch.GetElapsedTime(start);
+            var cpu = pids.ToDictionary(p => p.Key, p => CpuOf(p.Value) - cpuBefore[p.Key]);
+            cpu["simulator"] = simulatorCpu;
+
+            var lags = new Sample("device to ridership lag");
+            foreach (var (sent, at) in progress)
+            {
+                var reached = counts.FirstOrDefault(c => c.Counted >= sent && c.At >= at);
+                if (reached.At != 0) lags.Record(at, reached.At);
+            }
+
+            return Report(backend, rate, seconds, stations, turnstiles, Field("passages"), forwarded, counted, sendSeconds, drained, lags, cpu, summary);
+        }
+        finally
+        {
+            if (redis is not null)
+            {
+                redis.Kill();
+                await redis.WaitForExitAsync();
+            }
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static string Report(string backend, int rate, int seconds, int stations, int turnstiles, long sent, long forwarded, long counted, double sendSeconds,
+        TimeSpan drained, Sample lags, Dictionary<string, TimeSpan> cpu, string summary)
+    {
+        var i = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(i, $"## Passage path on the {(backend == "redis" ? "Redis" : "in-memory")} backend (target {rate:N0} passages/s for {seconds} s, {stations} stations x {turnstiles} turnstiles)");
+        sb.AppendLine();
+        sb.AppendLine("| measure | value |");
+        sb.AppendLine("|---|---:|");
+        sb.AppendLine(i, $"| passages sent by the devices | {sent:N0} |");
+        sb.AppendLine(i, $"| sustained device rate | {sent / sendSeconds:N0} /s |");
+        sb.AppendLine(i, $"| forwarded to equipment (acknowledged, not rejected) | {forwarded:N0} |");
+        sb.AppendLine(i, $"| counted by ridership | {counted:N0} |");
+        sb.AppendLine(i, $"| lost (forwarded but not counted) | {forwarded - counted:N0} |");
+        sb.AppendLine(i, $"| device-to-ridership lag p50 / p90 / p99 (from {lags.Count} progress samples) | {lags.PercentileMs(50):0} / {lags.PercentileMs(90):0} / {lags.PercentileMs(99):0} ms |");
+        sb.AppendLine(i, $"| start of sending to everything counted | {drained.TotalSeconds:0.0} s |");
+        sb.AppendLine();
+        sb.AppendLine("Where the time goes (CPU seconds per process over the run; the machine has 2 cores):");
+        sb.AppendLine();
+        sb.AppendLine("| process | CPU s | share |");
+        sb.AppendLine("|---|---:|---:|");
+        var total = cpu.Values.Sum(c => c.TotalSeconds);
+        foreach (var (name, used) in cpu.OrderByDescending(c => c.Value)) sb.AppendLine(i, $"| {name} | {used.TotalSeconds:0.0} | {used.TotalSeconds / total:P0} |");
+        sb.AppendLine();
+        sb.AppendLine(i, $"Simulator summary: `{summary.Trim()}`");
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    private sealed record Simulator(Process Process, List<string> Lines);
+
+    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, List<(long Sent, long At)> progress)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(root, "tools", "simulator", "bin", configuration, "net10.0", "mtaeda-simulator.dll"));
+        foreach (var arg in new[] { "--provision", "--gateway", $"https://localhost:{devicePort}", "--stations", stations.ToString(CultureInfo.InvariantCulture),
+            "--turnstiles-per-station", turnstiles.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
+            "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--seed", "11", "--drain-timeout", "180" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DAPR_HTTP_PORT"] = ports.Http.ToString(CultureInfo.InvariantCulture);
+        info.Environment["DAPR_GRPC_PORT"] = ports.Grpc.ToString(CultureInfo.InvariantCulture);
+        info.Environment["GATEWAY_CERTS_DIR"] = Path.Combine(dir, "certs");
+        var lines = new List<string>();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (lines) lines.Add(e.Data);
+            var m = Progress().Match(e.Data);
+            if (m.Success) lock (progress) progress.Add((long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture), Stopwatch.GetTimestamp()));
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (lines) lines.Add(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new Simulator(process, lines);
+    }
+
+    private static string RunFile(string root, string configuration, string dir, string components, Dictionary<string, (int App, int Http, int Grpc)> ports, int devicePort)
+    {
+        var yaml = new StringBuilder();
+        void Line(string text) => yaml.Append(text).Append('\n');
+        Line("version: 1");
+        Line("common:");
+        Line($"  resourcesPath: {components}");
+        Line("  appLogDestination: file");
+        Line("  env:");
+        Line("    ASPNETCORE_ENVIRONMENT: Development");
+        Line("    Logging__LogLevel__Default: Warning");
+        Line($"    GATEWAY_DEVICE_PORT: \"{devicePort}\"");
+        Line($"    GATEWAY_CERTS_DIR: {Path.Combine(dir, "certs")}");
+        Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(dir, "journal")}");
+        // One batch per turnstile per second, and no status updates to devices: the gateway then does not need every
+        // PassagesRecorded event delivered to it as well.
+        Line("    Gateway__BatchMaxDelay: \"00:00:01\"");
+        Line("    Gateway__StatusUpdates: \"false\"");
+        Line("apps:");
+        foreach (var service in Services)
+        {
+            var (app, http, grpc) = ports[service];
+            var folder = service == "simulator" ? "tools/simulator" : $"services/{service}";
+            Line($"  - appID: {service}");
+            Line($"    appDirPath: {Path.Combine(root, folder)}");
+            Line($"    daprHTTPPort: {http}");
+            Line($"    daprGRPCPort: {grpc}");
+            if (service == "simulator") continue;
+            Line($"    appPort: {app}");
+            Line("    appProtocol: h2c");
+            var dll = Path.Combine(root, folder, "bin", configuration, "net10.0", $"Mtaeda.{char.ToUpperInvariant(service[0])}{service[1..]}.dll");
+            Line($"    command: [\"dotnet\", \"{dll}\"]");
+        }
+        return yaml.ToString();
+    }
+
+    private static int PidOf(RunnerProcess runner, string appId) => runner.Lines.Select(l => Started().Match(l))
+        .Where(m => m.Success && m.Groups["app"].Value == appId).Select(m => int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)).First();
+
+    /// <summary>User plus system CPU of a process and its children that have been waited for, from /proc.</summary>
+    private static TimeSpan CpuOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"started app ""(?<app>[\w-]+)"" \(pid (?<pid>\d+)\)")]
+    private static partial Regex Started();
+
+    [GeneratedRegex(@"^\[\s*[\d.]+s\]\s+sent\s+(?<sent>\d+)")]
+    private static partial Regex Progress();
+}
