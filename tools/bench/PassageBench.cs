@@ -106,6 +106,14 @@ public static partial class PassageBench
                 if (reached.At != 0) lags.Record(at, reached.At);
             }
 
+            // The rate the devices kept up while sending, from the simulator's own progress lines (its summary's
+            // "seconds" also covers the wait for the last acknowledgements).
+            if (progress.Count >= 2)
+            {
+                var (firstSent, firstAt) = progress[0];
+                var (lastSent, lastAt) = progress[^1];
+                sendSeconds = (double)(lastAt - firstAt) / Stopwatch.Frequency * Field("passages") / Math.Max(1, lastSent - firstSent);
+            }
             return Report(backend, rate, seconds, stations, turnstiles, Field("passages"), forwarded, counted, sendSeconds, drained, lags, cpu, summary);
         }
         finally
