@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Stations.Domain;
 using Station = Mtaeda.Stations.Domain.Station;

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Equipment.Domain;

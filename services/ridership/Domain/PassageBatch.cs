@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Ridership.Domain;

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using System.Buffers.Text;
 using System.Text;
 using Dapr.Actors;

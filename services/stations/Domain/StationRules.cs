@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 namespace Mtaeda.Stations.Domain;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using Mtaeda.Stations.Actors;

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 
-namespace Mtaeda.Stations.Domain;
+namespace Mtaeda.Contracts;
 
-/// <summary>The MTAEDA id convention (common.proto): 1 to 64 characters from <c>[A-Za-z0-9._-]</c>.</summary>
+/// <summary>The id convention of every MTAEDA contract (common.proto): 1 to 64 characters from <c>[A-Za-z0-9._-]</c>.</summary>
 public static partial class Ids
 {
     /// <summary>The longest id.</summary>
