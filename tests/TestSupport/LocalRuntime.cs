@@ -63,8 +63,9 @@ public sealed class LocalRuntime : IAsyncDisposable
     public RuntimeEnvironment Environment { get; }
 
     /// <summary>A new environment with the in-memory components.</summary>
+    /// <param name="logs">Also receives the runtime's logs (warnings and above unless MTAEDA_TEST_LOGS is set).</param>
     /// <returns>The runtime.</returns>
-    public static LocalRuntime Create()
+    public static LocalRuntime Create(ILoggerProvider? logs = null)
     {
         var resources = Directory.CreateTempSubdirectory("mtaeda-test-").FullName;
         File.WriteAllText(Path.Combine(resources, "components.yaml"), Components);
@@ -72,6 +73,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         {
             logging.SetMinimumLevel(ShowLogs ? LogLevel.Information : LogLevel.Warning);
             if (ShowLogs) logging.AddProvider(new FileLoggerProvider(LogFile!));
+            if (logs is not null) logging.AddProvider(logs);
         });
         return new LocalRuntime(resources, loggers);
     }
@@ -133,6 +135,16 @@ public sealed class LocalRuntime : IAsyncDisposable
     /// <returns>The sidecar, as a node without an app.</returns>
     public Task<AppNode> StartSidecarAsync(string appId, CancellationToken cancellationToken) =>
         AttachAsync(appId, null, "http", Sidecar.FreePort(), Sidecar.FreePort(), null, cancellationToken);
+
+    /// <summary>A sidecar beside an app the test started itself on <paramref name="appPort"/>.</summary>
+    /// <param name="appId">The app id.</param>
+    /// <param name="appPort">The app's port.</param>
+    /// <param name="protocol">The app protocol: <c>http</c> or <c>h2c</c>.</param>
+    /// <param name="app">The app, stopped with its sidecar; null when the test disposes it.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The node.</returns>
+    public Task<AppNode> AttachAsync(string appId, int appPort, string protocol, WebApplication? app, CancellationToken cancellationToken) =>
+        AttachAsync(appId, appPort, protocol, Sidecar.FreePort(), Sidecar.FreePort(), app, cancellationToken);
 
     private async Task<AppNode> AttachAsync(string appId, int? appPort, string protocol, int httpPort, int grpcPort, WebApplication? app, CancellationToken cancellationToken)
     {
