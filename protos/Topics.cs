@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Equipment_ = Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Contracts;
 
@@ -8,14 +9,40 @@ public static class Topics
     /// <summary>Name of the Dapr pub/sub component, the same in every environment.</summary>
     public const string PubSubName = "pubsub";
 
-    /// <summary>Events of <c>mtaeda.equipment.v1</c> (turnstiles, cameras, passages, faults).</summary>
+    /// <summary>Events of <c>mtaeda.equipment.v1</c> (turnstiles, cameras, faults), except passages.</summary>
     public const string Equipment = "equipment";
+
+    /// <summary>
+    /// <c>mtaeda.equipment.v1.PassagesRecorded</c>, the high-volume event, on a topic of its own: only the read sides that
+    /// count passages receive it, and a subscriber of <see cref="Equipment"/> is not sent a passage event to ignore.
+    /// </summary>
+    public const string Passages = "passages";
 
     /// <summary>Events of <c>mtaeda.stations.v1</c>.</summary>
     public const string Stations = "stations";
 
     /// <summary>Events of <c>mtaeda.gateway.v1</c> (device liveness).</summary>
     public const string Gateway = "gateway";
+
+    private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
+
+    /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
+    /// <param name="message">The event.</param>
+    /// <returns>The topic.</returns>
+    /// <exception cref="ArgumentException">The message is not an integration event of a known context.</exception>
+    public static string Of(IMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var type = message.Descriptor.FullName;
+        if (type == PassagesRecordedType) return Passages;
+        return message.Descriptor.File.Package switch
+        {
+            "mtaeda.equipment.v1" => Equipment,
+            "mtaeda.stations.v1" => Stations,
+            "mtaeda.gateway.v1" => Gateway,
+            _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
+        };
+    }
 }
 
 /// <summary>CloudEvent <c>type</c> of an integration event: the protobuf message's full name.</summary>

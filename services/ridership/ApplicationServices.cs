@@ -1,4 +1,5 @@
 using Dapr;
+using Dapr.AspNetCore;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.ServiceDefaults;
@@ -22,8 +23,17 @@ public sealed class RidershipOptions
     /// </summary>
     public TimeSpan? ProcessedRetention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How many read-modify-write attempts one event gets before its delivery fails and Dapr redelivers it.</summary>
+    /// <summary>How many read-modify-write attempts one delivery gets before it fails and Dapr redelivers its events.</summary>
     public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>
+    /// Most events in one bulk delivery of the <c>passages</c> topic (default 100); they are counted in one state
+    /// transaction, so keep it within the store's transaction limit (about 4 operations per event plus the counters).
+    /// </summary>
+    public int BulkMaxMessages { get; set; } = 100;
+
+    /// <summary>How long Dapr waits to fill a bulk delivery (default 50 ms): an upper bound on the latency it adds.</summary>
+    public TimeSpan BulkMaxAwait { get; set; } = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>What the ridership service adds to the service defaults, and what it maps.</summary>
@@ -55,22 +65,19 @@ public static class ApplicationServices
     /// <param name="app">The app.</param>
     public static void MapRidershipApiV1(this WebApplication app) => app.MapGrpcService<RidershipApi>().RequireDapr();
 
-    /// <summary>
-    /// Subscribes to <see cref="PassagesRecorded"/> on the <c>equipment</c> topic (a Dapr routing rule on the CloudEvent
-    /// type) and acknowledges every other equipment event.
-    /// </summary>
+    /// <summary>Subscribes to the <c>passages</c> topic, where <see cref="PassagesRecorded"/> travels, with bulk delivery.</summary>
     /// <param name="app">The app.</param>
     public static void MapRidershipEventHandlers(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<RidershipOptions>();
         app.MapPost(PassagesRecordedHandler.Route, (HttpContext http, PassagesRecordedHandler handler) => handler.HandleAsync(http))
-            .WithTopic(new TopicOptions
+            .WithTopic(Topics.PubSubName, Topics.Passages)
+            .WithBulkSubscribe(new BulkSubscribeTopicOptions
             {
-                PubsubName = Topics.PubSubName,
-                Name = Topics.Equipment,
-                Match = $"event.type == \"{EventType.Of<PassagesRecorded>()}\"",
-                Priority = 1,
+                TopicName = Topics.Passages,
+                MaxMessagesCount = options.BulkMaxMessages,
+                MaxAwaitDurationMs = (int)Math.Ceiling(options.BulkMaxAwait.TotalMilliseconds),
             })
             .RequireDapr();
-        app.MapOtherIntegrationEvents(Topics.Equipment).RequireDapr();
     }
 }

@@ -62,6 +62,30 @@ public sealed class PassageCounterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_call_counts_many_events_and_knows_duplicates_from_the_store_and_from_within_the_call()
+    {
+        using var counter = Replica();
+        await counter.CountAsync("event-1", Batch(1, 0, Seven, batchId: "b-1"), Ct);
+
+        var outcomes = await counter.CountAsync(
+        [
+            new CountRequest("event-1", Batch(1, 0, Seven, batchId: "b-1")),
+            new CountRequest("event-2", Batch(2, 1, Seven, batchId: "b-2")),
+            new CountRequest("event-2", Batch(2, 1, Seven, batchId: "b-2")),
+            new CountRequest("event-3", Batch(5, 5, Seven.AddMinutes(1), turnstile: "ts-042-02", batchId: "b-2")),
+            new CountRequest("event-4", Batch(3, 0, Seven.AddMinutes(1), batchId: "b-2")),
+            new CountRequest("event-5", Batch(1, 1, Seven.AddMinutes(1), station: "stn-043", turnstile: "ts-043-01")),
+        ], Ct);
+
+        Assert.Equal([CountOutcome.Duplicate, CountOutcome.Counted, CountOutcome.Duplicate, CountOutcome.Counted, CountOutcome.Duplicate, CountOutcome.Counted], outcomes);
+        Assert.Equal(new Counts(9, 7), (await Queries.NetworkTotalsAsync(null, Ct)).Counts);
+        var station = await Queries.SeriesAsync(new MinuteRange(Seven, Seven.AddHours(1)), hour => RidershipKeys.StationHour("stn-042", hour), Ct);
+        Assert.Equal([new MinuteCounts(Seven, new Counts(3, 1)), new MinuteCounts(Seven.AddMinutes(1), new Counts(5, 5))], station.Minutes);
+        Assert.Equal(new Counts(1, 1), await StationAsync("stn-043", Seven, Seven.AddHours(1)));
+        Assert.Equal(CountOutcome.Duplicate, await counter.CountAsync("event-5", Batch(1, 1, Seven.AddMinutes(1), station: "stn-043", turnstile: "ts-043-01"), Ct));
+    }
+
+    [Fact]
     public async Task Two_events_on_the_same_minute_add_up_in_every_view()
     {
         using var counter = Replica();

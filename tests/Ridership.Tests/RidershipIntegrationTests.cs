@@ -46,12 +46,14 @@ public sealed class RidershipIntegrationTests
         var equipment = await runtime.StartSidecarAsync("equipment", Ct);
         var client = new RidershipClient(equipment.Invoker("ridership"));
 
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-1", 3, 2, Seven.AddMinutes(5)), "evt-1", Ct);
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-2", 4, 1, Seven.AddMinutes(5).AddSeconds(30)), "evt-2", Ct);
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-1", 3, 2, Seven.AddMinutes(5)), "evt-1", Ct);
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, new TurnstileInstalled { TurnstileId = "ts-9", StationId = "stn-042" }, cancellationToken: Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-1", 3, 2, Seven.AddMinutes(5)), "evt-1", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-2", 4, 1, Seven.AddMinutes(5).AddSeconds(30)), "evt-2", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-1", 3, 2, Seven.AddMinutes(5)), "evt-1", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, new TurnstileInstalled { TurnstileId = "ts-9", StationId = "stn-042" }, cancellationToken: Ct);
+        // An event that can never be counted is dropped without holding up the others delivered with it.
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-9", 9, 9, Seven.AddMinutes(5), turnstile: "not an id"), "evt-9", Ct);
         // Delivered in order after the duplicate, so once it is counted the duplicate has been handled too.
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-1", 100, 200, Seven.AddHours(2), turnstile: "ts-042-02"), "evt-3", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-1", 100, 200, Seven.AddHours(2), turnstile: "ts-042-02"), "evt-3", Ct);
 
         var totals = await CountedAsync(client, 107);
         Assert.Equal(107, totals.Ingress);
@@ -110,8 +112,8 @@ public sealed class RidershipIntegrationTests
         // A restart (new app, new sidecar, same store): what was counted stays counted, once.
         await ridership.DisposeAsync();
         await runtime.StartAsync("ridership", RidershipApp.Build, Ct);
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-2", 4, 1, Seven.AddMinutes(5).AddSeconds(30)), "evt-2", Ct);
-        await equipment.Client.PublishIntegrationEventAsync(Topics.Equipment, Passages("b-3", 1000, 0, Seven.AddHours(2)), "evt-4", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-2", 4, 1, Seven.AddMinutes(5).AddSeconds(30)), "evt-2", Ct);
+        await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-3", 1000, 0, Seven.AddHours(2)), "evt-4", Ct);
 
         var afterRestart = await CountedAsync(client, 1107);
         Assert.Equal((1107, 203), (afterRestart.Ingress, afterRestart.Egress));

@@ -15,6 +15,12 @@ public sealed class InMemoryActorStateManager : IActorStateManager
     /// <summary>The keys held.</summary>
     public IReadOnlyCollection<string> Keys => _state.Keys;
 
+    /// <summary>The value held under <paramref name="stateName"/>, or the default when there is none.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="stateName">The state name.</param>
+    /// <returns>The value.</returns>
+    public T? Stored<T>(string stateName) => _state.TryGetValue(stateName, out var json) ? Deserialize<T>(json) : default;
+
     /// <inheritdoc />
     public Task AddStateAsync<T>(string stateName, T value, CancellationToken cancellationToken = default) =>
         _state.TryAdd(stateName, Serialize(value)) ? Task.CompletedTask : throw new InvalidOperationException($"state '{stateName}' exists");

@@ -183,6 +183,7 @@ public static partial class PassageBench
         {
             if (e.Data is null) return;
             lock (lines) lines.Add(e.Data);
+            Console.WriteLine($"  {e.Data}");
             var m = Progress().Match(e.Data);
             if (m.Success) lock (progress) progress.Add((long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture), Stopwatch.GetTimestamp()));
         };
@@ -204,13 +205,11 @@ public static partial class PassageBench
         Line("  env:");
         Line("    ASPNETCORE_ENVIRONMENT: Development");
         Line("    Logging__LogLevel__Default: Warning");
+        foreach (var (k, v) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Where(e => ((string)e.Key).StartsWith("BENCHENV_", StringComparison.Ordinal)))
+            Line($"    {((string)k)[9..]}: \"{v}\"");
         Line($"    GATEWAY_DEVICE_PORT: \"{devicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {Path.Combine(dir, "certs")}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(dir, "journal")}");
-        // One batch per turnstile per second, and no status updates to devices: the gateway then does not need every
-        // PassagesRecorded event delivered to it as well.
-        Line("    Gateway__BatchMaxDelay: \"00:00:01\"");
-        Line("    Gateway__StatusUpdates: \"false\"");
         Line("apps:");
         foreach (var service in Services)
         {

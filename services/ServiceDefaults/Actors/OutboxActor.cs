@@ -1,6 +1,9 @@
+using Dapr;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Mtaeda.Contracts;
 
 namespace Mtaeda.ServiceDefaults;
 
@@ -12,38 +15,64 @@ namespace Mtaeda.ServiceDefaults;
 public sealed record OutboxEntry(string Id, string Topic, string Type, string Json);
 
 /// <summary>
-/// An actor whose state changes and the events they cause are written together: <see cref="EmitAsync"/> puts the
-/// event in the actor's state (saved with the rest of the turn's changes in one actor state transaction), and a
-/// one-shot reminder publishes the outbox in a later turn, then clears it. A crash between publishing and clearing
-/// republishes with the same CloudEvent ids, which subscribers de-duplicate: at-least-once delivery, exactly-once
-/// effects. Moving to Dapr Workflow or the state outbox later changes only this class.
+/// An actor whose state changes and the events they cause are written together. <see cref="EmitAsync"/> puts the
+/// event in the actor's state; at the end of the turn the state (the turn's changes and the outbox) is saved in one
+/// actor state transaction, and only then are the events published, in the same turn, in the order they were emitted.
+/// <para>
+/// What makes it safe: before the first save of an activation, a one-shot reminder (<see cref="OutboxReminder"/>,
+/// due after <see cref="SweepAfter"/>) is registered. If the process dies between the save and the publish, or a
+/// publish fails (the reminder is then moved to <see cref="RetryAfter"/>), the reminder publishes what the outbox still
+/// holds and clears it. An event may so be published twice, always with the same CloudEvent id, which subscribers
+/// de-duplicate: at-least-once delivery, exactly-once effects. Published entries are dropped from the stored outbox at
+/// the next emit or sweep, so a busy actor writes its state once per turn.
+/// </para>
 /// </summary>
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client used to publish.</param>
 public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host), IRemindable
 {
-    /// <summary>The reminder that publishes the outbox.</summary>
+    /// <summary>The reminder that publishes what the outbox still holds.</summary>
     public const string OutboxReminder = "outbox";
 
+    /// <summary>When the safety reminder fires after the first emit of an activation.</summary>
+    public static readonly TimeSpan SweepAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>When the reminder fires after a publish failed.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
+
     private const string OutboxKey = "outbox";
+    private static readonly TimeSpan Once = TimeSpan.FromMilliseconds(-1);
+
+    // Ids of stored entries this activation has published; they leave the stored outbox at the next emit or sweep.
+    private readonly HashSet<string> _published = new(StringComparer.Ordinal);
     private bool _emitted;
+    private bool _reminderArmed;
 
     /// <summary>The events emitted and not yet published (for tests and diagnostics).</summary>
     /// <returns>The pending events, oldest first.</returns>
-    public async Task<IReadOnlyList<OutboxEntry>> PendingEventsAsync() =>
-        (await StateManager.TryGetStateAsync<List<OutboxEntry>>(OutboxKey)).Value ?? [];
+    public async Task<IReadOnlyList<OutboxEntry>> PendingEventsAsync() => [.. (await StoredAsync()).Where(e => !_published.Contains(e.Id))];
 
-    /// <summary>Adds <paramref name="message"/> to the outbox; it is published after this turn's state is saved.</summary>
-    /// <param name="topic">The topic.</param>
+    /// <summary>Adds <paramref name="message"/> to the outbox, for its topic (<see cref="Topics.Of"/>); it is published after this turn's state is saved.</summary>
     /// <param name="message">The event.</param>
     /// <returns>A task.</returns>
-    protected async Task EmitAsync(string topic, IMessage message)
+    protected async Task EmitAsync(IMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var outbox = await StateManager.GetOrAddStateAsync(OutboxKey, new List<OutboxEntry>());
-        outbox.Add(new OutboxEntry(Guid.NewGuid().ToString(), topic, message.Descriptor.FullName, IntegrationEvents.ToJson(message)));
+        outbox.RemoveAll(e => _published.Contains(e.Id));
+        outbox.Add(new OutboxEntry(Guid.NewGuid().ToString(), Topics.Of(message), message.Descriptor.FullName, IntegrationEvents.ToJson(message)));
         await StateManager.SetStateAsync(OutboxKey, outbox);
         _emitted = true;
+    }
+
+    /// <summary>Publishes one outbox entry; the actor is the aggregate, so its id is the subject and partition key.</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when the sidecar accepted the event.</returns>
+    protected virtual Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return dapr.PublishJsonAsync(entry.Topic, entry.Type, entry.Json, entry.Id, Id.GetId(), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -51,8 +80,16 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     {
         if (!_emitted) return;
         _emitted = false;
-        // Due at once, but it fires only after this turn (and its state save) ends: actors take one turn at a time.
-        await RegisterReminderAsync(OutboxReminder, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(-1));
+        if (!_reminderArmed)
+        {
+            // Armed before the save: a crash right after the save still gets the events out.
+            await RegisterReminderAsync(OutboxReminder, null, SweepAfter, Once);
+            _reminderArmed = true;
+        }
+        await SaveStateAsync();
+        var outbox = await StoredAsync();
+        _published.IntersectWith(outbox.Select(e => e.Id));
+        await PublishPendingAsync(outbox);
     }
 
     /// <inheritdoc />
@@ -63,11 +100,12 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
             await OnReminderAsync(reminderName, state, dueTime, period);
             return;
         }
-        var outbox = (await StateManager.TryGetStateAsync<List<OutboxEntry>>(OutboxKey)).Value;
-        if (outbox is not { Count: > 0 }) return;
-        // The actor is the aggregate: its id is the events' subject and partition key.
-        foreach (var entry in outbox) await dapr.PublishJsonAsync(entry.Topic, entry.Type, entry.Json, entry.Id, Id.GetId(), CancellationToken.None);
+        _reminderArmed = false;
+        var outbox = await StoredAsync();
+        if (outbox.Count == 0) return;
+        if (!await PublishPendingAsync(outbox)) return;
         await StateManager.SetStateAsync(OutboxKey, new List<OutboxEntry>());
+        _published.Clear();
     }
 
     /// <summary>Reminders of the derived actor (any reminder but the outbox's).</summary>
@@ -77,4 +115,28 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     /// <param name="period">Its period.</param>
     /// <returns>A task.</returns>
     protected virtual Task OnReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period) => Task.CompletedTask;
+
+    private async Task<List<OutboxEntry>> StoredAsync() => (await StateManager.TryGetStateAsync<List<OutboxEntry>>(OutboxKey)).Value ?? [];
+
+    // Publishes the entries not published yet, in order, stopping at the first failure (which arms the retry).
+    private async Task<bool> PublishPendingAsync(List<OutboxEntry> outbox)
+    {
+        foreach (var entry in outbox)
+        {
+            if (_published.Contains(entry.Id)) continue;
+            try
+            {
+                await PublishAsync(entry, CancellationToken.None);
+            }
+            catch (Exception e) when (e is DaprException or InvalidOperationException or HttpRequestException or Grpc.Core.RpcException)
+            {
+                Logger.LogWarning("Publishing {Type} {EventId} from the outbox failed ({Error}); the outbox reminder retries in {Delay}", entry.Type, entry.Id, e.Message, RetryAfter);
+                await RegisterReminderAsync(OutboxReminder, null, RetryAfter, Once);
+                _reminderArmed = true;
+                return false;
+            }
+            _published.Add(entry.Id);
+        }
+        return true;
+    }
 }

@@ -113,6 +113,6 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     {
         if (!camera.Changed || camera.State is null) return;
         await StateManager.SetStateAsync(StateKey, camera.State);
-        foreach (var message in camera.Events) await EmitAsync(Topics.Equipment, message);
+        foreach (var message in camera.Events) await EmitAsync(message);
     }
 }

@@ -111,6 +111,6 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     {
         if (!turnstile.Changed || turnstile.State is null) return;
         await StateManager.SetStateAsync(StateKey, turnstile.State);
-        foreach (var message in turnstile.Events) await EmitAsync(Topics.Equipment, message);
+        foreach (var message in turnstile.Events) await EmitAsync(message);
     }
 }

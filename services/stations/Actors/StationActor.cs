@@ -9,8 +9,9 @@ namespace Mtaeda.Stations.Actors;
 /// <summary>
 /// The durable home of one <see cref="Station"/>. A command runs in one actor turn: load the state, let the aggregate
 /// decide, then put the new state and the events it raised into the actor's state (<see cref="OutboxActor.EmitAsync"/>),
-/// which the runtime saves in one state transaction at the end of the turn; the outbox reminder publishes the events
-/// on the <c>stations</c> topic afterwards. State and events are therefore never one without the other.
+/// which is saved in one state transaction at the end of the turn, after which the events are published on the
+/// <c>stations</c> topic (the outbox reminder retries them if that fails). State and events are therefore never one
+/// without the other.
 /// </summary>
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
@@ -106,7 +107,7 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         if (station.Changed)
         {
             await StateManager.SetStateAsync(StateKey, station.State);
-            foreach (var message in station.Events) await EmitAsync(Topics.Stations, message);
+            foreach (var message in station.Events) await EmitAsync(message);
         }
 
         return StationReply.Accepted(station.State, registeredAt?.Invoke());

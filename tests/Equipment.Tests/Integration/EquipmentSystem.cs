@@ -39,7 +39,7 @@ public sealed class EquipmentSystem : IAsyncLifetime
         var stationsApp = await FakeStations.StartAsync(stationsPort, cancellationToken);
         StationsDapr = (await _runtime.AttachAsync("stations", stationsPort, "h2c", stationsApp, cancellationToken)).Client;
 
-        Recorder = await EventRecorder.StartAsync(Topics.Equipment, cancellationToken);
+        Recorder = await EventRecorder.StartAsync([Topics.Equipment, Topics.Passages], cancellationToken);
         await _runtime.AttachAsync("recorder", Recorder.Port, "http", null, cancellationToken);
 
         var equipment = await _runtime.StartAsync("equipment", EquipmentApp.Build, cancellationToken);

@@ -12,7 +12,7 @@ namespace Mtaeda.Equipment.Tests.Integration;
 public sealed record RecordedEvent(string Id, string Type, string Source, string Subject, string Topic, string DataJson);
 
 /// <summary>
-/// A subscriber written against the wire only (no SDK): it answers <c>/dapr/subscribe</c> with one subscription to a
+/// A subscriber written against the wire only (no SDK): it answers <c>/dapr/subscribe</c> with one subscription per
 /// topic and keeps every CloudEvent delivered, so tests can await exactly what a consumer of that topic receives.
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
@@ -38,7 +38,7 @@ public sealed class EventRecorder : IAsyncDisposable
         }
     }
 
-    public static async Task<EventRecorder> StartAsync(string topic, CancellationToken cancellationToken)
+    public static async Task<EventRecorder> StartAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
     {
         var port = LocalDapr.Sidecar.Sidecar.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,8 +46,7 @@ public sealed class EventRecorder : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http1));
         var app = builder.Build();
         EventRecorder? self = null;
-        app.MapGet("/dapr/subscribe", () => Results.Text(
-            $$"""[{"pubsubname":"pubsub","topic":"{{topic}}","route":"/events"}]""", "application/json"));
+        app.MapGet("/dapr/subscribe", () => Results.Json(topics.Select(topic => new { pubsubname = "pubsub", topic, route = "/events" })));
         app.MapPost("/events", async (HttpContext context) =>
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
