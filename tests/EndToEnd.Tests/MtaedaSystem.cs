@@ -70,6 +70,27 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Equipment's service process. Equipment runs under a small restart loop (see <see cref="RunFile"/>): killed, it is
+    /// started again by the loop, unless held down with <see cref="HoldEquipment"/>. Its sidecar and the in-memory
+    /// components stay up meanwhile, as they would beside a pod whose container restarts.
+    /// </summary>
+    public int EquipmentPid()
+    {
+        var loop = PidOf("equipment");
+        return ProcessTree.Descendants(loop).Single(pid => File.Exists($"/proc/{pid}/cmdline")
+            && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal));
+    }
+
+    /// <summary>While held, equipment's restart loop does not start it again after it ends.</summary>
+    public void HoldEquipment(bool hold)
+    {
+        if (hold) File.WriteAllText(EquipmentHoldFile, "held by a test");
+        else File.Delete(EquipmentHoldFile);
+    }
+
+    private string EquipmentHoldFile => Path.Combine(_dir, "equipment.hold");
+
     /// <summary>The pid the runner printed for <paramref name="appId"/>'s process.</summary>
     public int PidOf(string appId) => Runner.Lines.Select(l => StartedPid().Match(l)).Where(m => m.Success && m.Groups["app"].Value == appId)
         .Select(m => int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)).Single();
@@ -122,7 +143,11 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
             if (service == "simulator") continue; // a sidecar alone: the tests run the simulator beside it
             Line($"    appPort: {app}");
             Line("    appProtocol: h2c");
-            Line($"    command: [\"dotnet\", \"{ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..])}\"]");
+            var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
+            // Equipment restarts when it dies (after any hold is lifted), so a test can crash it and bring it back.
+            Line(service == "equipment"
+                ? $"    command: [\"sh\", \"-c\", \"while :; do dotnet '{dll}'; while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; done\"]"
+                : $"    command: [\"dotnet\", \"{dll}\"]");
         }
         return yaml.ToString();
     }

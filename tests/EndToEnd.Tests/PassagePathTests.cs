@@ -4,6 +4,7 @@ using Grpc.Core;
 using LocalDapr.Runner;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Contracts.Stations.V1;
 
@@ -41,7 +42,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     }
 
     [Fact]
-    public async Task A_jam_locks_the_turnstile_and_it_refuses_passages_until_restored()
+    public async Task A_jam_reported_by_a_device_locks_the_turnstile_which_refuses_passages_until_restored()
     {
         await system.Stations.RegisterStationAsync(new RegisterStationRequest
         {
@@ -53,24 +54,34 @@ public sealed class PassagePathTests(MtaedaSystem system)
             TurnstileId = "ts-jam-01", StationId = "stn-jam", LineIds = { "red" }, MaxPassagesBeforeMaintenance = 1_000_000,
             Model = new EquipmentInfo { SerialNumber = "SN-1", Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
         }, cancellationToken: Ct);
+        var from = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
 
-        await system.Equipment.ReportFaultAsync(new ReportFaultRequest { TurnstileId = "ts-jam-01", Kind = FaultKind.Jammed, Reason = "coin in the mechanism", FaultId = "f-1" }, cancellationToken: Ct);
+        // The turnstile itself, over the gateway's device port with its own certificate from the station CA.
+        await using var device = await TestDevice.ConnectAsync(system, "ts-jam-01", "stn-jam");
+        await device.SendAsync(device.Passage(PassageDirection.Ingress), device.Fault(FaultKind.Jammed, "coin in the mechanism"));
 
-        var locked = await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct);
-        Assert.Equal(TurnstileStatus.Locked, locked.Status);
-        var refused = await Assert.ThrowsAsync<RpcException>(() => system.Equipment.RecordPassagesAsync(Batch("ts-jam-01", "b-1"), cancellationToken: Ct).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        // Equipment records the fault as TurnstileLocked, and the gateway tells the device.
+        await device.WaitForAsync(m => m.StatusChange?.Status == TurnstileStatus.Locked, "the device to be told it is LOCKED");
+        Assert.Equal(TurnstileStatus.Locked, (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct)).Status);
+
+        // A passage while locked is refused for good, and the device is told which one.
+        var whileLocked = device.Passage(PassageDirection.Ingress);
+        await device.SendAsync(whileLocked);
+        var refused = (await device.WaitForAsync(m => m.Rejection is { } r && r.LastSequence >= whileLocked.Sequence, "the passage made while locked to be refused")).Rejection;
+        Assert.Equal((RejectionReason.OutOfService, whileLocked.Sequence), (refused.Reason, refused.FirstSequence));
 
         await system.Equipment.RestoreTurnstileAsync(new RestoreTurnstileRequest { TurnstileId = "ts-jam-01", Reason = "cleared" }, cancellationToken: Ct);
-        var batch = Batch("ts-jam-01", "b-2");
-        var recorded = await system.Equipment.RecordPassagesAsync(batch, cancellationToken: Ct);
-        Assert.False(recorded.Duplicate);
-        Assert.Equal(TurnstileStatus.Operational, (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct)).Status);
-        // Only the batch recorded after the restore is counted; waiting for it also leaves nothing in flight for other tests.
+        await device.WaitForAsync(m => m.StatusChange?.Status == TurnstileStatus.Operational, "the device to be told it is OPERATIONAL again");
+        var afterRestore = device.Passage(PassageDirection.Ingress);
+        await device.SendAsync(afterRestore);
+        await device.WaitForAsync(m => m.Ack is { } ack && ack.ForwardedThrough >= afterRestore.Sequence, "the passage after the restore to be forwarded");
+        Assert.DoesNotContain(device.Received, m => m.Rejection is { } r && r.LastSequence >= afterRestore.Sequence);
+
+        // Ridership counts the passage before the jam and the one after the restore, never the refused one.
         await Eventually(async () => (await system.Ridership.GetTurnstileRidershipAsync(new GetTurnstileRidershipRequest
         {
-            TurnstileId = "ts-jam-01", StartTime = batch.IntervalStart, EndTime = Timestamp.FromDateTime(batch.IntervalStart.ToDateTime().AddMinutes(1)),
-        }, cancellationToken: Ct)).Ingress == 3, "ridership to count the restored turnstile's batch");
+            TurnstileId = "ts-jam-01", StartTime = from, EndTime = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(2)),
+        }, cancellationToken: Ct)).Ingress == 2, "ridership to count the two passages that were let through");
     }
 
     [Fact]
@@ -108,7 +119,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
         var simulation = system.SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", "45", "--rate", "300", "--seed", "9"], Ct);
         await Eventually(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
 
-        var equipment = system.PidOf("equipment");
+        var equipment = system.EquipmentPid();
         ProcessTree.Signal(equipment, 19); // SIGSTOP: the process is there but answers nothing
         try
         {
@@ -121,6 +132,35 @@ public sealed class PassagePathTests(MtaedaSystem system)
 
         var sent = await simulation;
         var counted = await WaitForTotalsAsync(before, sent);
+        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
+        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
+    }
+
+    [Fact]
+    public async Task Equipment_killed_and_kept_down_for_30_seconds_while_devices_send_then_started_again_loses_no_passage()
+    {
+        var before = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+        var simulation = system.SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", "50", "--rate", "300", "--seed", "13"], Ct);
+        await Eventually(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+
+        var killed = system.EquipmentPid();
+        system.HoldEquipment(true);
+        try
+        {
+            ProcessTree.Signal(killed, 9); // SIGKILL: no shutdown, whatever was in flight is lost with the process
+            await Task.Delay(TimeSpan.FromSeconds(30), Ct); // the outage itself is what is being tested
+        }
+        finally
+        {
+            system.HoldEquipment(false);
+        }
+        await Eventually(() => Task.FromResult(ProcessTree.Descendants(system.PidOf("equipment")).Any(pid => pid != killed && File.Exists($"/proc/{pid}/cmdline")
+            && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal))), "equipment started again");
+        var restarted = system.EquipmentPid();
+
+        var sent = await simulation;
+        var counted = await WaitForTotalsAsync(before, sent);
+        Assert.NotEqual(killed, restarted);
         Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
         Assert.Equal(sent.Egress, counted.Egress - before.Egress);
     }

@@ -20,7 +20,7 @@ public static partial class PassageBench
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
 
-    public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int stations, int turnstiles, TextWriter log)
+    public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int warmup, int stations, int turnstiles, TextWriter log)
     {
         var dir = Directory.CreateTempSubdirectory("bench-passages-").FullName;
         Process? redis = null;
@@ -55,6 +55,17 @@ public static partial class PassageBench
                 var totals = await ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest());
                 return totals.Ingress + totals.Egress;
             }
+            // Warm-up: the same traffic for a while first (it also provisions the network), so the measured run sees
+            // warm processes (code JIT-compiled to its final tier, pools and connections grown), as a running system is.
+            if (warmup > 0)
+            {
+                log.WriteLine($"passage path on {backend}: warming up for {warmup} s");
+                var warming = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, warmup, stations, turnstiles, provision: true, []);
+                await warming.Process.WaitForExitAsync();
+                var warmed = SummaryCount(warming.Lines);
+                var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
+                while (await Counted() < warmed && Stopwatch.GetTimestamp() < until) await Task.Delay(100);
+            }
             var baseline = await Counted();
 
             var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => PidOf(runner, s));
@@ -65,12 +76,13 @@ public static partial class PassageBench
             // ridership took to reach that count.
             var progress = new List<(long Sent, long At)>();
             var counts = new List<(long Counted, long At)>();
-            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, progress);
+            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, provision: warmup == 0, progress);
             var simulatorCpu = TimeSpan.Zero;
             var start = Stopwatch.GetTimestamp();
             while (!simulator.Process.HasExited)
             {
                 counts.Add((await Counted() - baseline, Stopwatch.GetTimestamp()));
+                if (counts.Count % 10 == 0) log.WriteLine($"  [bench] ridership has counted {counts[^1].Counted}");
                 try
                 {
                     simulatorCpu = simulator.Process.TotalProcessorTime;
@@ -164,11 +176,21 @@ public static partial class PassageBench
 
     private sealed record Simulator(Process Process, List<string> Lines);
 
-    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, List<(long Sent, long At)> progress)
+    // Ingress plus egress of a simulator's summary line (its last JSON line).
+    private static long SummaryCount(List<string> lines)
+    {
+        string summary;
+        lock (lines) summary = lines.LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "{}";
+        using var json = System.Text.Json.JsonDocument.Parse(summary);
+        return (json.RootElement.TryGetProperty("ingress", out var i) ? i.GetInt64() : 0) + (json.RootElement.TryGetProperty("egress", out var e) ? e.GetInt64() : 0);
+    }
+
+    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, bool provision, List<(long Sent, long At)> progress)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(root, "tools", "simulator", "bin", configuration, "net10.0", "mtaeda-simulator.dll"));
-        foreach (var arg in new[] { "--provision", "--gateway", $"https://localhost:{devicePort}", "--stations", stations.ToString(CultureInfo.InvariantCulture),
+        if (provision) info.ArgumentList.Add("--provision");
+        foreach (var arg in new[] { "--gateway", $"https://localhost:{devicePort}", "--stations", stations.ToString(CultureInfo.InvariantCulture),
             "--turnstiles-per-station", turnstiles.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
             "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--seed", "11", "--drain-timeout", "180" })
         {
