@@ -78,22 +78,19 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
 
     public virtual Task<GetBulkStateResponse> GetBulkState(GetBulkStateRequest request, ServerCallContext context) => Call(async () =>
     {
-        sidecar.Store(request.StoreName);
         var response = new GetBulkStateResponse();
-        foreach (var key in request.Keys)
+        var read = await sidecar.GetBulkStateAsync(request.StoreName, request.Keys, context.CancellationToken);
+        for (var i = 0; i < read.Length; i++)
         {
-            var item = new BulkStateItem { Key = key };
-            try
+            var item = new BulkStateItem { Key = request.Keys[i] };
+            if (read[i].Entry is { } entry)
             {
-                if (await sidecar.GetStateAsync(request.StoreName, key, context.CancellationToken) is { } entry)
-                {
-                    item.Data = ByteString.CopyFrom(entry.Value);
-                    item.Etag = entry.ETag;
-                }
+                item.Data = ByteString.CopyFrom(entry.Value);
+                item.Etag = entry.ETag;
             }
-            catch (DaprApiException e)
+            else if (read[i].Error is { } error)
             {
-                item.Error = e.Message;
+                item.Error = error.Message;
             }
             response.Items.Add(item);
         }

@@ -88,20 +88,23 @@ public static class HttpApi
         {
             using var doc = await ParseAsync(context);
             var result = new JsonArray();
-            foreach (var key in doc.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetString() ?? ""))
+            var keys = doc.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetString() ?? "").ToList();
+            var read = await sidecar.GetBulkStateAsync(store, keys, context.RequestAborted);
+            for (var i = 0; i < keys.Count; i++)
             {
-                var item = new JsonObject { ["key"] = key };
-                try
+                var item = new JsonObject { ["key"] = keys[i] };
+                if (read[i].Error is { } error) item["error"] = error.Message;
+                else if (read[i].Entry is { } entry)
                 {
-                    if (await sidecar.GetStateAsync(store, key, context.RequestAborted) is { } entry)
+                    try
                     {
                         item["data"] = JsonNode.Parse(entry.Value);
                         item["etag"] = entry.ETag;
                     }
-                }
-                catch (Exception e) when (e is DaprApiException or JsonException)
-                {
-                    item["error"] = e.Message;
+                    catch (JsonException e)
+                    {
+                        item["error"] = e.Message;
+                    }
                 }
                 result.Add(item);
             }

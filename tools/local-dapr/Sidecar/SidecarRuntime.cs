@@ -166,6 +166,26 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads many keys at once: the reads are issued together (a networked store pipelines them) rather than one after
+    /// another. Each key's entry (null when absent) or its error, in key order; an unknown store throws.
+    /// </summary>
+    public async Task<(StateEntry? Entry, DaprApiException? Error)[]> GetBulkStateAsync(string storeName, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        Store(storeName);
+        return await Task.WhenAll(keys.Select(async key =>
+        {
+            try
+            {
+                return (await GetStateAsync(storeName, key, cancellationToken), (DaprApiException?)null);
+            }
+            catch (DaprApiException e)
+            {
+                return ((StateEntry?)null, e);
+            }
+        }));
+    }
+
     /// <summary>Saves or deletes; ETag problems map to daprd's codes (mismatch: Aborted, malformed: InvalidArgument).</summary>
     public async Task WriteStateAsync(string storeName, IReadOnlyList<StateWrite> writes, bool isDelete, CancellationToken cancellationToken)
     {
