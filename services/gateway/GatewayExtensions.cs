@@ -63,9 +63,12 @@ public static class GatewayExtensions
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = tls.ServerCertificate,
-                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                    // The handshake takes any client certificate, or none; DeviceGateway checks it against the station CA
+                    // and refuses with Unauthenticated and the reason, which a device (and its installer) can act on, where
+                    // a refused handshake says only that the connection failed. Only DeviceGateway is mapped on this port.
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                     CheckCertificateRevocation = false,
-                    ClientCertificateValidation = (certificate, _, _) => tls.IsDevice(certificate, out _, out _),
+                    ClientCertificateValidation = (_, _, _) => true,
                 });
             });
         });

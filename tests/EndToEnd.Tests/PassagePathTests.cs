@@ -7,6 +7,8 @@ using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Gateway.Devices;
+using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 
@@ -57,25 +59,28 @@ public sealed class PassagePathTests(MtaedaSystem system)
         var from = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
 
         // The turnstile itself, over the gateway's device port with its own certificate from the station CA.
-        await using var device = await TestDevice.ConnectAsync(system, "ts-jam-01", "stn-jam");
+        using var certificates = DevCertificates.Ensure(system.CertsDir);
+        using var certificate = DevCertificates.IssueDeviceCertificate(certificates.Ca, "ts-jam-01", "stn-jam");
+        await using var device = await TestDevice.ConnectAsync(new Uri($"https://localhost:{system.DevicePort}"), "ts-jam-01", certificate, certificates.Ca, Ct);
         await device.SendAsync(device.Passage(PassageDirection.Ingress), device.Fault(FaultKind.Jammed, "coin in the mechanism"));
 
         // Equipment records the fault as TurnstileLocked, and the gateway tells the device.
-        await device.WaitForAsync(m => m.StatusChange?.Status == TurnstileStatus.Locked, "the device to be told it is LOCKED");
+        await device.WaitForAsync(d => d.StatusChanges.Any(c => c.Status == TurnstileStatus.Locked), "the device to be told it is LOCKED");
         Assert.Equal(TurnstileStatus.Locked, (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-jam-01" }, cancellationToken: Ct)).Status);
 
         // A passage while locked is refused for good, and the device is told which one.
         var whileLocked = device.Passage(PassageDirection.Ingress);
         await device.SendAsync(whileLocked);
-        var refused = (await device.WaitForAsync(m => m.Rejection is { } r && r.LastSequence >= whileLocked.Sequence, "the passage made while locked to be refused")).Rejection;
-        Assert.Equal((RejectionReason.OutOfService, whileLocked.Sequence), (refused.Reason, refused.FirstSequence));
+        await device.WaitForAsync(d => d.Rejections.Any(r => r.LastSequence >= whileLocked.Sequence), "the passage made while locked to be refused");
+        var refused = Assert.Single(device.Rejections);
+        Assert.Equal((RejectionReason.OutOfService, whileLocked.Sequence, whileLocked.Sequence), (refused.Reason, refused.FirstSequence, refused.LastSequence));
 
         await system.Equipment.RestoreTurnstileAsync(new RestoreTurnstileRequest { TurnstileId = "ts-jam-01", Reason = "cleared" }, cancellationToken: Ct);
-        await device.WaitForAsync(m => m.StatusChange?.Status == TurnstileStatus.Operational, "the device to be told it is OPERATIONAL again");
+        await device.WaitForAsync(d => d.StatusChanges.Any(c => c.Status == TurnstileStatus.Operational), "the device to be told it is OPERATIONAL again");
         var afterRestore = device.Passage(PassageDirection.Ingress);
         await device.SendAsync(afterRestore);
-        await device.WaitForAsync(m => m.Ack is { } ack && ack.ForwardedThrough >= afterRestore.Sequence, "the passage after the restore to be forwarded");
-        Assert.DoesNotContain(device.Received, m => m.Rejection is { } r && r.LastSequence >= afterRestore.Sequence);
+        await device.WaitForAsync(d => d.Forwarded >= afterRestore.Sequence, "the passage after the restore to be forwarded");
+        Assert.Single(device.Rejections);
 
         // Ridership counts the passage before the jam and the one after the restore, never the refused one.
         await Eventually(async () => (await system.Ridership.GetTurnstileRidershipAsync(new GetTurnstileRidershipRequest

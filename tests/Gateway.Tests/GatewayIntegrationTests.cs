@@ -2,6 +2,7 @@ using Grpc.Core;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Gateway.Devices;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Gateway.Tests;
 
@@ -55,15 +56,15 @@ public sealed class GatewayIntegrationTests
     {
         await using var host = await GatewayTestHost.StartAsync();
 
-        // No certificate: the TLS handshake fails, before any HTTP exchange.
-        var none = await Assert.ThrowsAnyAsync<Exception>(() => TestDevice.ConnectAsync(host.DeviceEndpoint, "ts-001-01", null, host.Certificates.Ca));
-        Assert.True(none is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Unauthenticated or StatusCode.Internal } or IOException or HttpRequestException, none.ToString());
+        // No certificate, or one of another CA with the same device id: refused with the reason, before any signal is read.
+        var none = await Assert.ThrowsAsync<RpcException>(() => TestDevice.ConnectAsync(host.DeviceEndpoint, "ts-001-01", null, host.Certificates.Ca, TestContext.Current.CancellationToken));
+        Assert.Equal((StatusCode.Unauthenticated, "device certificate refused: no client certificate"), (none.StatusCode, none.Status.Detail));
 
-        // A certificate of another CA, with the same device id.
         using var otherCa = DevCertificates.CreateCa("Some Other CA");
         using var forged = DevCertificates.IssueDeviceCertificate(otherCa, "ts-001-01");
-        var other = await Assert.ThrowsAnyAsync<Exception>(() => TestDevice.ConnectAsync(host.DeviceEndpoint, "ts-001-01", forged, host.Certificates.Ca));
-        Assert.True(other is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Unauthenticated or StatusCode.Internal } or IOException or HttpRequestException, other.ToString());
+        var other = await Assert.ThrowsAsync<RpcException>(() => TestDevice.ConnectAsync(host.DeviceEndpoint, "ts-001-01", forged, host.Certificates.Ca, TestContext.Current.CancellationToken));
+        Assert.Equal(StatusCode.Unauthenticated, other.StatusCode);
+        Assert.StartsWith("device certificate refused:", other.Status.Detail, StringComparison.Ordinal);
 
         Assert.Empty(host.Equipment.Calls);
     }

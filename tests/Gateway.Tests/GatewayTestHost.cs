@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Gateway.Devices;
 using Mtaeda.Gateway.Journal;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Gateway.Tests;
 
@@ -183,7 +184,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     /// <summary>Connects <paramref name="deviceId"/> with a certificate of the station CA (or the one given).</summary>
     public Task<TestDevice> ConnectAsync(string deviceId, X509Certificate2? certificate = null, string? claimedId = null) =>
-        TestDevice.ConnectAsync(DeviceEndpoint, claimedId ?? deviceId, certificate ?? DeviceCertificate(deviceId), Certificates.Ca);
+        TestDevice.ConnectAsync(DeviceEndpoint, claimedId ?? deviceId, certificate ?? DeviceCertificate(deviceId), Certificates.Ca, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -196,185 +197,5 @@ public sealed class GatewayTestHost : IAsyncDisposable
         _env.Loggers.Dispose();
         Certificates.Dispose();
         _dir.Dispose();
-    }
-}
-
-/// <summary>A device in a test: one Connect stream, its own sequence counter (continuing from Welcome), and what the gateway told it.</summary>
-public sealed class TestDevice : IAsyncDisposable
-{
-    private readonly GrpcChannel _channel;
-    private readonly AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> _call;
-    private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _reader = Task.CompletedTask;
-
-    private TestDevice(string deviceId, GrpcChannel channel, AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> call)
-    {
-        DeviceId = deviceId;
-        _channel = channel;
-        _call = call;
-    }
-
-    public string DeviceId { get; }
-
-    public Welcome Welcome { get; private set; } = new();
-
-    public ulong NextSequence { get; private set; }
-
-    public ulong Accepted { get; private set; }
-
-    public ulong Forwarded { get; private set; }
-
-    public List<Rejection> Rejections { get; } = [];
-
-    public List<StatusChange> StatusChanges { get; } = [];
-
-    public Exception? Error { get; private set; }
-
-    public static async Task<TestDevice> ConnectAsync(Uri gateway, string deviceId, X509Certificate2? certificate, X509Certificate2 ca)
-    {
-        var channel = DeviceChannels.Create(gateway, certificate, ca);
-        var call = new DeviceGateway.DeviceGatewayClient(channel).Connect(cancellationToken: TestContext.Current.CancellationToken);
-        var device = new TestDevice(deviceId, channel, call);
-        try
-        {
-            await call.RequestStream.WriteAsync(new DeviceMessage { DeviceId = deviceId }, TestContext.Current.CancellationToken);
-            if (!await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken) || call.ResponseStream.Current.Welcome is not { } welcome)
-                throw new InvalidOperationException("the gateway did not answer with Welcome");
-            device.Welcome = welcome;
-            device.NextSequence = welcome.AcceptedThrough + 1;
-            device._reader = device.ReadAsync();
-            return device;
-        }
-        catch
-        {
-            await device.DisposeAsync();
-            throw;
-        }
-    }
-
-    public DeviceSignal Passage(PassageDirection direction, DateTimeOffset? at = null) => new()
-    {
-        Sequence = NextSequence++,
-        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at ?? DateTimeOffset.UtcNow),
-        Passage = new Passage { Direction = direction },
-    };
-
-    public DeviceSignal Heartbeat() => new() { Sequence = NextSequence++, Heartbeat = new Heartbeat() };
-
-    public DeviceSignal Fault(Mtaeda.Contracts.Equipment.V1.FaultKind kind, string reason) => new()
-    {
-        Sequence = NextSequence++,
-        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        Fault = new Fault { Kind = kind, Reason = reason },
-    };
-
-    public Task SendAsync(params DeviceSignal[] signals) => SendAsync(DeviceId, signals);
-
-    public Task SendAsync(string deviceId, params DeviceSignal[] signals)
-    {
-        var message = new DeviceMessage { DeviceId = deviceId };
-        message.Signals.AddRange(signals);
-        return _call.RequestStream.WriteAsync(message, TestContext.Current.CancellationToken);
-    }
-
-    public async Task WaitForAsync(Func<TestDevice, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            Task changed;
-            lock (_lock)
-            {
-                changed = _changed.Task;
-                if (condition(this)) return;
-                if (Error is not null) throw new InvalidOperationException($"the stream ended while waiting for {what}", Error);
-            }
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"timed out waiting for {what}; accepted {Accepted}, forwarded {Forwarded}, next {NextSequence}, {Rejections.Count} rejections");
-            }
-        }
-    }
-
-    /// <summary>Waits for the stream to end; returns its status.</summary>
-    public async Task<Exception> WaitForEndAsync()
-    {
-        await WaitForAsync(d => d.Error is not null, "the stream to end");
-        return Error!;
-    }
-
-    private async Task ReadAsync()
-    {
-        try
-        {
-            await foreach (var message in _call.ResponseStream.ReadAllAsync())
-            {
-                lock (_lock)
-                {
-                    switch (message.MessageCase)
-                    {
-                        case GatewayMessage.MessageOneofCase.Ack:
-                            if (message.Ack.AcceptedThrough < Accepted || message.Ack.ForwardedThrough < Forwarded)
-                                Error = new InvalidOperationException("a watermark went back");
-                            Accepted = message.Ack.AcceptedThrough;
-                            Forwarded = message.Ack.ForwardedThrough;
-                            break;
-                        case GatewayMessage.MessageOneofCase.Rejection:
-                            Rejections.Add(message.Rejection);
-                            break;
-                        case GatewayMessage.MessageOneofCase.StatusChange:
-                            StatusChanges.Add(message.StatusChange);
-                            break;
-                    }
-                    Signal();
-                }
-            }
-            lock (_lock)
-            {
-                Error ??= new EndOfStreamException("the gateway ended the stream");
-                Signal();
-            }
-        }
-        catch (Exception e)
-        {
-            lock (_lock)
-            {
-                Error ??= e;
-                Signal();
-            }
-        }
-    }
-
-    private void Signal()
-    {
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await _call.RequestStream.CompleteAsync();
-        }
-        catch (Exception e) when (e is InvalidOperationException or RpcException or IOException)
-        {
-        }
-        _call.Dispose();
-        try
-        {
-            await _reader;
-        }
-        catch (Exception e) when (e is RpcException or IOException or OperationCanceledException)
-        {
-        }
-        _channel.Dispose();
     }
 }

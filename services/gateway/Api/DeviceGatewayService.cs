@@ -9,9 +9,9 @@ using Mtaeda.Gateway.Tls;
 namespace Mtaeda.Gateway.Api;
 
 /// <summary>
-/// <c>DeviceGateway.Connect</c>: one session per device. The device is the subject CN of its client certificate (the
-/// TLS handshake already refused devices without a certificate of the station CA; this checks again and answers
-/// Unauthenticated), every message must carry that device id (PermissionDenied otherwise), the first message is
+/// <c>DeviceGateway.Connect</c>: one session per device. The device is the subject CN of its client certificate, which
+/// must be issued by the station CA (Unauthenticated, with the reason, otherwise: the TLS handshake lets any
+/// certificate or none through so that this answer can be given), every message must carry that device id (PermissionDenied otherwise), the first message is
 /// answered with Welcome, and a newer session of the same device ends this one with Aborted.
 /// </summary>
 internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceTls tls, EquipmentCommands equipment, RetryGate gate,

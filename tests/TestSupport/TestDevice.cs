@@ -1,0 +1,194 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
+
+namespace Mtaeda.Testing;
+
+/// <summary>
+/// A turnstile driven by a test: one Connect stream to a gateway's device port (mutual TLS), its own sequence counter
+/// (continuing from Welcome), and what the gateway told it (watermarks, rejections, status changes).
+/// </summary>
+public sealed class TestDevice : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> _call;
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _reader = Task.CompletedTask;
+
+    private readonly CancellationToken _cancellationToken;
+
+    private TestDevice(string deviceId, GrpcChannel channel, AsyncDuplexStreamingCall<DeviceMessage, GatewayMessage> call, CancellationToken cancellationToken)
+    {
+        DeviceId = deviceId;
+        _channel = channel;
+        _call = call;
+        _cancellationToken = cancellationToken;
+    }
+
+    public string DeviceId { get; }
+
+    public Welcome Welcome { get; private set; } = new();
+
+    public ulong NextSequence { get; private set; }
+
+    public ulong Accepted { get; private set; }
+
+    public ulong Forwarded { get; private set; }
+
+    public List<Rejection> Rejections { get; } = [];
+
+    public List<StatusChange> StatusChanges { get; } = [];
+
+    public Exception? Error { get; private set; }
+
+    /// <summary>Connects as <paramref name="deviceId"/> with <paramref name="certificate"/> (none: no client certificate) and waits for Welcome.</summary>
+    public static async Task<TestDevice> ConnectAsync(Uri gateway, string deviceId, X509Certificate2? certificate, X509Certificate2 ca, CancellationToken cancellationToken = default)
+    {
+        var channel = DeviceChannels.Create(gateway, certificate, ca);
+        var call = new DeviceGateway.DeviceGatewayClient(channel).Connect(cancellationToken: cancellationToken);
+        var device = new TestDevice(deviceId, channel, call, cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new DeviceMessage { DeviceId = deviceId }, cancellationToken);
+            if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.Welcome is not { } welcome)
+                throw new InvalidOperationException("the gateway did not answer with Welcome");
+            device.Welcome = welcome;
+            device.NextSequence = welcome.AcceptedThrough + 1;
+            device._reader = device.ReadAsync();
+            return device;
+        }
+        catch
+        {
+            await device.DisposeAsync();
+            throw;
+        }
+    }
+
+    public DeviceSignal Passage(PassageDirection direction, DateTimeOffset? at = null) => new()
+    {
+        Sequence = NextSequence++,
+        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(at ?? DateTimeOffset.UtcNow),
+        Passage = new Passage { Direction = direction },
+    };
+
+    public DeviceSignal Heartbeat() => new() { Sequence = NextSequence++, Heartbeat = new Heartbeat() };
+
+    public DeviceSignal Fault(Mtaeda.Contracts.Equipment.V1.FaultKind kind, string reason) => new()
+    {
+        Sequence = NextSequence++,
+        OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Fault = new Fault { Kind = kind, Reason = reason },
+    };
+
+    public Task SendAsync(params DeviceSignal[] signals) => SendAsync(DeviceId, signals);
+
+    public Task SendAsync(string deviceId, params DeviceSignal[] signals)
+    {
+        var message = new DeviceMessage { DeviceId = deviceId };
+        message.Signals.AddRange(signals);
+        return _call.RequestStream.WriteAsync(message, _cancellationToken);
+    }
+
+    public async Task WaitForAsync(Func<TestDevice, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                changed = _changed.Task;
+                if (condition(this)) return;
+                if (Error is not null) throw new InvalidOperationException($"the stream ended while waiting for {what}", Error);
+            }
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out waiting for {what}; accepted {Accepted}, forwarded {Forwarded}, next {NextSequence}, {Rejections.Count} rejections");
+            }
+        }
+    }
+
+    /// <summary>Waits for the stream to end; returns its status.</summary>
+    public async Task<Exception> WaitForEndAsync()
+    {
+        await WaitForAsync(d => d.Error is not null, "the stream to end");
+        return Error!;
+    }
+
+    private async Task ReadAsync()
+    {
+        try
+        {
+            await foreach (var message in _call.ResponseStream.ReadAllAsync())
+            {
+                lock (_lock)
+                {
+                    switch (message.MessageCase)
+                    {
+                        case GatewayMessage.MessageOneofCase.Ack:
+                            if (message.Ack.AcceptedThrough < Accepted || message.Ack.ForwardedThrough < Forwarded)
+                                Error = new InvalidOperationException("a watermark went back");
+                            Accepted = message.Ack.AcceptedThrough;
+                            Forwarded = message.Ack.ForwardedThrough;
+                            break;
+                        case GatewayMessage.MessageOneofCase.Rejection:
+                            Rejections.Add(message.Rejection);
+                            break;
+                        case GatewayMessage.MessageOneofCase.StatusChange:
+                            StatusChanges.Add(message.StatusChange);
+                            break;
+                    }
+                    Signal();
+                }
+            }
+            lock (_lock)
+            {
+                Error ??= new EndOfStreamException("the gateway ended the stream");
+                Signal();
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                Error ??= e;
+                Signal();
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or RpcException or IOException)
+        {
+        }
+        _call.Dispose();
+        try
+        {
+            await _reader;
+        }
+        catch (Exception e) when (e is RpcException or IOException or OperationCanceledException)
+        {
+        }
+        _channel.Dispose();
+    }
+}
