@@ -20,26 +20,6 @@ namespace Mtaeda.Gateway.Tests;
 /// </summary>
 public sealed class GatewayTestHost : IAsyncDisposable
 {
-    private const string Components = """
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: pubsub
-        spec:
-          type: pubsub.in-memory
-          version: v1
-          metadata: []
-        ---
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: statestore
-        spec:
-          type: state.in-memory
-          version: v1
-          metadata: []
-        """;
-
     private readonly TempDirectory _dir = new();
     private readonly Dictionary<string, string?> _settings;
     private readonly RuntimeEnvironment _env;
@@ -60,7 +40,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
             FileLoggerProvider.AddTo(b);
         }));
         Directory.CreateDirectory(_dir.Sub("components"));
-        File.WriteAllText(Path.Combine(_dir.Sub("components"), "components.yaml"), Components);
+        LocalRuntime.WriteComponents(_dir.Sub("components"));
         Certificates = DevCertificates.Ensure(_dir.Sub("certs"));
     }
 

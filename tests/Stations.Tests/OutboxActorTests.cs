@@ -52,10 +52,31 @@ public sealed class OutboxActorTests : IDisposable
         Assert.Equal(stored, _published[0]);
         Assert.All(_published, e => Assert.Equal(Topics.Stations, e.Topic));
         Assert.Empty(await actor.PendingEventsAsync());
-        // Published entries leave the stored outbox with the next turn's save; one reminder per activation, as a safety net.
+        // Published entries leave the stored outbox with the next turn's save; one reminder per activation, as a safety
+        // net, periodic, its first sweep at a random point of the second period.
         Assert.Equal(_published[1].Id, Assert.Single(Stored).Id);
         var reminder = Assert.Single(_timers.Reminders);
-        Assert.Equal((OutboxActor.OutboxReminder, OutboxActor.SweepAfter), (reminder.Name, reminder.DueTime));
+        Assert.Equal((OutboxActor.OutboxReminder, OutboxActor.SweepAfter), (reminder.Name, reminder.Period));
+        Assert.InRange(reminder.DueTime, OutboxActor.SweepAfter, OutboxActor.SweepAfter * 2);
+    }
+
+    [Fact]
+    public async Task A_sweep_clears_what_was_published_and_the_next_one_with_nothing_emitted_since_unregisters_the_reminder()
+    {
+        var actor = Activate();
+        await TurnAsync(actor, a => a.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"])));
+
+        await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, OutboxActor.SweepAfter);
+        Assert.Empty(Stored);
+        Assert.Empty(_timers.Unregistered);
+
+        await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, OutboxActor.SweepAfter);
+        Assert.Equal([OutboxActor.OutboxReminder], _timers.Unregistered);
+        Assert.Single(_published);
+
+        // Emitting again arms it again.
+        await TurnAsync(actor, a => a.RenameAsync(new RenameStationCommand("Central Plaza")));
+        Assert.Equal(2, _timers.Reminders.Count);
     }
 
     [Fact]
@@ -73,7 +94,7 @@ public sealed class OutboxActorTests : IDisposable
         await TurnAsync(actor, a => a.RenameAsync(new RenameStationCommand("Central Plaza")));
         Assert.Equal([pending.Id, Stored[1].Id], _published.Select(e => e.Id));
 
-        await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.RetryAfter, TimeSpan.FromMilliseconds(-1));
+        await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.RetryAfter, OutboxActor.SweepAfter);
         Assert.Equal(2, _published.Count);
         Assert.Empty(Stored);
     }
@@ -88,11 +109,13 @@ public sealed class OutboxActorTests : IDisposable
 
         // A new activation (another process) gets the reminder that was registered before the save.
         var again = Activate();
-        await again.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, TimeSpan.FromMilliseconds(-1));
+        await again.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, OutboxActor.SweepAfter);
 
         Assert.Equal(saved, Assert.Single(_published));
         Assert.Empty(Stored);
-        Assert.Equal(OutboxActor.SweepAfter, _timers.Reminders[0].DueTime);
+        // The first registration came before the save; the new activation emitted nothing, so the reminder is let go.
+        Assert.InRange(_timers.Reminders[0].DueTime, OutboxActor.SweepAfter, OutboxActor.SweepAfter * 2);
+        Assert.Equal([OutboxActor.OutboxReminder], _timers.Unregistered);
     }
 
     /// <summary>The Station actor over test state, publishing into the test.</summary>
@@ -126,13 +149,19 @@ public sealed class OutboxActorTests : IDisposable
     {
         public List<ActorReminder> Reminders { get; } = [];
 
+        public List<string> Unregistered { get; } = [];
+
         public override Task RegisterReminderAsync(ActorReminder reminder)
         {
             Reminders.Add(reminder);
             return Task.CompletedTask;
         }
 
-        public override Task UnregisterReminderAsync(ActorReminderToken reminder) => Task.CompletedTask;
+        public override Task UnregisterReminderAsync(ActorReminderToken reminder)
+        {
+            Unregistered.Add(reminder.Name);
+            return Task.CompletedTask;
+        }
 
         public override Task RegisterTimerAsync(ActorTimer timer) => Task.CompletedTask;
 

@@ -62,13 +62,17 @@ public sealed class LocalRuntime : IAsyncDisposable
     /// <summary>The shared environment (brokers and stores live here across sidecar restarts).</summary>
     public RuntimeEnvironment Environment { get; }
 
+    /// <summary>Writes the tests' components (in-memory <c>pubsub</c>, and <c>statestore</c> for actors too) into <paramref name="directory"/>.</summary>
+    /// <param name="directory">A resources directory.</param>
+    public static void WriteComponents(string directory) => File.WriteAllText(Path.Combine(directory, "components.yaml"), Components);
+
     /// <summary>A new environment with the in-memory components.</summary>
     /// <param name="logs">Also receives the runtime's logs (warnings and above unless MTAEDA_TEST_LOGS is set).</param>
     /// <returns>The runtime.</returns>
     public static LocalRuntime Create(ILoggerProvider? logs = null)
     {
         var resources = Directory.CreateTempSubdirectory("mtaeda-test-").FullName;
-        File.WriteAllText(Path.Combine(resources, "components.yaml"), Components);
+        WriteComponents(resources);
         var loggers = LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(ShowLogs ? LogLevel.Information : LogLevel.Warning);
@@ -120,8 +124,8 @@ public sealed class LocalRuntime : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             using var envelope = JsonDocument.Parse(await reader.ReadToEndAsync(context.RequestAborted));
             var root = envelope.RootElement;
-            observer.Add(new ObservedEvent(topic, root.GetProperty("id").GetString()!, root.GetProperty("type").GetString()!,
-                root.TryGetProperty("data", out var data) ? data.GetRawText() : "null"));
+            string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+            observer.Add(new ObservedEvent(topic, Text("id"), Text("type"), root.TryGetProperty("data", out var data) ? data.GetRawText() : "null", Text("source"), Text("subject")));
             return Results.Json(new { status = "SUCCESS" });
         });
         await app.StartAsync(cancellationToken);
@@ -228,7 +232,9 @@ public sealed class AppNode(string appId, Sidecar sidecar, WebApplication? app) 
 /// <param name="Id">The CloudEvent id.</param>
 /// <param name="Type">The CloudEvent type.</param>
 /// <param name="Data">The data, as JSON.</param>
-public sealed record ObservedEvent(string Topic, string Id, string Type, string Data);
+/// <param name="Source">The CloudEvent source (the publishing app).</param>
+/// <param name="Subject">The CloudEvent subject (the aggregate), empty when none.</param>
+public sealed record ObservedEvent(string Topic, string Id, string Type, string Data, string Source = "", string Subject = "");
 
 /// <summary>Records the events its app receives, for tests to wait on (no sleeps).</summary>
 public sealed class Observer(WebApplication app)
@@ -257,6 +263,33 @@ public sealed class Observer(WebApplication app)
         }
 
         changed.TrySetResult();
+    }
+
+    /// <summary>Waits until what was received so far satisfies <paramref name="condition"/>.</summary>
+    /// <param name="condition">The condition, over every event received, in order.</param>
+    /// <param name="what">What is awaited, for the timeout's message.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The events received when it held.</returns>
+    public async Task<IReadOnlyList<ObservedEvent>> WaitUntilAsync(Func<IReadOnlyList<ObservedEvent>, bool> condition, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            Task changed;
+            lock (_lock) changed = _changed.Task;
+            var events = Events;
+            if (condition(events)) return events;
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timed out waiting for {what}; received: {string.Join(", ", events.Select(e => $"{e.Type}({e.Subject})"))}");
+            }
+        }
     }
 
     /// <summary>Waits until an event matches <paramref name="match"/>.</summary>

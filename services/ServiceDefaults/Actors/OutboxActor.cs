@@ -19,12 +19,15 @@ public sealed record OutboxEntry(string Id, string Topic, string Type, string Js
 /// event in the actor's state; at the end of the turn the state (the turn's changes and the outbox) is saved in one
 /// actor state transaction, and only then are the events published, in the same turn, in the order they were emitted.
 /// <para>
-/// What makes it safe: before the first save of an activation, a one-shot reminder (<see cref="OutboxReminder"/>,
-/// due after <see cref="SweepAfter"/>) is registered. If the process dies between the save and the publish, or a
-/// publish fails (the reminder is then moved to <see cref="RetryAfter"/>), the reminder publishes what the outbox still
-/// holds and clears it. An event may so be published twice, always with the same CloudEvent id, which subscribers
-/// de-duplicate: at-least-once delivery, exactly-once effects. Published entries are dropped from the stored outbox at
-/// the next emit or sweep, so a busy actor writes its state once per turn.
+/// What makes it safe: before the first save of an activation that emits, a periodic reminder
+/// (<see cref="OutboxReminder"/>, every <see cref="SweepAfter"/>, the first time after a random delay of up to one more
+/// period so that actors activated together do not sweep together) is registered. If the process dies between the save
+/// and the publish, or a publish fails (the next sweep is then brought forward to <see cref="RetryAfter"/>), a sweep
+/// publishes what the outbox still holds and clears it. A sweep that finds nothing emitted since the one before
+/// unregisters the reminder, so an idle actor is not woken again. An event may so be published twice, always with the
+/// same CloudEvent id, which subscribers de-duplicate: at-least-once delivery, exactly-once effects. Published entries
+/// leave the stored outbox at the next emit or sweep, so a busy actor writes its state once per turn and touches its
+/// reminder once per activation.
 /// </para>
 /// </summary>
 /// <param name="host">The actor host.</param>
@@ -34,19 +37,19 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     /// <summary>The reminder that publishes what the outbox still holds.</summary>
     public const string OutboxReminder = "outbox";
 
-    /// <summary>When the safety reminder fires after the first emit of an activation.</summary>
+    /// <summary>The period of the outbox reminder while the actor emits.</summary>
     public static readonly TimeSpan SweepAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>When the reminder fires after a publish failed.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
     private const string OutboxKey = "outbox";
-    private static readonly TimeSpan Once = TimeSpan.FromMilliseconds(-1);
 
     // Ids of stored entries this activation has published; they leave the stored outbox at the next emit or sweep.
     private readonly HashSet<string> _published = new(StringComparer.Ordinal);
     private bool _emitted;
     private bool _reminderArmed;
+    private bool _emittedSinceSweep;
 
     /// <summary>The events emitted and not yet published (for tests and diagnostics).</summary>
     /// <returns>The pending events, oldest first.</returns>
@@ -80,10 +83,11 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     {
         if (!_emitted) return;
         _emitted = false;
+        _emittedSinceSweep = true;
         if (!_reminderArmed)
         {
             // Armed before the save: a crash right after the save still gets the events out.
-            await RegisterReminderAsync(OutboxReminder, null, SweepAfter, Once);
+            await RegisterReminderAsync(OutboxReminder, null, SweepAfter + (SweepAfter * Random.Shared.NextDouble()), SweepAfter);
             _reminderArmed = true;
         }
         await SaveStateAsync();
@@ -100,12 +104,21 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
             await OnReminderAsync(reminderName, state, dueTime, period);
             return;
         }
-        _reminderArmed = false;
         var outbox = await StoredAsync();
-        if (outbox.Count == 0) return;
-        if (!await PublishPendingAsync(outbox)) return;
-        await StateManager.SetStateAsync(OutboxKey, new List<OutboxEntry>());
-        _published.Clear();
+        if (outbox.Count > 0)
+        {
+            if (!await PublishPendingAsync(outbox)) return;
+            await StateManager.SetStateAsync(OutboxKey, new List<OutboxEntry>());
+            _published.Clear();
+        }
+        if (_emittedSinceSweep)
+        {
+            _emittedSinceSweep = false;
+            return;
+        }
+        // Nothing emitted for a whole period (or a new activation after a restart): the actor need not be woken again.
+        await UnregisterReminderAsync(OutboxReminder);
+        _reminderArmed = false;
     }
 
     /// <summary>Reminders of the derived actor (any reminder but the outbox's).</summary>
@@ -131,7 +144,7 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
             catch (Exception e) when (e is DaprException or InvalidOperationException or HttpRequestException or Grpc.Core.RpcException)
             {
                 Logger.LogWarning("Publishing {Type} {EventId} from the outbox failed ({Error}); the outbox reminder retries in {Delay}", entry.Type, entry.Id, e.Message, RetryAfter);
-                await RegisterReminderAsync(OutboxReminder, null, RetryAfter, Once);
+                await RegisterReminderAsync(OutboxReminder, null, RetryAfter, SweepAfter);
                 _reminderArmed = true;
                 return false;
             }

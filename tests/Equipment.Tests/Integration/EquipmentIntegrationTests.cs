@@ -5,6 +5,7 @@ using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
+using Mtaeda.Testing;
 using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Integration;
@@ -43,33 +44,33 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
     };
 
     /// <summary>The events about <paramref name="turnstile"/> (read from their data), with their CloudEvent attributes.</summary>
-    private static List<(RecordedEvent Event, IMessage Data)> About(IReadOnlyList<RecordedEvent> events, string turnstile) =>
+    private static List<(ObservedEvent Event, IMessage Data)> About(IReadOnlyList<ObservedEvent> events, string turnstile) =>
         [.. events.Select(e => (e, Parse(e))).Where(x => x.Item2 is { } data && TurnstileOf(data) == turnstile).Select(x => (x.e, x.Item2!))];
 
-    private static IMessage? Parse(RecordedEvent e) => e.Type["mtaeda.equipment.v1.".Length..] switch
+    private static IMessage? Parse(ObservedEvent e) => e.Type["mtaeda.equipment.v1.".Length..] switch
     {
-        nameof(TurnstileInstalled) => IntegrationEvents.FromJson<TurnstileInstalled>(e.DataJson),
-        nameof(PassagesRecorded) => IntegrationEvents.FromJson<PassagesRecorded>(e.DataJson),
-        nameof(TurnstilePassageThresholdExceeded) => IntegrationEvents.FromJson<TurnstilePassageThresholdExceeded>(e.DataJson),
-        nameof(TurnstileLocked) => IntegrationEvents.FromJson<TurnstileLocked>(e.DataJson),
-        nameof(TurnstileFaulted) => IntegrationEvents.FromJson<TurnstileFaulted>(e.DataJson),
-        nameof(TurnstileRestored) => IntegrationEvents.FromJson<TurnstileRestored>(e.DataJson),
-        nameof(TurnstileDecommissioned) => IntegrationEvents.FromJson<TurnstileDecommissioned>(e.DataJson),
-        nameof(TurnstileCameraInstalled) => IntegrationEvents.FromJson<TurnstileCameraInstalled>(e.DataJson),
-        nameof(TurnstileCameraUninstalled) => IntegrationEvents.FromJson<TurnstileCameraUninstalled>(e.DataJson),
-        nameof(CameraInstalled) => IntegrationEvents.FromJson<CameraInstalled>(e.DataJson),
+        nameof(TurnstileInstalled) => IntegrationEvents.FromJson<TurnstileInstalled>(e.Data),
+        nameof(PassagesRecorded) => IntegrationEvents.FromJson<PassagesRecorded>(e.Data),
+        nameof(TurnstilePassageThresholdExceeded) => IntegrationEvents.FromJson<TurnstilePassageThresholdExceeded>(e.Data),
+        nameof(TurnstileLocked) => IntegrationEvents.FromJson<TurnstileLocked>(e.Data),
+        nameof(TurnstileFaulted) => IntegrationEvents.FromJson<TurnstileFaulted>(e.Data),
+        nameof(TurnstileRestored) => IntegrationEvents.FromJson<TurnstileRestored>(e.Data),
+        nameof(TurnstileDecommissioned) => IntegrationEvents.FromJson<TurnstileDecommissioned>(e.Data),
+        nameof(TurnstileCameraInstalled) => IntegrationEvents.FromJson<TurnstileCameraInstalled>(e.Data),
+        nameof(TurnstileCameraUninstalled) => IntegrationEvents.FromJson<TurnstileCameraUninstalled>(e.Data),
+        nameof(CameraInstalled) => IntegrationEvents.FromJson<CameraInstalled>(e.Data),
         _ => null,
     };
 
     private static string? TurnstileOf(IMessage data) =>
         data.Descriptor.FindFieldByName("turnstile_id")?.Accessor.GetValue(data) as string;
 
-    private async Task<List<(RecordedEvent Event, IMessage Data)>> WaitForAsync(string turnstile, string type, int count = 1)
+    private async Task<List<(ObservedEvent Event, IMessage Data)>> WaitForAsync(string turnstile, string type, int count = 1)
     {
         try
         {
-            var events = await system.Recorder.WaitForAsync(
-                all => About(all, turnstile).Count(x => x.Data.Descriptor.Name == type) >= count, $"{count} {type} of {turnstile}", Ct);
+            var events = await system.Recorder.WaitUntilAsync(
+                all => About(all, turnstile).Count(x => x.Data.Descriptor.Name == type) >= count, $"{count} {type} of {turnstile}", TimeSpan.FromSeconds(30), Ct);
             return About(events, turnstile);
         }
         catch (TimeoutException e)

@@ -20,7 +20,8 @@ public sealed class EquipmentSystem : IAsyncLifetime
     /// <summary>What the runtime logged at warning or above (shown when a test fails to find an event).</summary>
     public ConcurrentQueue<string> RuntimeWarnings { get; } = new();
 
-    public EventRecorder Recorder { get; private set; } = null!;
+    /// <summary>A subscriber of equipment's topics, written against the wire only (no SDK).</summary>
+    public Observer Recorder { get; private set; } = null!;
 
     public Sidecar EquipmentSidecar { get; private set; } = null!;
 
@@ -39,8 +40,7 @@ public sealed class EquipmentSystem : IAsyncLifetime
         var stationsApp = await FakeStations.StartAsync(stationsPort, cancellationToken);
         StationsDapr = (await _runtime.AttachAsync("stations", stationsPort, "h2c", stationsApp, cancellationToken)).Client;
 
-        Recorder = await EventRecorder.StartAsync([Topics.Equipment, Topics.Passages], cancellationToken);
-        await _runtime.AttachAsync("recorder", Recorder.Port, "http", null, cancellationToken);
+        Recorder = await _runtime.ObserveAsync("recorder", [Topics.Equipment, Topics.Passages], cancellationToken);
 
         var equipment = await _runtime.StartAsync("equipment", EquipmentApp.Build, cancellationToken);
         EquipmentSidecar = equipment.Sidecar;
@@ -49,9 +49,8 @@ public sealed class EquipmentSystem : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        // Sidecars before their apps (the runtime stops each node's sidecar first), the recorder after its sidecar.
+        // Sidecars before their apps: the runtime stops each node's sidecar first.
         if (_runtime is not null) await _runtime.DisposeAsync();
-        if (Recorder is not null) await Recorder.DisposeAsync();
     }
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<string> queue) : ILoggerProvider
