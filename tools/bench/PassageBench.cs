@@ -20,7 +20,7 @@ public static partial class PassageBench
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
 
-    public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int warmup, int stations, int turnstiles, TextWriter log)
+    public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int warmup, int stations, int turnstiles, int lingerMs, TextWriter log)
     {
         var dir = Directory.CreateTempSubdirectory("bench-passages-").FullName;
         Process? redis = null;
@@ -60,7 +60,7 @@ public static partial class PassageBench
             if (warmup > 0)
             {
                 log.WriteLine($"passage path on {backend}: warming up for {warmup} s");
-                var warming = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, warmup, stations, turnstiles, provision: true, []);
+                var warming = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, warmup, stations, turnstiles, lingerMs, provision: true, []);
                 await warming.Process.WaitForExitAsync();
                 var warmed = SummaryCount(warming.Lines);
                 var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
@@ -76,7 +76,7 @@ public static partial class PassageBench
             // ridership took to reach that count.
             var progress = new List<(long Sent, long At)>();
             var counts = new List<(long Counted, long At)>();
-            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, provision: warmup == 0, progress);
+            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, lingerMs, provision: warmup == 0, progress);
             var simulatorCpu = TimeSpan.Zero;
             var start = Stopwatch.GetTimestamp();
             while (!simulator.Process.HasExited)
@@ -185,14 +185,14 @@ public static partial class PassageBench
         return (json.RootElement.TryGetProperty("ingress", out var i) ? i.GetInt64() : 0) + (json.RootElement.TryGetProperty("egress", out var e) ? e.GetInt64() : 0);
     }
 
-    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, bool provision, List<(long Sent, long At)> progress)
+    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, int lingerMs, bool provision, List<(long Sent, long At)> progress)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(root, "tools", "simulator", "bin", configuration, "net10.0", "mtaeda-simulator.dll"));
         if (provision) info.ArgumentList.Add("--provision");
         foreach (var arg in new[] { "--gateway", $"https://localhost:{devicePort}", "--stations", stations.ToString(CultureInfo.InvariantCulture),
             "--turnstiles-per-station", turnstiles.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
-            "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--seed", "11", "--drain-timeout", "180" })
+            "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--seed", "11", "--drain-timeout", "180", "--linger-ms", lingerMs.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
         }

@@ -11,10 +11,11 @@ var backends = new Option<string[]>("--backend") { Description = "memory, redis,
 var passageRate = new Option<int>("--rate") { Description = "Target passages per second", DefaultValueFactory = _ => 20_000 };
 var passageSeconds = new Option<int>("--seconds") { Description = "How long the devices send", DefaultValueFactory = _ => 60 };
 var passageWarmup = new Option<int>("--warmup") { Description = "Seconds of the same traffic before the measured run (0: none)", DefaultValueFactory = _ => 20 };
+var passageLinger = new Option<int>("--linger-ms") { Description = "How long a simulated device waits to put more signals in one message", DefaultValueFactory = _ => 5 };
 var passageStations = new Option<int>("--stations") { Description = "Stations", DefaultValueFactory = _ => 10 };
 var passageTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station", DefaultValueFactory = _ => 10 };
 var passageOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/passage-path.md" };
-var passages = new Command("passages", "The whole passage path, device to ridership, under the runner") { backends, passageRate, passageSeconds, passageWarmup, passageStations, passageTurnstiles, passageOut };
+var passages = new Command("passages", "The whole passage path, device to ridership, under the runner") { backends, passageRate, passageSeconds, passageWarmup, passageLinger, passageStations, passageTurnstiles, passageOut };
 passages.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
@@ -23,10 +24,10 @@ passages.SetAction(async (parse, _) =>
     report.AppendLine("# Passage path benchmark").AppendLine();
     report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores. Everything runs on this machine: the device simulator, the gateway, equipment, stations, ridership and the local runtime (one process for all sidecars).").AppendLine();
     report.AppendLine("Reproduce with:").AppendLine().AppendLine("```");
-    report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"dotnet run -c Release --project tools/bench -- passages --rate {parse.GetValue(passageRate)} --seconds {parse.GetValue(passageSeconds)} --warmup {parse.GetValue(passageWarmup)} --stations {parse.GetValue(passageStations)} --turnstiles-per-station {parse.GetValue(passageTurnstiles)}");
+    report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"dotnet run -c Release --project tools/bench -- passages --rate {parse.GetValue(passageRate)} --seconds {parse.GetValue(passageSeconds)} --warmup {parse.GetValue(passageWarmup)} --stations {parse.GetValue(passageStations)} --turnstiles-per-station {parse.GetValue(passageTurnstiles)} --linger-ms {parse.GetValue(passageLinger)}");
     report.AppendLine("```").AppendLine();
     foreach (var backend in parse.GetValue(backends)!)
-        report.Append(await PassageBench.RunAsync(repository, configuration, backend, parse.GetValue(passageRate), parse.GetValue(passageSeconds), parse.GetValue(passageWarmup), parse.GetValue(passageStations), parse.GetValue(passageTurnstiles), Console.Out));
+        report.Append(await PassageBench.RunAsync(repository, configuration, backend, parse.GetValue(passageRate), parse.GetValue(passageSeconds), parse.GetValue(passageWarmup), parse.GetValue(passageStations), parse.GetValue(passageTurnstiles), parse.GetValue(passageLinger), Console.Out));
     var path = Path.Combine(repository, parse.GetValue(passageOut)!);
     await File.WriteAllTextAsync(path, report.ToString());
     Console.WriteLine($"report written to {path}");

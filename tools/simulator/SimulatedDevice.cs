@@ -51,6 +51,8 @@ internal sealed class SimulatedDevice : IAsyncDisposable
     private readonly List<DeviceSignal> _retained = [];
     private readonly Queue<DeviceSignal> _outbox = new();
     private readonly SemaphoreSlim _wake = new(0);
+    // 1 while a wake is pending: a busy device wakes its writer once per message, not once per passage.
+    private int _wakePending;
     private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TimeSpan _heartbeat = TimeSpan.FromSeconds(10);
     private bool _based;
@@ -116,7 +118,7 @@ internal sealed class SimulatedDevice : IAsyncDisposable
             _lastToSettle = signal.Sequence;
             Queue(signal);
         }
-        _wake.Release();
+        Wake();
         return true;
     }
 
@@ -135,7 +137,7 @@ internal sealed class SimulatedDevice : IAsyncDisposable
             Operational = false;
             Queue(signal);
         }
-        _wake.Release();
+        Wake();
     }
 
     /// <summary>Keeps a session open (reconnecting after failures) until <paramref name="stop"/>.</summary>
@@ -227,7 +229,7 @@ internal sealed class SimulatedDevice : IAsyncDisposable
             foreach (var signal in _retained.Where(s => s.Sequence > welcome.AcceptedThrough)) _outbox.Enqueue(signal);
         }
         _welcomed.TrySetResult();
-        _wake.Release();
+        Wake();
     }
 
     private async Task ReadAsync(IAsyncStreamReader<GatewayMessage> stream, CancellationToken token)
@@ -267,6 +269,8 @@ internal sealed class SimulatedDevice : IAsyncDisposable
                 return;
             }
             if (woken && _linger > TimeSpan.Zero) await Task.Delay(_linger, session);
+            // What is queued from here on wakes the writer again (whatever this message leaves behind included).
+            Volatile.Write(ref _wakePending, 0);
             DeviceMessage? message = null;
             lock (_lock)
             {
@@ -280,13 +284,18 @@ internal sealed class SimulatedDevice : IAsyncDisposable
                 {
                     message = new DeviceMessage { DeviceId = Spec.DeviceId };
                     while (_outbox.Count > 0 && message.Signals.Count < 2000) message.Signals.Add(_outbox.Dequeue());
-                    if (_outbox.Count > 0) _wake.Release();
+                    if (_outbox.Count > 0) Wake();
                 }
             }
             if (message is null) continue;
             await stream.WriteAsync(message, session);
             _lastSent = DateTime.UtcNow;
         }
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0) _wake.Release();
     }
 
     private DeviceSignal Next(byte kind)
