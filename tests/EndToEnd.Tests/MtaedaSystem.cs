@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Dapr.Client;
 using Grpc.Core;
 using LocalDapr.Runner;
+using LocalDapr.Sidecar;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
@@ -18,10 +16,10 @@ namespace Mtaeda.EndToEnd.Tests;
 /// and ridership, each a real process beside its sidecar, on the embedded in-memory default. A sidecar-only app,
 /// <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
-public sealed partial class MtaedaSystem : IAsyncLifetime
+public sealed class MtaedaSystem : IAsyncLifetime
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
-    private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (FreePort(), FreePort(), FreePort()));
+    private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private RunnerProcess? _runner;
 
@@ -29,7 +27,7 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
 
     private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public int DevicePort { get; } = FreePort();
+    public int DevicePort { get; } = Sidecar.FreePort();
 
     public string CertsDir => Path.Combine(_dir, "certs");
 
@@ -75,12 +73,11 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
     /// started again by the loop, unless held down with <see cref="HoldEquipment"/>. Its sidecar and the in-memory
     /// components stay up meanwhile, as they would beside a pod whose container restarts.
     /// </summary>
-    public int EquipmentPid()
-    {
-        var loop = PidOf("equipment");
-        return ProcessTree.Descendants(loop).Single(pid => File.Exists($"/proc/{pid}/cmdline")
-            && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal));
-    }
+    public int EquipmentPid() => RunningEquipmentPid() ?? throw new InvalidOperationException("equipment's process is not running");
+
+    /// <summary>Equipment's service process, or null while its restart loop has none running.</summary>
+    public int? RunningEquipmentPid() => ProcessTree.Descendants(Runner.PidOf("equipment")).Cast<int?>().SingleOrDefault(pid => File.Exists($"/proc/{pid}/cmdline")
+        && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal));
 
     /// <summary>While held, equipment's restart loop does not start it again after it ends.</summary>
     public void HoldEquipment(bool hold)
@@ -90,10 +87,6 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
     }
 
     private string EquipmentHoldFile => Path.Combine(_dir, "equipment.hold");
-
-    /// <summary>The pid the runner printed for <paramref name="appId"/>'s process.</summary>
-    public int PidOf(string appId) => Runner.Lines.Select(l => StartedPid().Match(l)).Where(m => m.Success && m.Groups["app"].Value == appId)
-        .Select(m => int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)).Single();
 
     /// <summary>Runs the device simulator to completion and returns its final accounting (its last line, a JSON object).</summary>
     public async Task<SimulatorResult> SimulateAsync(IEnumerable<string> args, CancellationToken cancellationToken)
@@ -154,13 +147,6 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
 
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -169,9 +155,6 @@ public sealed partial class MtaedaSystem : IAsyncLifetime
         }
         throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
     }
-
-    [GeneratedRegex("started app \"(?<app>[\\w-]+)\" \\(pid (?<pid>\\d+)\\)")]
-    private static partial Regex StartedPid();
 }
 
 public sealed record SimulatorResult(long Ingress, long Egress, long Passages, long Rejected, IReadOnlyList<string> Output);

@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using LocalDapr.Runner;
 
 namespace LocalDapr.Tests;
 
 /// <summary>The runner as users run it: a separate process reading a run file, starting real app processes.</summary>
-public sealed partial class RunnerTests : IDisposable
+public sealed class RunnerTests : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static string Bin => AppContext.BaseDirectory;
@@ -57,7 +56,7 @@ public sealed partial class RunnerTests : IDisposable
         await using var runner = RunnerProcess.Start("run", "-f", runFile);
 
         await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
-        var pids = runner.Lines.Select(l => StartedPid().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        var pids = runner.StartedApps.Select(a => a.Pid).ToList();
         var tree = ProcessTree.Descendants(runner.Id).ToList();
         Assert.Equal(2, pids.Count);
         Assert.True(tree.Count >= 3, $"expected the apps and the shell's child under the runner, found {tree.Count}");
@@ -139,10 +138,10 @@ public sealed partial class RunnerTests : IDisposable
             """);
         await using var runner = RunnerProcess.Start("run", "-f", runFile);
         await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
-        var victim = runner.Lines.Select(l => StartedPid().Match(l)).First(m => m.Success && m.Value.Contains("victim", StringComparison.Ordinal));
+        var victim = runner.PidOf("victim");
         var tree = ProcessTree.Descendants(runner.Id).ToList();
 
-        ProcessTree.Signal(int.Parse(victim.Groups[1].Value, CultureInfo.InvariantCulture), ProcessTree.SigKill);
+        ProcessTree.Signal(victim, ProcessTree.SigKill);
 
         Assert.Equal(1, await runner.Exited.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         Assert.Contains(runner.Lines, l => l.Contains("app \"victim\" exited with code 137; stopping every app", StringComparison.Ordinal));
@@ -221,9 +220,6 @@ public sealed partial class RunnerTests : IDisposable
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync(Ct);
     }
-
-    [GeneratedRegex("started app \"\\w+\" \\(pid (\\d+)\\)")]
-    private static partial Regex StartedPid();
 
     /// <summary>The runner as a user starts it, without tokens from this environment.</summary>
     private static class RunnerProcess

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Dapr.Actors;
@@ -115,7 +113,7 @@ public static class DurableBench
             return;
         }
         log.WriteLine("Redis pub/sub");
-        var port = FreePort();
+        var port = Sidecar.FreePort();
         var data = Directory.CreateTempSubdirectory("bench-redis-").FullName;
         using var redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", data])
         { RedirectStandardOutput = true, UseShellExecute = false })!;
@@ -267,12 +265,5 @@ public static class DurableBench
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

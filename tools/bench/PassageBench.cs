@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dapr.Client;
 using LocalDapr.Runner;
+using LocalDapr.Sidecar;
 using Mtaeda.Contracts.Ridership.V1;
 
 namespace Bench;
@@ -14,7 +13,8 @@ namespace Bench;
 /// The whole passage path, device to ridership: the services under the runner on the in-memory or the Redis
 /// backend, the device simulator sending at a target rate for a bounded time through the gateway. Reports the rate
 /// reached, loss (ridership against what the simulator says was forwarded), device-to-ridership lag, and the CPU each
-/// process used, which is where the time goes.
+/// process used, which is where the time goes. Environment variables named <c>BENCHENV_X</c> reach every service as
+/// <c>X</c> (for a profile, e.g. <c>BENCHENV_DOTNET_PerfMapEnabled=1</c> with <c>perf record</c>).
 /// </summary>
 public static partial class PassageBench
 {
@@ -32,15 +32,15 @@ public static partial class PassageBench
             foreach (var file in Directory.GetFiles(source, "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
             if (backend == "redis")
             {
-                var port = FreePort();
+                var port = Sidecar.FreePort();
                 redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir])
                 { RedirectStandardOutput = true, UseShellExecute = false })!;
                 foreach (var file in Directory.GetFiles(components, "*.yaml"))
                     await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(file)).Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
             }
 
-            var ports = Services.ToDictionary(s => s, _ => (App: FreePort(), Http: FreePort(), Grpc: FreePort()));
-            var devicePort = FreePort();
+            var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
+            var devicePort = Sidecar.FreePort();
             var runFile = Path.Combine(dir, "dapr.yaml");
             await File.WriteAllTextAsync(runFile, RunFile(root, configuration, dir, components, ports, devicePort));
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
@@ -60,15 +60,16 @@ public static partial class PassageBench
             if (warmup > 0)
             {
                 log.WriteLine($"passage path on {backend}: warming up for {warmup} s");
-                var warming = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, warmup, stations, turnstiles, lingerMs, provision: true, []);
+                var warming = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, warmup, stations, turnstiles, lingerMs, provision: true, [], log);
                 await warming.Process.WaitForExitAsync();
-                var warmed = SummaryCount(warming.Lines);
+                using var warmedSummary = warming.Summary();
+                var warmed = Number(warmedSummary, "ingress") + Number(warmedSummary, "egress");
                 var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
                 while (await Counted() < warmed && Stopwatch.GetTimestamp() < until) await Task.Delay(100);
             }
             var baseline = await Counted();
 
-            var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => PidOf(runner, s));
+            var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => runner.PidOf(s));
             pids["runtime (all sidecars)"] = runner.Id;
             var cpuBefore = pids.ToDictionary(p => p.Key, p => CpuOf(p.Value));
 
@@ -76,7 +77,7 @@ public static partial class PassageBench
             // ridership took to reach that count.
             var progress = new List<(long Sent, long At)>();
             var counts = new List<(long Counted, long At)>();
-            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, lingerMs, provision: warmup == 0, progress);
+            var simulator = StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, seconds, stations, turnstiles, lingerMs, provision: warmup == 0, progress, log);
             var simulatorCpu = TimeSpan.Zero;
             var start = Stopwatch.GetTimestamp();
             while (!simulator.Process.HasExited)
@@ -93,9 +94,9 @@ public static partial class PassageBench
                 await Task.Delay(100);
             }
             await simulator.Process.WaitForExitAsync();
-            var summary = simulator.Lines.LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "{}";
-            using var json = System.Text.Json.JsonDocument.Parse(summary);
-            long Field(string name) => json.RootElement.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
+            using var json = simulator.Summary();
+            var summary = json.RootElement.GetRawText();
+            long Field(string name) => Number(json, name);
             var forwarded = Field("ingress") + Field("egress");
             var sendSeconds = json.RootElement.TryGetProperty("seconds", out var s) ? s.GetDouble() : seconds;
 
@@ -174,18 +175,22 @@ public static partial class PassageBench
         return sb.ToString();
     }
 
-    private sealed record Simulator(Process Process, List<string> Lines);
-
-    // Ingress plus egress of a simulator's summary line (its last JSON line).
-    private static long SummaryCount(List<string> lines)
+    private sealed record Simulator(Process Process, List<string> Lines)
     {
-        string summary;
-        lock (lines) summary = lines.LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "{}";
-        using var json = System.Text.Json.JsonDocument.Parse(summary);
-        return (json.RootElement.TryGetProperty("ingress", out var i) ? i.GetInt64() : 0) + (json.RootElement.TryGetProperty("egress", out var e) ? e.GetInt64() : 0);
+        /// <summary>The simulator's accounting: its last line that is a JSON object (<c>{}</c> when there is none).</summary>
+        public System.Text.Json.JsonDocument Summary()
+        {
+            string line;
+            lock (Lines) line = Lines.LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "{}";
+            return System.Text.Json.JsonDocument.Parse(line);
+        }
     }
 
-    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, int lingerMs, bool provision, List<(long Sent, long At)> progress)
+    // A whole number of the simulator's summary; 0 when it is missing.
+    private static long Number(System.Text.Json.JsonDocument summary, string name) =>
+        summary.RootElement.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
+
+    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, int lingerMs, bool provision, List<(long Sent, long At)> progress, TextWriter log)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(root, "tools", "simulator", "bin", configuration, "net10.0", "mtaeda-simulator.dll"));
@@ -205,7 +210,7 @@ public static partial class PassageBench
         {
             if (e.Data is null) return;
             lock (lines) lines.Add(e.Data);
-            Console.WriteLine($"  {e.Data}");
+            log.WriteLine($"  {e.Data}");
             var m = Progress().Match(e.Data);
             if (m.Success) lock (progress) progress.Add((long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture), Stopwatch.GetTimestamp()));
         };
@@ -250,9 +255,6 @@ public static partial class PassageBench
         return yaml.ToString();
     }
 
-    private static int PidOf(RunnerProcess runner, string appId) => runner.Lines.Select(l => Started().Match(l))
-        .Where(m => m.Success && m.Groups["app"].Value == appId).Select(m => int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)).First();
-
     /// <summary>User plus system CPU of a process and its children that have been waited for, from /proc.</summary>
     private static TimeSpan CpuOf(int pid)
     {
@@ -268,16 +270,6 @@ public static partial class PassageBench
             return TimeSpan.Zero;
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    [GeneratedRegex(@"started app ""(?<app>[\w-]+)"" \(pid (?<pid>\d+)\)")]
-    private static partial Regex Started();
 
     [GeneratedRegex(@"^\[\s*[\d.]+s\]\s+sent\s+(?<sent>\d+)")]
     private static partial Regex Progress();

@@ -313,17 +313,7 @@ public sealed class PassageJournal : IAsyncDisposable
             {
                 _segmentPending[segment]--;
                 _pendingCount--;
-                if (done.Rejected)
-                {
-                    _undelivered[done.EntryId] = (done.DeviceId, new UndeliveredRejection
-                    {
-                        EntryId = done.EntryId,
-                        FirstSequence = done.FirstSequence,
-                        LastSequence = done.LastSequence,
-                        Reason = done.Reason,
-                        Message = done.Message,
-                    });
-                }
+                if (done.Rejected) _undelivered[done.EntryId] = (done.DeviceId, RejectionOf(done));
             }
         }
     }
@@ -377,6 +367,16 @@ public sealed class PassageJournal : IAsyncDisposable
         _lastRoll = DateTimeOffset.UtcNow;
         lock (_stateLock) _segmentPending[_activeNumber] = 0;
     }
+
+    // The rejection an outcome record holds, as the device must be told it.
+    private static UndeliveredRejection RejectionOf(EntryDone done) => new()
+    {
+        EntryId = done.EntryId,
+        FirstSequence = done.FirstSequence,
+        LastSequence = done.LastSequence,
+        Reason = done.Reason,
+        Message = done.Message,
+    };
 
     private void WriteCheckpoint()
     {
@@ -458,17 +458,7 @@ public sealed class PassageJournal : IAsyncDisposable
                 else if (record.Done is { } done)
                 {
                     entries.Remove(done.EntryId);
-                    if (done.Rejected)
-                    {
-                        undelivered[done.EntryId] = (done.DeviceId, new UndeliveredRejection
-                        {
-                            EntryId = done.EntryId,
-                            FirstSequence = done.FirstSequence,
-                            LastSequence = done.LastSequence,
-                            Reason = done.Reason,
-                            Message = done.Message,
-                        });
-                    }
+                    if (done.Rejected) undelivered[done.EntryId] = (done.DeviceId, RejectionOf(done));
                 }
             }
         }

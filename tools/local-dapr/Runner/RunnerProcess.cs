@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace LocalDapr.Runner;
 
@@ -7,7 +9,7 @@ namespace LocalDapr.Runner;
 /// <c>local-dapr run ...</c> as a child process, its output collected line by line: what end-to-end tests and the
 /// bench use to run the system exactly as a user does.
 /// </summary>
-public sealed class RunnerProcess : IAsyncDisposable
+public sealed partial class RunnerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -26,6 +28,14 @@ public sealed class RunnerProcess : IAsyncDisposable
     public IReadOnlyList<string> Lines => [.. _lines];
 
     public Task<int> Exited { get; }
+
+    /// <summary>The apps the runner started so far, in order, with their pids (from its <c>started app</c> lines).</summary>
+    public IReadOnlyList<(string AppId, int Pid)> StartedApps => [.. _lines.Select(l => StartedLine().Match(l)).Where(m => m.Success)
+        .Select(m => (m.Groups["app"].Value, int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)))];
+
+    /// <summary>The pid of the process the runner started for <paramref name="appId"/>.</summary>
+    /// <exception cref="InvalidOperationException">The runner has not started that app.</exception>
+    public int PidOf(string appId) => StartedApps.Last(a => a.AppId == appId).Pid;
 
     /// <summary>Starts <c>dotnet {localDaprDll} {args}</c>; <paramref name="echo"/> also receives every line.</summary>
     public static RunnerProcess Start(string localDaprDll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TextWriter? echo = null, string? workingDirectory = null)
@@ -109,4 +119,7 @@ public sealed class RunnerProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    [GeneratedRegex(@"started app ""(?<app>[\w-]+)"" \(pid (?<pid>\d+)\)")]
+    private static partial Regex StartedLine();
 }
