@@ -1,6 +1,7 @@
 using Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Mtaeda.ServiceDefaults;
@@ -47,6 +48,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHttpClientResilience();
 
         builder.AddIdempotencyGuard();
+        builder.Services.AddSingleton<EventSubscriptions>();
         return builder;
     }
 
@@ -76,9 +78,10 @@ public static class ServiceDefaultsExtensions
     /// <item><description>Dapr's CloudEvents middleware (<c>UseCloudEvents</c>), forwarding the envelope's attributes
     /// as headers (<c>Cloudevent.id</c>, read by <c>HttpRequest.CloudEventId()</c>); it runs before routing so that
     /// endpoints see the event's <c>datacontenttype</c>, not <c>application/cloudevents+json</c>;</description></item>
-    /// <item><description>routing, authentication and authorization (the Dapr app token, see <c>RequireDapr()</c>);</description></item>
+    /// <item><description>routing, then problem+json for the errors of gRPC calls made over HTTP (<see cref="TranscodedProblemDetails"/>);</description></item>
+    /// <item><description>authentication and authorization (the Dapr app token, see <c>RequireDapr()</c>);</description></item>
     /// <item><description><c>/healthz</c> (liveness), <c>/readyz</c> (readiness), <c>/metrics</c> (Prometheus) and
-    /// <c>/dapr/subscribe</c> (<c>MapSubscribeHandler</c>); none of them requires the token.</description></item>
+    /// <c>/dapr/subscribe</c> (the subscriptions made with <c>MapEventHandler</c>, see <see cref="EventSubscriptions"/>); none of them requires the token.</description></item>
     /// </list>
     /// </summary>
     /// <param name="app">The application.</param>
@@ -90,6 +93,7 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true });
         app.UseRouting();
+        app.UseTranscodedProblemDetails();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -102,7 +106,7 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(DefaultEndpoints.ReadyTag),
         });
         app.MapPrometheusScrapingEndpoint(DefaultEndpoints.MetricsPath);
-        app.MapSubscribeHandler();
+        app.MapGet("/dapr/subscribe", (EventSubscriptions subscriptions) => Results.Json(subscriptions.ToDapr()));
         return app;
     }
 }

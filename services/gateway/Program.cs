@@ -1,11 +1,11 @@
-// The station edge: devices stream passages, faults and heartbeats over mutual TLS; passages are batched per
-// turnstile, journaled, acknowledged and forwarded to equipment through the Dapr sidecar (store and forward).
+// The gateway (app-id "gateway"), the station edge: devices stream passages, faults and heartbeats over mutual TLS;
+// passages are batched per turnstile, journaled, acknowledged and forwarded to equipment through the Dapr sidecar.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddGateway();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapGatewayApiV1();
+app.MapGatewayApi();
 app.MapGatewayEventHandlers();
 app.Run();

@@ -1,2 +1,10 @@
-// The ridership service (app-id "ridership"): RidershipApp.Build reads as its table of contents.
-await Mtaeda.Ridership.RidershipApp.Build(args).RunAsync();
+// The ridership service (app-id "ridership"): passages counted per station, turnstile, line and network; queries over gRPC and HTTP JSON.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddRidership();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapRidershipApi();
+app.MapRidershipEventHandlers();
+app.Run();

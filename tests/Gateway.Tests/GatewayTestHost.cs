@@ -125,7 +125,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
         builder.AddGateway();
         var app = builder.Build();
         app.MapDefaultEndpoints();
-        app.MapGatewayApiV1();
+        app.MapGatewayApi();
         app.MapGatewayEventHandlers();
         await app.StartAsync(TestContext.Current.CancellationToken);
         _gateway = app;

@@ -1,3 +1,4 @@
+using Mtaeda.Ridership.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mtaeda.Ridership.Api;
 using Mtaeda.Ridership.Domain;

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
@@ -14,6 +16,9 @@ namespace Mtaeda.Ridership.Tests;
 /// <summary>The real ridership app in-process beside a local sidecar, fed by an equipment sidecar, read over gRPC and HTTP.</summary>
 public sealed class RidershipIntegrationTests
 {
+    private static readonly Func<string[], WebApplication> RidershipApp = ServiceApp.Of(typeof(RidershipExtensions).Assembly,
+        builder => builder.AddRidership(), app => app.MapRidershipApi().MapRidershipEventHandlers());
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private static readonly DateTimeOffset Seven = new(2026, 11, 23, 7, 0, 0, TimeSpan.Zero);
 
@@ -42,7 +47,7 @@ public sealed class RidershipIntegrationTests
     public async Task Passages_published_by_equipment_are_counted_once_each_and_read_over_grpc_and_http_also_after_a_restart()
     {
         await using var runtime = LocalRuntime.Create();
-        var ridership = await runtime.StartAsync("ridership", RidershipApp.Build, Ct);
+        var ridership = await runtime.StartAsync("ridership", RidershipApp, Ct);
         var equipment = await runtime.StartSidecarAsync("equipment", Ct);
         var client = new RidershipClient(equipment.Invoker("ridership"));
 
@@ -81,7 +86,7 @@ public sealed class RidershipIntegrationTests
         var invalid = await Assert.ThrowsAsync<RpcException>(() =>
             client.GetLineRidershipAsync(new GetLineRidershipRequest { LineId = "A B" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
-        Assert.StartsWith("line_id:", invalid.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("line_id", Assert.Single(Errors.FieldViolationsOf(invalid)).Field);
 
         // HTTP clients: JSON through the sidecar's invoke API, transcoded by the app.
         using var http = new HttpClient { BaseAddress = new Uri($"{equipment.HttpEndpoint}/v1.0/invoke/ridership/method/") };
@@ -106,12 +111,14 @@ public sealed class RidershipIntegrationTests
         using (var bad = await http.GetAsync("v1/ridership/lines/A?startTime=2026-11-23T09:00:00Z&endTime=2026-11-23T08:00:00Z", Ct))
         {
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-            Assert.Contains("start_time", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+            using var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(Ct));
+            Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("start_time", out _), problem.RootElement.GetRawText());
         }
 
         // A restart (new app, new sidecar, same store): what was counted stays counted, once.
         await ridership.DisposeAsync();
-        await runtime.StartAsync("ridership", RidershipApp.Build, Ct);
+        await runtime.StartAsync("ridership", RidershipApp, Ct);
         await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-2", 4, 1, Seven.AddMinutes(5).AddSeconds(30)), "evt-2", Ct);
         await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-3", 1000, 0, Seven.AddHours(2)), "evt-4", Ct);
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
@@ -13,6 +15,9 @@ namespace Mtaeda.Stations.Tests;
 /// <summary>The real stations app in-process beside a local sidecar, driven through the sidecar as any client would.</summary>
 public sealed class StationsIntegrationTests
 {
+    private static readonly Func<string[], WebApplication> StationsApp = ServiceApp.Of(typeof(StationsExtensions).Assembly,
+        builder => builder.AddStations(), app => app.MapStationsApi().MapStationsEventHandlers());
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -23,7 +28,7 @@ public sealed class StationsIntegrationTests
     public async Task Closing_a_station_publishes_StationClosed_with_the_turnstiles_equipment_installed_there()
     {
         await using var runtime = LocalRuntime.Create();
-        var stations = await runtime.StartAsync("stations", StationsApp.Build, Ct);
+        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
         var client = new StationsClient(observer.Node.Invoker("stations"));
 
@@ -76,7 +81,7 @@ public sealed class StationsIntegrationTests
     public async Task Bad_input_unknown_ids_and_listing_answer_as_the_contract_says()
     {
         await using var runtime = LocalRuntime.Create();
-        var stations = await runtime.StartAsync("stations", StationsApp.Build, Ct);
+        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
         var client = new StationsClient(stations.Invoker("stations"));
 
         var invalid = await Assert.ThrowsAsync<RpcException>(() => client.RegisterStationAsync(new RegisterStationRequest
@@ -87,7 +92,7 @@ public sealed class StationsIntegrationTests
             LineIds = { "A" },
         }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
-        Assert.StartsWith("station_id:", invalid.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("station_id", Assert.Single(Errors.FieldViolationsOf(invalid)).Field);
 
         var noCity = await Assert.ThrowsAsync<RpcException>(() => client.RegisterStationAsync(new RegisterStationRequest
         {
@@ -96,7 +101,7 @@ public sealed class StationsIntegrationTests
             Address = new StationAddress { StreetAddress = "1 Road" },
             LineIds = { "A" },
         }, cancellationToken: Ct).ResponseAsync);
-        Assert.StartsWith("address.city:", noCity.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("address.city", Assert.Single(Errors.FieldViolationsOf(noCity)).Field);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() => client.GetStationAsync(new GetStationRequest { StationId = "stn-404" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
@@ -123,7 +128,7 @@ public sealed class StationsIntegrationTests
         Assert.Equal("flooding", Assert.Single(offline.Stations).StatusReason);
         var badToken = await Assert.ThrowsAsync<RpcException>(() =>
             client.ListStationsAsync(new ListStationsRequest { PageToken = "not-a-token" }, cancellationToken: Ct).ResponseAsync);
-        Assert.StartsWith("page_token:", badToken.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("page_token", Assert.Single(Errors.FieldViolationsOf(badToken)).Field);
 
         // The actor endpoints map a /healthz of their own; the liveness check still answers there.
         using var http = new HttpClient();

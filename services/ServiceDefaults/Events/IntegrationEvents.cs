@@ -1,15 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text;
-using Dapr;
 using Dapr.Client;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts;
 
 namespace Mtaeda.ServiceDefaults;
@@ -83,71 +74,5 @@ public static class IntegrationEvents
             metadata["partitionKey"] = subject;
         }
         return dapr.PublishByteEventAsync(Topics.PubSubName, topic, Encoding.UTF8.GetBytes(json), "application/json", metadata, cancellationToken);
-    }
-}
-
-/// <summary>Where an integration event came from, for its handler.</summary>
-/// <param name="EventId">The CloudEvent id (the same on every redelivery).</param>
-/// <param name="Source">The CloudEvent source: the publishing app.</param>
-/// <param name="Http">The delivery request.</param>
-public sealed record IntegrationEventContext(string EventId, string Source, HttpContext Http);
-
-/// <summary>Subscribing to integration events: one typed handler per event type, run once per CloudEvent id.</summary>
-public static class IntegrationEventEndpoints
-{
-    private static readonly ConcurrentDictionary<string, int> Priorities = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Subscribes <paramref name="handler"/> to the events of type <typeparamref name="T"/> on <paramref name="topic"/>:
-    /// a Dapr routing rule on <c>event.type</c> sends them to <c>/events/{topic}/{type}</c>, where the handler runs at
-    /// most once per CloudEvent id (the idempotency guard), so redeliveries are acknowledged without effect. An event
-    /// whose data cannot be read is logged once and dropped (to the dead-letter topic when one is configured).
-    /// </summary>
-    /// <typeparam name="T">The event type.</typeparam>
-    /// <param name="endpoints">The app's endpoints.</param>
-    /// <param name="topic">The topic (see <see cref="Topics"/>).</param>
-    /// <param name="handler">What to do with one event.</param>
-    /// <returns>The endpoint, for further conventions.</returns>
-    public static RouteHandlerBuilder MapIntegrationEvent<T>(this IEndpointRouteBuilder endpoints, string topic, Func<T, IntegrationEventContext, CancellationToken, Task> handler)
-        where T : IMessage<T>, new()
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        var type = EventType.Of<T>();
-        return endpoints.MapPost($"/events/{topic}/{type}", async (HttpContext http, IIdempotencyGuard guard, IConfiguration configuration, IHostEnvironment host, ILoggerFactory loggers) =>
-        {
-            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(http.RequestAborted);
-            T message;
-            try
-            {
-                message = IntegrationEvents.FromJson<T>(body);
-            }
-            catch (Exception e) when (e is InvalidJsonException or InvalidProtocolBufferException or FormatException)
-            {
-                loggers.CreateLogger("Mtaeda.IntegrationEvents").LogWarning("Dropping a {Type} event on {Topic} whose data cannot be read: {Error}", type, topic, e.Message);
-                return Results.Json(new { status = "DROP" });
-            }
-            var id = http.Request.CloudEventId() ?? throw new BadHttpRequestException("The delivery carries no CloudEvent id.");
-            var source = http.Request.Headers["Cloudevent.source"].ToString();
-            var consumer = $"{MtaedaTelemetry.ServiceName(configuration, host.ApplicationName)}:{type}";
-            await guard.RunOnceAsync(consumer, id, token => handler(message, new IntegrationEventContext(id, source, http), token), http.RequestAborted);
-            return Results.Ok();
-        }).WithTopic(new TopicOptions
-        {
-            PubsubName = Topics.PubSubName,
-            Name = topic,
-            Match = $"event.type == \"{type}\"",
-            Priority = Priorities.AddOrUpdate(topic, 1, (_, p) => p + 1),
-        });
-    }
-
-    /// <summary>Acknowledges the events of <paramref name="topic"/> that no handler of this app is interested in.</summary>
-    /// <param name="endpoints">The app's endpoints.</param>
-    /// <param name="topic">The topic.</param>
-    /// <returns>The endpoint.</returns>
-    public static RouteHandlerBuilder MapOtherIntegrationEvents(this IEndpointRouteBuilder endpoints, string topic)
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapPost($"/events/{topic}/other", () => Results.Ok()).WithTopic(Topics.PubSubName, topic);
     }
 }

@@ -1,9 +1,12 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
+using Mtaeda.Equipment.Infrastructure;
 using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
 
 namespace Mtaeda.Equipment.Api;
@@ -15,7 +18,7 @@ namespace Mtaeda.Equipment.Api;
 /// </summary>
 /// <param name="actors">The actor proxies.</param>
 /// <param name="stations">The station lookup (installing a turnstile).</param>
-public sealed class EquipmentService(EquipmentActors actors, IStationDirectory stations) : EquipmentApi.EquipmentBase
+public sealed class EquipmentService(EquipmentActors actors, IStationLookup stations) : EquipmentApi.EquipmentBase
 {
     /// <inheritdoc />
     public override async Task<InstallTurnstileResponse> InstallTurnstile(InstallTurnstileRequest request, ServerCallContext context)
@@ -26,17 +29,17 @@ public sealed class EquipmentService(EquipmentActors actors, IStationDirectory s
         var stationId = Requests.Id(request.StationId, "station_id");
         for (var i = 0; i < request.LineIds.Count; i++) Requests.Id(request.LineIds[i], $"line_ids[{i}]");
         var model = Requests.Model(request.Model);
-        if (request.MaxPassagesBeforeMaintenance <= 0) throw Requests.Invalid("max_passages_before_maintenance must be > 0");
+        if (request.MaxPassagesBeforeMaintenance <= 0) throw Errors.InvalidArgument("max_passages_before_maintenance", "must be > 0");
 
         var station = await FindStationAsync(stationId, context.CancellationToken)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"station {stationId} is not registered"));
-        if (station.Status == StationStatus.Closed) throw new RpcException(new Status(StatusCode.FailedPrecondition, $"station {stationId} is closed"));
+            ?? throw Errors.NotFound($"station {stationId} is not registered");
+        if (station.Status == StationStatus.Closed) throw Errors.FailedPrecondition(ErrorReason.StationClosed, $"station {stationId} is closed", ("station_id", stationId));
         string[] lines = request.LineIds.Count == 0 ? [.. station.LineIds] : [.. request.LineIds.Distinct(StringComparer.Ordinal)];
         if (lines.FirstOrDefault(line => !station.LineIds.Contains(line, StringComparer.Ordinal)) is { } unserved)
         {
-            throw Requests.Invalid($"line_ids: line {unserved} does not serve station {stationId}");
+            throw Errors.InvalidArgument("line_ids", $"must be lines serving station {stationId}; line {unserved} does not");
         }
-        if (lines.Length == 0) throw new RpcException(new Status(StatusCode.FailedPrecondition, $"station {stationId} serves no line"));
+        if (lines.Length == 0) throw Errors.FailedPrecondition(ErrorReason.StationServesNoLine, $"station {stationId} serves no line", ("station_id", stationId));
 
         var reply = await actors.Turnstile(turnstileId).InstallAsync(new InstallTurnstile
         {
@@ -90,7 +93,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationDirectory s
     public override async Task<RecordPassagesResponse> RecordPassages(RecordPassagesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.BatchId)) throw Requests.Invalid("batch_id is required");
+        if (string.IsNullOrWhiteSpace(request.BatchId)) throw Errors.InvalidArgument("batch_id", "is required");
         var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
         var batch = new PassageBatch
         {
@@ -111,8 +114,8 @@ public sealed class EquipmentService(EquipmentActors actors, IStationDirectory s
     {
         ArgumentNullException.ThrowIfNull(request);
         var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
-        if (request.Kind == FaultKind.Unspecified) throw Requests.Invalid("kind is required");
-        if (!System.Enum.IsDefined(request.Kind)) throw Requests.Invalid("kind must be LOCKED, JAMMED or MALFUNCTION");
+        if (request.Kind == FaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
+        if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be LOCKED, JAMMED or MALFUNCTION");
         var report = new FaultReport
         {
             Kind = request.Kind,
@@ -143,7 +146,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationDirectory s
         var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
         var state = await actors.Turnstile(turnstileId).GetAsync();
         return Domain.Turnstile.Load(turnstileId, state).ToContract()
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"turnstile {turnstileId} is not installed"));
+            ?? throw Errors.NotFound($"turnstile {turnstileId} is not installed");
     }
 
     private async Task<StationInfo?> FindStationAsync(string stationId, CancellationToken cancellationToken)
@@ -154,7 +157,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationDirectory s
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the stations service could not be asked about station {stationId}: {e.Status.Detail}"));
+            throw Errors.Unavailable($"the stations service could not be asked about station {stationId}: {e.Status.Detail}");
         }
     }
 }

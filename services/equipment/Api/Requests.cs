@@ -1,6 +1,5 @@
 using Mtaeda.Contracts;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Mtaeda.Equipment.Domain;
 using ContractEquipmentInfo = Mtaeda.Contracts.Common.V1.EquipmentInfo;
 
@@ -15,8 +14,8 @@ internal static class Requests
     /// <summary>A required id following the id convention.</summary>
     public static string Id(string? value, string field)
     {
-        if (string.IsNullOrEmpty(value)) throw Invalid($"{field} is required");
-        if (!Ids.IsValid(value)) throw Invalid($"{field} must be 1 to {Ids.MaxLength} characters from [A-Za-z0-9._-]");
+        if (string.IsNullOrEmpty(value)) throw Errors.InvalidArgument(field, "is required");
+        if (!Ids.IsValid(value)) throw Errors.InvalidArgument(field, Ids.Rule);
         return value;
     }
 
@@ -24,16 +23,16 @@ internal static class Requests
     public static string Text(string? value, string field, int maxLength = MaxTextLength)
     {
         value ??= "";
-        if (value.Length > maxLength) throw Invalid($"{field} must be at most {maxLength} characters");
+        if (value.Length > maxLength) throw Errors.InvalidArgument(field, $"must be at most {maxLength} characters");
         return value;
     }
 
     /// <summary>Required model information (serial_number, model_number and manufacturer).</summary>
     public static EquipmentInfo Model(ContractEquipmentInfo? model, string field = "model")
     {
-        if (model is null) throw Invalid($"{field} is required");
+        if (model is null) throw Errors.InvalidArgument(field, "is required");
         var info = EquipmentInfo.From(model);
-        if (info.MissingField() is { } missing) throw Invalid($"{field}.{missing} is required");
+        if (info.MissingField() is { } missing) throw Errors.InvalidArgument($"{field}.{missing}", "is required");
         Text(info.SerialNumber, $"{field}.serial_number");
         Text(info.Name, $"{field}.name");
         Text(info.Description, $"{field}.description");
@@ -44,7 +43,7 @@ internal static class Requests
 
     /// <summary>A required, valid timestamp.</summary>
     public static DateTimeOffset Time(Timestamp? value, string field) =>
-        OptionalTime(value, field) ?? throw Invalid($"{field} is required");
+        OptionalTime(value, field) ?? throw Errors.InvalidArgument(field, "is required");
 
     /// <summary>An optional timestamp; when present it must be valid.</summary>
     public static DateTimeOffset? OptionalTime(Timestamp? value, string field)
@@ -56,25 +55,21 @@ internal static class Requests
         }
         catch (InvalidOperationException)
         {
-            throw Invalid($"{field} is not a valid timestamp");
+            throw Errors.InvalidArgument(field, "is not a valid timestamp");
         }
     }
 
-    /// <summary>The refusal of a domain outcome as a gRPC error; nothing when accepted.</summary>
+    /// <summary>The refusal of a domain outcome as a gRPC error of the MTAEDA error model; nothing when accepted.</summary>
     public static void Ensure(Outcome outcome)
     {
         if (outcome.IsAccepted) return;
-        var code = outcome.Refusal switch
+        throw outcome.Refusal switch
         {
-            Refusal.InvalidArgument => StatusCode.InvalidArgument,
-            Refusal.NotFound => StatusCode.NotFound,
-            Refusal.FailedPrecondition => StatusCode.FailedPrecondition,
-            Refusal.AlreadyExists => StatusCode.AlreadyExists,
-            _ => StatusCode.Internal,
+            Refusal.InvalidArgument => Errors.InvalidArgument(outcome.Field, outcome.Message.StartsWith(outcome.Field + " ", StringComparison.Ordinal) ? outcome.Message[(outcome.Field.Length + 1)..] : outcome.Message),
+            Refusal.NotFound => Errors.NotFound(outcome.Message),
+            Refusal.FailedPrecondition => Errors.FailedPrecondition(outcome.Reason, outcome.Message),
+            Refusal.AlreadyExists => Errors.AlreadyExists(outcome.Message),
+            _ => new InvalidOperationException($"unknown refusal {outcome.Refusal}"),
         };
-        throw new RpcException(new Status(code, outcome.Message));
     }
-
-    /// <summary>An <c>InvalidArgument</c> error.</summary>
-    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 }

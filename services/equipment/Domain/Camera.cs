@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Equipment.Domain;
@@ -69,10 +70,10 @@ public sealed class Camera
     public Outcome CanInstall(string turnstileId, EquipmentInfo model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing} is required");
+        if (model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing}", "is required");
         if (State is not { } state) return Outcome.Accepted;
         if (state.Model != model) return Outcome.AlreadyExists($"camera {Id} is known with other model information (serial number {state.Model.SerialNumber})");
-        if (state.TurnstileId is { } other && other != turnstileId) return Outcome.FailedPrecondition($"camera {Id} is installed on turnstile {other}");
+        if (state.TurnstileId is { } other && other != turnstileId) return Outcome.FailedPrecondition(ErrorReason.CameraOnOtherTurnstile, $"camera {Id} is installed on turnstile {other}");
         return Outcome.Accepted;
     }
 
@@ -114,7 +115,7 @@ public sealed class Camera
     public Outcome Uninstall(out string? previousTurnstileId)
     {
         previousTurnstileId = State?.TurnstileId;
-        if (State is not { } state) return Outcome.NotFound($"camera {Id} is not installed");
+        if (State is not { } state) return Outcome.NotFound("camera", Id);
         if (previousTurnstileId is null) return Outcome.Accepted;
         Detach(state);
         return Outcome.Accepted;

@@ -51,11 +51,11 @@ public sealed record DecommissionTurnstile
 [DataContract]
 public sealed record PassageBatch
 {
-    /// <summary>Longest batch id.</summary>
-    public const int MaxBatchIdLength = 256;
+    /// <summary>Longest batch id (the bound of the <c>PassagesRecorded</c> contract).</summary>
+    public const int MaxBatchIdLength = Contracts.Equipment.V1.PassagesRecorded.MaxBatchIdLength;
 
-    /// <summary>Most passages one direction of one batch may carry (a gateway cuts batches every minute).</summary>
-    public const long MaxPassagesPerDirection = 1_000_000;
+    /// <summary>Most passages one direction of one batch may carry (the bound of the <c>PassagesRecorded</c> contract).</summary>
+    public const long MaxPassagesPerDirection = Contracts.Equipment.V1.PassagesRecorded.MaxPassagesPerDirection;
 
     /// <summary>Idempotency key, unique per turnstile and stable across replays.</summary>
     [DataMember(Order = 1)]
@@ -81,15 +81,15 @@ public sealed record PassageBatch
     /// <returns>The outcome.</returns>
     public Outcome Validate()
     {
-        if (string.IsNullOrWhiteSpace(BatchId)) return Outcome.InvalidArgument("batch_id is required");
-        if (BatchId.Length > MaxBatchIdLength) return Outcome.InvalidArgument($"batch_id must be at most {MaxBatchIdLength} characters");
-        if (Ingress < 0) return Outcome.InvalidArgument("ingress must be >= 0");
-        if (Egress < 0) return Outcome.InvalidArgument("egress must be >= 0");
-        if (Ingress > MaxPassagesPerDirection) return Outcome.InvalidArgument($"ingress must be at most {MaxPassagesPerDirection}");
-        if (Egress > MaxPassagesPerDirection) return Outcome.InvalidArgument($"egress must be at most {MaxPassagesPerDirection}");
-        if (Ingress + Egress == 0) return Outcome.InvalidArgument("ingress + egress must be > 0");
-        if (IntervalEnd < IntervalStart) return Outcome.InvalidArgument("interval_end must not be before interval_start");
-        if (MinuteOf(IntervalStart) != MinuteOf(IntervalEnd)) return Outcome.InvalidArgument("interval_end must be in the same UTC minute as interval_start");
+        if (string.IsNullOrWhiteSpace(BatchId)) return Outcome.InvalidArgument("batch_id", "is required");
+        if (BatchId.Length > MaxBatchIdLength) return Outcome.InvalidArgument("batch_id", $"must be at most {MaxBatchIdLength} characters");
+        if (Ingress < 0) return Outcome.InvalidArgument("ingress", "must be >= 0");
+        if (Egress < 0) return Outcome.InvalidArgument("egress", "must be >= 0");
+        if (Ingress > MaxPassagesPerDirection) return Outcome.InvalidArgument("ingress", $"must be at most {MaxPassagesPerDirection}");
+        if (Egress > MaxPassagesPerDirection) return Outcome.InvalidArgument("egress", $"must be at most {MaxPassagesPerDirection}");
+        if (Ingress + Egress == 0) return Outcome.InvalidArgument("ingress", "+ egress must be > 0");
+        if (IntervalEnd < IntervalStart) return Outcome.InvalidArgument("interval_end", "must not be before interval_start");
+        if (MinuteOf(IntervalStart) != MinuteOf(IntervalEnd)) return Outcome.InvalidArgument("interval_end", "must be in the same UTC minute as interval_start");
         return Outcome.Accepted;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.Serialization;
+using Mtaeda.Contracts.Common.V1;
 
 namespace Mtaeda.Equipment.Domain;
 
@@ -39,23 +40,36 @@ public sealed record Outcome
     [DataMember(Order = 2)]
     public string Message { get; init; } = "";
 
+    /// <summary>The field at fault (proto path) when <see cref="Refusal"/> is <see cref="Refusal.InvalidArgument"/>.</summary>
+    [DataMember(Order = 3)]
+    public string Field { get; init; } = "";
+
+    /// <summary>The stable reason code when <see cref="Refusal"/> is <see cref="Refusal.FailedPrecondition"/>.</summary>
+    [DataMember(Order = 4)]
+    public ErrorReason Reason { get; init; }
+
     /// <summary>True when the command was accepted.</summary>
     public bool IsAccepted => Refusal == Refusal.None;
 
     /// <summary>A malformed command.</summary>
-    /// <param name="message">Names the field, e.g. "ingress must be >= 0".</param>
+    /// <param name="field">The field (proto path), e.g. <c>ingress</c>.</param>
+    /// <param name="description">What is wrong with it, e.g. "must be >= 0".</param>
     /// <returns>The outcome.</returns>
-    public static Outcome InvalidArgument(string message) => new() { Refusal = Refusal.InvalidArgument, Message = message };
+    public static Outcome InvalidArgument(string field, string description) =>
+        new() { Refusal = Refusal.InvalidArgument, Field = field, Message = $"{field} {description}" };
 
     /// <summary>An unknown device.</summary>
-    /// <param name="message">Which device.</param>
+    /// <param name="kind">What kind of device (<c>turnstile</c>, <c>camera</c>).</param>
+    /// <param name="id">Its id.</param>
     /// <returns>The outcome.</returns>
-    public static Outcome NotFound(string message) => new() { Refusal = Refusal.NotFound, Message = message };
+    public static Outcome NotFound(string kind, string id) => new() { Refusal = Refusal.NotFound, Message = $"{kind} {id} is not installed" };
 
     /// <summary>A command the device's state forbids.</summary>
-    /// <param name="message">Which state.</param>
+    /// <param name="reason">The stable reason code (see <c>protos/mtaeda/common/v1/errors.proto</c>).</param>
+    /// <param name="message">Which state, for people.</param>
     /// <returns>The outcome.</returns>
-    public static Outcome FailedPrecondition(string message) => new() { Refusal = Refusal.FailedPrecondition, Message = message };
+    public static Outcome FailedPrecondition(ErrorReason reason, string message) =>
+        new() { Refusal = Refusal.FailedPrecondition, Reason = reason, Message = message };
 
     /// <summary>An id already taken by something different.</summary>
     /// <param name="message">What differs.</param>

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Equipment.Domain;
@@ -70,10 +71,10 @@ public sealed class Turnstile
     public Outcome Install(InstallTurnstile command, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (string.IsNullOrWhiteSpace(command.StationId)) return Outcome.InvalidArgument("station_id is required");
-        if (command.LineIds.Length == 0) return Outcome.InvalidArgument("line_ids must name at least one line");
-        if (command.Model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing} is required");
-        if (command.MaxPassagesBeforeMaintenance <= 0) return Outcome.InvalidArgument("max_passages_before_maintenance must be > 0");
+        if (string.IsNullOrWhiteSpace(command.StationId)) return Outcome.InvalidArgument("station_id", "is required");
+        if (command.LineIds.Length == 0) return Outcome.InvalidArgument("line_ids", "must name at least one line");
+        if (command.Model.MissingField() is { } missing) return Outcome.InvalidArgument($"model.{missing}", "is required");
+        if (command.MaxPassagesBeforeMaintenance <= 0) return Outcome.InvalidArgument("max_passages_before_maintenance", "must be > 0");
 
         var lines = command.LineIds.Distinct(StringComparer.Ordinal).ToList();
         if (State is { } installed)
@@ -124,7 +125,7 @@ public sealed class Turnstile
         if (State is not { } state) return UnknownTurnstile();
         if (command.OnlyAtStationId is { } station && station != state.StationId)
         {
-            return Outcome.FailedPrecondition($"turnstile {Id} is installed at station {state.StationId}, not {station}");
+            return Outcome.FailedPrecondition(ErrorReason.TurnstileAtOtherStation, $"turnstile {Id} is installed at station {state.StationId}, not {station}");
         }
         if (state.Status == TurnstileStatus.Decommissioned) return Outcome.Accepted;
 
@@ -159,9 +160,9 @@ public sealed class Turnstile
     {
         ArgumentException.ThrowIfNullOrEmpty(cameraId);
         if (State is not { } state) return UnknownTurnstile();
-        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+        if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
         if (state.CameraId == cameraId) return Outcome.Accepted;
-        if (state.CameraId is { } other) return Outcome.FailedPrecondition($"turnstile {Id} already has camera {other} installed");
+        if (state.CameraId is { } other) return Outcome.FailedPrecondition(ErrorReason.TurnstileHasCamera, $"turnstile {Id} already has camera {other} installed");
 
         state.CameraId = cameraId;
         state.CameraInstalledAt = now;
@@ -214,7 +215,7 @@ public sealed class Turnstile
         }
         if (state.Status != TurnstileStatus.Operational)
         {
-            return Outcome.FailedPrecondition($"turnstile {Id} is {Describe(state.Status)}; passages are not counted");
+            return Outcome.FailedPrecondition(ReasonOf(state.Status), $"turnstile {Id} is {Describe(state.Status)}; passages are not counted");
         }
 
         state.IngressCount += batch.Ingress;
@@ -267,9 +268,9 @@ public sealed class Turnstile
             FaultKind.Malfunction => TurnstileStatus.Faulted,
             _ => TurnstileStatus.Unspecified,
         };
-        if (target == TurnstileStatus.Unspecified) return Outcome.InvalidArgument("kind must be LOCKED, JAMMED or MALFUNCTION");
+        if (target == TurnstileStatus.Unspecified) return Outcome.InvalidArgument("kind", "must be LOCKED, JAMMED or MALFUNCTION");
         if (State is not { } state) return UnknownTurnstile();
-        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+        if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
 
         var faultId = string.IsNullOrEmpty(report.FaultId) ? null : report.FaultId;
         if (faultId is not null && state.RecentFaultIds.Contains(faultId, StringComparer.Ordinal)) return Outcome.Accepted;
@@ -323,7 +324,7 @@ public sealed class Turnstile
     public Outcome Restore(string reason, DateTimeOffset now)
     {
         if (State is not { } state) return UnknownTurnstile();
-        if (state.Status == TurnstileStatus.Decommissioned) return Outcome.FailedPrecondition($"turnstile {Id} is decommissioned");
+        if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
         if (state.Status == TurnstileStatus.Operational) return Outcome.Accepted;
 
         var previous = state.Status;
@@ -389,7 +390,17 @@ public sealed class Turnstile
         Changed = true;
     }
 
-    private Outcome UnknownTurnstile() => Outcome.NotFound($"turnstile {Id} is not installed");
+    private Outcome UnknownTurnstile() => Outcome.NotFound("turnstile", Id);
+
+    private Outcome Decommissioned() => Outcome.FailedPrecondition(ErrorReason.TurnstileDecommissioned, $"turnstile {Id} is decommissioned");
+
+    // Why a turnstile that is not operational refuses passages.
+    private static ErrorReason ReasonOf(TurnstileStatus status) => status switch
+    {
+        TurnstileStatus.Locked => ErrorReason.TurnstileLocked,
+        TurnstileStatus.Faulted => ErrorReason.TurnstileFaulted,
+        _ => ErrorReason.TurnstileDecommissioned,
+    };
 
     private static void Remember(List<string> recent, string id, int capacity)
     {

@@ -14,21 +14,13 @@ namespace Mtaeda.Equipment.Handlers;
 /// </summary>
 /// <param name="actors">The actor proxies.</param>
 /// <param name="logger">The logger.</param>
-public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger<StationClosedHandler> logger)
+public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger<StationClosedHandler> logger) : IEventHandler<StationClosed>
 {
-    /// <summary>Handles one StationClosed event.</summary>
-    /// <param name="closed">The event.</param>
-    /// <param name="context">Where it came from.</param>
-    /// <param name="cancellationToken">Cancels the handling.</param>
-    /// <returns>A task.</returns>
+    /// <inheritdoc />
     public async Task HandleAsync(StationClosed closed, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(closed);
-        if (!Ids.IsValid(closed.StationId))
-        {
-            LogUnreadable(context.EventId);
-            return;
-        }
+        if (!Ids.IsValid(closed.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
 
         var known = await actors.Station(closed.StationId).GetTurnstilesAsync();
         var reason = string.IsNullOrWhiteSpace(closed.Reason) ? "station closed" : $"station closed: {closed.Reason}";
@@ -46,9 +38,6 @@ public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger
         }
         LogHandled(closed.StationId);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "StationClosed {EventId} names no valid station; ignored")]
-    private partial void LogUnreadable(string eventId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Turnstile {TurnstileId} left as it is on closing station {StationId}: {Why}")]
     private partial void LogSkipped(string turnstileId, string stationId, string why);

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Gateway.Journal;
@@ -49,7 +51,7 @@ internal sealed class EquipmentCommands(EquipmentApi.EquipmentClient client, Gat
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return Classify(e.StatusCode, e.Status.Detail);
+            return Classify(e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -75,15 +77,19 @@ internal sealed class EquipmentCommands(EquipmentApi.EquipmentClient client, Gat
         }
     }
 
-    /// <summary>Reads a gRPC status from equipment as an outcome.</summary>
-    public static ForwardOutcome Classify(StatusCode code, string detail) => code switch
+    /// <summary>Reads a gRPC error from equipment as an outcome: by status code, and for a refusal by its reason code.</summary>
+    public static ForwardOutcome Classify(RpcException error)
     {
-        StatusCode.NotFound => new(OutcomeKind.Rejected, Reason: RejectionReason.UnknownDevice, Message: detail, Status: code.ToString()),
-        StatusCode.FailedPrecondition => new(OutcomeKind.Rejected,
-            Reason: detail.Contains("decommission", StringComparison.OrdinalIgnoreCase) ? RejectionReason.Decommissioned : RejectionReason.OutOfService,
-            Message: detail, Status: code.ToString()),
-        StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.AlreadyExists =>
-            new(OutcomeKind.Rejected, Reason: RejectionReason.InvalidSignal, Message: detail, Status: code.ToString()),
-        _ => new(OutcomeKind.Transient, Message: detail, Status: code.ToString()),
-    };
+        var (code, detail) = (error.StatusCode, error.Status.Detail);
+        return code switch
+        {
+            StatusCode.NotFound => new(OutcomeKind.Rejected, Reason: RejectionReason.UnknownDevice, Message: detail, Status: code.ToString()),
+            StatusCode.FailedPrecondition => new(OutcomeKind.Rejected,
+                Reason: Errors.ReasonOf(error) == ErrorReason.TurnstileDecommissioned ? RejectionReason.Decommissioned : RejectionReason.OutOfService,
+                Message: detail, Status: code.ToString()),
+            StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.AlreadyExists =>
+                new(OutcomeKind.Rejected, Reason: RejectionReason.InvalidSignal, Message: detail, Status: code.ToString()),
+            _ => new(OutcomeKind.Transient, Message: detail, Status: code.ToString()),
+        };
+    }
 }

@@ -1,12 +1,13 @@
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway.Devices;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileDecommissioned</c>: the device, when connected, is told it is out of service for good.</summary>
-internal sealed class TurnstileDecommissionedHandler(DeviceRegistry registry)
+internal sealed class TurnstileDecommissionedHandler(DeviceRegistry registry) : IEventHandler<TurnstileDecommissioned>
 {
-    public Task HandleAsync(TurnstileDecommissioned @event, CancellationToken cancellationToken)
+    public Task HandleAsync(TurnstileDecommissioned @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Decommissioned, @event.Reason, @event.DecommissionedAt);
         return Task.CompletedTask;

@@ -1,12 +1,13 @@
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway.Devices;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileFaulted</c>: the device, when connected, is told it is FAULTED.</summary>
-internal sealed class TurnstileFaultedHandler(DeviceRegistry registry)
+internal sealed class TurnstileFaultedHandler(DeviceRegistry registry) : IEventHandler<TurnstileFaulted>
 {
-    public Task HandleAsync(TurnstileFaulted @event, CancellationToken cancellationToken)
+    public Task HandleAsync(TurnstileFaulted @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Faulted, @event.Reason, @event.FaultedAt);
         return Task.CompletedTask;

@@ -1,12 +1,13 @@
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway.Devices;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileLocked</c>: the device, when connected, is told it is LOCKED.</summary>
-internal sealed class TurnstileLockedHandler(DeviceRegistry registry)
+internal sealed class TurnstileLockedHandler(DeviceRegistry registry) : IEventHandler<TurnstileLocked>
 {
-    public Task HandleAsync(TurnstileLocked @event, CancellationToken cancellationToken)
+    public Task HandleAsync(TurnstileLocked @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
         return Task.CompletedTask;

@@ -1,12 +1,13 @@
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway.Devices;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileRestored</c>: the device, when connected, is told it is OPERATIONAL again and may admit passengers.</summary>
-internal sealed class TurnstileRestoredHandler(DeviceRegistry registry)
+internal sealed class TurnstileRestoredHandler(DeviceRegistry registry) : IEventHandler<TurnstileRestored>
 {
-    public Task HandleAsync(TurnstileRestored @event, CancellationToken cancellationToken)
+    public Task HandleAsync(TurnstileRestored @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Operational, @event.Reason, @event.RestoredAt);
         return Task.CompletedTask;

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Ridership.Domain;
+using Mtaeda.Ridership.Infrastructure;
 using RidershipService = Mtaeda.Contracts.Ridership.V1.Ridership;
 
 namespace Mtaeda.Ridership.Api;
@@ -14,13 +15,12 @@ namespace Mtaeda.Ridership.Api;
 /// </summary>
 /// <param name="queries">The reads.</param>
 /// <param name="time">The clock.</param>
-/// <param name="logger">The logger.</param>
-public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider time, ILogger<RidershipApi> logger) : RidershipService.RidershipBase
+public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : RidershipService.RidershipBase
 {
     /// <inheritdoc />
     public override async Task<GetNetworkTotalsResponse> GetNetworkTotals(GetNetworkTotalsRequest request, ServerCallContext context)
     {
-        var since = Checked(nameof(GetNetworkTotals), () => request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since"));
+        var since = Checked(() => request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since"));
         var asOf = time.GetUtcNow();
         var totals = await queries.NetworkTotalsAsync(since, context.CancellationToken);
         return new GetNetworkTotalsResponse
@@ -35,7 +35,7 @@ public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider 
     /// <inheritdoc />
     public override async Task<GetStationRidershipResponse> GetStationRidership(GetStationRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(nameof(GetStationRidership), () => (Id(request.StationId, "station_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = Checked(() => (Id(request.StationId, "station_id"), Range(request.StartTime, request.EndTime)));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
         var response = new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -45,7 +45,7 @@ public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider 
     /// <inheritdoc />
     public override async Task<GetTurnstileRidershipResponse> GetTurnstileRidership(GetTurnstileRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(nameof(GetTurnstileRidership), () => (Id(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = Checked(() => (Id(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime)));
         var station = queries.StationOfAsync(id, context.CancellationToken);
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
         var response = new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress };
@@ -56,7 +56,7 @@ public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider 
     /// <inheritdoc />
     public override async Task<GetLineRidershipResponse> GetLineRidership(GetLineRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(nameof(GetLineRidership), () => (Id(request.LineId, "line_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = Checked(() => (Id(request.LineId, "line_id"), Range(request.StartTime, request.EndTime)));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
         var response = new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -87,7 +87,7 @@ public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider 
         }
     }
 
-    private T Checked<T>(string rpc, Func<T> check)
+    private static T Checked<T>(Func<T> check)
     {
         try
         {
@@ -95,11 +95,7 @@ public sealed partial class RidershipApi(RidershipQueries queries, TimeProvider 
         }
         catch (InvalidQueryException invalid)
         {
-            LogInvalid(rpc, invalid.Field, invalid.Message);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message), new Metadata { { "field", invalid.Field } });
+            throw Errors.InvalidArgument(invalid.Field, invalid.Message.StartsWith(invalid.Field + ": ", StringComparison.Ordinal) ? invalid.Message[(invalid.Field.Length + 2)..] : invalid.Message);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rpc} refused, invalid {Field}: {Reason}")]
-    private partial void LogInvalid(string rpc, string field, string reason);
 }

@@ -1,4 +1,3 @@
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Ridership.Domain;
@@ -12,34 +11,22 @@ namespace Mtaeda.Ridership.Domain;
 /// <param name="Minute">The UTC minute the passages are counted in.</param>
 public sealed record PassageBatch(string TurnstileId, string StationId, IReadOnlyList<string> LineIds, string BatchId, Counts Counts, DateTimeOffset Minute)
 {
-    /// <summary>The longest batch id kept in a key.</summary>
-    public const int MaxBatchIdLength = 128;
-
     /// <summary>
-    /// Checks an event: ids as the convention says, counts not negative. The minute is that of <c>interval_start</c>
-    /// (the producer keeps a batch within one minute), else of <c>recorded_at</c>, else of <paramref name="received"/>.
+    /// Reads an event fit to count: its bounds are those of the <c>PassagesRecorded</c> contract. The minute is that of
+    /// <c>interval_start</c> (the producer keeps a batch within one minute), else of <c>recorded_at</c>, else of
+    /// <paramref name="received"/>.
     /// </summary>
     /// <param name="event">The event.</param>
     /// <param name="received">When it was received.</param>
     /// <returns>The batch.</returns>
-    /// <exception cref="InvalidPassagesException">A field is unfit; the event cannot be counted.</exception>
+    /// <exception cref="InvalidPassagesException">A field breaks the contract; the event cannot be counted.</exception>
     public static PassageBatch From(PassagesRecorded @event, DateTimeOffset received)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        Id(@event.TurnstileId, "turnstile_id");
-        Id(@event.StationId, "station_id");
-        for (var i = 0; i < @event.LineIds.Count; i++) Id(@event.LineIds[i], $"line_ids[{i}]");
-        if (@event.Ingress < 0) throw new InvalidPassagesException("ingress", "must not be negative");
-        if (@event.Egress < 0) throw new InvalidPassagesException("egress", "must not be negative");
-        if (@event.BatchId.Length > MaxBatchIdLength) throw new InvalidPassagesException("batch_id", $"must be at most {MaxBatchIdLength} characters");
+        if (@event.Violations().FieldViolations.FirstOrDefault() is { } violation) throw new InvalidPassagesException(violation.Field, violation.Description);
         var at = @event.IntervalStart?.ToDateTimeOffset() ?? @event.RecordedAt?.ToDateTimeOffset() ?? received;
         return new PassageBatch(@event.TurnstileId, @event.StationId, [.. @event.LineIds.Distinct(StringComparer.Ordinal)], @event.BatchId,
             new Counts(@event.Ingress, @event.Egress), Minutes.Floor(at));
-    }
-
-    private static void Id(string id, string field)
-    {
-        if (!Ids.IsValid(id)) throw new InvalidPassagesException(field, Ids.Rule);
     }
 }
 

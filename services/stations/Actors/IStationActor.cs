@@ -90,7 +90,9 @@ public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, boo
 /// <param name="Message">Why it was refused.</param>
 /// <param name="Station">The station after the command (null when refused or not found).</param>
 /// <param name="RegisteredAt">For RegisterStation: when the station was registered.</param>
-public sealed record StationReply(StationError? Error, string? Field, string? Message, StationState? Station, DateTimeOffset? RegisteredAt = null)
+/// <param name="Reason">The reason code of a FailedPrecondition refusal.</param>
+public sealed record StationReply(StationError? Error, string? Field, string? Message, StationState? Station, DateTimeOffset? RegisteredAt = null,
+    Mtaeda.Contracts.Common.V1.ErrorReason Reason = default)
 {
     /// <summary>An accepted command.</summary>
     /// <param name="station">The station after it.</param>
@@ -101,5 +103,5 @@ public sealed record StationReply(StationError? Error, string? Field, string? Me
     /// <summary>A refused command.</summary>
     /// <param name="refusal">Why.</param>
     /// <returns>The reply.</returns>
-    public static StationReply Refused(StationRuleException refusal) => new(refusal.Error, refusal.Field, refusal.Message, null);
+    public static StationReply Refused(StationRuleException refusal) => new(refusal.Error, refusal.Field, refusal.Message, null, Reason: refusal.Reason);
 }

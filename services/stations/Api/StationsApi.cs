@@ -8,6 +8,7 @@ using Grpc.Core;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Stations.Actors;
 using Mtaeda.Stations.Domain;
+using Mtaeda.Stations.Infrastructure;
 using StationMessage = Mtaeda.Contracts.Stations.V1.Station;
 using StationsService = Mtaeda.Contracts.Stations.V1.Stations;
 
@@ -19,9 +20,8 @@ namespace Mtaeda.Stations.Api;
 /// events in one turn; the answer comes as soon as that turn is saved.
 /// </summary>
 /// <param name="actors">Proxies to the Station actors.</param>
-/// <param name="directory">The index of station ids.</param>
-/// <param name="logger">The logger.</param>
-public sealed partial class StationsApi(IActorProxyFactory actors, StationDirectory directory, ILogger<StationsApi> logger) : StationsService.StationsBase
+/// <param name="index">The index of station ids.</param>
+public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) : StationsService.StationsBase
 {
     /// <summary>Page size when the request gives none.</summary>
     public const int DefaultPageSize = 100;
@@ -35,7 +35,7 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
     /// <inheritdoc />
     public override async Task<RegisterStationResponse> RegisterStation(RegisterStationRequest request, ServerCallContext context)
     {
-        var command = Checked(nameof(RegisterStation), () =>
+        var command = Checked(() =>
         {
             StationRules.Id(request.StationId);
             return new RegisterStationCommand(
@@ -43,79 +43,79 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
                 StationRules.Address(PostalAddress.From(request.Address)),
                 StationRules.LineIds(request.LineIds));
         });
-        var reply = await CallAsync(nameof(RegisterStation), request.StationId, nameof(IStationActor.RegisterAsync), command, context.CancellationToken);
-        await directory.AddAsync(request.StationId, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, nameof(IStationActor.RegisterAsync), command, context.CancellationToken);
+        await index.AddAsync(request.StationId, context.CancellationToken);
         return new RegisterStationResponse { RegisteredAt = StationMapping.Time(reply.RegisteredAt ?? reply.Station?.RegisteredAt) };
     }
 
     /// <inheritdoc />
     public override async Task<RenameStationResponse> RenameStation(RenameStationRequest request, ServerCallContext context)
     {
-        var command = Checked(nameof(RenameStation), () =>
+        var command = Checked(() =>
         {
             StationRules.Id(request.StationId);
             return new RenameStationCommand(StationRules.Name(request.Name));
         });
-        await CallAsync(nameof(RenameStation), request.StationId, nameof(IStationActor.RenameAsync), command, context.CancellationToken);
+        await CallAsync(request.StationId, nameof(IStationActor.RenameAsync), command, context.CancellationToken);
         return new RenameStationResponse();
     }
 
     /// <inheritdoc />
     public override async Task<ChangeStationAddressResponse> ChangeStationAddress(ChangeStationAddressRequest request, ServerCallContext context)
     {
-        var command = Checked(nameof(ChangeStationAddress), () =>
+        var command = Checked(() =>
         {
             StationRules.Id(request.StationId);
             return new ChangeStationAddressCommand(StationRules.Address(PostalAddress.From(request.Address)));
         });
-        await CallAsync(nameof(ChangeStationAddress), request.StationId, nameof(IStationActor.ChangeAddressAsync), command, context.CancellationToken);
+        await CallAsync(request.StationId, nameof(IStationActor.ChangeAddressAsync), command, context.CancellationToken);
         return new ChangeStationAddressResponse();
     }
 
     /// <inheritdoc />
     public override async Task<OpenStationResponse> OpenStation(OpenStationRequest request, ServerCallContext context)
     {
-        Checked(nameof(OpenStation), () => StationRules.Id(request.StationId));
-        var reply = await CallAsync<object?>(nameof(OpenStation), request.StationId, nameof(IStationActor.OpenAsync), null, context.CancellationToken);
+        Checked(() => StationRules.Id(request.StationId));
+        var reply = await CallAsync<object?>(request.StationId, nameof(IStationActor.OpenAsync), null, context.CancellationToken);
         return new OpenStationResponse { Status = reply.Station!.Status };
     }
 
     /// <inheritdoc />
     public override async Task<CloseStationResponse> CloseStation(CloseStationRequest request, ServerCallContext context)
     {
-        var command = Checked(nameof(CloseStation), () =>
+        var command = Checked(() =>
         {
             StationRules.Id(request.StationId);
             return new StationStatusCommand(StationRules.Reason(request.Reason));
         });
-        var reply = await CallAsync(nameof(CloseStation), request.StationId, nameof(IStationActor.CloseAsync), command, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, nameof(IStationActor.CloseAsync), command, context.CancellationToken);
         return new CloseStationResponse { Status = reply.Station!.Status };
     }
 
     /// <inheritdoc />
     public override async Task<TakeStationOfflineResponse> TakeStationOffline(TakeStationOfflineRequest request, ServerCallContext context)
     {
-        var command = Checked(nameof(TakeStationOffline), () =>
+        var command = Checked(() =>
         {
             StationRules.Id(request.StationId);
             return new StationStatusCommand(StationRules.Reason(request.Reason));
         });
-        var reply = await CallAsync(nameof(TakeStationOffline), request.StationId, nameof(IStationActor.TakeOfflineAsync), command, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, nameof(IStationActor.TakeOfflineAsync), command, context.CancellationToken);
         return new TakeStationOfflineResponse { Status = reply.Station!.Status };
     }
 
     /// <inheritdoc />
     public override async Task<StationMessage> GetStation(GetStationRequest request, ServerCallContext context)
     {
-        Checked(nameof(GetStation), () => StationRules.Id(request.StationId));
-        var reply = await CallAsync<object?>(nameof(GetStation), request.StationId, nameof(IStationActor.GetAsync), null, context.CancellationToken);
+        Checked(() => StationRules.Id(request.StationId));
+        var reply = await CallAsync<object?>(request.StationId, nameof(IStationActor.GetAsync), null, context.CancellationToken);
         return reply.Station!.ToContract();
     }
 
     /// <inheritdoc />
     public override async Task<ListStationsResponse> ListStations(ListStationsRequest request, ServerCallContext context)
     {
-        var (pageSize, after) = Checked(nameof(ListStations), () =>
+        var (pageSize, after) = Checked(() =>
         {
             var size = request.PageSize switch
             {
@@ -127,7 +127,7 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
             return (size, DecodePageToken(request.PageToken));
         });
 
-        var ids = await directory.ListAsync(context.CancellationToken);
+        var ids = await index.ListAsync(context.CancellationToken);
         var position = 0;
         if (after is not null)
         {
@@ -158,25 +158,24 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
     private Task<StationReply> ReadAsync(string stationId, CancellationToken cancellationToken) =>
         actors.Create(new ActorId(stationId), StationActor.TypeName).InvokeMethodAsync<StationReply>(nameof(IStationActor.GetAsync), cancellationToken);
 
-    private async Task<StationReply> CallAsync<TCommand>(string rpc, string stationId, string method, TCommand command, CancellationToken cancellationToken)
+    private async Task<StationReply> CallAsync<TCommand>(string stationId, string method, TCommand command, CancellationToken cancellationToken)
     {
         var proxy = actors.Create(new ActorId(stationId), StationActor.TypeName);
         var reply = command is null
             ? await proxy.InvokeMethodAsync<StationReply>(method, cancellationToken)
             : await proxy.InvokeMethodAsync<TCommand, StationReply>(method, command, cancellationToken);
         if (reply.Error is not { } error) return reply;
-        var status = error switch
+        var message = reply.Message ?? error.ToString();
+        throw error switch
         {
-            StationError.InvalidArgument => StatusCode.InvalidArgument,
-            StationError.NotFound => StatusCode.NotFound,
-            StationError.AlreadyExists => StatusCode.AlreadyExists,
-            _ => StatusCode.FailedPrecondition,
+            StationError.InvalidArgument => Invalid(reply.Field ?? "", message),
+            StationError.NotFound => Errors.NotFound(message),
+            StationError.AlreadyExists => Errors.AlreadyExists(message),
+            _ => Errors.FailedPrecondition(reply.Reason, message, ("station_id", stationId)),
         };
-        LogRefused(rpc, stationId, status, reply.Message ?? string.Empty);
-        throw new RpcException(new Status(status, reply.Message ?? error.ToString()));
     }
 
-    private T Checked<T>(string rpc, Func<T> check)
+    private static T Checked<T>(Func<T> check)
     {
         try
         {
@@ -184,10 +183,13 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
         }
         catch (StationRuleException invalid)
         {
-            LogInvalid(rpc, invalid.Field, invalid.Message);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message), new Metadata { { "field", invalid.Field } });
+            throw Invalid(invalid.Field, invalid.Message);
         }
     }
+
+    // "field: what is wrong" as a field violation of the field.
+    private static RpcException Invalid(string field, string message) =>
+        Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message);
 
     private static int BinarySearch(IReadOnlyList<string> ids, string id)
     {
@@ -223,9 +225,4 @@ public sealed partial class StationsApi(IActorProxyFactory actors, StationDirect
         return Ids.IsValid(id) ? id : throw StationRuleException.Invalid("page_token", "is not a token this service issued");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Rpc} refused, invalid {Field}: {Reason}")]
-    private partial void LogInvalid(string rpc, string field, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Rpc} on station {StationId} refused with {Status}: {Reason}")]
-    private partial void LogRefused(string rpc, string stationId, StatusCode status, string reason);
 }

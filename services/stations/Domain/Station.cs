@@ -1,3 +1,4 @@
+using Mtaeda.Contracts.Common.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Stations.V1;
@@ -178,7 +179,7 @@ public sealed class Station
         if (State.Status == StationStatus.Offline) return;
         if (State.Status == StationStatus.Closed)
         {
-            throw new StationRuleException(StationError.FailedPrecondition, string.Empty,
+            throw new StationRuleException(ErrorReason.StationClosed,
                 $"station '{State.StationId}' is closed; a closed station cannot be taken offline (open it first)");
         }
 

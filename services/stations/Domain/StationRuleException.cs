@@ -1,3 +1,5 @@
+using Mtaeda.Contracts.Common.V1;
+
 namespace Mtaeda.Stations.Domain;
 
 /// <summary>Why the Station aggregate refused a command; each maps to one gRPC status.</summary>
@@ -30,6 +32,15 @@ public sealed class StationRuleException : Exception
         Field = field;
     }
 
+    /// <summary>Creates a refusal of a command the station's status forbids (FailedPrecondition).</summary>
+    /// <param name="reason">The stable reason code.</param>
+    /// <param name="message">What is wrong, for people.</param>
+    public StationRuleException(ErrorReason reason, string message)
+        : this(StationError.FailedPrecondition, string.Empty, message)
+    {
+        Reason = reason;
+    }
+
     /// <summary>Creates an exception without a rule (for serializers and tooling).</summary>
     public StationRuleException()
         : this(StationError.FailedPrecondition, string.Empty, "A station rule was broken.")
@@ -58,6 +69,9 @@ public sealed class StationRuleException : Exception
 
     /// <summary>The field at fault, or empty.</summary>
     public string Field { get; }
+
+    /// <summary>The reason code of a FailedPrecondition refusal; unspecified otherwise.</summary>
+    public ErrorReason Reason { get; }
 
     /// <summary>A bad field.</summary>
     /// <param name="field">The field (proto name).</param>

@@ -2,12 +2,13 @@ using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Actors;
+using Mtaeda.Stations.Infrastructure;
 
 namespace Mtaeda.Stations.Handlers;
 
 /// <summary>A turnstile was installed at the station: the station's inventory follows (<see cref="TurnstileInstalled"/>).</summary>
 /// <param name="inventory">The inventory updater.</param>
-public sealed class TurnstileInstalledHandler(EquipmentInventory inventory) : IEventHandler<TurnstileInstalled>
+public sealed class TurnstileInstalledHandler(StationInventory inventory) : IEventHandler<TurnstileInstalled>
 {
     /// <inheritdoc />
     public Task HandleAsync(TurnstileInstalled @event, IntegrationEventContext context, CancellationToken cancellationToken)

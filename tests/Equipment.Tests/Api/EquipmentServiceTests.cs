@@ -13,7 +13,7 @@ namespace Mtaeda.Equipment.Tests.Api;
 public sealed class EquipmentServiceTests : IDisposable
 {
     private readonly ActorWorld _world = new();
-    private readonly FakeStationDirectory _stations = new();
+    private readonly FakeStationLookup _stations = new();
     private readonly EquipmentService _service;
     private readonly FakeServerCallContext _call = new(cancellationToken: TestContext.Current.CancellationToken);
 
@@ -58,7 +58,7 @@ public sealed class EquipmentServiceTests : IDisposable
         { "model.model_number is required", new InstallTurnstileRequest { TurnstileId = "ts-1", StationId = "stn-1", MaxPassagesBeforeMaintenance = 1, Model = new Contracts.Common.V1.EquipmentInfo { SerialNumber = "s", Manufacturer = "x" } } },
         { "model.manufacturer is required", new InstallTurnstileRequest { TurnstileId = "ts-1", StationId = "stn-1", MaxPassagesBeforeMaintenance = 1, Model = new Contracts.Common.V1.EquipmentInfo { SerialNumber = "s", ModelNumber = "m" } } },
         { "max_passages_before_maintenance must be > 0", new InstallTurnstileRequest { TurnstileId = "ts-1", StationId = "stn-1", Model = Model() } },
-        { "line_ids: line Z does not serve station stn-1", InstallRequest("ts-1", "stn-1", "A", "Z") },
+        { "line_ids must be lines serving station stn-1; line Z does not", InstallRequest("ts-1", "stn-1", "A", "Z") },
     };
 
     [Theory]

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
@@ -29,7 +28,7 @@ public sealed class StationClosedHandlerTests : IDisposable
     }
 
     private Task HandleAsync(StationClosed closed) =>
-        _handler.HandleAsync(closed, new IntegrationEventContext(Guid.NewGuid().ToString(), "stations", new DefaultHttpContext()), TestContext.Current.CancellationToken);
+        _handler.HandleAsync(closed, new IntegrationEventContext(Guid.NewGuid().ToString(), "stations"), TestContext.Current.CancellationToken);
 
     private async Task<TurnstileStatus> StatusAsync(string turnstile) => (await _world.Turnstile(turnstile).GetAsync())!.Status;
 
@@ -68,12 +67,13 @@ public sealed class StationClosedHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task An_event_without_a_valid_station_is_ignored()
+    public async Task An_event_without_a_valid_station_is_refused_as_invalid_and_changes_nothing()
     {
         await InstallAsync("ts-1", "stn-1");
 
-        await HandleAsync(new StationClosed { StationId = "", TurnstileIds = { "ts-1" } });
+        var refused = await Assert.ThrowsAsync<InvalidEventException>(() => HandleAsync(new StationClosed { StationId = "", TurnstileIds = { "ts-1" } }));
 
+        Assert.Equal(DeliveryStatus.Drop, EventSubscriptionEndpoints.StatusOf(refused));
         Assert.Equal(TurnstileStatus.Operational, await StatusAsync("ts-1"));
     }
 }

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts.Common.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -148,9 +149,11 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
         var missing = await Assert.ThrowsAsync<RpcException>(() => Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-404" }));
 
         Assert.Equal((StatusCode.InvalidArgument, "turnstile_id is required"), (noId.StatusCode, noId.Status.Detail));
+        Assert.Equal(("turnstile_id", "is required"), (Errors.FieldViolationsOf(noId)[0].Field, Errors.FieldViolationsOf(noId)[0].Description));
         Assert.Equal((StatusCode.NotFound, "station stn-9 is not registered"), (unknownStation.StatusCode, unknownStation.Status.Detail));
         Assert.Equal((StatusCode.FailedPrecondition, "station stn-closed is closed"), (closedStation.StatusCode, closedStation.Status.Detail));
-        Assert.Equal((StatusCode.InvalidArgument, "line_ids: line A does not serve station stn-2"), (unservedLine.StatusCode, unservedLine.Status.Detail));
+        Assert.Equal(ErrorReason.StationClosed, Errors.ReasonOf(closedStation)); // The rich status survives the sidecar's proxy.
+        Assert.Equal((StatusCode.InvalidArgument, "line_ids"), (unservedLine.StatusCode, Assert.Single(Errors.FieldViolationsOf(unservedLine)).Field));
         Assert.Equal((StatusCode.NotFound, "turnstile ts-it-404 is not installed"), (unknownTurnstile.StatusCode, unknownTurnstile.Status.Detail));
         Assert.Equal((StatusCode.InvalidArgument, "batch_id is required"), (noBatch.StatusCode, noBatch.Status.Detail));
         Assert.Equal((StatusCode.InvalidArgument, "kind is required"), (noKind.StatusCode, noKind.Status.Detail));

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Dapr.Client;
 using LocalDapr.Sidecar;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts;
 using Mtaeda.Testing;
@@ -15,6 +17,10 @@ namespace Mtaeda.Equipment.Tests.Integration;
 /// </summary>
 public sealed class EquipmentSystem : IAsyncLifetime
 {
+    /// <summary>The equipment app, built as its Program.cs builds it.</summary>
+    public static readonly Func<string[], WebApplication> App = ServiceApp.Of(typeof(EquipmentExtensions).Assembly,
+        builder => builder.AddEquipment(), app => app.MapEquipmentApi().MapEquipmentEventHandlers());
+
     private LocalRuntime? _runtime;
 
     /// <summary>What the runtime logged at warning or above (shown when a test fails to find an event).</summary>
@@ -42,7 +48,7 @@ public sealed class EquipmentSystem : IAsyncLifetime
 
         Recorder = await _runtime.ObserveAsync("recorder", [Topics.Equipment, Topics.Passages], cancellationToken);
 
-        var equipment = await _runtime.StartAsync("equipment", EquipmentApp.Build, cancellationToken);
+        var equipment = await _runtime.StartAsync("equipment", App, cancellationToken);
         EquipmentSidecar = equipment.Sidecar;
         Client = new EquipmentApi.EquipmentClient(equipment.Invoker("equipment"));
     }

@@ -92,17 +92,13 @@ public static class GatewayExtensions
         services.AddHostedService<BatchFlusher>();
         services.AddHostedService<LivenessMonitor>();
         services.AddHostedService(sp => new StartupLog(options, tls, sp.GetRequiredService<PassageJournal>(), sp.GetRequiredService<ILogger<StartupLog>>()));
-        services.AddSingleton<TurnstileLockedHandler>();
-        services.AddSingleton<TurnstileFaultedHandler>();
-        services.AddSingleton<TurnstileRestoredHandler>();
-        services.AddSingleton<TurnstileDecommissionedHandler>();
         return builder;
     }
 
     /// <summary>Maps <c>DeviceGateway</c> on the device port only.</summary>
     /// <param name="app">The application.</param>
     /// <returns>The same application.</returns>
-    public static WebApplication MapGatewayApiV1(this WebApplication app)
+    public static WebApplication MapGatewayApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<GatewayOptions>();
@@ -120,11 +116,10 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         if (!app.Services.GetRequiredService<GatewayOptions>().StatusUpdates) return app;
-        app.MapIntegrationEvent<TurnstileLocked>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileLockedHandler>().HandleAsync(e, t)).RequireDapr();
-        app.MapIntegrationEvent<TurnstileFaulted>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileFaultedHandler>().HandleAsync(e, t)).RequireDapr();
-        app.MapIntegrationEvent<TurnstileRestored>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileRestoredHandler>().HandleAsync(e, t)).RequireDapr();
-        app.MapIntegrationEvent<TurnstileDecommissioned>(Topics.Equipment, (e, c, t) => c.Http.RequestServices.GetRequiredService<TurnstileDecommissionedHandler>().HandleAsync(e, t)).RequireDapr();
-        app.MapOtherIntegrationEvents(Topics.Equipment).RequireDapr();
+        app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileRestored, TurnstileRestoredHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileDecommissioned, TurnstileDecommissionedHandler>(Topics.Equipment);
         return app;
     }
 

@@ -1,7 +1,17 @@
 using Dapr;
 using Dapr.Client;
 
-namespace Mtaeda.Stations.Api;
+namespace Mtaeda.Stations.Infrastructure;
+
+/// <summary>Settings of the stations service, bound from the <c>Stations</c> configuration section.</summary>
+public sealed class StationsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Stations";
+
+    /// <summary>The Dapr state store holding the station index (default <c>statestore</c>).</summary>
+    public string StateStoreName { get; set; } = "statestore";
+}
 
 /// <summary>
 /// The index ListStations pages through: the sorted ids of every registered station, under one key
@@ -18,7 +28,7 @@ namespace Mtaeda.Stations.Api;
 /// </remarks>
 /// <param name="dapr">The Dapr client.</param>
 /// <param name="options">Where the index is kept.</param>
-public sealed class StationDirectory(DaprClient dapr, StationsOptions options)
+public sealed class StationIndex(DaprClient dapr, StationsOptions options)
 {
     /// <summary>The state key of the index.</summary>
     public const string Key = "stations-index";

@@ -1,3 +1,4 @@
+using Mtaeda.Equipment.Infrastructure;
 using Grpc.Core;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Api;
@@ -5,7 +6,7 @@ using Mtaeda.Equipment.Api;
 namespace Mtaeda.Equipment.Tests.Support;
 
 /// <summary>Stations as the tests need them.</summary>
-public sealed class FakeStationDirectory : IStationDirectory
+public sealed class FakeStationLookup : IStationLookup
 {
     public Dictionary<string, StationInfo> Stations { get; } = new(StringComparer.Ordinal)
     {

@@ -6,7 +6,7 @@ using Dapr.Client;
 using Mtaeda.Ridership.Domain;
 using Mtaeda.ServiceDefaults;
 
-namespace Mtaeda.Ridership.Handlers;
+namespace Mtaeda.Ridership.Infrastructure;
 
 /// <summary>What became of one PassagesRecorded event.</summary>
 public enum CountOutcome

@@ -2,33 +2,30 @@ using Mtaeda.Contracts;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using Mtaeda.Stations.Actors;
+using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Domain;
 
-namespace Mtaeda.Stations.Handlers;
+namespace Mtaeda.Stations.Infrastructure;
 
 /// <summary>Tells a Station actor about equipment installed or removed there; shared by the equipment handlers.</summary>
 /// <param name="actors">Proxies to the Station actors.</param>
-/// <param name="logger">The logger.</param>
-public sealed partial class EquipmentInventory(IActorProxyFactory actors, ILogger<EquipmentInventory> logger)
+public sealed class StationInventory(IActorProxyFactory actors)
 {
-    /// <summary>Records the change, unless an id breaks the id convention (then the event is logged and dropped).</summary>
+    /// <summary>Records the change.</summary>
     /// <param name="eventType">The event, for the log.</param>
     /// <param name="stationId">The station.</param>
     /// <param name="change">The change.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task.</returns>
+    /// <exception cref="InvalidEventException">An id breaks the id convention: the event can never be recorded.</exception>
     public async Task RecordAsync(string eventType, string stationId, EquipmentChange change, CancellationToken cancellationToken)
     {
         if (!Ids.IsValid(stationId) || !Ids.IsValid(change.EquipmentId))
         {
-            LogIgnored(eventType, stationId, change.EquipmentId);
-            return;
+            throw new InvalidEventException($"{eventType}: station id '{stationId}' or equipment id '{change.EquipmentId}' breaks the id convention");
         }
 
         await actors.Create(new ActorId(stationId), StationActor.TypeName)
             .InvokeMethodAsync(nameof(IStationActor.RecordEquipmentAsync), change, cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a {EventType} event whose station id '{StationId}' or equipment id '{EquipmentId}' breaks the id convention")]
-    private partial void LogIgnored(string eventType, string stationId, string equipmentId);
 }

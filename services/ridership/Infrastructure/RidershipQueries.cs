@@ -1,7 +1,7 @@
 using Dapr.Client;
 using Mtaeda.Ridership.Domain;
 
-namespace Mtaeda.Ridership.Api;
+namespace Mtaeda.Ridership.Infrastructure;
 
 /// <summary>Network totals as the query answers them.</summary>
 /// <param name="Counts">Entries and exits.</param>

@@ -2,7 +2,7 @@ using Grpc.Core;
 using Mtaeda.Contracts.Stations.V1;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 
-namespace Mtaeda.Equipment.Api;
+namespace Mtaeda.Equipment.Infrastructure;
 
 /// <summary>A station as installing a turnstile needs it: whether it is open, and the lines it serves.</summary>
 /// <param name="StationId">The station.</param>
@@ -11,7 +11,7 @@ namespace Mtaeda.Equipment.Api;
 public sealed record StationInfo(string StationId, StationStatus Status, IReadOnlyList<string> LineIds);
 
 /// <summary>Looks stations up in the stations context, the owner of the answer.</summary>
-public interface IStationDirectory
+public interface IStationLookup
 {
     /// <summary>The station, or null when it is not registered.</summary>
     /// <param name="stationId">The station.</param>
@@ -21,10 +21,10 @@ public interface IStationDirectory
     Task<StationInfo?> FindAsync(string stationId, CancellationToken cancellationToken);
 }
 
-/// <summary><see cref="IStationDirectory"/> over the stations service's gRPC API, called through the sidecar.</summary>
+/// <summary><see cref="IStationLookup"/> over the stations service's gRPC API, called through the sidecar.</summary>
 /// <param name="client">A Stations client whose calls go through the Dapr sidecar (<c>dapr-app-id: stations</c>).</param>
 /// <param name="time">The clock (deadlines).</param>
-public sealed class StationsServiceDirectory(StationsClient client, TimeProvider time) : IStationDirectory
+public sealed class StationsServiceLookup(StationsClient client, TimeProvider time) : IStationLookup
 {
     /// <summary>The app id of the stations service.</summary>
     public const string AppId = "stations";
