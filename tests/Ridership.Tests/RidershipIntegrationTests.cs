@@ -126,4 +126,37 @@ public sealed class RidershipIntegrationTests
         Assert.Equal((1107, 203), (afterRestart.Ingress, afterRestart.Egress));
         Assert.Equal(totals.Since, afterRestart.Since);
     }
+
+    [Fact]
+    public async Task A_batch_with_an_overflowing_event_counts_the_good_ones_at_once_and_dead_letters_the_bad_one()
+    {
+        await using var runtime = LocalRuntime.Create();
+        // Time enough for the sidecar to gather every event below into one bulk delivery.
+        var ridership = await runtime.StartAsync("ridership", args => RidershipApp([.. args, "--Ridership:BulkMaxAwait=00:00:01"]), Ct);
+        var deadLetters = await runtime.ObserveAsync("operator", ["ridership.passages.deadletter"], Ct);
+        var equipment = await runtime.StartSidecarAsync("equipment", Ct);
+        var client = new RidershipClient(equipment.Invoker("ridership"));
+
+        for (var i = 1; i <= 8; i++)
+        {
+            await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages($"b-{i}", i, 0, Seven.AddMinutes(i)), $"evt-good-{i}", Ct);
+            if (i == 4)
+            {
+                await equipment.Client.PublishIntegrationEventAsync(Topics.Passages, Passages("b-poison", long.MaxValue, 0, Seven), "evt-poison", Ct);
+            }
+        }
+
+        var totals = await CountedAsync(client, 36);
+        Assert.Equal((36, 0), (totals.Ingress, totals.Egress));
+        var dropped = await deadLetters.WaitForAsync(e => e.Id == "evt-poison", Patience, Ct);
+        Assert.Equal(EventType.Of<PassagesRecorded>(), dropped.Type);
+
+        // The subscription names its dead-letter topic, visible in the sidecar's metadata; the poison event is there once.
+        using var http = new HttpClient { BaseAddress = new Uri(ridership.HttpEndpoint) };
+        using var metadata = JsonDocument.Parse(await http.GetStringAsync("v1.0/metadata", Ct));
+        var subscription = metadata.RootElement.GetProperty("subscriptions").EnumerateArray().Single(s => s.GetProperty("topic").GetString() == Topics.Passages);
+        Assert.Equal("ridership.passages.deadletter", subscription.GetProperty("deadLetterTopic").GetString());
+        Assert.Single(deadLetters.Events, e => e.Id == "evt-poison");
+        Assert.Equal(36, (await TotalsAsync(client)).Ingress);
+    }
 }

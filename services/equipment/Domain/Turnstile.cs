@@ -218,10 +218,7 @@ public sealed class Turnstile
             return Outcome.FailedPrecondition(ReasonOf(state.Status), $"turnstile {Id} is {Describe(state.Status)}; passages are not counted");
         }
 
-        state.IngressCount += batch.Ingress;
-        state.EgressCount += batch.Egress;
-        Remember(state.RecentBatchIds, batch.BatchId, RecentBatchCapacity);
-        Raise(new PassagesRecorded
+        var recorded = new PassagesRecorded
         {
             BatchId = batch.BatchId,
             TurnstileId = Id,
@@ -232,7 +229,14 @@ public sealed class Turnstile
             IntervalStart = Timestamp.FromDateTimeOffset(batch.IntervalStart),
             IntervalEnd = Timestamp.FromDateTimeOffset(batch.IntervalEnd),
             RecordedAt = Timestamp.FromDateTimeOffset(now),
-        });
+        };
+        // The producer checks the event's contract as every consumer will: what they would drop is refused here.
+        if (recorded.Violations().FieldViolations.FirstOrDefault() is { } violation) return Outcome.InvalidArgument(violation.Field, violation.Description);
+
+        state.IngressCount += batch.Ingress;
+        state.EgressCount += batch.Egress;
+        Remember(state.RecentBatchIds, batch.BatchId, RecentBatchCapacity);
+        Raise(recorded);
 
         if (!state.PassageThresholdExceeded && PassageCount >= state.MaxPassagesBeforeMaintenance)
         {

@@ -269,6 +269,18 @@ public sealed class TurnstileTests
         Assert.Equal(0, turnstile.PassageCount);
     }
 
+    [Fact]
+    public void A_batch_id_longer_than_the_PassagesRecorded_contract_allows_is_refused_not_published_for_read_sides_to_drop()
+    {
+        var turnstile = Installed();
+        var batch = new PassageBatch { BatchId = new string('b', PassagesRecorded.MaxBatchIdLength + 1), Ingress = 1, IntervalStart = T0, IntervalEnd = T0 };
+
+        var outcome = turnstile.RecordPassages(batch, T0, out _);
+
+        Assert.Equal((Refusal.InvalidArgument, "batch_id"), (outcome.Refusal, outcome.Field));
+        Assert.Empty(turnstile.Events.OfType<PassagesRecorded>());
+    }
+
     [Theory]
     [InlineData(FaultKind.Locked)]
     [InlineData(FaultKind.Jammed)]
