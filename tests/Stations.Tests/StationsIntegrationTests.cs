@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Google.Protobuf.WellKnownTypes;
@@ -134,5 +137,35 @@ public sealed class StationsIntegrationTests
         using var http = new HttpClient();
         using var health = await http.GetAsync($"{stations.HttpEndpoint}/v1.0/invoke/stations/method/healthz", Ct);
         Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_rpc_is_served_as_http_json_through_the_sidecar_with_errors_as_problem_json()
+    {
+        await using var runtime = LocalRuntime.Create();
+        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
+        using var http = new HttpClient { BaseAddress = new Uri($"{stations.HttpEndpoint}/v1.0/invoke/stations/method/") };
+
+        using (var registered = await http.PostAsJsonAsync("v1/stations",
+            new { stationId = "stn-042", name = "Central Square", address = new { streetAddress = "42 Main Street", city = "Springfield" }, lineIds = new[] { "A" } }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        }
+        using (var closed = await http.PostAsJsonAsync("v1/stations/stn-042:close", new { reason = "line rerouted" }, Ct))
+        {
+            Assert.Equal("STATION_STATUS_CLOSED", (await closed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        }
+        var station = await http.GetFromJsonAsync<JsonElement>("v1/stations/stn-042", Ct);
+        Assert.Equal(("Central Square", "STATION_STATUS_CLOSED"), (station.GetProperty("name").GetString(), station.GetProperty("status").GetString()));
+        var list = await http.GetFromJsonAsync<JsonElement>("v1/stations?pageSize=10", Ct);
+        Assert.Equal("stn-042", Assert.Single(list.GetProperty("stations").EnumerateArray()).GetProperty("stationId").GetString());
+
+        // A refused command: problem+json with the reason code; bad input: problem+json naming the field.
+        using var offline = await http.PostAsJsonAsync("v1/stations/stn-042:takeOffline", new { }, Ct);
+        Assert.Equal("application/problem+json", offline.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("STATION_CLOSED", (await offline.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("reason").GetString());
+        using var invalid = await http.GetAsync("v1/stations/stn%20042", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.True((await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("station_id", out _));
     }
 }

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Mtaeda.Contracts.Common.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -214,5 +217,35 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
         public async Task<RestoreTurnstileResponse> RestoreTurnstileAsync(RestoreTurnstileRequest request) => await client.RestoreTurnstileAsync(request, Options);
 
         public async Task<Turnstile> GetTurnstileAsync(GetTurnstileRequest request) => await client.GetTurnstileAsync(request, Options);
+    }
+
+    [Fact]
+    public async Task Every_rpc_is_served_as_http_json_through_the_sidecar_with_refusals_as_problem_json_carrying_the_reason()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{system.EquipmentSidecar.HttpPort}/v1.0/invoke/equipment/method/") };
+        await Api.InstallTurnstileAsync(Install("ts-http-1", "stn-1"));
+
+        using (var fault = await http.PostAsJsonAsync("v1/turnstiles/ts-http-1/faults", new { kind = "FAULT_KIND_JAMMED", reason = "coin stuck" }, Ct))
+        {
+            Assert.Equal("TURNSTILE_STATUS_LOCKED", (await fault.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        }
+        using (var restored = await http.PostAsJsonAsync("v1/turnstiles/ts-http-1:restore", new { reason = "cleared" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
+        var turnstile = await http.GetFromJsonAsync<JsonElement>("v1/turnstiles/ts-http-1", Ct);
+        Assert.Equal(("stn-1", "TURNSTILE_STATUS_OPERATIONAL"), (turnstile.GetProperty("stationId").GetString(), turnstile.GetProperty("status").GetString()));
+
+        using (var decommissioned = await http.PostAsJsonAsync("v1/turnstiles/ts-http-1:decommission", new { reason = "replaced" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, decommissioned.StatusCode);
+        }
+        using var refused = await http.PostAsJsonAsync("v1/turnstiles/ts-http-1/faults", new { kind = "FAULT_KIND_JAMMED" }, Ct);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(("TURNSTILE_DECOMMISSIONED", "FailedPrecondition"), (problem.GetProperty("reason").GetString(), problem.GetProperty("grpcStatus").GetString()));
+        using var invalid = await http.PostAsJsonAsync("v1/turnstiles/ts-http-1/faults", new { reason = "no kind" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal("is required", (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").GetProperty("kind")[0].GetString());
     }
 }
