@@ -9,14 +9,16 @@ using Mtaeda.ServiceDefaults;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The defaults every MTAEDA service starts from, in the style of .NET Aspire / eShop ServiceDefaults:
+/// The defaults every MTAEDA service starts from, in the style of .NET Aspire / eShop ServiceDefaults (the whole
+/// shape is in services/README.md):
 /// <code>
 /// var builder = WebApplication.CreateBuilder(args);
 /// builder.AddServiceDefaults();
-/// // builder.AddApplicationServices();
+/// builder.AddStations();
 /// var app = builder.Build();
 /// app.MapDefaultEndpoints();
-/// // app.MapStationsApiV1();
+/// app.MapStationsApi();
+/// app.MapStationsEventHandlers();
 /// app.Run();
 /// </code>
 /// </summary>

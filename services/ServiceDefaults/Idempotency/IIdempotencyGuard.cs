@@ -5,15 +5,10 @@ namespace Mtaeda.ServiceDefaults;
 /// delivery of Dapr pub/sub gives exactly-once effects. Registered by <c>AddServiceDefaults()</c>; the implementation is
 /// <see cref="IdempotencyGuard"/>.
 /// </summary>
-/// <example>
-/// <code>
-/// app.MapPost("/events/turnstile-locked", async (TurnstileLocked e, HttpRequest request, IIdempotencyGuard guard, CancellationToken ct) =>
-/// {
-///     await guard.RunOnceAsync("maintenance.turnstile-locked", request, token => workOrders.OpenAsync(e, token), ct);
-///     return Results.Ok();
-/// }).WithTopic("pubsub", "equipment.turnstile-locked").RequireDapr();
-/// </code>
-/// </example>
+/// <remarks>
+/// Services do not call it themselves: <c>MapEventHandler</c> (see <see cref="EventSubscriptionEndpoints"/>) runs every
+/// <see cref="IEventHandler{TEvent}"/> through it, under the consumer name <c>{app-id}:{event type}</c>.
+/// </remarks>
 public interface IIdempotencyGuard
 {
     /// <summary>
