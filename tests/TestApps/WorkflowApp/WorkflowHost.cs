@@ -27,6 +27,7 @@ public static class WorkflowHost
             options.RegisterWorkflow<FailingWorkflow>();
             options.RegisterWorkflow<TimerWorkflow>();
             options.RegisterWorkflow<NonDeterministicWorkflow>();
+            options.RegisterWorkflow<FanOutWorkflow>();
             options.RegisterActivity<AddActivity>();
             options.RegisterActivity<EffectActivity>();
             options.RegisterActivity<FlakyActivity>();

@@ -135,7 +135,7 @@ public sealed class TimerWorkflow : Workflow<int, string>
     }
 }
 
-/// <summary>Calls a different activity on replay than the first time: code that is not deterministic.</summary>
+/// <summary>Waits on a timer the first time and calls an activity instead on replay: code that is not deterministic.</summary>
 public sealed class NonDeterministicWorkflow : Workflow<string, string>
 {
     public static readonly ConcurrentDictionary<string, int> Runs = new();
@@ -143,24 +143,43 @@ public sealed class NonDeterministicWorkflow : Workflow<string, string>
     public override async Task<string> RunAsync(WorkflowContext context, string input)
     {
         var run = Runs.AddOrUpdate(context.InstanceId, 1, (_, n) => n + 1);
-        if (run == 1) await context.CallActivityAsync<int>(nameof(AddActivity), 1);
-        else await context.CreateTimer(TimeSpan.FromMilliseconds(1));
+        if (run == 1) await context.CreateTimer(TimeSpan.FromMilliseconds(1));
+        else await context.CallActivityAsync<int>(nameof(AddActivity), 1);
         return "done";
     }
 }
 
-/// <summary>Takes the given milliseconds (for in-flight and limit tests).</summary>
+/// <summary>Runs <see cref="FanOut.Count"/> slow activities at once and sums what they return.</summary>
+public sealed class FanOutWorkflow : Workflow<FanOut, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, FanOut input)
+    {
+        var tasks = Enumerable.Range(0, input.Count).Select(_ => context.CallActivityAsync<int>(nameof(SlowActivity), input.Milliseconds)).ToArray();
+        return (await Task.WhenAll(tasks)).Sum();
+    }
+}
+
+public sealed record FanOut(int Count, int Milliseconds);
+
+/// <summary>Takes the given milliseconds; counts, per workflow instance, how many ran at once and how many runs began.</summary>
 public sealed class SlowActivity : WorkflowActivity<int, int>
 {
-    public static int Running;
+    public sealed class Counts
+    {
+        public int Running;
+        public int MaxRunning;
+        public int Started;
+    }
 
-    public static int MaxRunning;
+    public static readonly ConcurrentDictionary<string, Counts> ByInstance = new();
 
     public override async Task<int> RunAsync(WorkflowActivityContext context, int milliseconds)
     {
-        var now = Interlocked.Increment(ref Running);
+        var counts = ByInstance.GetOrAdd(context.InstanceId, _ => new Counts());
+        Interlocked.Increment(ref counts.Started);
+        var now = Interlocked.Increment(ref counts.Running);
         int seen;
-        while ((seen = Volatile.Read(ref MaxRunning)) < now && Interlocked.CompareExchange(ref MaxRunning, now, seen) != seen)
+        while ((seen = Volatile.Read(ref counts.MaxRunning)) < now && Interlocked.CompareExchange(ref counts.MaxRunning, now, seen) != seen)
         {
         }
         try
@@ -170,7 +189,7 @@ public sealed class SlowActivity : WorkflowActivity<int, int>
         }
         finally
         {
-            Interlocked.Decrement(ref Running);
+            Interlocked.Decrement(ref counts.Running);
         }
     }
 }

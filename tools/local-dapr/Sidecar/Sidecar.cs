@@ -83,6 +83,7 @@ public sealed class Sidecar : IAsyncDisposable
         web.MapGrpcService<DaprGrpcApi>().RequireHost($"*:{grpcPort}");
         web.MapGrpcService<WorkflowGrpcService>().RequireHost($"*:{grpcPort}");
         HttpApi.Map(web, runtime, invocation, httpPort);
+        WorkflowHttpApi.Map(web, web.Services.GetRequiredService<WorkflowEngine>(), httpPort);
 
         try
         {
