@@ -492,7 +492,13 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         instance.TurnToken = null;
         instance.TurnEvents = [];
         foreach (var effect in effects) effect();
-        if (instance.IsCompleted) await Store.MarkLiveAsync(instance.Id, false, cancellationToken);
+        if (instance.IsCompleted)
+        {
+            await Store.MarkLiveAsync(instance.Id, false, cancellationToken);
+            // A finished instance is read from the store when next asked for; whoever waits on this copy was woken above.
+            _instances.TryRemove(new KeyValuePair<string, WorkflowInstance>(instance.Id, instance));
+            return;
+        }
         TryDispatchTurn(instance);
     }
 
