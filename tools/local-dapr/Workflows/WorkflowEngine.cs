@@ -676,12 +676,14 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     {
         var generation = historyFrom == 0 && instance.History.Count > 0 ? instance.Generation + 1 : instance.Generation;
         await Store.SaveAsync(instance.Id, instance.Stored, historyFrom, history, inbox, inboxFrom, customStatus, customStatusChanged, generation, cancellationToken);
+        var status = instance.Status;
         instance.History = history;
         instance.Inbox = inbox;
         instance.CustomStatus = customStatus;
         instance.Generation = generation;
         instance.Stored = new StoredLengths(history.Count, inbox.Count);
-        instance.NotifyChanged();
+        // Waiters wait for a status; they are woken only when it changes.
+        if (instance.Status != status) instance.NotifyChanged();
     }
 
     /// <summary>The instance with its gate held, loaded from the store on first use.</summary>
