@@ -90,6 +90,34 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
         Assert.Equal(1, await dapr.GetStateAsync<int>("statestore", "effect-durable-second", cancellationToken: Ct));
     }
 
+    [Fact]
+    public async Task A_redis_that_goes_away_mid_workflow_costs_no_acknowledged_step_once_it_is_back()
+    {
+        await using var server = await RedisServer.StartAsync(redis.RequireBinary());
+        await using var harness = Harness.Create(backend: Backend.Redis(server));
+        await using var wf = new WorkflowNode(await harness.AddAsync("outage", withApp: false));
+        await wf.StartAppAsync();
+        var fanOut = $"outage-fan-{Guid.NewGuid():N}";
+
+        await wf.Client.ScheduleNewWorkflowAsync(nameof(EventWorkflow), "outage-event", 0);
+        await wf.Client.ScheduleNewWorkflowAsync(nameof(FanOutWorkflow), fanOut, new FanOut(3, 1500));
+        await PollAsync(() => Task.FromResult(SlowActivity.ByInstance.TryGetValue(fanOut, out var c) && c.Started == 3), TimeSpan.FromSeconds(30));
+
+        // Redis dies while the three activities run: their results cannot be stored, and a raised event is refused.
+        await server.StopAsync(kill: true);
+        await Assert.ThrowsAnyAsync<Exception>(() => wf.Client.RaiseEventAsync("outage-event", "go", "lost", Ct));
+        // A result that could not be stored sends its activity round again: wait until one has.
+        await PollAsync(() => Task.FromResult(SlowActivity.ByInstance[fanOut].Started >= 4), TimeSpan.FromSeconds(30));
+        await server.StartAsync();
+
+        await wf.Client.RaiseEventAsync("outage-event", "go", "after", Ct);
+        var raised = await wf.Client.WaitForWorkflowCompletionAsync("outage-event", cancellation: Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var fanned = await wf.Client.WaitForWorkflowCompletionAsync(fanOut, cancellation: Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.Equal("after", raised.ReadOutputAs<string>());
+        Assert.Equal(4500, fanned.ReadOutputAs<int>());
+    }
+
     private async Task<LocalDapr.Runner.RunnerProcess> StartRunnerAsync(string runFile)
     {
         var runner = LocalDapr.Runner.RunnerProcess.Start(Path.Combine(Bin, "local-dapr.dll"), ["run", "-f", runFile],

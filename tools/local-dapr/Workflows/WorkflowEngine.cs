@@ -233,7 +233,18 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                 e.TaskFailed = new TaskFailedEvent { TaskScheduledId = response.TaskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId };
             else
                 e.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = response.TaskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId };
-            await AppendAsync(instance, e, cancellationToken);
+            try
+            {
+                await AppendAsync(instance, e, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The result is not stored, so the activity has not happened as far as the workflow knows: it runs
+                // again once the store answers (at least once).
+                _logger.LogWarning(ex, "Workflow {Instance}: storing the result of task {Task} failed; it runs again in {Delay}", instance.Id, response.TaskId, RetryAfterStoreFailure);
+                RecoverLater(instance.Id);
+                throw;
+            }
         }
         finally
         {
@@ -623,20 +634,33 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         });
     }
 
-    /// <summary>Delivers an event to another instance in the background; an unknown target drops it, as daprd does.</summary>
+    /// <summary>
+    /// Delivers an event to another instance in the background, trying again while the store fails (at least once);
+    /// an unknown target drops it, as daprd does.
+    /// </summary>
     private void Send(string target, HistoryEvent e) => _ = Task.Run(async () =>
     {
-        try
+        while (!_stopping.IsCancellationRequested)
         {
-            await AddEventAsync(target, e, _stopping.Token);
-        }
-        catch (InstanceNotFoundException)
-        {
-            _logger.LogWarning("Workflow {Instance} does not exist; {Event} dropped", target, e.EventTypeCase);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogError(ex, "Delivering {Event} to workflow {Instance} failed", e.EventTypeCase, target);
+            try
+            {
+                await AddEventAsync(target, e, _stopping.Token);
+                return;
+            }
+            catch (InstanceNotFoundException)
+            {
+                _logger.LogWarning("Workflow {Instance} does not exist; {Event} dropped", target, e.EventTypeCase);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Delivering {Event} to workflow {Instance} failed; trying again in {Delay}", e.EventTypeCase, target, RetryAfterStoreFailure);
+                await Task.Delay(RetryAfterStoreFailure, _time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
     });
 
@@ -646,6 +670,31 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         var inbox = new List<HistoryEvent>(instance.Inbox) { e };
         await SaveAsync(instance, instance.History, inbox, instance.CustomStatus, false, instance.History.Count, instance.Inbox.Count, cancellationToken);
         TryDispatchTurn(instance);
+    }
+
+    /// <summary>Re-drives the instance from its history after a store failure (idempotent, as at start-up).</summary>
+    private void RecoverLater(string id)
+    {
+        ITimer? timer = null;
+        timer = _time.CreateTimer(_ =>
+        {
+            timer?.Dispose();
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await RecoverInstanceAsync(id, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogWarning(ex, "Workflow {Instance}: re-driving after a store failure failed; trying again", id);
+                    RecoverLater(id);
+                }
+            });
+        }, null, RetryAfterStoreFailure, Timeout.InfiniteTimeSpan);
     }
 
     private void Redrive(string id) => _ = Task.Run(async () =>
