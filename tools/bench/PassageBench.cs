@@ -256,7 +256,7 @@ public static partial class PassageBench
     }
 
     /// <summary>User plus system CPU of a process and its children that have been waited for, from /proc.</summary>
-    private static TimeSpan CpuOf(int pid)
+    internal static TimeSpan CpuOf(int pid)
     {
         try
         {

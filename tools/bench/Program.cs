@@ -34,6 +34,30 @@ passages.SetAction(async (parse, _) =>
     return 0;
 });
 root.Subcommands.Add(passages);
+
+var wfBackends = new Option<string[]>("--backend") { Description = "memory, redis, or both (repeat)", DefaultValueFactory = _ => ["memory", "redis"] };
+var wfCount = new Option<int>("--workflows") { Description = "Five-activity chains per throughput scenario", DefaultValueFactory = _ => 5000 };
+var wfConcurrency = new Option<int[]>("--concurrency") { Description = "Instances in flight per throughput scenario (repeat)", DefaultValueFactory = _ => [30, 200] };
+var wfTimers = new Option<int>("--timers") { Description = "Instances waiting on a one-minute timer at once (0: skip)", DefaultValueFactory = _ => 10_000 };
+var wfOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/workflows.md" };
+var workflowsCommand = new Command("workflows", "Dapr workflows on the local runtime: chained activities, latency, many timers") { wfBackends, wfCount, wfConcurrency, wfTimers, wfOut };
+workflowsCommand.SetAction(async (parse, _) =>
+{
+    var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
+    var report = new System.Text.StringBuilder();
+    report.Append(System.Globalization.CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, with ");
+    report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"`--workflows {parse.GetValue(wfCount)} {string.Join(' ', parse.GetValue(wfConcurrency)!.Select(c => $"--concurrency {c}"))} --timers {parse.GetValue(wfTimers)}`.").AppendLine();
+    foreach (var backend in parse.GetValue(wfBackends)!)
+        report.Append(await WorkflowBench.RunAsync(backend, parse.GetValue(wfCount), parse.GetValue(wfConcurrency)!, parse.GetValue(wfTimers), Console.Out));
+    var path = Path.Combine(repository, parse.GetValue(wfOut)!);
+    var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+    const string Marker = "<!-- measured -->";
+    var head = existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Workflow benchmark\n\n" + Marker;
+    await File.WriteAllTextAsync(path, head + "\n\n" + report);
+    Console.WriteLine($"report written to {path}");
+    return 0;
+});
+root.Subcommands.Add(workflowsCommand);
 root.SetAction(async (parse, _) =>
 {
     var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out)

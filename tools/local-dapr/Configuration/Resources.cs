@@ -58,11 +58,14 @@ public sealed record ResiliencyTargets(
 public sealed record Resources(IReadOnlyList<ComponentSpec> Components, IReadOnlyList<Subscription> Subscriptions, ResiliencyTargets Resiliency)
 {
     public static Resources Empty { get; } = new([], [], ResiliencyTargets.None);
+
+    /// <summary>The workflow limits of a <c>Configuration</c> resource (<c>spec.workflow</c>); none when there is none.</summary>
+    public Workflows.WorkflowLimits Workflow { get; init; } = Workflows.WorkflowLimits.None;
 }
 
 /// <summary>
 /// Reads the resources paths the way the Dapr CLI does: every <c>.yaml</c>/<c>.yml</c> file directly in each folder,
-/// several documents per file, only the kinds the runtime knows (other kinds such as <c>Configuration</c> are skipped).
+/// several documents per file, only the kinds the runtime knows (of a <c>Configuration</c>, only <c>spec.workflow</c>; other kinds are skipped).
 /// </summary>
 public static partial class ResourceLoader
 {
@@ -83,6 +86,7 @@ public static partial class ResourceLoader
         var actors = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         var inbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         var outbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
+        var workflow = Workflows.WorkflowLimits.None;
         foreach (var path in paths)
         {
             var files = System.IO.File.Exists(path)
@@ -113,10 +117,25 @@ public static partial class ResourceLoader
                     {
                         ReadResiliency(yaml, doc, apps, actors, inbound, outbound);
                     }
+                    else if (string.Equals(kind, "Configuration", StringComparison.Ordinal))
+                    {
+                        workflow = ReadWorkflowLimits(yaml, doc) ?? workflow;
+                    }
                 }
             }
         }
-        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound));
+        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound)) { Workflow = workflow };
+    }
+
+    /// <summary><c>spec.workflow.maxConcurrentWorkflowInvocations</c> and <c>maxConcurrentActivityInvocations</c> of a <c>Configuration</c>.</summary>
+    private static Workflows.WorkflowLimits? ReadWorkflowLimits(YamlFile yaml, YamlMappingNode doc)
+    {
+        if (yaml.Map(doc, "spec") is not { } spec || yaml.Map(spec, "workflow") is not { } workflow) return null;
+        return new Workflows.WorkflowLimits(Limit("maxConcurrentWorkflowInvocations"), Limit("maxConcurrentActivityInvocations"));
+
+        int? Limit(string key) => yaml.String(workflow, key) is not { } text ? null
+            : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+            : throw yaml.Error(workflow, $"configuration 'spec.workflow.{key}' must be a whole number above zero: '{text}'");
     }
 
     private static bool InScope(YamlFile yaml, YamlMappingNode doc, string appId) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using LocalDapr.Configuration;
+using LocalDapr.Workflows;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -66,6 +67,7 @@ public sealed class Sidecar : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<DaprGrpcApi>();
         builder.Services.AddSingleton<Invocation>();
+        builder.Services.AddSingleton(_ => new WorkflowEngine(runtime, resources.Workflow, env.Loggers.CreateLogger($"daprd.{options.AppId}.workflow")));
         builder.Services.AddHttpForwarder();
         builder.Services.AddRouting();
         builder.Services.AddGrpc(o =>
@@ -79,11 +81,14 @@ public sealed class Sidecar : IAsyncDisposable
         web.Use((context, next) => Gate(context, next, runtime, invocation, grpcPort));
         web.UseRouting();
         web.MapGrpcService<DaprGrpcApi>().RequireHost($"*:{grpcPort}");
+        web.MapGrpcService<WorkflowGrpcService>().RequireHost($"*:{grpcPort}");
         HttpApi.Map(web, runtime, invocation, httpPort);
+        WorkflowHttpApi.Map(web, web.Services.GetRequiredService<WorkflowEngine>(), httpPort);
 
         try
         {
             await web.StartAsync(cancellationToken);
+            _ = web.Services.GetRequiredService<WorkflowEngine>().Ready;
         }
         catch
         {
@@ -125,7 +130,7 @@ public sealed class Sidecar : IAsyncDisposable
         if (appId.Length == 0) appId = context.Request.Headers["dapr-callee-app-id"].ToString();
         if (onGrpc)
         {
-            if (!path.StartsWithSegments("/dapr.proto.runtime.v1.Dapr"))
+            if (!path.StartsWithSegments("/dapr.proto.runtime.v1.Dapr") && !path.StartsWithSegments("/" + WorkflowGrpcService.ServiceName))
             {
                 if (appId.Length == 0) GrpcWire.WriteStatus(context, Grpc.Core.StatusCode.Unknown, DaprErrors.ProxyWithoutAppId);
                 else await invocation.ForwardAsync(context, runtime, appId, path.Value ?? "/", grpc: true);
