@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
 using Mtaeda.Gateway.Journal;
 
 namespace Mtaeda.Gateway.Tests;
@@ -33,16 +34,22 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public async Task Entries_are_replayed_in_order_after_a_restart_except_the_completed_ones()
     {
-        var durable = new List<ulong>();
-        await using (var journal = PassageJournal.Open(Options))
+        var outcomes = new DeviceOutcomes();
+        await using (var journal = PassageJournal.Open(Options, outcomes))
         {
-            journal.OnDurable = entries => { lock (durable) durable.AddRange(entries.Select(e => e.EntryId)); };
             var a1 = await journal.AppendAsync(Batch("ts-a", 1, 10));
             var b1 = await journal.AppendAsync(Batch("ts-b", 1, 5));
             var a2 = await journal.AppendAsync(Batch("ts-a", 11, 12));
             journal.Append(Batch("ts-a", 14, 20));
             await journal.FlushAsync();
             await journal.CompleteAsync(Done(b1));
+            // Each fsync's entries are reported once, in journal order, through the registry's outcome channel.
+            var durable = new List<ulong>();
+            while (outcomes.Reader.TryRead(out var outcome))
+            {
+                Assert.Equal(DeviceOutcomeKind.Durable, outcome.Kind);
+                durable.AddRange(outcome.Entries!.Select(e => e.EntryId));
+            }
             Assert.Equal([a1.EntryId, b1.EntryId, a2.EntryId, a2.EntryId + 1], durable);
             Assert.Equal(3, journal.PendingCount);
         }

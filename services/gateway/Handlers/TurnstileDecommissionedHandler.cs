@@ -4,11 +4,11 @@ using Mtaeda.Gateway.Devices;
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileDecommissioned</c>: the device, when connected, is told it is out of service for good.</summary>
-internal sealed class TurnstileDecommissionedHandler(DeviceRegistry registry)
+internal sealed class TurnstileDecommissionedHandler(DeviceOutcomes outcomes)
 {
     public Task HandleAsync(TurnstileDecommissioned @event, CancellationToken cancellationToken)
     {
-        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Decommissioned, @event.Reason, @event.DecommissionedAt);
+        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Decommissioned, @event.Reason, @event.DecommissionedAt);
         return Task.CompletedTask;
     }
 }

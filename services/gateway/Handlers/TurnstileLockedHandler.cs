@@ -4,11 +4,11 @@ using Mtaeda.Gateway.Devices;
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileLocked</c>: the device, when connected, is told it is LOCKED.</summary>
-internal sealed class TurnstileLockedHandler(DeviceRegistry registry)
+internal sealed class TurnstileLockedHandler(DeviceOutcomes outcomes)
 {
     public Task HandleAsync(TurnstileLocked @event, CancellationToken cancellationToken)
     {
-        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
+        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
         return Task.CompletedTask;
     }
 }
