@@ -3,6 +3,7 @@ using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Gateway.Devices;
 using Mtaeda.Gateway.Journal;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Gateway.Tests;
 
@@ -81,7 +82,7 @@ public sealed class JournalTests : IDisposable
 
             await Task.WhenAll(entries.Select(e => journal.CompleteAsync(Done(e))));
             Assert.Equal(0, journal.PendingCount);
-            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the confirmed segments to be deleted");
+            await Eventually.UntilAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the confirmed segments to be deleted", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         await using var reopened = PassageJournal.Open(Options);
@@ -148,7 +149,7 @@ public sealed class JournalTests : IDisposable
             await journal.CompleteAsync(Done(delivered, RejectionReason.OutOfService));
             journal.RejectionDelivered(delivered.EntryId);
             await journal.CompleteAsync(Done(kept, RejectionReason.Decommissioned));
-            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the segments to be checkpointed and deleted");
+            await Eventually.UntilAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the segments to be checkpointed and deleted", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         await using var reopened = PassageJournal.Open(Options);
@@ -164,7 +165,7 @@ public sealed class JournalTests : IDisposable
         var first = await journal.AppendAsync(Batch("ts-a", 1, 1));
         await journal.CompleteAsync(Done(first));
         Directory.Delete(_dir.Path, recursive: true);
-        await Eventually.WaitAsync(() => journal.PendingCount == 0, "the first entry to be done");
+        await Eventually.UntilAsync(() => journal.PendingCount == 0, "the first entry to be done", cancellationToken: TestContext.Current.CancellationToken);
 
         // An idle roll fails now; the next append must still become durable, in a recreated directory.
         var second = await journal.AppendAsync(Batch("ts-a", 2, 2)).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
