@@ -5,6 +5,7 @@ using Dapr.Actors;
 using Dapr.Actors.Client;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
+using Microsoft.Extensions.Time.Testing;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.ServiceDefaults;
 
@@ -23,10 +24,14 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
 
     public ActorWorld(DateTimeOffset? start = null)
     {
-        Clock = new ManualClock(start ?? ManualClock.DefaultStart);
+        Clock = new FakeTimeProvider(start ?? DefaultStart);
     }
 
-    public ManualClock Clock { get; }
+    /// <summary>Where the world's clock starts unless told otherwise.</summary>
+    public static DateTimeOffset DefaultStart { get; } = new(2025, 3, 14, 8, 30, 0, TimeSpan.Zero);
+
+    /// <summary>The actors' clock; the test moves it.</summary>
+    public FakeTimeProvider Clock { get; }
 
     /// <summary>The facade the API and the handlers use, over this world.</summary>
     public EquipmentActors Equipment => new(this);
