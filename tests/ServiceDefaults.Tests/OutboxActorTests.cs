@@ -4,35 +4,35 @@ using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Google.Protobuf;
 using Mtaeda.Contracts.Stations.V1;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Stations.Actors;
-using Mtaeda.Stations.Domain;
+using Mtaeda.Testing;
 
-namespace Mtaeda.Stations.Tests;
+namespace Mtaeda.ServiceDefaults.Tests;
 
 /// <summary>
-/// The outbox of every aggregate actor (<see cref="OutboxActor"/>), through the Station actor: turns run as the runtime
-/// runs them (the method, then <c>OnPostActorMethodAsync</c>), publishing recorded or failed on demand, reminders
-/// recorded.
+/// The outbox of every aggregate actor (<see cref="OutboxActor"/>), through an actor of the test's own whose commands
+/// only emit events: turns run as the runtime runs them (the method, then <c>OnPostActorMethodAsync</c>), publishing
+/// recorded or failed on demand, reminders recorded.
 /// </summary>
 public sealed class OutboxActorTests : IDisposable
 {
-    private static readonly PostalAddress Main = new("42 Main Street", "Springfield", "", "");
+    private static readonly StationRegistered Registered = new() { StationId = "stn-042", Name = "Central Square" };
+    private static readonly StationRenamed Renamed = new() { StationId = "stn-042", PreviousName = "Central Square", Name = "Central Plaza" };
     private readonly DaprClient _dapr = new DaprClientBuilder().Build();
-    private readonly InMemoryActorStateManager _state = new();
+    private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
     private readonly RecordingTimers _timers = new();
     private readonly List<OutboxEntry> _published = [];
     private int _failures;
 
     public void Dispose() => _dapr.Dispose();
 
-    private PublishingStationActor Activate() =>
-        new(ActorHost.CreateForTest<StationActor>(StationActor.TypeName, new ActorTestOptions { ActorId = new ActorId("stn-042"), TimerManager = _timers }), this);
+    private EmittingActor Activate() =>
+        new(ActorHost.CreateForTest<EmittingActor>(new ActorTestOptions { ActorId = new ActorId("stn-042"), TimerManager = _timers }), this);
 
     private List<OutboxEntry> Stored => _state.Stored<List<OutboxEntry>>("outbox") ?? [];
 
-    private static async Task TurnAsync(PublishingStationActor actor, Func<PublishingStationActor, Task> method)
+    private static async Task TurnAsync(EmittingActor actor, Func<EmittingActor, Task> method)
     {
         await method(actor);
         await actor.EndTurnAsync();
@@ -43,10 +43,10 @@ public sealed class OutboxActorTests : IDisposable
     {
         var actor = Activate();
 
-        await actor.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"]));
+        await actor.RecordAsync(Registered);
         var stored = Stored.Single();
         await actor.EndTurnAsync();
-        await TurnAsync(actor, a => a.RenameAsync(new RenameStationCommand("Central Plaza")));
+        await TurnAsync(actor, a => a.RecordAsync(Renamed));
 
         Assert.Equal([EventType.Of<StationRegistered>(), EventType.Of<StationRenamed>()], _published.Select(e => e.Type));
         Assert.Equal(stored, _published[0]);
@@ -64,7 +64,7 @@ public sealed class OutboxActorTests : IDisposable
     public async Task A_sweep_clears_what_was_published_and_the_next_one_with_nothing_emitted_since_unregisters_the_reminder()
     {
         var actor = Activate();
-        await TurnAsync(actor, a => a.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"])));
+        await TurnAsync(actor, a => a.RecordAsync(Registered));
 
         await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, OutboxActor.SweepAfter);
         Assert.Empty(Stored);
@@ -75,7 +75,7 @@ public sealed class OutboxActorTests : IDisposable
         Assert.Single(_published);
 
         // Emitting again arms it again.
-        await TurnAsync(actor, a => a.RenameAsync(new RenameStationCommand("Central Plaza")));
+        await TurnAsync(actor, a => a.RecordAsync(Renamed));
         Assert.Equal(2, _timers.Reminders.Count);
     }
 
@@ -85,13 +85,13 @@ public sealed class OutboxActorTests : IDisposable
         var actor = Activate();
         _failures = 1;
 
-        await TurnAsync(actor, a => a.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"])));
+        await TurnAsync(actor, a => a.RecordAsync(Registered));
 
         Assert.Empty(_published);
         var pending = Assert.Single(await actor.PendingEventsAsync());
         Assert.Equal(OutboxActor.RetryAfter, _timers.Reminders[^1].DueTime);
 
-        await TurnAsync(actor, a => a.RenameAsync(new RenameStationCommand("Central Plaza")));
+        await TurnAsync(actor, a => a.RecordAsync(Renamed));
         Assert.Equal([pending.Id, Stored[1].Id], _published.Select(e => e.Id));
 
         await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.RetryAfter, OutboxActor.SweepAfter);
@@ -104,7 +104,7 @@ public sealed class OutboxActorTests : IDisposable
     {
         // The turn is saved but its process dies before publishing (here: the publish fails and the activation is lost).
         _failures = 1;
-        await TurnAsync(Activate(), a => a.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"])));
+        await TurnAsync(Activate(), a => a.RecordAsync(Registered));
         var saved = Assert.Single(Stored);
 
         // A new activation (another process) gets the reminder that was registered before the save.
@@ -118,17 +118,25 @@ public sealed class OutboxActorTests : IDisposable
         Assert.Equal([OutboxActor.OutboxReminder], _timers.Unregistered);
     }
 
-    /// <summary>The Station actor over test state, publishing into the test.</summary>
-    private sealed class PublishingStationActor : StationActor
+    /// <summary>The actor's interface (the SDK hosts only actors that implement one).</summary>
+    public interface IEmittingActor : IActor
+    {
+    }
+
+    /// <summary>An aggregate actor over test state whose commands only emit, publishing into the test.</summary>
+    private sealed class EmittingActor : OutboxActor, IEmittingActor
     {
         private readonly OutboxActorTests _test;
 
-        public PublishingStationActor(ActorHost host, OutboxActorTests test)
-            : base(host, test._dapr, TimeProvider.System)
+        public EmittingActor(ActorHost host, OutboxActorTests test)
+            : base(host, test._dapr)
         {
             _test = test;
             StateManager = test._state;
         }
+
+        /// <summary>A command whose one effect is <paramref name="message"/>.</summary>
+        public Task RecordAsync(IMessage message) => EmitAsync(message);
 
         /// <summary>What the runtime does at the end of a successful turn (its save follows and finds nothing left).</summary>
         public Task EndTurnAsync() => OnPostActorMethodAsync(default!);
