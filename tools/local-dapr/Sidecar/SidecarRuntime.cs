@@ -203,7 +203,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
             {
                 var what = isDelete ? $"failed deleting state with key {writes[i].Key}" : $"failed saving state in state store {storeName}";
                 throw e.Problem == ETagProblem.Mismatch
-                    ? new DaprApiException(Grpc.Core.StatusCode.Aborted, 409, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: possible etag mismatch. error from state store: {e.Message}")
+                    ? new DaprApiException(Grpc.Core.StatusCode.Aborted, 409, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: {e.Message}")
                     : new DaprApiException(Grpc.Core.StatusCode.InvalidArgument, 400, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: {e.Message}");
             }
             catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
