@@ -189,7 +189,7 @@ public sealed class ResiliencyTests
 
         Assert.DoesNotContain("circuit breaker is open", messages[0]);
         Assert.DoesNotContain("circuit breaker is open", messages[1]);
-        Assert.Contains("circuit breaker is open: fuse", messages[2]);
+        Assert.Equal("failed to invoke, id: absent, err: circuit breaker is open", messages[2]);
         Assert.Equal(CircuitBreaker.State.Open, caller.Sidecar.Runtime.AppPolicy("absent").Breaker!.Current);
     }
 
