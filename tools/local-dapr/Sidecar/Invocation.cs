@@ -71,6 +71,55 @@ public sealed class Invocation(IHttpForwarder forwarder)
     }
 
     /// <summary>
+    /// A buffered call of <paramref name="method"/> on app <paramref name="appId"/> (gRPC <c>InvokeService</c>), under the
+    /// caller's policy for the app as the proxied calls are: an answer outside 200–399 or a transport failure counts and
+    /// is retried unless the retry policy's <c>matching</c> leaves its status out.
+    /// </summary>
+    public static async Task<InvokeAnswer> InvokeAsync(SidecarRuntime caller, string appId, HttpMethod verb, string method, string query, string? contentType,
+        byte[] body, IEnumerable<KeyValuePair<string, string>> headers, string? traceparent, CancellationToken cancellationToken)
+    {
+        var target = caller.Environment.Apps.Resolve(appId);
+        if (target?.Channel is null)
+            throw DaprErrors.DirectInvoke(appId, target is null ? $"couldn't find service: {appId}" : $"app {appId} has no app port");
+        var policy = caller.AppPolicy(target.AppId);
+        try
+        {
+            var answer = await policy.ExecuteAsync(async token =>
+            {
+                using var request = target.Channel.Request(verb, "/" + method.TrimStart('/') + (query.Length > 0 ? "?" + query.TrimStart('?') : ""));
+                foreach (var (name, value) in headers)
+                {
+                    if (!StrippedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)) request.Headers.TryAddWithoutValidation(name, value);
+                }
+                request.Headers.TryAddWithoutValidation("dapr-caller-app-id", caller.AppId);
+                request.Headers.TryAddWithoutValidation("dapr-callee-app-id", target.AppId);
+                request.Headers.Remove("traceparent");
+                request.Headers.TryAddWithoutValidation("traceparent", TraceContext.ChildOf(traceparent).ToString());
+                if (body.Length > 0 || verb != HttpMethod.Get)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    if (!string.IsNullOrEmpty(contentType)) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+                }
+                try
+                {
+                    using var response = await target.Channel.SendAsync(request, token);
+                    return new InvokeAnswer((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), await response.Content.ReadAsByteArrayAsync(token), null);
+                }
+                catch (HttpRequestException e)
+                {
+                    return new InvokeAnswer(0, null, [], e.Message);
+                }
+            }, a => a.Transport is not null || a.Status is < 200 or > 399, _ => false, cancellationToken,
+                a => a.Transport is not null || policy.Retry!.Matching.Retries(a.Status));
+            return answer.Transport is { } failure ? throw DaprErrors.DirectInvoke(appId, failure) : answer;
+        }
+        catch (Exception e) when (e is CircuitOpenException or PolicyTimeoutException)
+        {
+            throw DaprErrors.DirectInvoke(appId, e.Message);
+        }
+    }
+
+    /// <summary>
     /// One attempt's result as daprd's resiliency sees it: a transport failure (no answer), an answer with a failing code
     /// (HTTP status outside 200–399, or a gRPC status other than OK), or a success.
     /// </summary>
@@ -93,6 +142,9 @@ public sealed class Invocation(IHttpForwarder forwarder)
     }
 
     private static bool IsTruthy(string? value) => value?.Trim().ToLowerInvariant() is "1" or "t" or "true" or "y" or "yes" or "on";
+
+    /// <summary>The app's answer to a buffered call, or the transport failure that kept it from answering.</summary>
+    public sealed record InvokeAnswer(int Status, string? ContentType, byte[] Body, string? Transport);
 
     private sealed record Attempt(bool Failed, int? Code, string? Transport, HeldResponse? Held)
     {

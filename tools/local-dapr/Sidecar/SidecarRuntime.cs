@@ -74,6 +74,17 @@ public sealed class SidecarRuntime : IAsyncDisposable
 
     public IEnumerable<ComponentSpec> Components => Resources.Components;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _extendedMetadata = new(StringComparer.Ordinal) { ["appCommand"] = "" };
+
+    /// <summary>The extended metadata set through <c>PUT /v1.0/metadata/{key}</c> or gRPC <c>SetMetadata</c>.</summary>
+    public IReadOnlyDictionary<string, string> ExtendedMetadata => _extendedMetadata;
+
+    /// <summary>Sets one extended metadata key; an empty key is ignored, as daprd does.</summary>
+    public void SetExtendedMetadata(string key, string value)
+    {
+        if (!string.IsNullOrEmpty(key)) _extendedMetadata[key] = value;
+    }
+
     /// <summary>This sidecar's policy for calls to app <paramref name="appId"/> (resiliency <c>targets.apps</c>), one breaker per target.</summary>
     public CallPolicy AppPolicy(string appId) => _targets.GetOrAdd("app/" + appId, _ => new CallPolicy(Resources.Resiliency.App(appId), null, _env.Time));
 
