@@ -22,6 +22,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
     private readonly Dictionary<string, CallPolicy> _inbound = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallPolicy> _outbound = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CallPolicy> _targets = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveryWorkers> _workers = new(StringComparer.Ordinal);
 
     public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
     {
@@ -326,10 +327,12 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
         var group = entry.Spec.Meta("consumerID") ?? AppId;
         var consumer = entry.PubSub.Consume(subscription.Topic, group, $"{AppId}-{Guid.NewGuid():N}");
+        // pubsub.redis delivers with a pool of `concurrency` workers per component (no order within a topic).
+        var workers = entry.PubSub is RedisPubSub redis ? _workers.GetOrAdd(subscription.PubSubName, _ => new DeliveryWorkers(redis.Concurrency)) : null;
         lock (_dispatchers)
         {
             _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, _inbound[subscription.PubSubName],
-                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time));
+                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time, workers));
         }
     }
 
