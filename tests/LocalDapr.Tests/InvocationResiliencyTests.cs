@@ -20,8 +20,6 @@ public sealed class InvocationResiliencyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Components(string resiliency) => Harness.DefaultComponents + "\n---\n" + resiliency;
-
     private const string Policies = """
         apiVersion: dapr.io/v1alpha1
         kind: Resiliency
@@ -58,7 +56,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Http_answers_outside_2xx_3xx_are_retried_with_the_body_kept_and_the_last_answer_returned_as_it_came()
     {
-        await using var harness = Harness.Create(Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         var (_, callee) = await harness.AddRawAsync("every", "[]", (request, count) => request.Path switch
         {
@@ -85,7 +83,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Http_matching_retries_only_the_status_codes_it_names()
     {
-        await using var harness = Harness.Create(Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         var (_, callee) = await harness.AddRawAsync("matched", "[]", (request, count) => request.Path switch
         {
@@ -108,7 +106,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Grpc_unary_calls_are_retried_on_any_non_ok_status_unless_matching_names_the_codes()
     {
-        await using var harness = Harness.Create(Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var every = await CountingEcho.StartAsync(harness, "every", unavailableFirst: 2);
         await using var matched = await CountingEcho.StartAsync(harness, "matched", unavailableFirst: 2);
@@ -130,7 +128,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Every_non_ok_answer_of_a_proxied_grpc_call_counts_against_the_circuit_breaker()
     {
-        await using var harness = Harness.Create(Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var fused = await CountingEcho.StartAsync(harness, "fused", unavailableFirst: 0);
         var client = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("fused", caller.GrpcEndpoint));
@@ -149,7 +147,7 @@ public sealed class InvocationResiliencyTests
     {
         var dir = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(dir, "components", "resiliency.yaml"))) dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException("components/resiliency.yaml above " + AppContext.BaseDirectory);
-        await using var harness = Harness.Create(Components(await File.ReadAllTextAsync(Path.Combine(dir, "components", "resiliency.yaml"), Ct)));
+        await using var harness = Harness.Create(ResiliencyTests.Components(await File.ReadAllTextAsync(Path.Combine(dir, "components", "resiliency.yaml"), Ct)));
         var gateway = await harness.AddAsync("gateway", withApp: false);
         await using var equipment = await CountingEcho.StartAsync(harness, "equipment", unavailableFirst: 2);
         var client = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("equipment", gateway.GrpcEndpoint));
