@@ -40,7 +40,8 @@ public sealed class Invocation(IHttpForwarder forwarder)
         // and a failed answer is held back (not sent) until the policy has decided whether to try again.
         var replayable = grpc ? !IsTruthy(context.Request.Headers["dapr-stream"]) : !context.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
         var canRetry = policy.HasRetries && replayable;
-        if (canRetry) context.Request.EnableBuffering();
+        // Kept in memory (the sidecar's body limit bounds it), not spilled to a temporary file past 30 KB as by default.
+        if (canRetry) context.Request.EnableBuffering(bufferThreshold: 16 * 1024 * 1024);
         var transformer = new Transformer(path, context.Request.QueryString, caller.AppId, target.AppId, target.Options.AppApiToken, grpc, holdFailures: canRetry);
         string? failure = null;
         try
