@@ -10,7 +10,7 @@ public sealed class ResiliencyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Components(string resiliency) => Harness.DefaultComponents + "\n---\n" + resiliency;
+    internal static string Components(string resiliency) => Harness.DefaultComponents + "\n---\n" + resiliency;
 
     [Fact]
     public async Task An_inbound_retry_policy_decides_how_often_delivery_is_retried_before_the_dead_letter_topic()
@@ -189,7 +189,7 @@ public sealed class ResiliencyTests
 
         Assert.DoesNotContain("circuit breaker is open", messages[0]);
         Assert.DoesNotContain("circuit breaker is open", messages[1]);
-        Assert.Contains("circuit breaker is open: fuse", messages[2]);
+        Assert.Equal("failed to invoke, id: absent, err: circuit breaker is open", messages[2]);
         Assert.Equal(CircuitBreaker.State.Open, caller.Sidecar.Runtime.AppPolicy("absent").Breaker!.Current);
     }
 

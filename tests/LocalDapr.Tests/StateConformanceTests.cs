@@ -55,33 +55,6 @@ public abstract class StateConformanceTests
     }
 
     [Fact]
-    public async Task A_malformed_etag_is_an_invalid_argument()
-    {
-        await using var harness = Harness.Create(backend: Backend);
-        var node = await harness.AddAsync("stateful", withApp: false);
-        await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
-
-        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.TrySaveStateAsync("statestore", "c", new Counter(2), "not-a-version", cancellationToken: Ct));
-        var rpc = Assert.IsType<RpcException>(e.InnerException);
-        Assert.Equal(StatusCode.InvalidArgument, rpc.StatusCode);
-        Assert.Equal("failed saving state in state store statestore: invalid etag value: not-a-version", rpc.Status.Detail);
-    }
-
-    [Fact]
-    public async Task First_write_concurrency_refuses_to_overwrite_without_an_etag()
-    {
-        await using var harness = Harness.Create(backend: Backend);
-        var node = await harness.AddAsync("stateful", withApp: false);
-        var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
-
-        await node.Client.SaveStateAsync("statestore", "once", new Counter(1), firstWrite, cancellationToken: Ct);
-        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.SaveStateAsync("statestore", "once", new Counter(2), firstWrite, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.Aborted, Assert.IsType<RpcException>(e.InnerException).StatusCode);
-        Assert.Equal(new Counter(1), await node.Client.GetStateAsync<Counter>("statestore", "once", cancellationToken: Ct));
-    }
-
-    [Fact]
     public async Task Transactions_apply_every_operation_or_none()
     {
         await using var harness = Harness.Create(backend: Backend);
@@ -187,6 +160,67 @@ public sealed class StateConformanceTests_InMemory : StateConformanceTests
 {
     protected override Backend Backend => Backend.InMemory;
 
+    // state.in-memory: ETags are opaque, so an ETag of any form that is not the current one is a mismatch, never invalid.
+    [Theory]
+    [InlineData("not-a-version")]
+    [InlineData("1")]
+    [InlineData("00000000-0000-0000-0000-000000000000")]
+    public async Task Any_etag_that_is_not_the_current_one_is_a_mismatch_over_grpc_and_http(string etag)
+    {
+        await using var harness = Harness.Create(backend: Backend);
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
+        var (_, current) = await node.Client.GetStateAndETagAsync<Counter>("statestore", "c", cancellationToken: Ct);
+        Assert.True(Guid.TryParse(current, out _), current);
+
+        // The SDK's Try* calls answer false on Aborted, the mismatch code; the raw call shows daprd's message.
+        Assert.False(await node.Client.TrySaveStateAsync("statestore", "c", new Counter(2), etag, cancellationToken: Ct));
+        Assert.False(await node.Client.TryDeleteStateAsync("statestore", "c", etag, cancellationToken: Ct));
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(node.GrpcEndpoint);
+        var raw = new Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
+        var save = new Dapr.Client.Autogen.Grpc.v1.SaveStateRequest { StoreName = "statestore" };
+        save.States.Add(new Dapr.Client.Autogen.Grpc.v1.StateItem { Key = "c", Value = Google.Protobuf.ByteString.CopyFromUtf8("2"), Etag = new Dapr.Client.Autogen.Grpc.v1.Etag { Value = etag } });
+        var rpc = await Assert.ThrowsAsync<RpcException>(async () => await raw.SaveStateAsync(save, cancellationToken: Ct));
+        Assert.Equal(StatusCode.Aborted, rpc.StatusCode);
+        Assert.Equal($"failed saving state in state store statestore: possible etag mismatch. error from state store: state etag not match for key=stateful||c: current={current}, expect={etag}", rpc.Status.Detail);
+
+        using var http = Http.Client();
+        using var saved = await http.PostAsync($"{node.HttpEndpoint}/v1.0/state/statestore",
+            new StringContent($$"""[{"key":"c","value":2,"etag":"{{etag}}"}]""", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, saved.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await saved.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("ERR_STATE_SAVE", body.RootElement.GetProperty("errorCode").GetString());
+        Assert.Equal(rpc.Status.Detail, body.RootElement.GetProperty("message").GetString());
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"{node.HttpEndpoint}/v1.0/state/statestore/c");
+        delete.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var deleted = await http.SendAsync(delete, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, deleted.StatusCode);
+        Assert.Equal(new Counter(1), await node.Client.GetStateAsync<Counter>("statestore", "c", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task An_etag_on_an_absent_key_is_a_mismatch_and_first_write_refuses_to_overwrite_without_an_etag()
+    {
+        await using var harness = Harness.Create(backend: Backend);
+        var node = await harness.AddAsync("stateful", withApp: false);
+        var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
+
+        Assert.False(await node.Client.TrySaveStateAsync("statestore", "never", new Counter(1), "some-etag", cancellationToken: Ct));
+        using var http = Http.Client();
+        using var absent = await http.PostAsync($"{node.HttpEndpoint}/v1.0/state/statestore",
+            new StringContent("""[{"key":"never","value":1,"etag":"some-etag"}]""", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, absent.StatusCode);
+        Assert.Contains("failed saving state in state store statestore: possible etag mismatch. error from state store: state not exist or expired for key=stateful||never",
+            await absent.Content.ReadAsStringAsync(Ct));
+
+        await node.Client.SaveStateAsync("statestore", "once", new Counter(1), firstWrite, cancellationToken: Ct);
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.SaveStateAsync("statestore", "once", new Counter(2), firstWrite, cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(e.InnerException);
+        Assert.Equal(StatusCode.Aborted, rpc.StatusCode);
+        Assert.Equal("failed saving state in state store statestore: possible etag mismatch. error from state store: item already exists and no etag was passed", rpc.Status.Detail);
+        Assert.Equal(new Counter(1), await node.Client.GetStateAsync<Counter>("statestore", "once", cancellationToken: Ct));
+    }
+
     // In-memory only: the test moves a manual clock, which Redis (expiring keys on its own clock) cannot follow.
     // RedisBackendTests.State_with_a_ttl_expires_in_redis covers TTLs on Redis in real time.
     [Fact]
@@ -206,4 +240,40 @@ public sealed class StateConformanceTests_InMemory : StateConformanceTests
 public sealed class StateConformanceTests_Redis(RedisFixture redis) : StateConformanceTests
 {
     protected override Backend Backend => redis.Backend;
+
+    // state.redis: ETags are versions; a save's ETag is read with strconv.Atoi, so one that is no integer is invalid.
+    [Fact]
+    public async Task A_non_numeric_etag_on_a_save_is_an_invalid_argument_in_atois_words_and_on_a_delete_a_mismatch()
+    {
+        await using var harness = Harness.Create(backend: Backend);
+        var node = await harness.AddAsync("stateful", withApp: false);
+        await node.Client.SaveStateAsync("statestore", "c", new Counter(1), cancellationToken: Ct);
+
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.TrySaveStateAsync("statestore", "c", new Counter(2), "not-a-version", cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(e.InnerException);
+        Assert.Equal(StatusCode.InvalidArgument, rpc.StatusCode);
+        Assert.Equal("failed saving state in state store statestore: invalid etag value: strconv.Atoi: parsing \"not-a-version\": invalid syntax", rpc.Status.Detail);
+        Assert.False(await node.Client.TryDeleteStateAsync("statestore", "c", "not-a-version", cancellationToken: Ct));
+    }
+
+    // state.redis: an ETag on an absent key does not stop a save or a delete; a save without an ETag is refused (as a
+    // plain error) only over a key last saved with first-write concurrency.
+    [Fact]
+    public async Task An_etag_on_an_absent_key_passes_and_first_write_refuses_only_over_a_first_write_key()
+    {
+        await using var harness = Harness.Create(backend: Backend);
+        var node = await harness.AddAsync("stateful", withApp: false);
+        var firstWrite = new StateOptions { Concurrency = ConcurrencyMode.FirstWrite };
+
+        Assert.True(await node.Client.TrySaveStateAsync("statestore", "fresh", new Counter(1), "42", cancellationToken: Ct));
+        Assert.True(await node.Client.TryDeleteStateAsync("statestore", "never", "42", cancellationToken: Ct));
+
+        await node.Client.SaveStateAsync("statestore", "last", new Counter(1), cancellationToken: Ct);
+        await node.Client.SaveStateAsync("statestore", "last", new Counter(2), firstWrite, cancellationToken: Ct);
+        var e = await Assert.ThrowsAsync<DaprException>(() => node.Client.SaveStateAsync("statestore", "last", new Counter(3), firstWrite, cancellationToken: Ct));
+        var rpc = Assert.IsType<RpcException>(e.InnerException);
+        Assert.Equal(StatusCode.Internal, rpc.StatusCode);
+        Assert.StartsWith("failed saving state in state store statestore: failed to set key stateful||last", rpc.Status.Detail);
+        Assert.Equal(new Counter(2), await node.Client.GetStateAsync<Counter>("statestore", "last", cancellationToken: Ct));
+    }
 }

@@ -165,6 +165,26 @@ public static class ConformanceHost
                 instance,
             });
         });
+        // The SDK used the plain way (the DaprClient and actor proxies as the SDK builds them from DAPR_HTTP_PORT/DAPR_GRPC_PORT).
+        app.MapPost("/plain/state/{key}", async (string key, HttpContext context, Dapr.Client.DaprClient dapr) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            await dapr.SaveStateAsync("statestore", key, await reader.ReadToEndAsync());
+            return Results.Text(await dapr.GetStateAsync<string>("statestore", key));
+        });
+        app.MapPost("/plain/publish/{n:int}", async (int n, Dapr.Client.DaprClient dapr) =>
+        {
+            await dapr.PublishEventAsync(PubSub, "orders", new Order(n));
+            var seen = await recorder.WaitForAsync(r => r.Any(x => x.Topic == "orders" && x.Order?.N == n), what: $"order {n}");
+            return Results.Text(seen.First(x => x.Topic == "orders" && x.Order?.N == n).Route);
+        });
+        app.MapGet("/plain/invoke/{**method}", async (string method) =>
+        {
+            using var invoker = Dapr.Client.DaprClient.CreateInvokeHttpClient(Environment.GetEnvironmentVariable("APP_ID"));
+            return Results.Text(await invoker.GetStringAsync("/echo/" + method), "application/json");
+        });
+        app.MapPost("/plain/actor/{id}/{by:int}", async (string id, int by) =>
+            Results.Json(await Dapr.Actors.Client.ActorProxy.Create<ICounterActor>(new Dapr.Actors.ActorId(id), nameof(CounterActor)).IncrementAsync(by)));
         app.Map("/status/{code:int}", (int code) => Results.Text($"status {code} from the app", statusCode: code));
         app.Map("/slow/{milliseconds:int}", async (int milliseconds, CancellationToken aborted) =>
         {

@@ -18,25 +18,12 @@ public static class ActorHttpApi
         var methods = new[] { "PUT", "POST" };
         api.MapMethods("/v1.0/actors/{type}/{id}/method/{**method}", methods, (HttpContext context, string type, string id, string method) => Run(context, async () =>
         {
-            var host = Host(sidecar, type, id);
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var name in new[] { ActorHost.RequestHeader, ActorHost.ReentrancyHeader, "traceparent", "tracestate" })
             {
                 if (context.Request.Headers.TryGetValue(name, out var value)) headers[name] = value.ToString();
             }
-            var body = await BodyAsync(context);
-            // The caller's resiliency policy for this actor type: a timeout per attempt, a breaker, and retries of calls
-            // that did not reach the app (a failing actor method is the app's answer, not retried).
-            ActorResponse response;
-            try
-            {
-                response = await sidecar.ActorPolicy(type).ExecuteAsync(
-                    token => host.InvokeAsync(type, id, method, body, context.Request.ContentType, headers, token), _ => false, e => e is DaprApiException, context.RequestAborted);
-            }
-            catch (Exception e) when (e is Resiliency.CircuitOpenException or Resiliency.PolicyTimeoutException)
-            {
-                throw new DaprApiException(Grpc.Core.StatusCode.Internal, 500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: {e.Message}");
-            }
+            var response = await InvokeMethodAsync(sidecar, type, id, method, await BodyAsync(context), context.Request.ContentType, headers, context.RequestAborted);
             context.Response.StatusCode = response.Status;
             if (response.ContentType is not null) context.Response.ContentType = response.ContentType;
             foreach (var (name, value) in response.Headers) context.Response.Headers[name] = value;
@@ -126,6 +113,26 @@ public static class ActorHttpApi
             context.Response.StatusCode = 204;
             return Task.CompletedTask;
         }));
+    }
+
+    /// <summary>
+    /// Calls an actor method on the app hosting the type (the HTTP API's <c>.../method/...</c> and gRPC <c>InvokeActor</c>)
+    /// under the caller's resiliency policy for the type: a timeout per attempt, a breaker, and retries of calls that did
+    /// not reach the app (a failing actor method is the app's answer, not retried).
+    /// </summary>
+    public static async Task<ActorResponse> InvokeMethodAsync(SidecarRuntime sidecar, string type, string id, string method, byte[] body, string? contentType,
+        IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    {
+        var host = Host(sidecar, type, id);
+        try
+        {
+            return await sidecar.ActorPolicy(type).ExecuteAsync(
+                token => host.InvokeAsync(type, id, method, body, contentType, headers, token), _ => false, e => e is DaprApiException, cancellationToken);
+        }
+        catch (Exception e) when (e is Resiliency.CircuitOpenException or Resiliency.PolicyTimeoutException)
+        {
+            throw new DaprApiException(Grpc.Core.StatusCode.Internal, 500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: {e.Message}");
+        }
     }
 
     private static ActorHost Host(SidecarRuntime sidecar, string type, string id) =>

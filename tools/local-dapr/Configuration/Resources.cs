@@ -196,7 +196,10 @@ public static partial class ResourceLoader
                 retries[name] = new RetrySpec(exponential,
                     yaml.Get(r, "duration") is { } d ? Duration(yaml, d, $"duration of retry policy '{name}'") : exponential ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(5),
                     yaml.Get(r, "maxInterval") is { } mi ? Duration(yaml, mi, $"maxInterval of retry policy '{name}'") : TimeSpan.FromSeconds(60),
-                    yaml.Int(r, "maxRetries") ?? -1);
+                    yaml.Int(r, "maxRetries") ?? -1)
+                {
+                    Matching = Matching(yaml, r, name),
+                };
             }
             foreach (var (name, value) in Entries(yaml, yaml.Map(policies, "circuitBreakers")))
             {
@@ -231,6 +234,20 @@ public static partial class ResourceLoader
             var map = value as YamlMappingNode ?? throw yaml.Error(value, $"component target '{name}' must be a mapping");
             if (yaml.Get(map, "inbound") is { } i) inbound[name] = Target(i, $"inbound policy of component '{name}'");
             if (yaml.Get(map, "outbound") is { } o) outbound[name] = Target(o, $"outbound policy of component '{name}'");
+        }
+    }
+
+    /// <summary>A retry policy's <c>matching</c>: <c>httpStatusCodes</c> and <c>gRPCStatusCodes</c>.</summary>
+    private static RetryMatching Matching(YamlFile yaml, YamlMappingNode retry, string name)
+    {
+        if (yaml.Map(retry, "matching") is not { } matching) return RetryMatching.All;
+        try
+        {
+            return RetryMatching.Parse(yaml.String(matching, "httpStatusCodes"), yaml.String(matching, "gRPCStatusCodes"));
+        }
+        catch (FormatException e)
+        {
+            throw yaml.Error(matching, $"matching of retry policy '{name}': {e.Message}");
         }
     }
 

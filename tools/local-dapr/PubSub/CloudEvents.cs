@@ -66,7 +66,7 @@ public static class CloudEvents
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The envelope delivered for a raw-payload message: the bytes in <c>data_base64</c>.</summary>
+    /// <summary>The envelope delivered for a raw-payload message: the bytes in <c>data_base64</c>, source <c>Dapr</c> (components-contrib <c>FromRawPayload</c>).</summary>
     public static byte[] FromRawPayload(PubSubMessage message, string pubsubName, TraceContext trace, DateTimeOffset now)
     {
         var buffer = new ArrayBufferWriter<byte>(message.Data.Length * 2 + 256);
@@ -74,7 +74,7 @@ public static class CloudEvents
         {
             w.WriteStartObject();
             w.WriteString("id", Guid.NewGuid().ToString());
-            w.WriteString("source", "");
+            w.WriteString("source", "Dapr");
             w.WriteString("type", DefaultType);
             w.WriteString("specversion", "1.0");
             w.WriteString("datacontenttype", "application/octet-stream");

@@ -12,6 +12,9 @@ public enum DeliveryOutcome
 /// <summary>A retry policy as Dapr describes one (component <c>backOff*</c> metadata or a resiliency retry policy).</summary>
 public sealed record RetrySpec(bool Exponential, TimeSpan Duration, TimeSpan MaxInterval, int MaxRetries)
 {
+    /// <summary>Which codes of an invocation's answer are retried (a resiliency retry policy's <c>matching</c>).</summary>
+    public Resiliency.RetryMatching Matching { get; init; } = Resiliency.RetryMatching.All;
+
     /// <summary>The in-memory pub/sub's own redelivery: 10 attempts 100 ms apart (components-contrib <c>pubsub/in-memory</c>).</summary>
     public static RetrySpec InMemoryDefault { get; } = new(false, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), 10);
 

@@ -9,8 +9,12 @@ using LocalDapr.Resiliency;
 namespace LocalDapr.PubSub;
 
 /// <summary>
-/// Delivers one subscription's messages to the app, one at a time in order (or in batches for bulk subscriptions),
-/// following daprd's rules: 2xx with SUCCESS or no status acks, RETRY and any other failure retries under the policy,
+/// Delivers one subscription's messages to the app, following daprd's rules. In order, one at a time, unless the
+/// component delivers with a pool of workers (<c>pubsub.redis</c>'s <c>concurrency</c>, shared by every topic of the
+/// component in one sidecar): then up to that many messages are in flight at once and there is no order within a topic.
+/// Bulk subscriptions get batches as daprd's default batcher makes them for a component without native bulk
+/// subscribe: a batch holds at most as many messages as the workers can hold, and goes when it is full or when
+/// <c>maxAwaitDurationMs</c> has passed. Then: 2xx with SUCCESS or no status acks, RETRY and any other failure retries under the policy,
 /// DROP and 404 drop; a dropped or exhausted message goes to the dead-letter topic when there is one.
 /// </summary>
 public sealed class SubscriptionDispatcher : IAsyncDisposable
@@ -27,10 +31,14 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly DeliveryWorkers? _workers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
 
+    /// <param name="workers">The component's delivery workers in this sidecar; null delivers one message at a time, in order.</param>
     public SubscriptionDispatcher(Subscription subscription, IPubSub pubsub, ITopicConsumer consumer, AppChannel channel,
-        CallPolicy policy, ILogger logger, TimeProvider time)
+        CallPolicy policy, ILogger logger, TimeProvider time, DeliveryWorkers? workers = null)
     {
+        _workers = workers;
         _subscription = subscription;
         _pubsub = pubsub;
         _consumer = consumer;
@@ -51,9 +59,28 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
             IReadOnlyList<PubSubMessage> batch;
             try
             {
-                batch = bulk.Enabled
-                    ? await _consumer.ReceiveAsync(bulk.MaxMessagesCount, bulk.MaxAwaitDuration, cancellationToken)
-                    : await _consumer.ReceiveAsync(1, TimeSpan.Zero, cancellationToken);
+                if (bulk.Enabled)
+                {
+                    // daprd's default batcher fills a batch only with messages its workers hold, so it never outgrows them,
+                    // and a batch that is not full waits out maxAwaitDurationMs (measured here from the start of the read).
+                    var cap = _workers is null ? bulk.MaxMessagesCount : Math.Min(bulk.MaxMessagesCount, _workers.Count);
+                    var started = _time.GetTimestamp();
+                    batch = await _consumer.ReceiveAsync(cap, bulk.MaxAwaitDuration, cancellationToken);
+                    var left = bulk.MaxAwaitDuration - _time.GetElapsedTime(started);
+                    if (batch.Count < bulk.MaxMessagesCount && _workers is not null && left > TimeSpan.Zero) await Task.Delay(left, _time, cancellationToken);
+                }
+                else
+                {
+                    batch = await _consumer.ReceiveAsync(1, TimeSpan.Zero, cancellationToken);
+                    if (_workers is not null)
+                    {
+                        await _workers.Slots.WaitAsync(cancellationToken);
+                        var delivery = DeliverOnWorkerAsync(batch[0], cancellationToken);
+                        _inFlight.TryAdd(delivery, 0);
+                        _ = delivery.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
+                        continue;
+                    }
+                }
             }
             catch (OperationCanceledException)
             {
@@ -81,6 +108,28 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
                 _logger.LogError(e, "Delivering from topic {Topic} failed unexpectedly", _subscription.Topic);
                 foreach (var message in batch) await _consumer.NackAsync(message);
             }
+        }
+    }
+
+    /// <summary>One message on one of the component's workers, which it gives back when the message is settled.</summary>
+    private async Task DeliverOnWorkerAsync(PubSubMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            await DeliverOneAsync(message, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Delivering from topic {Topic} failed unexpectedly", _subscription.Topic);
+            await _consumer.NackAsync(message);
+        }
+        finally
+        {
+            _workers!.Slots.Release();
         }
     }
 
@@ -310,6 +359,7 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        await Task.WhenAll(_inFlight.Keys);
         await _consumer.DisposeAsync();
         _stop.Dispose();
     }
@@ -361,4 +411,15 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
 
         public void Dispose() => _document.Dispose();
     }
+}
+
+/// <summary>
+/// A component's pool of delivery workers in one sidecar (components-contrib <c>pubsub.redis</c>: <c>concurrency</c>
+/// workers, 10 unless set, shared by every topic the sidecar subscribes to on that component).
+/// </summary>
+public sealed class DeliveryWorkers(int count)
+{
+    public int Count { get; } = count;
+
+    public SemaphoreSlim Slots { get; } = new(count, count);
 }

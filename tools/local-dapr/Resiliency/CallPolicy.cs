@@ -34,7 +34,19 @@ public sealed class CallPolicy
 
     public CircuitBreaker? Breaker => _breaker;
 
-    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, Func<T, bool> isFailure, Func<Exception, bool>? isPermanent, CancellationToken cancellationToken)
+    /// <summary>The retry policy, or null when there is none.</summary>
+    public RetrySpec? Retry => _retry;
+
+    /// <summary>True when a failed call may be tried again (a retry policy with retries).</summary>
+    public bool HasRetries => _retry is { MaxRetries: not 0 };
+
+    /// <summary>
+    /// Runs <paramref name="call"/> under the policy. Every failure counts against the breaker; a failed result is retried
+    /// only when <paramref name="isRetryable"/> (default: always) says so, as daprd retries an invocation's answer only
+    /// when its code is in the retry policy's <c>matching</c>.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, Func<T, bool> isFailure, Func<Exception, bool>? isPermanent, CancellationToken cancellationToken,
+        Func<T, bool>? isRetryable = null)
     {
         if (_retry is null || _retry.MaxRetries == 0) return await AttemptAsync(call, isFailure, isPermanent, cancellationToken);
         var pipeline = new ResiliencePipelineBuilder<T> { TimeProvider = _time }
@@ -42,7 +54,7 @@ public sealed class CallPolicy
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
                     ? e is not OperationCanceledException && isPermanent?.Invoke(e) != true
-                    : isFailure(args.Outcome.Result!)),
+                    : isFailure(args.Outcome.Result!) && isRetryable?.Invoke(args.Outcome.Result!) != false),
                 MaxRetryAttempts = _retry.MaxRetries < 0 ? int.MaxValue : _retry.MaxRetries,
                 Delay = _retry.Duration,
                 MaxDelay = _retry.MaxInterval,

@@ -3,8 +3,11 @@ namespace LocalDapr.Resiliency;
 /// <summary>A circuit breaker as Dapr's resiliency describes one (sony/gobreaker semantics).</summary>
 public sealed record CircuitBreakerSpec(string Name, int MaxRequests, TimeSpan Interval, TimeSpan Timeout, int TripAfterConsecutiveFailures);
 
-/// <summary>Raised instead of calling while the breaker is open.</summary>
-public sealed class CircuitOpenException(string name) : Exception($"circuit breaker is open: {name}");
+/// <summary>Raised instead of calling while the breaker is open, or half-open with its trial calls taken, in gobreaker's words.</summary>
+public sealed class CircuitOpenException(string name, bool halfOpen) : Exception(halfOpen ? "too many requests" : "circuit breaker is open")
+{
+    public string BreakerName { get; } = name;
+}
 
 /// <summary>
 /// Closed: calls pass and consecutive failures are counted (cleared every <c>interval</c> when set); more than the
@@ -48,7 +51,8 @@ public sealed class CircuitBreaker(CircuitBreakerSpec spec, TimeProvider time)
         lock (_lock)
         {
             Advance();
-            if (_state == State.Open || (_state == State.HalfOpen && _halfOpenCalls >= spec.MaxRequests)) throw new CircuitOpenException(spec.Name);
+            if (_state == State.Open) throw new CircuitOpenException(spec.Name, halfOpen: false);
+            if (_state == State.HalfOpen && _halfOpenCalls >= spec.MaxRequests) throw new CircuitOpenException(spec.Name, halfOpen: true);
             if (_state == State.HalfOpen) _halfOpenCalls++;
         }
     }

@@ -40,6 +40,9 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
         binder.AddMethod(Unary<DeleteBulkStateRequest, Empty>("DeleteBulkState"), api is null ? null! : api.DeleteBulkState);
         binder.AddMethod(Unary<ExecuteStateTransactionRequest, Empty>("ExecuteStateTransaction"), api is null ? null! : api.ExecuteStateTransaction);
         binder.AddMethod(Unary<GetMetadataRequest, GetMetadataResponse>("GetMetadata"), api is null ? null! : api.GetMetadata);
+        binder.AddMethod(Unary<SetMetadataRequest, Empty>("SetMetadata"), api is null ? null! : api.SetMetadata);
+        binder.AddMethod(Unary<InvokeServiceRequest, InvokeResponse>("InvokeService"), api is null ? null! : api.InvokeService);
+        binder.AddMethod(Unary<InvokeActorRequest, InvokeActorResponse>("InvokeActor"), api is null ? null! : api.InvokeActor);
     }
 
     public virtual Task<Empty> PublishEvent(PublishEventRequest request, ServerCallContext context) => Call(async () =>
@@ -135,6 +138,59 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
 
     public virtual Task<GetMetadataResponse> GetMetadata(GetMetadataRequest request, ServerCallContext context) =>
         Task.FromResult(SidecarMetadata.ToGrpc(sidecar));
+
+    /// <summary>Sets one extended metadata key (an empty key is ignored, as daprd does).</summary>
+    public virtual Task<Empty> SetMetadata(SetMetadataRequest request, ServerCallContext context)
+    {
+        sidecar.SetExtendedMetadata(request.Key, request.Value);
+        return Task.FromResult(new Empty());
+    }
+
+    /// <summary>
+    /// The deprecated unary invocation daprd still serves, to HTTP apps too: the app's answer comes back as the response's
+    /// data, its HTTP status in the <c>dapr-http-status</c> header; a status outside 2xx is the gRPC error daprd maps it to,
+    /// with the status text as message.
+    /// </summary>
+    public virtual Task<InvokeResponse> InvokeService(InvokeServiceRequest request, ServerCallContext context) => Call(async () =>
+    {
+        var message = request.Message ?? new InvokeRequest();
+        var verb = message.HttpExtension?.Verb is { } v && v != HTTPExtension.Types.Verb.None ? new HttpMethod(v.ToString().ToUpperInvariant()) : HttpMethod.Post;
+        var headers = context.RequestHeaders.Where(h => !h.IsBinary && !h.Key.StartsWith(':') && h.Key is not ("content-type" or "te" or "user-agent" or "grpc-accept-encoding" or "grpc-timeout"))
+            .Select(h => KeyValuePair.Create(h.Key, h.Value));
+        var answer = await Invocation.InvokeAsync(sidecar, request.Id, verb, message.Method, message.HttpExtension?.Querystring ?? "", message.ContentType,
+            message.Data?.Value.ToByteArray() ?? [], headers, context.RequestHeaders.GetValue("traceparent"), context.CancellationToken);
+        await context.WriteResponseHeadersAsync(new Metadata { { "dapr-http-status", answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        var code = CodeFromHttpStatus(answer.Status);
+        if (code != StatusCode.OK) throw new RpcException(new Status(code, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(answer.Status)));
+        return new InvokeResponse { Data = new Any { Value = ByteString.CopyFrom(answer.Body) }, ContentType = answer.ContentType ?? "" };
+    });
+
+    /// <summary>An actor method called over gRPC: the app's answer (an actor error included, as daprd passes it) is the data.</summary>
+    public virtual Task<InvokeActorResponse> InvokeActor(InvokeActorRequest request, ServerCallContext context) => Call(async () =>
+    {
+        var headers = new Dictionary<string, string>(request.Metadata, StringComparer.OrdinalIgnoreCase);
+        if (context.RequestHeaders.GetValue("traceparent") is { } traceparent) headers["traceparent"] = traceparent;
+        var response = await Actors.ActorHttpApi.InvokeMethodAsync(sidecar, request.ActorType, request.ActorId, request.Method, request.Data.ToByteArray(), null, headers, context.CancellationToken);
+        return new InvokeActorResponse { Data = ByteString.CopyFrom(response.Body) };
+    });
+
+    /// <summary>daprd's mapping of an HTTP app's status to a gRPC code (<c>pkg/messaging/v1</c> <c>CodeFromHTTPStatus</c>).</summary>
+    public static StatusCode CodeFromHttpStatus(int status) => status switch
+    {
+        >= 200 and < 300 => StatusCode.OK,
+        408 => StatusCode.Cancelled,
+        500 => StatusCode.Unknown,
+        400 => StatusCode.Internal,
+        504 => StatusCode.DeadlineExceeded,
+        404 => StatusCode.NotFound,
+        409 => StatusCode.AlreadyExists,
+        403 => StatusCode.PermissionDenied,
+        401 => StatusCode.Unauthenticated,
+        429 => StatusCode.ResourceExhausted,
+        501 => StatusCode.Unimplemented,
+        503 => StatusCode.Unavailable,
+        _ => StatusCode.Unknown,
+    };
 
     internal static StateWrite Write(StateItem item, bool delete)
     {

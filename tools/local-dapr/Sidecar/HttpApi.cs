@@ -18,6 +18,11 @@ public static class HttpApi
         api.MapGet("/v1.0/healthz", () => sidecar.IsAppReady ? Results.NoContent() : Results.StatusCode(500));
         api.MapGet("/v1.0/healthz/outbound", () => Results.NoContent());
         api.MapGet("/v1.0/metadata", () => Results.Json(SidecarMetadata.ToJson(sidecar)));
+        api.MapPut("/v1.0/metadata/{key}", async (HttpContext context, string key) =>
+        {
+            sidecar.SetExtendedMetadata(key, System.Text.Encoding.UTF8.GetString(await ReadBodyAsync(context)));
+            return Results.NoContent();
+        });
 
         api.MapPost("/v1.0/publish/{pubsub}/{**topic}", (HttpContext context, string pubsub, string topic) => Run(context, async () =>
         {
@@ -29,15 +34,18 @@ public static class HttpApi
 
         Delegate bulk = (HttpContext context, string pubsub, string topic) => Run(context, async () =>
         {
-            using var doc = JsonDocument.Parse(await ReadBodyAsync(context));
+            // daprd decodes the body with Go's encoding/json, which matches keys case-insensitively (the JS SDK sends entryID).
+            var body = JsonSerializer.Deserialize<List<BulkEntry>>(await ReadBodyAsync(context), BulkJson) ?? [];
             var metadata = QueryMetadata(context);
             var entries = new List<(string, PublishRequest)>();
-            foreach (var entry in doc.RootElement.EnumerateArray())
+            foreach (var entry in body)
             {
-                var contentType = entry.TryGetProperty("contentType", out var ct) ? ct.GetString() : "application/json";
-                var evt = entry.GetProperty("event");
-                var data = evt.ValueKind == JsonValueKind.String && !CloudEvents.IsJsonContentType(contentType ?? "") ? System.Text.Encoding.UTF8.GetBytes(evt.GetString()!) : JsonSerializer.SerializeToUtf8Bytes(evt);
-                entries.Add((entry.TryGetProperty("entryId", out var id) ? id.GetString() ?? "" : "", new PublishRequest(pubsub, topic, data, contentType, metadata)));
+                var contentType = string.IsNullOrEmpty(entry.ContentType) ? "application/json" : entry.ContentType;
+                var evt = entry.Event;
+                var data = evt.ValueKind == JsonValueKind.String && !CloudEvents.IsJsonContentType(contentType) ? System.Text.Encoding.UTF8.GetBytes(evt.GetString()!) : JsonSerializer.SerializeToUtf8Bytes(evt);
+                var entryMetadata = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
+                foreach (var (k, v) in entry.Metadata ?? []) entryMetadata[k] = v;
+                entries.Add((entry.EntryId ?? "", new PublishRequest(pubsub, topic, data, contentType, entryMetadata)));
             }
             var failed = await sidecar.BulkPublishAsync(pubsub, topic, entries, Trace(context), context.RequestAborted);
             if (failed.Count == 0)
@@ -130,6 +138,11 @@ public static class HttpApi
         api.Map("/v1.0/invoke/{appId}/method/{**method}", (HttpContext context, string appId, string? method) =>
             invocation.ForwardAsync(context, sidecar, appId, method ?? "", grpc: false));
     }
+
+    private static readonly JsonSerializerOptions BulkJson = new() { PropertyNameCaseInsensitive = true };
+
+    /// <summary>One entry of an HTTP bulk publish body (daprd's <c>bulkPublishMessageEntry</c>).</summary>
+    private sealed record BulkEntry(string? EntryId, JsonElement Event, string? ContentType, Dictionary<string, string>? Metadata);
 
     public static async Task WriteErrorAsync(HttpContext context, DaprApiException error)
     {

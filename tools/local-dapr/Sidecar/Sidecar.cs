@@ -106,6 +106,8 @@ public sealed class Sidecar : IAsyncDisposable
     private static async Task Gate(HttpContext context, RequestDelegate next, SidecarRuntime runtime, Invocation invocation, int grpcPort)
     {
         var onGrpc = context.Connection.LocalPort == grpcPort;
+        // daprd routes its HTTP API on the cleaned path (gRPC method names are left as they are).
+        if (!onGrpc && context.Request.Path.Value is { } raw) context.Request.Path = new PathString(CleanPath.Clean(raw));
         var path = context.Request.Path;
         if (runtime.Options.ApiToken is { Length: > 0 } token && !path.StartsWithSegments("/v1.0/healthz"))
         {

@@ -41,19 +41,17 @@ public static class SidecarMetadata
                 ChannelAddress = sidecar.Options.AppChannelAddress,
             };
         }
-        if (sidecar.Actors is { } actors)
+        // The local runtime has no placement service; it answers as a daprd connected to one.
+        response.ActorRuntime = new ActorRuntime { RuntimeStatus = ActorRuntime.Types.ActorRuntimeStatus.Running, HostReady = sidecar.IsAppReady, Placement = Placement };
+        foreach (var (type, count) in ActiveActors(sidecar))
         {
-            response.ActorRuntime = new ActorRuntime { RuntimeStatus = ActorRuntime.Types.ActorRuntimeStatus.Running, HostReady = true, Placement = "placement: local" };
-            foreach (var (type, count) in actors.ActiveCounts())
-            {
-                var active = new ActiveActorsCount { Type = type, Count = count };
-                response.ActorRuntime.ActiveActors.Add(active);
+            var active = new ActiveActorsCount { Type = type, Count = count };
+            response.ActorRuntime.ActiveActors.Add(active);
 #pragma warning disable CS0612 // Older SDKs read the deprecated field; daprd still fills both.
-                response.ActiveActorsCount.Add(active);
+            response.ActiveActorsCount.Add(active);
 #pragma warning restore CS0612
-            }
         }
-        response.ExtendedMetadata["appCommand"] = "";
+        foreach (var (key, value) in Extended(sidecar)) response.ExtendedMetadata[key] = value;
         return response;
     }
 
@@ -64,7 +62,7 @@ public static class SidecarMetadata
             ["id"] = sidecar.AppId,
             ["runtimeVersion"] = RuntimeVersion,
             ["enabledFeatures"] = new JsonArray(),
-            ["actors"] = new JsonArray((sidecar.Actors?.ActiveCounts() ?? new Dictionary<string, int>()).Select(a => (JsonNode)new JsonObject { ["type"] = a.Key, ["count"] = a.Value }).ToArray()),
+            ["actors"] = new JsonArray(ActiveActors(sidecar).Select(a => (JsonNode)new JsonObject { ["type"] = a.Key, ["count"] = a.Value }).ToArray()),
             ["components"] = new JsonArray(sidecar.Components.Select(c => (JsonNode)new JsonObject
             {
                 ["name"] = c.Name,
@@ -82,8 +80,14 @@ public static class SidecarMetadata
                     .Concat(s.DefaultPath is { } d ? [new JsonObject { ["match"] = "", ["path"] = d }] : []).ToArray()),
                 ["type"] = s.Type,
             }).ToArray()),
-            ["extended"] = new JsonObject { ["appCommand"] = "" },
+            ["extended"] = new JsonObject(Extended(sidecar).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
         };
+        var actorRuntime = new JsonObject { ["runtimeStatus"] = "RUNNING" };
+        if (ActiveActors(sidecar).Count > 0)
+            actorRuntime["activeActors"] = new JsonArray(ActiveActors(sidecar).Select(a => (JsonNode)new JsonObject { ["type"] = a.Key, ["count"] = a.Value }).ToArray());
+        actorRuntime["hostReady"] = sidecar.IsAppReady;
+        actorRuntime["placement"] = Placement;
+        json["actorRuntime"] = actorRuntime;
         if (sidecar.Options.AppPort is { } port)
         {
             json["appConnectionProperties"] = new JsonObject
@@ -95,6 +99,14 @@ public static class SidecarMetadata
         }
         return json;
     }
+
+    private const string Placement = "placement: connected";
+
+    private static IReadOnlyDictionary<string, int> ActiveActors(SidecarRuntime sidecar) => sidecar.Actors?.ActiveCounts() ?? new Dictionary<string, int>();
+
+    /// <summary>The extended metadata set by apps, with the runtime version under daprd's (deprecated) key.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Extended(SidecarRuntime sidecar) =>
+        sidecar.ExtendedMetadata.Where(kv => kv.Key != "daprRuntimeVersion").OrderBy(kv => kv.Key, StringComparer.Ordinal).Append(KeyValuePair.Create("daprRuntimeVersion", RuntimeVersion));
 
     private static IEnumerable<string> Capabilities(SidecarRuntime sidecar, string componentName)
     {

@@ -22,6 +22,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
     private readonly Dictionary<string, CallPolicy> _inbound = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallPolicy> _outbound = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CallPolicy> _targets = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveryWorkers> _workers = new(StringComparer.Ordinal);
 
     public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
     {
@@ -73,6 +74,17 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public ActorHost? Actors { get; private set; }
 
     public IEnumerable<ComponentSpec> Components => Resources.Components;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _extendedMetadata = new(StringComparer.Ordinal) { ["appCommand"] = "" };
+
+    /// <summary>The extended metadata set through <c>PUT /v1.0/metadata/{key}</c> or gRPC <c>SetMetadata</c>.</summary>
+    public IReadOnlyDictionary<string, string> ExtendedMetadata => _extendedMetadata;
+
+    /// <summary>Sets one extended metadata key; an empty key is ignored, as daprd does.</summary>
+    public void SetExtendedMetadata(string key, string value)
+    {
+        if (!string.IsNullOrEmpty(key)) _extendedMetadata[key] = value;
+    }
 
     /// <summary>This sidecar's policy for calls to app <paramref name="appId"/> (resiliency <c>targets.apps</c>), one breaker per target.</summary>
     public CallPolicy AppPolicy(string appId) => _targets.GetOrAdd("app/" + appId, _ => new CallPolicy(Resources.Resiliency.App(appId), null, _env.Time));
@@ -203,7 +215,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
             {
                 var what = isDelete ? $"failed deleting state with key {writes[i].Key}" : $"failed saving state in state store {storeName}";
                 throw e.Problem == ETagProblem.Mismatch
-                    ? new DaprApiException(Grpc.Core.StatusCode.Aborted, 409, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: possible etag mismatch. error from state store: {e.Message}")
+                    ? new DaprApiException(Grpc.Core.StatusCode.Aborted, 409, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: {e.Message}")
                     : new DaprApiException(Grpc.Core.StatusCode.InvalidArgument, 400, isDelete ? "ERR_STATE_DELETE" : "ERR_STATE_SAVE", $"{what}: {e.Message}");
             }
             catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
@@ -315,10 +327,12 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
         var group = entry.Spec.Meta("consumerID") ?? AppId;
         var consumer = entry.PubSub.Consume(subscription.Topic, group, $"{AppId}-{Guid.NewGuid():N}");
+        // pubsub.redis delivers with a pool of `concurrency` workers per component (no order within a topic).
+        var workers = entry.PubSub is RedisPubSub redis ? _workers.GetOrAdd(subscription.PubSubName, _ => new DeliveryWorkers(redis.Concurrency)) : null;
         lock (_dispatchers)
         {
             _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, _inbound[subscription.PubSubName],
-                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time));
+                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time, workers));
         }
     }
 

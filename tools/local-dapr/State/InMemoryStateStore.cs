@@ -1,16 +1,15 @@
-using System.Globalization;
 using LocalDapr.Configuration;
 
 namespace LocalDapr.State;
 
 /// <summary>
-/// <c>state.in-memory</c>: a transactional store whose ETags are increasing version numbers, as with <c>state.redis</c>.
+/// <c>state.in-memory</c> as components-contrib has it: a transactional store whose ETags are opaque (a new UUID on every
+/// write), so any ETag that is not the current one, whatever its form, is a mismatch; nothing is an invalid ETag here.
 /// </summary>
 public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : IStateStore
 {
     private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private long _version;
 
     public string Name => spec.Name;
 
@@ -25,7 +24,7 @@ public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : 
         lock (_lock)
         {
             return ValueTask.FromResult(Live(key) is { } item
-                ? new StateEntry(item.Value, item.Version.ToString(CultureInfo.InvariantCulture), item.ExpiresAt)
+                ? new StateEntry(item.Value, item.ETag, item.ExpiresAt)
                 : null);
         }
     }
@@ -43,7 +42,7 @@ public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : 
                     continue;
                 }
                 DateTimeOffset? expires = write.Ttl is { } ttl && ttl > TimeSpan.Zero ? time.GetUtcNow() + ttl : null;
-                _items[write.Key] = new Item(write.Value!, ++_version, expires);
+                _items[write.Key] = new Item(write.Value!, Guid.NewGuid().ToString(), expires);
             }
         }
         return ValueTask.CompletedTask;
@@ -54,16 +53,18 @@ public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : 
     private void Check(StateWrite write)
     {
         var current = Live(write.Key);
-        if (!string.IsNullOrEmpty(write.ETag))
+        if (string.IsNullOrEmpty(write.ETag))
         {
-            if (!long.TryParse(write.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
-                throw new ETagException(ETagProblem.Invalid, $"invalid etag value: {write.ETag}");
-            if (current is null || current.Version != expected)
-                throw new ETagException(ETagProblem.Mismatch, $"etag mismatch for key {write.Key}");
+            if (write.Concurrency == Concurrency.FirstWrite && current is not null)
+                throw new ETagException(ETagProblem.Mismatch, "item already exists and no etag was passed");
         }
-        else if (write.Concurrency == Concurrency.FirstWrite && !write.IsDelete && current is not null)
+        else if (current is null)
         {
-            throw new ETagException(ETagProblem.Mismatch, $"first-write concurrency: key {write.Key} already exists and no etag was given");
+            throw new ETagException(ETagProblem.Mismatch, $"state not exist or expired for key={write.Key}");
+        }
+        else if (current.ETag != write.ETag)
+        {
+            throw new ETagException(ETagProblem.Mismatch, $"state etag not match for key={write.Key}: current={current.ETag}, expect={write.ETag}");
         }
     }
 
@@ -78,5 +79,5 @@ public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : 
         return item;
     }
 
-    private sealed record Item(byte[] Value, long Version, DateTimeOffset? ExpiresAt);
+    private sealed record Item(byte[] Value, string ETag, DateTimeOffset? ExpiresAt);
 }

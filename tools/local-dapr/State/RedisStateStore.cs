@@ -11,25 +11,28 @@ namespace LocalDapr.State;
 /// is a hash with the fields <c>data</c> (the bytes saved) and <c>version</c> (the ETag: an integer that <c>HINCRBY</c>
 /// raises on every write; a first-write save also sets the field <c>first-write</c>, as Dapr does). TTLs are Redis
 /// expiries (<c>EXPIRE</c>; a save without a TTL clears one with <c>PERSIST</c>, as the in-memory store does).
-/// A write list runs as one Lua script, which checks every ETag before it applies anything, so a transaction is
-/// all-or-nothing. The ETag rules are the in-memory store's: a malformed ETag is invalid; an ETag on a missing key or
-/// a different version is a mismatch; first-write without an ETag on an existing key is a mismatch.
+/// A write list runs as one Lua script, which checks every write before it applies anything, so a transaction is
+/// all-or-nothing. The ETag rules are components-contrib's Redis scripts': a save's ETag must be an integer (else
+/// "invalid etag value", InvalidArgument); a save or delete goes through when the key is absent, when its version is the
+/// ETag, or when no ETag is given, except that a save without one is refused when the key was last saved with
+/// first-write concurrency (a plain error, not an ETag error); a delete's ETag is compared as text, never parsed.
 /// </summary>
 public sealed class RedisStateStore : IStateStore
 {
-    // ARGV holds five values per write: op ("set"/"del"), etag ("" none, "!" malformed, else the version), first-write
-    // ("1"/"0"), TTL in whole seconds ("0": none) and the data. Returns {"ok"} or {problem, index of the write (1-based)}.
+    // ARGV holds five values per write: op ("set"/"del"), etag ("0": none), first-write ("1"/"0"), TTL in whole seconds
+    // ("0": none) and the data. Returns {"ok"} or {"refused", index of the write (1-based)}.
     private const string WriteScript = """
         local n = #KEYS
         for i = 1, n do
           local b = (i - 1) * 5
           local etag = ARGV[b + 2]
-          if etag == '!' then return {'invalid', i} end
-          if etag ~= '' then
-            local version = redis.pcall('HGET', KEYS[i], 'version')
-            if type(version) ~= 'string' or version ~= etag then return {'mismatch', i} end
-          elseif ARGV[b + 1] == 'set' and ARGV[b + 3] == '1' and redis.call('EXISTS', KEYS[i]) == 1 then
-            return {'first-write', i}
+          local version = redis.pcall('HGET', KEYS[i], 'version')
+          local free = not version or type(version) == 'table' or version == '' or version == etag
+          if ARGV[b + 1] == 'del' then
+            if not (free or etag == '0') then return {'refused', i} end
+          else
+            local fwr = redis.pcall('HGET', KEYS[i], 'first-write')
+            if not (free or ((not fwr or type(fwr) == 'table') and etag == '0')) then return {'refused', i} end
           end
         end
         for i = 1, n do
@@ -104,8 +107,7 @@ public sealed class RedisStateStore : IStateStore
             keys[i] = write.Key;
             var b = i * 5;
             args[b] = write.IsDelete ? "del" : "set";
-            args[b + 1] = string.IsNullOrEmpty(write.ETag) ? ""
-                : long.TryParse(write.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version.ToString(CultureInfo.InvariantCulture) : "!";
+            args[b + 1] = string.IsNullOrEmpty(write.ETag) ? "0" : write.IsDelete ? write.ETag : Atoi(write.ETag).ToString(CultureInfo.InvariantCulture);
             args[b + 2] = write.Concurrency == Concurrency.FirstWrite ? "1" : "0";
             args[b + 3] = write.Ttl is { } ttl && ttl > TimeSpan.Zero ? (long)Math.Ceiling(ttl.TotalSeconds) : 0;
             args[b + 4] = write.IsDelete ? RedisValue.EmptyString : write.Value;
@@ -116,12 +118,19 @@ public sealed class RedisStateStore : IStateStore
         var outcome = (string?)result[0];
         if (outcome == "ok") return;
         var failed = writes[(int)result[1] - 1];
-        throw outcome switch
-        {
-            "invalid" => new ETagException(ETagProblem.Invalid, $"invalid etag value: {failed.ETag}"),
-            "first-write" => new ETagException(ETagProblem.Mismatch, $"first-write concurrency: key {failed.Key} already exists and no etag was given"),
-            _ => new ETagException(ETagProblem.Mismatch, $"etag mismatch for key {failed.Key}"),
-        };
+        var detail = failed.IsDelete ? $"failed to delete {failed.Key}" : $"failed to set key {failed.Key}";
+        // As components-contrib: a refused delete is always an ETag mismatch, a refused save only when it carried an ETag.
+        if (failed.IsDelete || !string.IsNullOrEmpty(failed.ETag)) throw new ETagException(ETagProblem.Mismatch, detail);
+        throw new InvalidOperationException($"failed to set key {failed.Key}: {detail}");
+    }
+
+    /// <summary>A save's ETag as Go's <c>strconv.Atoi</c> reads it, failing with its words.</summary>
+    private static long Atoi(string etag)
+    {
+        if (long.TryParse(etag, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var version)) return version;
+        var digits = etag.Length > 0 && (etag[0] is '+' or '-') ? etag[1..] : etag;
+        var why = digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
+        throw new ETagException(ETagProblem.Invalid, $"strconv.Atoi: parsing \"{etag.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\": {why}");
     }
 
     public ValueTask DisposeAsync() => _redis.DisposeAsync();

@@ -12,8 +12,12 @@ public enum ETagProblem
     Invalid,
 }
 
-/// <summary>Raised by a store when an ETag does not match (gRPC <c>Aborted</c>) or is malformed (<c>InvalidArgument</c>).</summary>
-public sealed class ETagException(ETagProblem problem, string message) : Exception(message)
+/// <summary>
+/// Raised by a store when an ETag does not match (gRPC <c>Aborted</c>, HTTP 409) or is malformed (<c>InvalidArgument</c>,
+/// HTTP 400). The message is components-contrib's <c>state.ETagError</c>: its kind's prefix, then the store's detail.
+/// </summary>
+public sealed class ETagException(ETagProblem problem, string detail)
+    : Exception((problem == ETagProblem.Mismatch ? "possible etag mismatch. error from state store" : "invalid etag value") + ": " + detail)
 {
     public ETagProblem Problem { get; } = problem;
 }
