@@ -192,7 +192,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
 
     // ---- work item completions ---------------------------------------------------------------------------
 
-    public async Task CompleteTurnAsync(WorkflowResponse response, CancellationToken cancellationToken)
+    public async Task CompleteTurnAsync(WorkflowResponse response)
     {
         var item = Dispatcher.Complete(response.CompletionToken);
         if (item?.WorkflowRequest is not { } request || request.InstanceId != response.InstanceId)
@@ -215,7 +215,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         }
     }
 
-    public async Task CompleteActivityAsync(ActivityResponse response, CancellationToken cancellationToken)
+    public async Task CompleteActivityAsync(ActivityResponse response)
     {
         var item = Dispatcher.Complete(response.CompletionToken);
         if (item?.ActivityRequest is not { } request || request.WorkflowInstance.InstanceId != response.InstanceId || request.TaskId != response.TaskId)
