@@ -112,7 +112,17 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
 
         await wf.Client.RaiseEventAsync("outage-event", "go", "after", Ct);
         var raised = await wf.Client.WaitForWorkflowCompletionAsync("outage-event", cancellation: Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        var fanned = await wf.Client.WaitForWorkflowCompletionAsync(fanOut, cancellation: Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Dapr.Workflow.WorkflowState fanned;
+        try
+        {
+            fanned = await wf.Client.WaitForWorkflowCompletionAsync(fanOut, cancellation: Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+        catch (TimeoutException)
+        {
+            var state = await wf.Client.GetWorkflowStateAsync(fanOut, true, Ct);
+            throw new TimeoutException($"{fanOut} is {state.RuntimeStatus} after {SlowActivity.ByInstance[fanOut].Started} runs; the runtime logged:\n" +
+                string.Join('\n', harness.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Information).Select(e => $"{e.Level}: {e.Message}")));
+        }
 
         Assert.Equal("after", raised.ReadOutputAs<string>());
         Assert.Equal(4500, fanned.ReadOutputAs<int>());

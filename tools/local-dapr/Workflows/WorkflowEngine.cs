@@ -147,7 +147,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                 return;
             }
             var inbox = new List<HistoryEvent>(instance.Inbox) { e };
-            await SaveAsync(instance, instance.History, inbox, instance.CustomStatus, false, instance.History.Count, instance.Inbox.Count, cancellationToken);
+            await SaveAsync(instance, instance.History, inbox, instance.CustomStatus, false, instance.History.Count, instance.Inbox.Count, _stopping.Token);
             TryDispatchTurn(instance);
         }
         finally
@@ -192,7 +192,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
 
     // ---- work item completions ---------------------------------------------------------------------------
 
-    public async Task CompleteTurnAsync(WorkflowResponse response, CancellationToken cancellationToken)
+    public async Task CompleteTurnAsync(WorkflowResponse response)
     {
         var item = Dispatcher.Complete(response.CompletionToken);
         if (item?.WorkflowRequest is not { } request || request.InstanceId != response.InstanceId)
@@ -201,11 +201,13 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                 response.InstanceId, response.CompletionToken);
             return;
         }
-        var instance = await LockAsync(request.InstanceId, cancellationToken);
+        // From here on the work item is taken: the caller going away must not leave it half done.
+        var instance = await LockAsync(request.InstanceId, _stopping.Token);
         try
         {
             if (instance.TurnToken != response.CompletionToken) return;
-            await ApplyTurnAsync(instance, response, cancellationToken);
+            // Once begun, a turn is stored or retried whatever the caller does: its cancellation does not reach the store.
+            await ApplyTurnAsync(instance, response, _stopping.Token);
         }
         finally
         {
@@ -213,7 +215,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         }
     }
 
-    public async Task CompleteActivityAsync(ActivityResponse response, CancellationToken cancellationToken)
+    public async Task CompleteActivityAsync(ActivityResponse response)
     {
         var item = Dispatcher.Complete(response.CompletionToken);
         if (item?.ActivityRequest is not { } request || request.WorkflowInstance.InstanceId != response.InstanceId || request.TaskId != response.TaskId)
@@ -222,7 +224,18 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                 response.InstanceId, response.TaskId, response.CompletionToken);
             return;
         }
-        var instance = await LockAsync(response.InstanceId, cancellationToken);
+        // From here on the work item is taken: the caller going away must not leave it half done.
+        WorkflowInstance instance;
+        try
+        {
+            instance = await LockAsync(response.InstanceId, _stopping.Token);
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Workflow {Instance}: reading it for the result of task {Task} failed; the task runs again in {Delay}", response.InstanceId, response.TaskId, RetryAfterStoreFailure);
+            RecoverLater(response.InstanceId);
+            throw;
+        }
         try
         {
             if (!instance.Activities.TryGetValue(response.TaskId, out var token) || token != response.CompletionToken) return;
@@ -235,9 +248,9 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                 e.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = response.TaskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId };
             try
             {
-                await AppendAsync(instance, e, cancellationToken);
+                await AppendAsync(instance, e, _stopping.Token);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!_stopping.IsCancellationRequested)
             {
                 // The result is not stored, so the activity has not happened as far as the workflow knows: it runs
                 // again once the store answers (at least once).
@@ -490,7 +503,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         {
             await SaveAsync(instance, history, inbox, customStatus, customStatus != instance.CustomStatus, historyFrom, 0, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             // Nothing of the turn is kept: the same events are given again once the store answers.
             _logger.LogWarning(ex, "Workflow {Instance}: saving the turn failed; it runs again in {Delay}", instance.Id, RetryAfterStoreFailure);

@@ -129,7 +129,7 @@ internal class WorkflowGrpcService(WorkflowEngine engine)
 
     public virtual async Task<CompleteTaskResponse> CompleteActivityTask(ActivityResponse request, ServerCallContext context)
     {
-        await engine.CompleteActivityAsync(request, context.CancellationToken);
+        await engine.CompleteActivityAsync(request);
         return new CompleteTaskResponse();
     }
 
@@ -137,7 +137,7 @@ internal class WorkflowGrpcService(WorkflowEngine engine)
 
     public virtual async Task<CompleteTaskResponse> CompleteWorkflowTask(WorkflowResponse request, ServerCallContext context)
     {
-        await engine.CompleteTurnAsync(request, context.CancellationToken);
+        await engine.CompleteTurnAsync(request);
         return new CompleteTaskResponse();
     }
 
