@@ -3,6 +3,7 @@ using Dapr.Client;
 using Dapr.DurableTask.Protobuf;
 using Grpc.Net.Client;
 using LocalDapr.Runner;
+using Mtaeda.Testing;
 using WorkflowApp;
 
 namespace LocalDapr.Tests;
@@ -59,14 +60,14 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
             await client.StartInstanceAsync(new CreateInstanceRequest { InstanceId = "durable", Name = nameof(DurableWorkflow), Input = """{"timerSeconds":20}""" },
                 deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: Ct);
             started = DateTimeOffset.UtcNow;
-            var waiting = await PollAsync(client, "durable", s => s.CustomStatus == "\"waiting\"", TimeSpan.FromSeconds(30));
+            var waiting = await StateWhenAsync(client, "durable", s => s.CustomStatus == "\"waiting\"", TimeSpan.FromSeconds(30));
             Assert.Equal(OrchestrationStatus.Running, waiting.WorkflowStatus);
 
             var app = first.PidOf("orders");
             ProcessTree.Signal(app, ProcessTree.SigKill);
             first.Signal(ProcessTree.SigKill);
             await first.Exited.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-            await PollAsync(() => Task.FromResult(!ProcessTree.IsAlive(app)), TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(() => !ProcessTree.IsAlive(app), "the killed app to be gone", TimeSpan.FromSeconds(10), Ct);
         }
         finally
         {
@@ -101,13 +102,13 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
 
         await wf.Client.ScheduleNewWorkflowAsync(nameof(EventWorkflow), "outage-event", 0);
         await wf.Client.ScheduleNewWorkflowAsync(nameof(FanOutWorkflow), fanOut, new FanOut(3, 1500));
-        await PollAsync(() => Task.FromResult(SlowActivity.ByInstance.TryGetValue(fanOut, out var c) && c.Started == 3), TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => SlowActivity.ByInstance.TryGetValue(fanOut, out var c) && c.Started == 3, "three activities started", TimeSpan.FromSeconds(30), Ct);
 
         // Redis dies while the three activities run: their results cannot be stored, and a raised event is refused.
         await server.StopAsync(kill: true);
         await Assert.ThrowsAnyAsync<Exception>(() => wf.Client.RaiseEventAsync("outage-event", "go", "lost", Ct));
         // A result that could not be stored sends its activity round again: wait until one has.
-        await PollAsync(() => Task.FromResult(SlowActivity.ByInstance[fanOut].Started >= 4), TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => SlowActivity.ByInstance[fanOut].Started >= 4, "an activity started again", TimeSpan.FromSeconds(30), Ct);
         await server.StartAsync();
 
         await wf.Client.RaiseEventAsync("outage-event", "go", "after", Ct);
@@ -136,20 +137,6 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
         return runner;
     }
 
-    private static Task<WorkflowState> PollAsync(TaskHubSidecarService.TaskHubSidecarServiceClient client, string id, Func<WorkflowState, bool> done, TimeSpan timeout) =>
-        PollAsync(async () => (await client.GetInstanceAsync(new GetInstanceRequest { InstanceId = id, GetInputsAndOutputs = true }, cancellationToken: Ct)).WorkflowState, done, timeout);
-
-    private static async Task PollAsync(Func<Task<bool>> probe, TimeSpan timeout) => await PollAsync(probe, b => b, timeout);
-
-    private static async Task<T> PollAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
-    {
-        var until = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (DateTimeOffset.UtcNow > until) throw new TimeoutException($"the condition did not hold within {timeout}; last value: {value}");
-            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
-        }
-    }
+    private static Task<WorkflowState> StateWhenAsync(TaskHubSidecarService.TaskHubSidecarServiceClient client, string id, Func<WorkflowState, bool> done, TimeSpan timeout) =>
+        Eventually.MatchesAsync(async () => (await client.GetInstanceAsync(new GetInstanceRequest { InstanceId = id, GetInputsAndOutputs = true }, cancellationToken: Ct)).WorkflowState, done, timeout, Ct, $"workflow {id}");
 }
