@@ -74,10 +74,10 @@ public sealed class PassagePathTests(MtaedaSystem system)
         Assert.Single(device.Rejections);
 
         // Ridership counts the passage before the jam and the one after the restore, never the refused one.
-        await Eventually(async () => (await system.Ridership.GetTurnstileRidershipAsync(new GetTurnstileRidershipRequest
+        await Eventually.UntilAsync(async () => (await system.Ridership.GetTurnstileRidershipAsync(new GetTurnstileRidershipRequest
         {
             TurnstileId = "ts-jam-01", StartTime = from, EndTime = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(2)),
-        }, cancellationToken: Ct)).Ingress == 2, "ridership to count the two passages that were let through");
+        }, cancellationToken: Ct)).Ingress == 2, "ridership to count the two passages that were let through", cancellationToken: Ct);
     }
 
     [Fact]
@@ -86,13 +86,13 @@ public sealed class PassagePathTests(MtaedaSystem system)
         string[] turnstiles = ["ts-close-01", "ts-close-02"];
         await ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
         // The station learns its inventory from TurnstileInstalled events.
-        await Eventually(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory");
+        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory", cancellationToken: Ct);
 
         await system.Stations.CloseStationAsync(new CloseStationRequest { StationId = "stn-close", Reason = "renovation" }, cancellationToken: Ct);
 
         foreach (var id in turnstiles)
         {
-            await Eventually(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned");
+            await Eventually.UntilAsync(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned", cancellationToken: Ct);
         }
     }
 
@@ -125,7 +125,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
         {
             system.HoldEquipment(false);
         }
-        await Eventually(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again");
+        await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again", cancellationToken: Ct);
         Assert.NotEqual(killed, system.EquipmentPid());
     });
 
@@ -137,7 +137,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     {
         var before = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
         var simulation = system.SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
-        await Eventually(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60), cancellationToken: Ct);
 
         await outage();
 
@@ -168,29 +168,11 @@ public sealed class PassagePathTests(MtaedaSystem system)
     private async Task<GetNetworkTotalsResponse> WaitForTotalsAsync(GetNetworkTotalsResponse before, SimulatorResult sent)
     {
         GetNetworkTotalsResponse now = before;
-        await Eventually(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             now = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
             return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
-        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90));
+        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90), cancellationToken: Ct);
         return now;
-    }
-
-    /// <summary>Polls a query until it holds: the read side is eventually consistent by design.</summary>
-    private static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(100, cts.Token);
-            }
-            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-        }
     }
 }

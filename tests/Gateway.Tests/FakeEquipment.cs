@@ -166,7 +166,6 @@ internal static class FakeEquipmentApp
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        FileLoggerProvider.AddTo(builder.Logging);
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(state);

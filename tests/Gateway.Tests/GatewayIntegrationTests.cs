@@ -160,7 +160,7 @@ public sealed class GatewayIntegrationTests
                 var sequences = batches.Select(b => ulong.Parse(b.BatchId.Split(".p")[1].Split('-')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
                 Assert.Equal(sequences.Order(), sequences);
             }
-            await Eventually.WaitAsync(() => host.JournalDepth == 0, "the journal to empty");
+            await Eventually.UntilAsync(() => host.JournalDepth == 0, "the journal to empty", cancellationToken: TestContext.Current.CancellationToken);
         }
         finally
         {

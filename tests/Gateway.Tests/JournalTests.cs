@@ -1,7 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
 using Mtaeda.Gateway.Journal;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Gateway.Tests;
 
@@ -33,16 +35,22 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public async Task Entries_are_replayed_in_order_after_a_restart_except_the_completed_ones()
     {
-        var durable = new List<ulong>();
-        await using (var journal = PassageJournal.Open(Options))
+        var outcomes = new DeviceOutcomes();
+        await using (var journal = PassageJournal.Open(Options, outcomes))
         {
-            journal.OnDurable = entries => { lock (durable) durable.AddRange(entries.Select(e => e.EntryId)); };
             var a1 = await journal.AppendAsync(Batch("ts-a", 1, 10));
             var b1 = await journal.AppendAsync(Batch("ts-b", 1, 5));
             var a2 = await journal.AppendAsync(Batch("ts-a", 11, 12));
             journal.Append(Batch("ts-a", 14, 20));
             await journal.FlushAsync();
             await journal.CompleteAsync(Done(b1));
+            // Each fsync's entries are reported once, in journal order, through the registry's outcome channel.
+            var durable = new List<ulong>();
+            while (outcomes.Reader.TryRead(out var outcome))
+            {
+                Assert.Equal(DeviceOutcomeKind.Durable, outcome.Kind);
+                durable.AddRange(outcome.Entries!.Select(e => e.EntryId));
+            }
             Assert.Equal([a1.EntryId, b1.EntryId, a2.EntryId, a2.EntryId + 1], durable);
             Assert.Equal(3, journal.PendingCount);
         }
@@ -74,7 +82,7 @@ public sealed class JournalTests : IDisposable
 
             await Task.WhenAll(entries.Select(e => journal.CompleteAsync(Done(e))));
             Assert.Equal(0, journal.PendingCount);
-            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the confirmed segments to be deleted");
+            await Eventually.UntilAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the confirmed segments to be deleted", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         await using var reopened = PassageJournal.Open(Options);
@@ -141,7 +149,7 @@ public sealed class JournalTests : IDisposable
             await journal.CompleteAsync(Done(delivered, RejectionReason.OutOfService));
             journal.RejectionDelivered(delivered.EntryId);
             await journal.CompleteAsync(Done(kept, RejectionReason.Decommissioned));
-            await Eventually.WaitAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the segments to be checkpointed and deleted");
+            await Eventually.UntilAsync(() => journal.SegmentFiles().All(f => new FileInfo(f).Length == 0), "the segments to be checkpointed and deleted", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         await using var reopened = PassageJournal.Open(Options);
@@ -157,7 +165,7 @@ public sealed class JournalTests : IDisposable
         var first = await journal.AppendAsync(Batch("ts-a", 1, 1));
         await journal.CompleteAsync(Done(first));
         Directory.Delete(_dir.Path, recursive: true);
-        await Eventually.WaitAsync(() => journal.PendingCount == 0, "the first entry to be done");
+        await Eventually.UntilAsync(() => journal.PendingCount == 0, "the first entry to be done", cancellationToken: TestContext.Current.CancellationToken);
 
         // An idle roll fails now; the next append must still become durable, in a recreated directory.
         var second = await journal.AppendAsync(Batch("ts-a", 2, 2)).WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mtaeda.Simulator;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Gateway.Tests;
 
@@ -58,7 +59,7 @@ public sealed class SimulatorTests
         await host.Equipment.WaitForAsync(e => e.Ingress + e.Egress >= 500, "traffic to flow");
         await host.StopEquipmentAsync();
         var stoppedAt = host.Equipment.Ingress + host.Equipment.Egress;
-        await Eventually.WaitAsync(() => host.JournalDepth >= 10, "batches to queue up in the journal");
+        await Eventually.UntilAsync(() => host.JournalDepth >= 10, "batches to queue up in the journal", cancellationToken: TestContext.Current.CancellationToken);
         await host.StartEquipmentAsync();
 
         Assert.Equal(0, await run);
@@ -69,7 +70,7 @@ public sealed class SimulatorTests
         Assert.Equal(host.Equipment.Ingress, root.GetProperty("ingress").GetInt64());
         Assert.Equal(host.Equipment.Egress, root.GetProperty("egress").GetInt64());
         Assert.True(stoppedAt < 4000, $"equipment was stopped after {stoppedAt} passages");
-        await Eventually.WaitAsync(() => host.JournalDepth == 0, "the journal to empty");
+        await Eventually.UntilAsync(() => host.JournalDepth == 0, "the journal to empty", cancellationToken: TestContext.Current.CancellationToken);
     }
 
     [Fact]

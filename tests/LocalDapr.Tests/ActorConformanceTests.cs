@@ -4,6 +4,7 @@ using System.Text.Json;
 using ConformanceApp;
 using Dapr.Actors;
 using Dapr.Actors.Client;
+using Mtaeda.Testing;
 
 namespace LocalDapr.Tests;
 
@@ -87,7 +88,7 @@ public abstract class ActorConformanceTests
         Assert.All(fired.Where(x => x.Topic == "reminder"), x => Assert.Equal("tick:AQID", x.Route));
         // Once the repetitions are used up the reminder is gone from the store.
         var store = host.Sidecar.Runtime.Store("statestore").Store;
-        await WaitUntilAsync(async () => await store.GetAsync("actors||CounterActor||r1||reminder||tick", Ct) is null);
+        await Eventually.UntilAsync(async () => await store.GetAsync("actors||CounterActor||r1||reminder||tick", Ct) is null, "the reminder to be deleted", TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(2, log.Events.Snapshot().Count(x => x.Topic == "reminder"));
     }
 
@@ -225,15 +226,6 @@ public abstract class ActorConformanceTests
         var metadata = await host.Client.GetMetadataAsync(Ct);
 
         Assert.Contains(metadata.Actors, a => a.Type == nameof(CounterActor) && a.Count == 1);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            await Task.Delay(20, cts.Token);
-        }
     }
 }
 

@@ -383,16 +383,6 @@ public sealed class ListLoggerProvider : ILoggerProvider
     }
 }
 
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
-
 public static class Http
 {
     public static HttpClient Client() => new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };

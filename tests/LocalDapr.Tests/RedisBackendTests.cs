@@ -5,6 +5,7 @@ using ConformanceApp;
 using Dapr.Client;
 using LocalDapr.Configuration;
 using Microsoft.Extensions.Logging;
+using Mtaeda.Testing;
 using StackExchange.Redis;
 using Order = ConformanceApp.Order;
 
@@ -82,7 +83,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
 
         await node.Client.SaveStateAsync("statestore", "short", new Counter(1), metadata: ttl, cancellationToken: Ct);
         Assert.NotNull(await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct));
-        await Eventually(async () => await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct) is null, TimeSpan.FromSeconds(10), "the key to expire");
+        await Eventually.UntilAsync(async () => await node.Client.GetStateAsync<Counter>("statestore", "short", cancellationToken: Ct) is null, "the key to expire", TimeSpan.FromSeconds(10), Ct);
         Assert.False(await db.KeyExistsAsync("ttl||short"));
     }
 
@@ -116,7 +117,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
         Assert.Equal("stream-reader", group.Name);
         Assert.Equal(entries[1].Id.ToString(), group.LastDeliveredId);
         // Both were acknowledged (XACK after the app's success).
-        await Eventually(async () => (await db.StreamPendingAsync("orders", "stream-reader")).PendingMessageCount == 0, TimeSpan.FromSeconds(10), "no pending entries");
+        await Eventually.UntilAsync(async () => (await db.StreamPendingAsync("orders", "stream-reader")).PendingMessageCount == 0, "no pending entries", TimeSpan.FromSeconds(10), Ct);
     }
 
     [Fact]
@@ -176,7 +177,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
 
         Assert.Equal([1, 2, 3], firstRun.Order());
         Assert.Equal(Enumerable.Range(3, 8), secondRun.Order());
-        await Eventually(async () => (await db.StreamPendingAsync("work", "worker")).PendingMessageCount == 0, TimeSpan.FromSeconds(10), "no pending entries");
+        await Eventually.UntilAsync(async () => (await db.StreamPendingAsync("work", "worker")).PendingMessageCount == 0, "no pending entries", TimeSpan.FromSeconds(10), Ct);
     }
 
     [Fact]
@@ -210,9 +211,9 @@ public sealed class RedisBackendTests(RedisFixture redis)
             return (200, JsonSerializer.Serialize(new { statuses = entries.Select(e => new { entryId = e.GetProperty("entryId").GetString(), status = "SUCCESS" }) }));
         });
 
-        await Eventually(() => Task.FromResult(delivered.Distinct().Count() == 10), TimeSpan.FromSeconds(20), "the ten events of the batch");
+        await Eventually.UntilAsync(() => Task.FromResult(delivered.Distinct().Count() == 10), "the ten events of the batch", TimeSpan.FromSeconds(20), Ct);
         Assert.Equal(Enumerable.Range(1, 10), delivered.Distinct().Order());
-        await Eventually(async () => (await db.StreamPendingAsync("batch", "batcher")).PendingMessageCount == 0, TimeSpan.FromSeconds(10), "no pending entries");
+        await Eventually.UntilAsync(async () => (await db.StreamPendingAsync("batch", "batcher")).PendingMessageCount == 0, "no pending entries", TimeSpan.FromSeconds(10), Ct);
     }
 
     [Theory]
@@ -237,7 +238,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
         var (_, etag) = await client.Client.GetStateAndETagAsync<Counter>("statestore", "s5", cancellationToken: Ct);
         await using (var mux = await ConnectionMultiplexer.ConnectAsync(server.Endpoint))
         {
-            await Eventually(async () => (await mux.GetDatabase().StreamPendingAsync("orders", "durable")).PendingMessageCount == 0, TimeSpan.FromSeconds(10), "every event acknowledged");
+            await Eventually.UntilAsync(async () => (await mux.GetDatabase().StreamPendingAsync("orders", "durable")).PendingMessageCount == 0, "every event acknowledged", TimeSpan.FromSeconds(10), Ct);
         }
 
         // SIGKILL: Redis writes nothing more; what it acknowledged is in the append-only file already.
@@ -272,8 +273,8 @@ public sealed class RedisBackendTests(RedisFixture redis)
 
         // Neither the sidecar nor the app's subscriptions wait for Redis.
         var node = await harness.AddAsync("early");
-        await Eventually(() => Task.FromResult(harness.Logs.Entries.Any(e => e.Level == LogLevel.Error
-            && e.Message.Contains($"cannot reach Redis at {server.Endpoint}", StringComparison.Ordinal))), TimeSpan.FromSeconds(20), "the message that Redis is down");
+        await Eventually.UntilAsync(() => Task.FromResult(harness.Logs.Entries.Any(e => e.Level == LogLevel.Error
+            && e.Message.Contains($"cannot reach Redis at {server.Endpoint}", StringComparison.Ordinal))), "the message that Redis is down", TimeSpan.FromSeconds(20), Ct);
 
         await server.StartAsync();
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1), Ct);
@@ -333,20 +334,4 @@ public sealed class RedisBackendTests(RedisFixture redis)
 
     private static async Task<Dictionary<string, string>> HashAsync(IDatabase db, string key) =>
         (await db.HashGetAllAsync(key)).ToDictionary(e => e.Name.ToString(), e => Encoding.UTF8.GetString((byte[])e.Value!));
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(25, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
-            }
-        }
-    }
 }

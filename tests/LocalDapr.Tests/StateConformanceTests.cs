@@ -2,6 +2,7 @@ using System.Text;
 using Dapr;
 using Dapr.Client;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocalDapr.Tests;
 
@@ -191,7 +192,7 @@ public sealed class StateConformanceTests_InMemory : StateConformanceTests
     [Fact]
     public async Task State_with_a_ttl_expires()
     {
-        var clock = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         await using var harness = Harness.Create(time: clock);
         var node = await harness.AddAsync("stateful", withApp: false);
 

@@ -2,6 +2,7 @@ using Dapr;
 using Dapr.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
@@ -9,7 +10,7 @@ namespace Mtaeda.ServiceDefaults.Tests;
 public sealed class IdempotencyGuardTests
 {
     private const string Consumer = "maintenance.turnstile-locked";
-    private readonly ManualClock clock = new();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 1, 1, 6, 0, 0, TimeSpan.Zero));
     private readonly FakeDaprClient dapr;
     private readonly IdempotencyGuard guard;
 

@@ -8,6 +8,7 @@ using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Actors;
 using Mtaeda.Stations.Domain;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Stations.Tests;
 
@@ -20,7 +21,7 @@ public sealed class OutboxActorTests : IDisposable
 {
     private static readonly PostalAddress Main = new("42 Main Street", "Springfield", "", "");
     private readonly DaprClient _dapr = new DaprClientBuilder().Build();
-    private readonly InMemoryActorStateManager _state = new();
+    private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
     private readonly RecordingTimers _timers = new();
     private readonly List<OutboxEntry> _published = [];
     private int _failures;

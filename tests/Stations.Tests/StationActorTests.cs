@@ -6,6 +6,7 @@ using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Actors;
 using Mtaeda.Stations.Domain;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Stations.Tests;
 
@@ -13,7 +14,7 @@ public sealed class StationActorTests : IDisposable
 {
     private static readonly PostalAddress Main = new("42 Main Street", "Springfield", "", "");
     private readonly DaprClient _dapr = new DaprClientBuilder().Build();
-    private readonly InMemoryActorStateManager _state = new();
+    private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
 
     public void Dispose() => _dapr.Dispose();
 
@@ -34,7 +35,7 @@ public sealed class StationActorTests : IDisposable
         Assert.Equal(Topics.Stations, pending.Topic);
         Assert.Equal(EventType.Of<StationRegistered>(), pending.Type);
         Assert.Equal("stn-042", IntegrationEvents.FromJson<StationRegistered>(pending.Json).StationId);
-        Assert.Contains(StationActor.StateKey, _state.Keys);
+        Assert.Contains(StationActor.StateKey, _state.StoredKeys);
     }
 
     [Fact]
@@ -88,7 +89,7 @@ public sealed class StationActorTests : IDisposable
 
         Assert.Equal(StationError.NotFound, read.Error);
         Assert.Equal(StationError.NotFound, rename.Error);
-        Assert.Empty(_state.Keys);
+        Assert.Empty(_state.StoredKeys);
     }
 
     [Fact]

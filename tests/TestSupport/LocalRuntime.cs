@@ -318,29 +318,6 @@ public sealed class Observer(WebApplication app)
     }
 }
 
-/// <summary>Waiting for a condition that can only be polled, with a bounded deadline.</summary>
-public static class Eventually
-{
-    /// <summary>Polls <paramref name="probe"/> until it returns a value <paramref name="done"/> accepts.</summary>
-    /// <typeparam name="T">The value.</typeparam>
-    /// <param name="probe">Reads the value.</param>
-    /// <param name="done">Whether it is what the test waits for.</param>
-    /// <param name="timeout">The deadline.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The accepted value.</returns>
-    public static async Task<T> MatchesAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var until = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (DateTimeOffset.UtcNow > until) throw new TimeoutException($"the condition did not hold within {timeout}; last value: {value}");
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-        }
-    }
-}
-
 /// <summary>Appends log lines to a file (for looking into a failing test: MTAEDA_TEST_LOGS=/tmp/test.log).</summary>
 public sealed class FileLoggerProvider(string path) : ILoggerProvider
 {

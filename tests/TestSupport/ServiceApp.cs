@@ -1,13 +1,11 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 
 namespace Mtaeda.Testing;
 
 /// <summary>
-/// Builds a service's app in a test exactly as its <c>Program.cs</c> does, from the same <c>Add…</c>/<c>Map…</c>
-/// methods of its <c>Extensions/</c>: service defaults, the service's parts, the default endpoints, its API and its event
-/// handlers; no copy of <c>Program.cs</c>.
+/// A service's app builder for <see cref="LocalRuntime.StartAsync"/>, made by <see cref="ServiceHost.Build"/> from the
+/// same <c>Add…</c>/<c>Map…</c> methods of the service's <c>Extensions/</c> that its <c>Program.cs</c> calls.
 /// </summary>
 public static class ServiceApp
 {
@@ -19,17 +17,6 @@ public static class ServiceApp
     public static Func<string[], WebApplication> Of(Assembly service, Action<WebApplicationBuilder> add, Action<WebApplication> map)
     {
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(add);
-        ArgumentNullException.ThrowIfNull(map);
-        return args =>
-        {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = service.GetName().Name });
-            builder.AddServiceDefaults();
-            add(builder);
-            var app = builder.Build();
-            app.MapDefaultEndpoints();
-            map(app);
-            return app;
-        };
+        return args => ServiceHost.Build(args, add, map, applicationName: service.GetName().Name);
     }
 }

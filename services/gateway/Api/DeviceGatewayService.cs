@@ -14,7 +14,7 @@ namespace Mtaeda.Gateway.Api;
 /// certificate or none through so that this answer can be given), every message must carry that device id (PermissionDenied otherwise), the first message is
 /// answered with Welcome, and a newer session of the same device ends this one with Aborted.
 /// </summary>
-internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceTls tls, EquipmentCommands equipment, RetryGate gate,
+internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceOutcomes outcomes, DeviceTls tls, EquipmentCommands equipment, RetryGate gate,
     GatewayOptions options, ILogger<DeviceGatewayService> logger) : DeviceGateway.DeviceGatewayBase
 {
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(2);
@@ -32,7 +32,7 @@ internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceTls tl
         var (stationId, status) = await LookUpAsync(device, certificate!, context.CancellationToken);
         using var session = new DeviceSession(device, context.CancellationToken);
         registry.Attach(session, stationId, status);
-        var writer = session.RunWriterAsync(responseStream, registry);
+        var writer = session.RunWriterAsync(responseStream, outcomes);
         logger.LogDebug("Device {DeviceId} connected", deviceId);
         try
         {
@@ -71,8 +71,7 @@ internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceTls tl
     // else the certificate's OU and OPERATIONAL (store and forward: equipment has the last word on every passage).
     private async Task<(string StationId, TurnstileStatus Status)> LookUpAsync(DeviceState device, X509Certificate2 certificate, CancellationToken cancellationToken)
     {
-        (string StationId, TurnstileStatus Status) known;
-        lock (device.Gate) known = (device.StationId, device.Status);
+        var known = registry.Known(device);
         if (gate.IsOpen && await equipment.TryGetTurnstileAsync(device.DeviceId, LookupTimeout, cancellationToken) is { } turnstile)
         {
             return turnstile.TurnstileId.Length == 0

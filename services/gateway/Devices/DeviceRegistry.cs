@@ -10,31 +10,37 @@ using Mtaeda.Gateway.Telemetry;
 namespace Mtaeda.Gateway.Devices;
 
 /// <summary>
-/// The devices the gateway knows, and the path of their signals: taking them from a session (replays ignored, invalid
-/// ones refused), batching passages, journaling batches and faults in device order, acknowledging what is durable, and
-/// handing durable entries to the forwarder one device at a time, in order.
+/// The one owner of device state. Signals flow one way: a session hands a device's messages in (<see cref="Receive"/>;
+/// replays ignored, invalid signals refused), passages are batched, batches and faults are appended to the journal in
+/// device order, and entries the journal made durable are offered to the forwarder one device at a time, in order
+/// (<see cref="Ready"/>). Everything that happens downstream comes back through one channel, <see cref="DeviceOutcomes"/>
+/// (durable, recorded, refused, retry later, rejection written, status changed), read here by one loop, which moves the
+/// watermarks and tells the device. The same service cuts open batches once they have waited long enough, and all of
+/// them at shutdown.
 /// </summary>
-internal sealed class DeviceRegistry
+internal sealed class DeviceRegistry : BackgroundService
 {
     private readonly ConcurrentDictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<DeviceState, byte> _openBatches = new();
-    private readonly Channel<DeviceState> _ready = Channel.CreateUnbounded<DeviceState>();
+    private readonly Channel<ForwardWork> _ready = Channel.CreateUnbounded<ForwardWork>();
     private readonly PassageJournal _journal;
+    private readonly DeviceOutcomes _outcomes;
     private readonly GatewayOptions _options;
     private readonly GatewayMetrics _metrics;
     private readonly LivenessTracker _liveness;
     private readonly LivenessEvents _events;
     private readonly TimeProvider _time;
 
-    public DeviceRegistry(PassageJournal journal, GatewayOptions options, GatewayMetrics metrics, LivenessTracker liveness, LivenessEvents events, TimeProvider time)
+    public DeviceRegistry(PassageJournal journal, DeviceOutcomes outcomes, GatewayOptions options, GatewayMetrics metrics, LivenessTracker liveness,
+        LivenessEvents events, TimeProvider time)
     {
         _journal = journal;
+        _outcomes = outcomes;
         _options = options;
         _metrics = metrics;
         _liveness = liveness;
         _events = events;
         _time = time;
-        metrics.ObserveJournal(() => journal.PendingCount);
         foreach (var recovered in journal.Recovered.Values)
         {
             var device = Get(recovered.DeviceId);
@@ -47,19 +53,19 @@ internal sealed class DeviceRegistry
                 Schedule(device);
             }
         }
-        journal.OnDurable = OnDurable;
     }
 
-    /// <summary>Devices with durable entries to forward (read by the forwarder).</summary>
-    public ChannelReader<DeviceState> Ready => _ready.Reader;
+    /// <summary>Durable entries to forward, at most one per device at a time (read by the forwarder).</summary>
+    public ChannelReader<ForwardWork> Ready => _ready.Reader;
 
     public DeviceState Get(string deviceId) => _devices.GetOrAdd(deviceId, id => new DeviceState(id, _options.Batching));
 
-    public DeviceState? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
+    private DeviceState? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
 
-    public (ulong Accepted, ulong Forwarded) WatermarksOf(DeviceState device)
+    /// <summary>The station and status the gateway last knew for <paramref name="device"/> (empty and unspecified when none).</summary>
+    public (string StationId, TurnstileStatus Status) Known(DeviceState device)
     {
-        lock (device.Gate) return (device.AcceptedThrough, device.ForwardedThrough);
+        lock (device.Gate) return (device.StationId, device.Status);
     }
 
     // ------------------------------------------------------------------ sessions
@@ -151,8 +157,32 @@ internal sealed class DeviceRegistry
 
     // ------------------------------------------------------------------ batching and the journal
 
-    /// <summary>Cuts the open batches that have waited long enough.</summary>
-    public void FlushDue()
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ApplyOutcomesAsync(stoppingToken), FlushDueAsync(stoppingToken));
+
+    /// <summary>Cuts every open batch and waits until the journal holds them (shutdown).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        FlushAll();
+        await _journal.FlushAsync().WaitAsync(cancellationToken);
+    }
+
+    // Cuts the open batches that have waited Gateway:BatchMaxDelay, checking a few times per delay.
+    private async Task FlushDueAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.BatchMaxDelay.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(50).Ticks));
+        using var timer = new PeriodicTimer(period, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) FlushDue();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void FlushDue()
     {
         var now = _time.GetUtcNow();
         foreach (var device in _openBatches.Keys)
@@ -169,8 +199,7 @@ internal sealed class DeviceRegistry
         }
     }
 
-    /// <summary>Cuts every open batch (shutdown).</summary>
-    public void FlushAll()
+    private void FlushAll()
     {
         var now = _time.GetUtcNow();
         foreach (var device in _devices.Values)
@@ -210,50 +239,70 @@ internal sealed class DeviceRegistry
             },
         }));
 
-    // Called by the journal's writer, in journal order, after the fsync that made these entries durable.
-    private void OnDurable(IReadOnlyList<JournalEntry> entries)
+    // ------------------------------------------------------------------ outcomes
+
+    // The one reader of the outcome channel: everything that happened downstream, applied in the order reported.
+    private async Task ApplyOutcomesAsync(CancellationToken stoppingToken)
     {
-        foreach (var entry in entries)
+        try
         {
-            if (Find(entry.DeviceId) is not { } device) continue;
-            lock (device.Gate)
-            {
-                // Entries of one device are appended and made durable in order.
-                if (device.Journaling.Count > 0 && device.Journaling.Peek().EntryId == entry.EntryId)
-                {
-                    device.Forwarding.Enqueue(device.Journaling.Dequeue());
-                }
-                if (device.Recompute()) device.Session?.RequestAck();
-                Schedule(device);
-            }
+            await foreach (var outcome in _outcomes.Reader.ReadAllAsync(stoppingToken)) Apply(outcome);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
-    // ------------------------------------------------------------------ forwarding
+    private void Apply(in DeviceOutcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case DeviceOutcomeKind.Durable:
+                foreach (var entry in outcome.Entries!) OnDurable(entry);
+                break;
+            case DeviceOutcomeKind.Recorded:
+                OnRecorded(outcome.Device!, outcome.Entry!, outcome.Duplicate, outcome.Status);
+                break;
+            case DeviceOutcomeKind.Rejected:
+                OnRejected(outcome.Device!, outcome.Entry!, outcome.Reason, outcome.Message);
+                break;
+            case DeviceOutcomeKind.RetryLater:
+                // The head stays; the device goes to the back of the queue (still scheduled: order is kept).
+                _ready.Writer.TryWrite(new ForwardWork(outcome.Device!, outcome.Entry!));
+                break;
+            case DeviceOutcomeKind.RejectionWritten:
+                OnRejectionWritten(outcome.Device!, outcome.Rejection!);
+                break;
+            case DeviceOutcomeKind.StatusChanged:
+                OnStatusChanged(outcome.DeviceId, outcome.StationId, outcome.Status, outcome.Message, outcome.At);
+                break;
+        }
+    }
 
+    // Entries of one device are appended, and made durable, in order.
+    private void OnDurable(JournalEntry entry)
+    {
+        if (Find(entry.DeviceId) is not { } device) return;
+        lock (device.Gate)
+        {
+            if (device.Journaling.Count > 0 && device.Journaling.Peek().EntryId == entry.EntryId)
+            {
+                device.Forwarding.Enqueue(device.Journaling.Dequeue());
+            }
+            if (device.Recompute()) device.Session?.RequestAck();
+            Schedule(device);
+        }
+    }
+
+    // Offers the device's head entry to the forwarder, unless one is already offered or in flight.
     private void Schedule(DeviceState device)
     {
         if (device.Scheduled || device.Forwarding.Count == 0) return;
         device.Scheduled = true;
-        _ready.Writer.TryWrite(device);
+        _ready.Writer.TryWrite(new ForwardWork(device, device.Forwarding.Peek()));
     }
 
-    /// <summary>The oldest durable entry of a scheduled device; null (and no longer scheduled) when it has none.</summary>
-    public JournalEntry? Head(DeviceState device)
-    {
-        lock (device.Gate)
-        {
-            if (device.Forwarding.Count > 0) return device.Forwarding.Peek();
-            device.Scheduled = false;
-            return null;
-        }
-    }
-
-    /// <summary>The head could not be forwarded now: the device goes to the back of the queue, its head kept.</summary>
-    public void Requeue(DeviceState device) => _ready.Writer.TryWrite(device);
-
-    /// <summary>Equipment recorded the head entry (its outcome is durable).</summary>
-    public void Recorded(DeviceState device, JournalEntry entry, bool duplicate, TurnstileStatus statusAfterFault)
+    private void OnRecorded(DeviceState device, JournalEntry entry, bool duplicate, TurnstileStatus statusAfterFault)
     {
         if (entry.RecordPassages is { } passages) _metrics.Forwarded(passages.Ingress + passages.Egress, duplicate);
         lock (device.Gate)
@@ -267,8 +316,8 @@ internal sealed class DeviceRegistry
         }
     }
 
-    /// <summary>Equipment refused the head entry for good (its outcome is durable): the device is told, and it is never retried.</summary>
-    public void Rejected(DeviceState device, JournalEntry entry, RejectionReason reason, string message)
+    // Refused for good: the device is told, and the entry is never retried.
+    private void OnRejected(DeviceState device, JournalEntry entry, RejectionReason reason, string message)
     {
         if (entry.RecordPassages is { } passages) _metrics.Rejected(passages.Ingress + passages.Egress, reason.ToString());
         lock (device.Gate)
@@ -294,8 +343,7 @@ internal sealed class DeviceRegistry
         device.Session?.SendRejection(rejection);
     }
 
-    /// <summary>A session wrote <paramref name="rejection"/> to its device.</summary>
-    public void RejectionWritten(DeviceState device, UndeliveredRejection rejection)
+    private void OnRejectionWritten(DeviceState device, UndeliveredRejection rejection)
     {
         lock (device.Gate)
         {
@@ -307,8 +355,8 @@ internal sealed class DeviceRegistry
 
     // ------------------------------------------------------------------ status
 
-    /// <summary>Equipment says the turnstile's status changed: the device is told when it is connected.</summary>
-    public void StatusChanged(string turnstileId, string stationId, TurnstileStatus status, string reason, Timestamp? changedAt)
+    // Equipment says the turnstile's status changed: the device is told when it is connected.
+    private void OnStatusChanged(string turnstileId, string stationId, TurnstileStatus status, string reason, Timestamp? changedAt)
     {
         if (Find(turnstileId) is not { } device) return;
         lock (device.Gate)
@@ -325,3 +373,8 @@ internal sealed class DeviceRegistry
         device.Session?.Send(new GatewayMessage { StatusChange = new StatusChange { Status = status, Reason = reason, ChangedAt = changedAt } });
     }
 }
+
+/// <summary>The oldest durable entry of a device, for the forwarder; its outcome goes back through <see cref="DeviceOutcomes"/>.</summary>
+/// <param name="Device">The device (passed back with the outcome).</param>
+/// <param name="Entry">The entry to send.</param>
+internal readonly record struct ForwardWork(DeviceState Device, JournalEntry Entry);

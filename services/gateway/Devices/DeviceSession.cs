@@ -7,7 +7,7 @@ namespace Mtaeda.Gateway.Devices;
 
 /// <summary>
 /// One open <c>Connect</c> stream. Everything sent to the device goes through one writer loop, in order: the Welcome,
-/// rejections (confirmed to the registry once written, which is what lets <c>forwarded_through</c> pass them), status
+/// rejections (reported through <see cref="DeviceOutcomes"/> once written, which is what lets <c>forwarded_through</c> pass them), status
 /// changes and acknowledgements (coalesced: the writer sends the watermarks current when it gets to them).
 /// </summary>
 internal sealed class DeviceSession : IDisposable
@@ -49,7 +49,7 @@ internal sealed class DeviceSession : IDisposable
     /// <summary>No more messages: the writer ends once it has sent what is queued.</summary>
     public void Complete() => _outbox.Writer.TryComplete();
 
-    public async Task RunWriterAsync(IServerStreamWriter<GatewayMessage> stream, DeviceRegistry registry)
+    public async Task RunWriterAsync(IServerStreamWriter<GatewayMessage> stream, DeviceOutcomes outcomes)
     {
         try
         {
@@ -71,11 +71,11 @@ internal sealed class DeviceSession : IDisposable
                                 Message = rejection.Message,
                             },
                         }, Token);
-                        registry.RejectionWritten(Device, rejection);
+                        outcomes.RejectionWritten(Device, rejection);
                         break;
                     default:
                         Volatile.Write(ref _ackRequested, 0);
-                        var (accepted, forwarded) = registry.WatermarksOf(Device);
+                        var (accepted, forwarded) = Device.Watermarks;
                         await stream.WriteAsync(new GatewayMessage { Ack = new Ack { AcceptedThrough = accepted, ForwardedThrough = forwarded } }, Token);
                         break;
                 }

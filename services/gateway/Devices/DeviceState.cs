@@ -22,9 +22,25 @@ internal sealed class DeviceState(string deviceId, BatchingPolicy policy)
     /// <summary>Highest sequence taken from the device (signals at or below it are replays).</summary>
     public ulong Received { get; set; }
 
-    public ulong AcceptedThrough { get; private set; }
+    private ulong _acceptedThrough;
+    private ulong _forwardedThrough;
 
-    public ulong ForwardedThrough { get; private set; }
+    public ulong AcceptedThrough => Volatile.Read(ref _acceptedThrough);
+
+    public ulong ForwardedThrough => Volatile.Read(ref _forwardedThrough);
+
+    /// <summary>
+    /// Both watermarks, readable without <see cref="Gate"/> (by the session's writer): forwarded is read first, so the
+    /// pair never shows more forwarded than accepted.
+    /// </summary>
+    public (ulong Accepted, ulong Forwarded) Watermarks
+    {
+        get
+        {
+            var forwarded = ForwardedThrough;
+            return (AcceptedThrough, forwarded);
+        }
+    }
 
     public PassageBatcher Batcher { get; } = new(deviceId, policy);
 
@@ -36,7 +52,7 @@ internal sealed class DeviceState(string deviceId, BatchingPolicy policy)
 
     public DeviceSession? Session { get; set; }
 
-    /// <summary>True while the device is queued for, or in, a forwarding worker (at most one at a time: order is kept).</summary>
+    /// <summary>True while the device's head entry is queued for, or in, a forwarding worker (at most one at a time: order is kept).</summary>
     public bool Scheduled { get; set; }
 
     /// <summary>Recomputes both watermarks (they only grow); true when either moved. Call under <see cref="Gate"/>.</summary>
@@ -45,12 +61,23 @@ internal sealed class DeviceState(string deviceId, BatchingPolicy policy)
         var open = Batcher.FirstSequence;
         var notDurable = Journaling.Count > 0 ? Journaling.Peek().FirstSequence : 0;
         var pending = Forwarding.Count > 0 ? Forwarding.Peek().FirstSequence : notDurable;
-        var undelivered = Undelivered.Count > 0 ? Undelivered.Min(u => u.FirstSequence) : 0;
-        var accepted = Math.Max(AcceptedThrough, Watermarks.Accepted(Received, open, notDurable));
-        var forwarded = Math.Max(ForwardedThrough, Watermarks.Forwarded(Received, open, pending, undelivered));
-        var moved = accepted != AcceptedThrough || forwarded != ForwardedThrough;
-        AcceptedThrough = accepted;
-        ForwardedThrough = forwarded;
+        var undelivered = FirstUndelivered();
+        var accepted = Math.Max(_acceptedThrough, Domain.Watermarks.Accepted(Received, open, notDurable));
+        var forwarded = Math.Max(_forwardedThrough, Domain.Watermarks.Forwarded(Received, open, pending, undelivered));
+        var moved = accepted != _acceptedThrough || forwarded != _forwardedThrough;
+        // Accepted first: a reader that sees the new forwarded watermark sees an accepted one at least as high.
+        Volatile.Write(ref _acceptedThrough, accepted);
+        Volatile.Write(ref _forwardedThrough, forwarded);
         return moved;
+    }
+
+    private ulong FirstUndelivered()
+    {
+        var first = 0ul;
+        foreach (var rejection in Undelivered)
+        {
+            if (first == 0 || rejection.FirstSequence < first) first = rejection.FirstSequence;
+        }
+        return first;
     }
 }

@@ -17,7 +17,7 @@ namespace Mtaeda.Gateway.Devices;
 /// subscribers), subject and partition key the device id. A publish that keeps failing is logged and dropped: liveness
 /// is re-derived from the next heartbeat deadline.
 /// </summary>
-internal sealed class LivenessEvents(DaprClient dapr, ILogger<LivenessEvents> logger)
+internal sealed class LivenessEvents(DaprClient dapr, TimeProvider time, ILogger<LivenessEvents> logger)
 {
     private const int Attempts = 5;
 
@@ -69,7 +69,7 @@ internal sealed class LivenessEvents(DaprClient dapr, ILogger<LivenessEvents> lo
                     logger.LogError(e, "Could not publish {Type} for device {DeviceId} after {Attempts} attempts", EventType.Of(message), deviceId, Attempts);
                     return;
                 }
-                await Task.Delay(delay);
+                await Task.Delay(delay, time);
                 delay *= 2;
             }
         }

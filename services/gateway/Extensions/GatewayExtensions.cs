@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway;
@@ -77,11 +78,16 @@ public static class GatewayExtensions
         services.AddGrpc();
         services.AddSingleton(options);
         services.AddSingleton(tls);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayMetrics>();
+        // The signal path, one way: sessions → DeviceRegistry (batching) → PassageJournal → EquipmentForwarder; what
+        // happens downstream comes back through DeviceOutcomes to the registry, the one owner of device state.
+        services.AddSingleton<DeviceOutcomes>();
         services.AddSingleton(sp => PassageJournal.Open(
             new JournalOptions { Directory = options.JournalDirectory, Fsync = options.JournalFsync, SegmentBytes = options.JournalSegmentBytes },
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mtaeda.Gateway.Journal")));
+            sp.GetRequiredService<DeviceOutcomes>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mtaeda.Gateway.Journal"),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new LivenessTracker(options.EffectiveOfflineAfter));
         services.AddSingleton<LivenessEvents>();
         services.AddSingleton<DeviceRegistry>();
@@ -89,7 +95,8 @@ public static class GatewayExtensions
         services.AddSingleton(_ => new EquipmentApi.EquipmentClient(DaprSidecar.InvokerFor(configuration, options.EquipmentAppId)));
         services.AddSingleton<EquipmentCommands>();
         services.AddHostedService<EquipmentForwarder>();
-        services.AddHostedService<BatchFlusher>();
+        // Started after the forwarder, so stopped before it: open batches are cut and journaled at shutdown.
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceRegistry>());
         services.AddHostedService<LivenessMonitor>();
         services.AddHostedService(sp => new StartupLog(options, tls, sp.GetRequiredService<PassageJournal>(), sp.GetRequiredService<ILogger<StartupLog>>()));
         return builder;

@@ -5,13 +5,15 @@ using Mtaeda.Gateway.Telemetry;
 namespace Mtaeda.Gateway.Forwarding;
 
 /// <summary>
-/// Forwards durable journal entries to equipment: <c>Gateway:MaxConcurrentForwards</c> workers, each taking one device
-/// at a time and sending its oldest entry, so a device's batches and faults reach equipment in order while devices
-/// proceed in parallel. An entry's outcome (recorded or refused) is journaled before the device is told; a transient
-/// failure keeps it journaled, closes the shared <see cref="RetryGate"/> and retries it later, the same command with
-/// the same batch or fault id, which equipment recognises when it had in fact recorded it.
+/// Forwards durable journal entries to equipment: <c>Gateway:MaxConcurrentForwards</c> workers take the entries the
+/// <see cref="DeviceRegistry"/> offers (the oldest of a device, one per device at a time, so a device's batches and faults
+/// reach equipment in order while devices proceed in parallel) and report each outcome back through
+/// <see cref="DeviceOutcomes"/>. An entry's outcome (recorded or refused) is journaled before it is reported, so before
+/// the device is told; a transient failure keeps it journaled, closes the shared <see cref="RetryGate"/> and reports it
+/// to be offered again, the same command with the same batch or fault id, which equipment recognises when it had in
+/// fact recorded it. The forwarder holds no device state.
 /// </summary>
-internal sealed class EquipmentForwarder(DeviceRegistry registry, PassageJournal journal, EquipmentCommands equipment, RetryGate gate,
+internal sealed class EquipmentForwarder(DeviceRegistry registry, DeviceOutcomes outcomes, PassageJournal journal, EquipmentCommands equipment, RetryGate gate,
     GatewayOptions options, GatewayMetrics metrics, ILogger<EquipmentForwarder> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -21,10 +23,9 @@ internal sealed class EquipmentForwarder(DeviceRegistry registry, PassageJournal
     {
         try
         {
-            await foreach (var device in registry.Ready.ReadAllAsync(stoppingToken))
+            await foreach (var (device, entry) in registry.Ready.ReadAllAsync(stoppingToken))
             {
                 await gate.WaitAsync(stoppingToken);
-                if (registry.Head(device) is not { } entry) continue;
                 var outcome = await equipment.SendAsync(entry, stoppingToken);
                 switch (outcome.Kind)
                 {
@@ -33,12 +34,12 @@ internal sealed class EquipmentForwarder(DeviceRegistry registry, PassageJournal
                         if (gate.Fail())
                             logger.LogWarning("Equipment cannot be reached ({Status}: {Message}); batches stay journaled and are forwarded when it can ({Depth} pending)",
                                 outcome.Status, outcome.Message, journal.PendingCount);
-                        registry.Requeue(device);
+                        outcomes.RetryLater(device, entry);
                         break;
                     case OutcomeKind.Recorded:
                         if (gate.Succeed()) logger.LogInformation("Equipment can be reached again; forwarding {Depth} journaled entries", journal.PendingCount);
                         await journal.CompleteAsync(new EntryDone { EntryId = entry.EntryId, DeviceId = entry.DeviceId, FirstSequence = entry.FirstSequence, LastSequence = entry.LastSequence });
-                        registry.Recorded(device, entry, outcome.Duplicate, outcome.StatusAfterFault);
+                        outcomes.Recorded(device, entry, outcome.Duplicate, outcome.StatusAfterFault);
                         break;
                     case OutcomeKind.Rejected:
                         gate.Succeed();
@@ -54,7 +55,7 @@ internal sealed class EquipmentForwarder(DeviceRegistry registry, PassageJournal
                             Reason = outcome.Reason,
                             Message = outcome.Message,
                         });
-                        registry.Rejected(device, entry, outcome.Reason, outcome.Message);
+                        outcomes.Rejected(device, entry, outcome.Reason, outcome.Message);
                         break;
                 }
             }

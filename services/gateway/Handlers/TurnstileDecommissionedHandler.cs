@@ -5,11 +5,11 @@ using Mtaeda.ServiceDefaults;
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileDecommissioned</c>: the device, when connected, is told it is out of service for good.</summary>
-internal sealed class TurnstileDecommissionedHandler(DeviceRegistry registry) : IEventHandler<TurnstileDecommissioned>
+internal sealed class TurnstileDecommissionedHandler(DeviceOutcomes outcomes) : IEventHandler<TurnstileDecommissioned>
 {
     public Task HandleAsync(TurnstileDecommissioned @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Decommissioned, @event.Reason, @event.DecommissionedAt);
+        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Decommissioned, @event.Reason, @event.DecommissionedAt);
         return Task.CompletedTask;
     }
 }

@@ -5,11 +5,11 @@ using Mtaeda.ServiceDefaults;
 namespace Mtaeda.Gateway.Handlers;
 
 /// <summary><c>TurnstileLocked</c>: the device, when connected, is told it is LOCKED.</summary>
-internal sealed class TurnstileLockedHandler(DeviceRegistry registry) : IEventHandler<TurnstileLocked>
+internal sealed class TurnstileLockedHandler(DeviceOutcomes outcomes) : IEventHandler<TurnstileLocked>
 {
     public Task HandleAsync(TurnstileLocked @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        registry.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
+        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Locked, @event.Reason, @event.LockedAt);
         return Task.CompletedTask;
     }
 }

@@ -6,11 +6,12 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
 
 namespace Mtaeda.Gateway.Journal;
 
 /// <summary>Where and how the journal keeps its files.</summary>
-public sealed record JournalOptions
+internal sealed record JournalOptions
 {
     /// <summary>The journal's directory (one per gateway app-id); created when missing.</summary>
     public required string Directory { get; init; }
@@ -27,7 +28,7 @@ public sealed record JournalOptions
 
 /// <summary>What the journal knew of a device when it was opened.</summary>
 /// <param name="DeviceId">The device.</param>
-public sealed record RecoveredDevice(string DeviceId)
+internal sealed record RecoveredDevice(string DeviceId)
 {
     /// <summary>Highest sequence the journal ever held for the device.</summary>
     public ulong AcceptedThrough { get; set; }
@@ -46,9 +47,10 @@ public sealed record RecoveredDevice(string DeviceId)
 /// outcome is appended as an <see cref="EntryDone"/> record. A segment is deleted once every entry in it is done and
 /// every older segment is gone; before that, what it knew (per device: the highest sequence held, rejections not yet
 /// delivered) is written to <c>checkpoint.pb</c> atomically. On open, the segments are read in order; a torn or
-/// corrupt record at the end of the last segment (a crash mid-write) is cut off and ignored.
+/// corrupt record at the end of the last segment (a crash mid-write) is cut off and ignored. The entries each fsync made
+/// durable are reported, in journal order, through <see cref="DeviceOutcomes"/> (the device registry's one way back).
 /// </summary>
-public sealed class PassageJournal : IAsyncDisposable
+internal sealed class PassageJournal : IAsyncDisposable
 {
     private const string SegmentExtension = ".seg";
     private const string CheckpointFile = "checkpoint.pb";
@@ -65,20 +67,24 @@ public sealed class PassageJournal : IAsyncDisposable
     private readonly Dictionary<ulong, long> _entrySegment = [];
     private readonly Dictionary<string, ulong> _accepted = new(StringComparer.Ordinal);
     private readonly SortedDictionary<ulong, (string DeviceId, UndeliveredRejection Rejection)> _undelivered = [];
+    private readonly DeviceOutcomes? _outcomes;
+    private readonly TimeProvider _time;
     private Task _writer = Task.CompletedTask;
-    private Action<IReadOnlyList<JournalEntry>>? _onDurable;
     private FileStream _active = null!;
     private long _activeNumber;
     private long _activeLength;
-    private DateTimeOffset _lastRoll = DateTimeOffset.UtcNow;
+    private DateTimeOffset _lastRoll;
     private ulong _nextId = 1;
     private int _pendingCount;
     private int _disposed;
 
-    private PassageJournal(JournalOptions options, ILogger logger, IReadOnlyDictionary<string, RecoveredDevice> recovered)
+    private PassageJournal(JournalOptions options, ILogger logger, DeviceOutcomes? outcomes, TimeProvider time, IReadOnlyDictionary<string, RecoveredDevice> recovered)
     {
         _options = options;
         _logger = logger;
+        _outcomes = outcomes;
+        _time = time;
+        _lastRoll = time.GetUtcNow();
         Recovered = recovered;
     }
 
@@ -91,34 +97,26 @@ public sealed class PassageJournal : IAsyncDisposable
     /// <summary>Entries journaled and not yet done (the journal depth).</summary>
     public int PendingCount => Volatile.Read(ref _pendingCount);
 
-    /// <summary>
-    /// Called by the writer, in journal order, with the entries an fsync just made durable. Set it once, before the
-    /// first append.
-    /// </summary>
-    public Action<IReadOnlyList<JournalEntry>>? OnDurable
-    {
-        get => _onDurable;
-        set => _onDurable = value;
-    }
-
     /// <summary>Opens (recovering) or creates the journal in <see cref="JournalOptions.Directory"/>.</summary>
     /// <param name="options">Where and how.</param>
+    /// <param name="outcomes">Where the entries each fsync made durable are reported; null: nowhere (<see cref="AppendAsync"/> still tells).</param>
     /// <param name="logger">For torn records and I/O errors.</param>
+    /// <param name="time">The clock (the system's by default).</param>
     /// <returns>The journal; its <see cref="Recovered"/> state tells what is still to forward.</returns>
-    public static PassageJournal Open(JournalOptions options, ILogger? logger = null)
+    public static PassageJournal Open(JournalOptions options, DeviceOutcomes? outcomes = null, ILogger? logger = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
         System.IO.Directory.CreateDirectory(options.Directory);
         var recovery = Recover(options.Directory, logger);
-        var journal = new PassageJournal(options, logger, recovery.Devices);
+        var journal = new PassageJournal(options, logger, outcomes, time ?? TimeProvider.System, recovery.Devices);
         journal.Initialise(recovery);
         return journal;
     }
 
     /// <summary>
     /// Appends <paramref name="entry"/> (its <see cref="JournalEntry.EntryId"/> is assigned here, in append order, and
-    /// returned). Durability is reported later through <see cref="OnDurable"/>.
+    /// returned). Durability is reported later through the <see cref="DeviceOutcomes"/> given to <see cref="Open"/>.
     /// </summary>
     /// <param name="entry">The entry; its id is set.</param>
     /// <returns>The same entry.</returns>
@@ -187,11 +185,10 @@ public sealed class PassageJournal : IAsyncDisposable
         var reader = _work.Reader;
         var batch = new List<Work>(1024);
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        var durableEntries = new List<JournalEntry>(1024);
         while (true)
         {
             bool more;
-            using (var idle = new CancellationTokenSource(_options.IdleRollInterval))
+            using (var idle = new CancellationTokenSource(_options.IdleRollInterval, _time))
             {
                 try
                 {
@@ -219,22 +216,22 @@ public sealed class PassageJournal : IAsyncDisposable
                 continue;
             }
 
-            durableEntries.Clear();
+            var entries = 0;
             foreach (var work in batch)
             {
-                if (work.Record is { Entry: { } entry }) durableEntries.Add(entry);
+                if (work.Record?.Entry is not null) entries++;
                 Apply(work.Record);
             }
-            if (durableEntries.Count > 0)
+            if (entries > 0 && _outcomes is not null)
             {
-                try
+                // One report per group (one array), in journal order.
+                var durable = new JournalEntry[entries];
+                var i = 0;
+                foreach (var work in batch)
                 {
-                    _onDurable?.Invoke(durableEntries);
+                    if (work.Record?.Entry is { } entry) durable[i++] = entry;
                 }
-                catch (Exception e)
-                {
-                    _logger.LogError(e, "The journal's durability callback failed");
-                }
+                _outcomes.Durable(durable);
             }
             foreach (var work in batch) work.Durable?.TrySetResult();
             Housekeep();
@@ -267,7 +264,7 @@ public sealed class PassageJournal : IAsyncDisposable
                 _logger.LogError(e, "Writing {Bytes} bytes to journal segment {Segment} failed; retrying in a new segment in {Delay}", bytes.Length, _activeNumber, delay);
                 try
                 {
-                    await Task.Delay(delay, _closing.Token);
+                    await Task.Delay(delay, _time, _closing.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -324,7 +321,7 @@ public sealed class PassageJournal : IAsyncDisposable
     {
         try
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = _time.GetUtcNow();
             if (Volatile.Read(ref _pendingCount) == 0 && _activeLength > 0 && (closing || now - _lastRoll >= _options.IdleRollInterval)) Roll();
             var deletable = new List<long>();
             lock (_stateLock)
@@ -364,7 +361,7 @@ public sealed class PassageJournal : IAsyncDisposable
         System.IO.Directory.CreateDirectory(_options.Directory);
         _active = new FileStream(SegmentPath(_activeNumber), FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
         _activeLength = 0;
-        _lastRoll = DateTimeOffset.UtcNow;
+        _lastRoll = _time.GetUtcNow();
         lock (_stateLock) _segmentPending[_activeNumber] = 0;
     }
 

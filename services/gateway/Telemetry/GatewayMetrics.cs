@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Mtaeda.Gateway.Journal;
 using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Telemetry;
@@ -25,15 +26,11 @@ internal sealed class GatewayMetrics
     private readonly UpDownCounter<long> _connected = MtaedaTelemetry.Meter.CreateUpDownCounter<long>(
         "mtaeda.gateway.devices.connected", unit: "{device}", description: "Device sessions open.");
 
-    private Func<int>? _journalDepth;
-
-    public GatewayMetrics()
+    public GatewayMetrics(PassageJournal journal)
     {
         MtaedaTelemetry.Meter.CreateObservableGauge(
-            "mtaeda.gateway.journal.depth", () => _journalDepth?.Invoke() ?? 0, unit: "{entry}", description: "Journal entries not yet confirmed by equipment.");
+            "mtaeda.gateway.journal.depth", () => journal.PendingCount, unit: "{entry}", description: "Journal entries not yet confirmed by equipment.");
     }
-
-    public void ObserveJournal(Func<int> depth) => _journalDepth = depth;
 
     public void Received(long passages) => _received.Add(passages);
 

@@ -5,9 +5,7 @@ namespace Mtaeda.Equipment.Tests;
 /// <summary>Commands and values the tests share.</summary>
 public static class Samples
 {
-    public static DateTimeOffset T0 { get; } = ManualClockStart;
-
-    private static DateTimeOffset ManualClockStart => Support.ManualClock.DefaultStart;
+    public static DateTimeOffset T0 { get; } = Support.ActorWorld.DefaultStart;
 
     public static EquipmentInfo Gate { get; } = new()
     {

@@ -5,8 +5,10 @@ using Dapr.Actors;
 using Dapr.Actors.Client;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
+using Microsoft.Extensions.Time.Testing;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.ServiceDefaults;
+using Mtaeda.Testing;
 
 namespace Mtaeda.Equipment.Tests.Support;
 
@@ -23,10 +25,14 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
 
     public ActorWorld(DateTimeOffset? start = null)
     {
-        Clock = new ManualClock(start ?? ManualClock.DefaultStart);
+        Clock = new FakeTimeProvider(start ?? DefaultStart);
     }
 
-    public ManualClock Clock { get; }
+    /// <summary>Where the world's clock starts unless told otherwise.</summary>
+    public static DateTimeOffset DefaultStart { get; } = new(2025, 3, 14, 8, 30, 0, TimeSpan.Zero);
+
+    /// <summary>The actors' clock; the test moves it.</summary>
+    public FakeTimeProvider Clock { get; }
 
     /// <summary>The facade the API and the handlers use, over this world.</summary>
     public EquipmentActors Equipment => new(this);
@@ -38,7 +44,7 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
     public IStationEquipmentActor Station(string id) => CreateActorProxy<IStationEquipmentActor>(new ActorId(id), StationEquipmentActor.TypeName);
 
     /// <summary>The state manager of an actor (created on first use).</summary>
-    public FakeActorStateManager State(string type, string id) => Activate(type, id).State;
+    public InMemoryActorStateManager State(string type, string id) => Activate(type, id).State;
 
     /// <summary>What the actor's outbox holds, as saved.</summary>
     public IReadOnlyList<OutboxEntry> Outbox(string type, string id) => State(type, id).Stored<List<OutboxEntry>>("outbox") ?? [];
@@ -66,7 +72,7 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
 
     private Activation Activate(string type, string id) => _actors.GetOrAdd((type, id), key => new Activation(this, key.Type, key.Id));
 
-    internal Actor NewInstance(string type, string id, FakeActorStateManager state)
+    internal Actor NewInstance(string type, string id, InMemoryActorStateManager state)
     {
         var options = new ActorTestOptions { ActorId = new ActorId(id), ProxyFactory = this };
         return type switch
@@ -80,7 +86,7 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
 
     internal sealed class Activation(ActorWorld world, string type, string id)
     {
-        public FakeActorStateManager State { get; } = new();
+        public InMemoryActorStateManager State { get; } = new();
 
         public SemaphoreSlim Turn { get; } = new(1, 1);
 

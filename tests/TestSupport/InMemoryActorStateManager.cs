@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Dapr.Actors.Runtime;
 
-namespace Mtaeda.Equipment.Tests.Support;
+namespace Mtaeda.Testing;
 
 /// <summary>
-/// An actor state manager that behaves like the runtime's: values are cached by reference during a turn and written to
-/// the "store" (as JSON, like Dapr does) only by <see cref="SaveStateAsync"/>; <see cref="ClearCacheAsync"/> drops
-/// unsaved changes, so a reload reads what the store holds.
+/// Actor state for tests of actors made with <c>ActorHost.CreateForTest</c>, behaving like the runtime's state manager:
+/// values are cached by reference during a turn and written to the "store" (as JSON, as Dapr saves them) only by
+/// <see cref="SaveStateAsync"/>; <see cref="ClearCacheAsync"/> drops unsaved changes, so a reload reads what the store
+/// holds. A test sees exactly what would be persisted. Actors called directly, with no runtime ending their turns, use
+/// <c>saveEveryWrite</c>: each write is saved at once, as if it ended a turn.
 /// </summary>
-public sealed class FakeActorStateManager : IActorStateManager
+/// <param name="saveEveryWrite">Save each write at once (no runtime calls <see cref="SaveStateAsync"/> at the end of a turn).</param>
+public sealed class InMemoryActorStateManager(bool saveEveryWrite = false) : IActorStateManager
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -24,6 +27,7 @@ public sealed class FakeActorStateManager : IActorStateManager
     /// <summary>The saved value of <paramref name="key"/>, read back from its JSON.</summary>
     public T? Stored<T>(string key) => _store.TryGetValue(key, out var json) ? JsonSerializer.Deserialize<T>(json, Json) : default;
 
+    /// <summary>The keys saved.</summary>
     public IReadOnlyCollection<string> StoredKeys => _store.Keys;
 
     public Task AddStateAsync<T>(string stateName, T value, CancellationToken cancellationToken = default)
@@ -44,7 +48,7 @@ public sealed class FakeActorStateManager : IActorStateManager
     public Task SetStateAsync<T>(string stateName, T value, CancellationToken cancellationToken = default)
     {
         _cache[stateName] = new Entry(value, Removed: false);
-        return Task.CompletedTask;
+        return Written();
     }
 
     public Task SetStateAsync<T>(string stateName, T value, TimeSpan ttl, CancellationToken cancellationToken = default) =>
@@ -80,6 +84,7 @@ public sealed class FakeActorStateManager : IActorStateManager
     {
         if (!await ContainsStateAsync(stateName, cancellationToken)) return false;
         _cache[stateName] = new Entry(null, Removed: true);
+        await Written();
         return true;
     }
 
@@ -137,8 +142,11 @@ public sealed class FakeActorStateManager : IActorStateManager
     {
         if (Contains(stateName)) return false;
         _cache[stateName] = new Entry(value, Removed: false);
+        Written();
         return true;
     }
+
+    private Task Written() => saveEveryWrite ? SaveStateAsync() : Task.CompletedTask;
 
     private bool Contains(string stateName) => _cache.TryGetValue(stateName, out var entry) ? !entry.Removed : _store.ContainsKey(stateName);
 

@@ -1,0 +1,155 @@
+using Dapr.Client;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Gateway.Devices;
+using Mtaeda.Gateway.Domain;
+using Mtaeda.Gateway.Journal;
+using Mtaeda.Gateway.Telemetry;
+using Mtaeda.Testing;
+
+namespace Mtaeda.Gateway.Tests;
+
+/// <summary>
+/// The signal path without the network: signals go from a session into the registry, to the journal and on to the
+/// forwarder's queue; every outcome comes back through <see cref="DeviceOutcomes"/> alone, and only the registry changes
+/// device state.
+/// </summary>
+public sealed class SignalPathTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new();
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly DaprClient _dapr = new DaprClientBuilder().Build();
+    private readonly DeviceOutcomes _outcomes = new();
+    private readonly PassageJournal _journal;
+    private readonly DeviceRegistry _registry;
+
+    public SignalPathTests()
+    {
+        // One passage per batch: each passage is journaled at once.
+        var options = new GatewayOptions { BatchMaxPassages = 1 };
+        _journal = PassageJournal.Open(new JournalOptions { Directory = _dir.Path, Fsync = false }, _outcomes, time: _time);
+        _registry = new DeviceRegistry(_journal, _outcomes, options, new GatewayMetrics(_journal), new LivenessTracker(options.EffectiveOfflineAfter),
+            new LivenessEvents(_dapr, _time, NullLogger<LivenessEvents>.Instance), _time);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _registry.StopAsync(CancellationToken.None);
+        _registry.Dispose();
+        await _journal.DisposeAsync();
+        _dapr.Dispose();
+        _dir.Dispose();
+    }
+
+    private static DeviceMessage Passages(string deviceId, params ulong[] sequences)
+    {
+        var message = new DeviceMessage { DeviceId = deviceId };
+        foreach (var sequence in sequences)
+        {
+            message.Signals.Add(new DeviceSignal
+            {
+                Sequence = sequence,
+                OccurredAt = Timestamp.FromDateTimeOffset(T0),
+                Passage = new Passage { Direction = PassageDirection.Ingress },
+            });
+        }
+        return message;
+    }
+
+    private async Task<ForwardWork> NextWorkAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        return await _registry.Ready.ReadAsync(timeout.Token);
+    }
+
+    [Fact]
+    public async Task A_device_has_one_entry_offered_at_a_time_in_order_and_a_retry_offers_the_same_entry_again()
+    {
+        await _registry.StartAsync(Ct);
+        var device = _registry.Get("ts-1");
+
+        _registry.Receive(device, Passages("ts-1", 1, 2));
+        await Eventually.UntilAsync(() => device.AcceptedThrough == 2, "both passages to be durable", cancellationToken: Ct);
+
+        var first = await NextWorkAsync();
+        Assert.Equal((1ul, 1ul), (first.Entry.FirstSequence, first.Entry.LastSequence));
+        Assert.False(_registry.Ready.TryRead(out _), "a device's second entry is not offered while its first is in flight");
+
+        _outcomes.RetryLater(device, first.Entry);
+        var again = await NextWorkAsync();
+        Assert.Equal(first.Entry.EntryId, again.Entry.EntryId);
+        Assert.Equal(0ul, device.ForwardedThrough);
+
+        _outcomes.Recorded(device, again.Entry, duplicate: false, TurnstileStatus.Unspecified);
+        var second = await NextWorkAsync();
+        Assert.Equal(2ul, second.Entry.FirstSequence);
+        await Eventually.UntilAsync(() => device.ForwardedThrough == 1, "the first passage to count as forwarded", cancellationToken: Ct);
+
+        _outcomes.Recorded(device, second.Entry, duplicate: true, TurnstileStatus.Unspecified);
+        await Eventually.UntilAsync(() => device.ForwardedThrough == 2, "both passages to count as forwarded", cancellationToken: Ct);
+        Assert.False(_registry.Ready.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task A_refusal_holds_the_forwarded_watermark_until_the_session_wrote_it_and_status_changes_reach_the_device()
+    {
+        await _registry.StartAsync(Ct);
+        var device = _registry.Get("ts-1");
+        using var session = new DeviceSession(device, Ct);
+        _registry.Attach(session, "stn-001", TurnstileStatus.Operational);
+        var stream = new RecordingStream();
+
+        _registry.Receive(device, Passages("ts-1", 1));
+        var work = await NextWorkAsync();
+        _outcomes.Rejected(device, work.Entry, RejectionReason.OutOfService, "turnstile ts-1 is out of service");
+        // Nothing written to the device yet: the refused passage does not count as forwarded.
+        await Eventually.UntilAsync(() => device.Undelivered.Count == 1, "the rejection to wait for the device", cancellationToken: Ct);
+        Assert.Equal(0ul, device.ForwardedThrough);
+
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Locked, "locked by an operator", Timestamp.FromDateTimeOffset(T0));
+        var writer = session.RunWriterAsync(stream, _outcomes);
+        await Eventually.UntilAsync(() => device.ForwardedThrough == 1, "the written rejection to let the watermark pass", cancellationToken: Ct);
+        await Eventually.UntilAsync(() => stream.Written.Any(m => m.StatusChange is not null), "the status change to be written", cancellationToken: Ct);
+
+        session.Complete();
+        await writer;
+        var messages = stream.Written;
+        Assert.Equal(GatewayMessage.MessageOneofCase.Welcome, messages[0].MessageCase);
+        var rejection = Assert.Single(messages, m => m.Rejection is not null).Rejection;
+        Assert.Equal((1ul, 1ul, RejectionReason.OutOfService), (rejection.FirstSequence, rejection.LastSequence, rejection.Reason));
+        Assert.Equal(TurnstileStatus.Locked, Assert.Single(messages, m => m.StatusChange is not null).StatusChange.Status);
+        Assert.Empty(device.Undelivered);
+    }
+
+    private sealed class RecordingStream : IServerStreamWriter<GatewayMessage>
+    {
+        private readonly Lock _lock = new();
+        private readonly List<GatewayMessage> _written = [];
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public IReadOnlyList<GatewayMessage> Written
+        {
+            get
+            {
+                lock (_lock) return [.. _written];
+            }
+        }
+
+        public Task WriteAsync(GatewayMessage message) => WriteAsync(message, CancellationToken.None);
+
+        public Task WriteAsync(GatewayMessage message, CancellationToken cancellationToken)
+        {
+            lock (_lock) _written.Add(message);
+            return Task.CompletedTask;
+        }
+    }
+}
