@@ -23,16 +23,16 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
 
     private static RecordPassagesRequest Passages(string turnstile, string batch, long ingress, long egress)
     {
-        var start = DateTimeOffset.UtcNow;
-        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, TimeSpan.Zero);
+        // Passages of the moment: after the turnstile's installation, and not ahead of equipment's clock.
+        var now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
         return new()
         {
             TurnstileId = turnstile,
             BatchId = batch,
             Ingress = ingress,
             Egress = egress,
-            IntervalStart = Timestamp.FromDateTimeOffset(start.AddSeconds(1)),
-            IntervalEnd = Timestamp.FromDateTimeOffset(start.AddSeconds(59)),
+            IntervalStart = now,
+            IntervalEnd = now,
         };
     }
 
