@@ -71,6 +71,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
             ["Gateway:BatchMaxPassages"] = "1000",
             ["Gateway:RetryMinBackoff"] = "00:00:00.05",
             ["Gateway:RetryMaxBackoff"] = "00:00:00.3",
+            ["Gateway:StationOfflineRetryInterval"] = "00:00:00.1",
             ["Gateway:EquipmentCallTimeout"] = "00:00:02",
             ["Gateway:JournalFsync"] = "false",
             ["Gateway:StatusUpdates"] = "false",
