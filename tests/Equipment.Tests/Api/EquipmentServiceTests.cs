@@ -135,6 +135,32 @@ public sealed class EquipmentServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Batches_from_before_the_installation_or_too_far_ahead_are_refused_with_the_field_in_a_BadRequest()
+    {
+        _world.Clock.Advance(TimeSpan.FromHours(1));
+        await _service.InstallTurnstile(InstallRequest(), _call);
+        var now = _world.Clock.GetUtcNow();
+
+        var early = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages())
+        {
+            IntervalStart = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
+            IntervalEnd = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
+        }, call));
+        var ahead = now + _world.Options.MaxClockSkew + TimeSpan.FromMinutes(1);
+        var future = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages(batch: "b-2"))
+        {
+            IntervalStart = Timestamp.FromDateTimeOffset(ahead),
+            IntervalEnd = Timestamp.FromDateTimeOffset(ahead),
+        }, call));
+
+        Assert.Equal(StatusCode.InvalidArgument, early.StatusCode);
+        Assert.Equal("interval_start", Assert.Single(Contracts.Errors.FieldViolationsOf(early)).Field);
+        Assert.Equal(StatusCode.InvalidArgument, future.StatusCode);
+        Assert.Equal("interval_end", Assert.Single(Contracts.Errors.FieldViolationsOf(future)).Field);
+        Assert.Equal(0, (await _world.Turnstile("ts-1").GetAsync())!.IngressCount);
+    }
+
+    [Fact]
     public async Task Passages_answer_duplicate_for_a_replay_NotFound_for_an_unknown_turnstile_and_FailedPrecondition_when_locked()
     {
         await _service.InstallTurnstile(InstallRequest(), _call);

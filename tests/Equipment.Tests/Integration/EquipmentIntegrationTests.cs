@@ -161,6 +161,42 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
     }
 
     [Fact]
+    public async Task A_station_taken_offline_refuses_passages_with_STATION_OFFLINE_until_it_is_opened()
+    {
+        await Api.InstallTurnstileAsync(Install("ts-it-o1", "stn-3"));
+
+        await system.StationsDapr.PublishIntegrationEventAsync(Topics.Stations,
+            new StationTakenOffline { StationId = "stn-3", Reason = "flooding", TakenOfflineAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+            cancellationToken: Ct);
+        // Each attempt is a new batch (a batch recorded before the event would be a duplicate, accepted whatever happens).
+        var attempt = 0;
+        var counted = 0;
+        async Task<RpcException?> TryRecordAsync()
+        {
+            try
+            {
+                await Api.RecordPassagesAsync(Passages("ts-it-o1", $"b-o{++attempt}", 1, 0));
+                counted++;
+                return null;
+            }
+            catch (RpcException e)
+            {
+                return e;
+            }
+        }
+        var refused = await Eventually.MatchesAsync(TryRecordAsync, e => e is not null, TimeSpan.FromSeconds(30), Ct, "passages to be refused");
+
+        await system.StationsDapr.PublishIntegrationEventAsync(Topics.Stations,
+            new StationOpened { StationId = "stn-3", PreviousStatus = StationStatus.Offline, OpenedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+            cancellationToken: Ct);
+        await Eventually.MatchesAsync(TryRecordAsync, e => e is null, TimeSpan.FromSeconds(30), Ct, "passages to be counted again");
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused!.StatusCode);
+        Assert.Equal(ErrorReason.StationOffline, Errors.ReasonOf(refused));
+        Assert.Equal(counted, (await Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-o1" })).IngressCount);
+    }
+
+    [Fact]
     public async Task Closing_a_station_decommissions_its_turnstiles_and_frees_their_cameras()
     {
         await Api.InstallTurnstileAsync(Install("ts-it-c1", "stn-2"));
