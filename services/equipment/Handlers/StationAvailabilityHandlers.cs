@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Actors;
@@ -18,13 +19,7 @@ public sealed partial class StationTakenOfflineHandler(EquipmentActors actors, I
     public async Task HandleAsync(StationTakenOffline offline, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(offline);
-        if (!Ids.IsValid(offline.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
-        if (offline.TakenOfflineAt is null) throw new InvalidEventException("taken_offline_at is required");
-        await actors.Station(offline.StationId).StationAvailabilityChangedAsync(new StationAvailability
-        {
-            Status = StationStatus.Offline,
-            At = offline.TakenOfflineAt.ToDateTimeOffset(),
-        });
+        await StationAvailabilityChange.NoteAsync(actors, offline.StationId, StationStatus.Offline, offline.TakenOfflineAt, "taken_offline_at");
         LogOffline(offline.StationId);
     }
 
@@ -45,16 +40,21 @@ public sealed partial class StationOpenedHandler(EquipmentActors actors, ILogger
     public async Task HandleAsync(StationOpened opened, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(opened);
-        if (!Ids.IsValid(opened.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
-        if (opened.OpenedAt is null) throw new InvalidEventException("opened_at is required");
-        await actors.Station(opened.StationId).StationAvailabilityChangedAsync(new StationAvailability
-        {
-            Status = StationStatus.Active,
-            At = opened.OpenedAt.ToDateTimeOffset(),
-        });
+        await StationAvailabilityChange.NoteAsync(actors, opened.StationId, StationStatus.Active, opened.OpenedAt, "opened_at");
         LogOpened(opened.StationId);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Station {StationId} is open: its turnstiles count passages")]
     private partial void LogOpened(string stationId);
+}
+
+// What both handlers do: check the event, then let the station's equipment actor note the change and tell its turnstiles.
+internal static class StationAvailabilityChange
+{
+    public static Task NoteAsync(EquipmentActors actors, string stationId, StationStatus status, Timestamp? at, string timeField)
+    {
+        if (!Ids.IsValid(stationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
+        if (at is null) throw new InvalidEventException($"{timeField} is required");
+        return actors.Station(stationId).StationAvailabilityChangedAsync(new StationAvailability { Status = status, At = at.ToDateTimeOffset() });
+    }
 }
