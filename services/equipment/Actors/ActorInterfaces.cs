@@ -90,9 +90,9 @@ public interface IStationEquipmentActor : IActor
     /// <returns>The turnstile's answer, or the refusal.</returns>
     Task<InstallTurnstileReply> InstallTurnstileAsync(string turnstileId, InstallTurnstile command);
 
-    /// <summary>Notes that the station closed (unless a newer change was noted) and answers the turnstiles to decommission.</summary>
+    /// <summary>Notes that the station closed and answers the turnstiles to decommission; nothing when a newer change was noted.</summary>
     /// <param name="closedAt">When it closed.</param>
-    /// <returns>The turnstile ids, in installation order.</returns>
+    /// <returns>The turnstile ids, in installation order; empty for a close older than the change noted last.</returns>
     Task<string[]> StationClosedAsync(DateTimeOffset closedAt);
 
     /// <summary>Notes that the station went offline or was opened, and tells its turnstiles; an older change is ignored.</summary>

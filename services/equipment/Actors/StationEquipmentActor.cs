@@ -71,7 +71,9 @@ public sealed class StationEquipmentActor : Actor, IStationEquipmentActor
     /// <inheritdoc />
     public async Task<string[]> StationClosedAsync(DateTimeOffset closedAt)
     {
-        await NoteAsync(StationStatus.Closed, closedAt);
+        // A close older than a change already noted (the station was opened again since) leaves the station as it is, and
+        // the turnstiles installed since are not the close's to take down: only those the event itself lists are.
+        if (!await NoteAsync(StationStatus.Closed, closedAt)) return [];
         return [.. await TurnstilesAsync()];
     }
 

@@ -128,4 +128,18 @@ public sealed class StationAvailabilityHandlerTests : IDisposable
         Assert.Equal(ErrorReason.StationClosed, Errors.ReasonOf(refused));
         Assert.Null(await _world.Turnstile("ts-1").GetAsync());
     }
+
+    [Fact]
+    public async Task A_close_delivered_after_the_later_reopening_leaves_the_station_open_and_its_new_turnstiles_in_service()
+    {
+        Assert.True((await InstallAsync("ts-1")).Outcome.IsAccepted);
+
+        await OpenedAsync(T0.AddMinutes(2));
+        Assert.True((await InstallAsync("ts-2")).Outcome.IsAccepted);
+        await ClosedAsync(T0.AddMinutes(1));
+
+        Assert.Equal(StationStatus.Active, (await _world.Station("stn-1").GetAvailabilityAsync()).Status);
+        Assert.Equal(TurnstileStatus.Operational, (await _world.Turnstile("ts-2").GetAsync())!.Status);
+        Assert.True((await InstallAsync("ts-3")).Outcome.IsAccepted);
+    }
 }
