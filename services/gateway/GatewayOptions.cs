@@ -56,6 +56,13 @@ public sealed class GatewayOptions
     /// <summary>Longest wait between attempts while equipment cannot be reached.</summary>
     public TimeSpan RetryMaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Wait before forwarding again an entry equipment refused because the turnstile's station is offline
+    /// (<c>STATION_OFFLINE</c>): the entry stays journaled, its device's later entries wait behind it, and other
+    /// devices go on; once the station is open again the entry is recorded.
+    /// </summary>
+    public TimeSpan StationOfflineRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Push status changes to devices from equipment's events (subscribes to the <c>equipment</c> topic).</summary>
     public bool StatusUpdates { get; set; } = true;
 
@@ -93,6 +100,7 @@ public sealed class GatewayOptions
         if (EffectiveOfflineAfter <= HeartbeatInterval) throw new InvalidOperationException("Gateway:OfflineAfter must be longer than Gateway:HeartbeatInterval.");
         if (MaxConcurrentForwards < 1) throw new InvalidOperationException("Gateway:MaxConcurrentForwards must be at least 1.");
         if (EquipmentCallTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Gateway:EquipmentCallTimeout must be positive.");
+        if (StationOfflineRetryInterval <= TimeSpan.Zero) throw new InvalidOperationException("Gateway:StationOfflineRetryInterval must be positive.");
         if (AppPort == DevicePort) throw new InvalidOperationException("APP_PORT and GATEWAY_DEVICE_PORT must differ.");
         var files = new[] { ServerCertificatePath, ServerKeyPath, StationCaPath }.Count(p => !string.IsNullOrWhiteSpace(p));
         if (files is not (0 or 3)) throw new InvalidOperationException("Gateway:ServerCertificatePath, Gateway:ServerKeyPath and Gateway:StationCaPath go together: give all three or none (development certificates).");

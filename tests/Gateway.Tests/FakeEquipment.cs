@@ -45,6 +45,12 @@ public sealed class EquipmentState
     /// <summary>Turnstiles that are locked (passages answer FailedPrecondition).</summary>
     public ConcurrentDictionary<string, byte> Locked { get; } = new();
 
+    /// <summary>Turnstiles whose station is offline (passages answer FailedPrecondition, STATION_OFFLINE).</summary>
+    public ConcurrentDictionary<string, byte> StationOffline { get; } = new();
+
+    /// <summary>Passage calls answered STATION_OFFLINE.</summary>
+    public long OfflineRefusals;
+
     /// <summary>Answer every call with Unavailable.</summary>
     public bool Unavailable { get; set; }
 
@@ -98,6 +104,11 @@ internal sealed class FakeEquipmentService(EquipmentState state) : EquipmentApi.
             if (state.Unavailable) throw new RpcException(new Status(StatusCode.Unavailable, "equipment is down (test)"));
             if (state.Known is { } known && !known.Contains(request.TurnstileId)) throw new RpcException(new Status(StatusCode.NotFound, $"turnstile {request.TurnstileId} is not installed"));
             if (state.Locked.ContainsKey(request.TurnstileId)) throw new RpcException(new Status(StatusCode.FailedPrecondition, $"turnstile {request.TurnstileId} is LOCKED"));
+            if (state.StationOffline.ContainsKey(request.TurnstileId))
+            {
+                Interlocked.Increment(ref state.OfflineRefusals);
+                throw Mtaeda.Contracts.Errors.FailedPrecondition(Mtaeda.Contracts.Common.V1.ErrorReason.StationOffline, $"the station of turnstile {request.TurnstileId} is offline (test)");
+            }
             state.Calls.Enqueue(request);
             if (!state.Recorded.TryAdd((request.TurnstileId, request.BatchId), request))
             {

@@ -211,6 +211,32 @@ public sealed class GatewayIntegrationTests
     }
 
     [Fact]
+    public async Task Passages_refused_because_the_station_is_offline_stay_journaled_and_are_recorded_once_it_is_open()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        host.Equipment.StationOffline["ts-001-01"] = 0;
+        await using var offline = await host.ConnectAsync("ts-001-01");
+        await using var other = await host.ConnectAsync("ts-002-01");
+
+        await offline.SendAsync(offline.Passage(PassageDirection.Ingress), offline.Passage(PassageDirection.Egress));
+        await offline.WaitForAsync(d => d.Accepted == 2, "the passages to be journaled");
+        await host.Equipment.WaitForAsync(e => Interlocked.Read(ref e.OfflineRefusals) >= 3, "equipment to be asked again while the station is offline");
+        // Another station's device is not held up meanwhile.
+        await other.SendAsync(other.Passage(PassageDirection.Ingress));
+        await other.WaitForAsync(d => d.Forwarded == 1, "the other device's passage");
+        Assert.Equal(0ul, offline.Forwarded);
+        Assert.Empty(offline.Rejections);
+        Assert.True(host.JournalDepth >= 1, $"journal depth {host.JournalDepth}");
+
+        host.Equipment.StationOffline.TryRemove("ts-001-01", out _);
+        await offline.WaitForAsync(d => d.Forwarded == 2, "the held passages once the station is open");
+
+        Assert.Empty(offline.Rejections);
+        Assert.Equal((2L, 1L), (host.Equipment.Ingress, host.Equipment.Egress));
+        Assert.Equal(0, host.Equipment.Duplicates);
+    }
+
+    [Fact]
     public async Task An_invalid_signal_is_rejected_naming_the_field_and_the_rest_goes_on()
     {
         await using var host = await GatewayTestHost.StartAsync();

@@ -129,6 +129,50 @@ public sealed class SignalPathTests : IAsyncDisposable
         Assert.Empty(device.Undelivered);
     }
 
+    [Fact]
+    public async Task A_status_change_older_than_the_one_applied_is_ignored()
+    {
+        await _registry.StartAsync(Ct);
+        var device = _registry.Get("ts-1");
+        using var session = new DeviceSession(device, Ct);
+        _registry.Attach(session, "stn-001", TurnstileStatus.Operational);
+        var stream = new RecordingStream();
+
+        // Locked at 8:02 is delivered before the restore of 8:01 it came after.
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Locked, "jammed", Timestamp.FromDateTimeOffset(T0.AddMinutes(2)));
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Operational, "cleared", Timestamp.FromDateTimeOffset(T0.AddMinutes(1)));
+        // A later change is applied again.
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Faulted, "motor", Timestamp.FromDateTimeOffset(T0.AddMinutes(3)));
+        var writer = session.RunWriterAsync(stream, _outcomes);
+        await Eventually.UntilAsync(() => stream.Written.Count(m => m.StatusChange is not null) >= 2, "the status changes to be written", cancellationToken: Ct);
+        session.Complete();
+        await writer;
+
+        Assert.Equal([TurnstileStatus.Locked, TurnstileStatus.Faulted], stream.Written.Where(m => m.StatusChange is not null).Select(m => m.StatusChange.Status));
+        Assert.Equal(TurnstileStatus.Faulted, _registry.Known(device).Status);
+    }
+
+    [Fact]
+    public async Task An_entry_held_back_because_the_station_is_offline_is_offered_again_after_the_interval_and_never_rejected()
+    {
+        await _registry.StartAsync(Ct);
+        var device = _registry.Get("ts-1");
+        _registry.Receive(device, Passages("ts-1", 1, 2));
+        var first = await NextWorkAsync();
+
+        _outcomes.Held(device, first.Entry, "station stn-001 is offline");
+        await Eventually.UntilAsync(() => device.HeldUntil is not null, "the entry to be held", cancellationToken: Ct);
+        Assert.False(_registry.Ready.TryRead(out _), "nothing of the device is offered while its head is held");
+        _time.Advance(new GatewayOptions().StationOfflineRetryInterval);
+        var again = await NextWorkAsync();
+
+        Assert.Equal(first.Entry.EntryId, again.Entry.EntryId);
+        Assert.Empty(device.Undelivered);
+        Assert.Equal(0ul, device.ForwardedThrough);
+        _outcomes.Recorded(device, again.Entry, duplicate: false, TurnstileStatus.Unspecified);
+        Assert.Equal(2ul, (await NextWorkAsync()).Entry.FirstSequence);
+    }
+
     private sealed class RecordingStream : IServerStreamWriter<GatewayMessage>
     {
         private readonly Lock _lock = new();

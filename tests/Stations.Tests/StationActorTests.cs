@@ -13,6 +13,7 @@ namespace Mtaeda.Stations.Tests;
 public sealed class StationActorTests : IDisposable
 {
     private static readonly PostalAddress Main = new("42 Main Street", "Springfield", "", "");
+    private static readonly DateTimeOffset T0 = new(2025, 3, 14, 8, 30, 0, TimeSpan.Zero);
     private readonly DaprClient _dapr = new DaprClientBuilder().Build();
     private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
 
@@ -43,9 +44,9 @@ public sealed class StationActorTests : IDisposable
     {
         var actor = Actor();
         await actor.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"]));
-        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-042-02", Installed: true));
-        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-042-01", Installed: true));
-        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Camera, "cam-042-01", Installed: true));
+        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-042-02", Installed: true, T0));
+        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-042-01", Installed: true, T0));
+        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Camera, "cam-042-01", Installed: true, T0));
 
         var reply = await actor.CloseAsync(new StationStatusCommand("line rerouted"));
 
@@ -96,7 +97,7 @@ public sealed class StationActorTests : IDisposable
     public async Task Equipment_facts_for_a_station_not_yet_registered_are_kept_for_when_it_is()
     {
         var actor = Actor();
-        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-1", Installed: true));
+        await actor.RecordEquipmentAsync(new EquipmentChange(EquipmentKind.Turnstile, "ts-1", Installed: true, T0));
 
         await actor.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"]));
 

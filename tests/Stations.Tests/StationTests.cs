@@ -135,10 +135,10 @@ public sealed class StationTests
     public void Closing_raises_StationClosed_listing_the_installed_turnstiles_and_closing_again_changes_nothing()
     {
         var station = Registered();
-        station.TurnstileInstalled("ts-042-02", T0);
-        station.TurnstileInstalled("ts-042-01", T0);
-        station.TurnstileInstalled("ts-042-03", T0);
-        station.TurnstileDecommissioned("ts-042-03", T0);
+        station.TurnstileInstalled("ts-042-02", T0, T0);
+        station.TurnstileInstalled("ts-042-01", T0, T0);
+        station.TurnstileInstalled("ts-042-03", T0, T0);
+        station.TurnstileDecommissioned("ts-042-03", T0, T0);
 
         station.Close("line rerouted", T0.AddHours(1));
         station.Close("again", T0.AddHours(2));
@@ -198,13 +198,13 @@ public sealed class StationTests
     {
         var station = new Station(new StationState { StationId = "stn-7" });
 
-        station.TurnstileInstalled("ts-2", T0);
-        station.TurnstileInstalled("ts-1", T0);
-        station.TurnstileInstalled("ts-1", T0);
-        station.CameraInstalled("cam-1", T0);
-        station.CameraUninstalled("cam-1", T0);
-        station.CameraUninstalled("cam-1", T0);
-        station.TurnstileDecommissioned("ts-9", T0);
+        station.TurnstileInstalled("ts-2", T0, T0);
+        station.TurnstileInstalled("ts-1", T0, T0);
+        station.TurnstileInstalled("ts-1", T0, T0);
+        station.CameraInstalled("cam-1", T0, T0);
+        station.CameraUninstalled("cam-1", T0, T0);
+        station.CameraUninstalled("cam-1", T0, T0);
+        station.TurnstileDecommissioned("ts-9", T0, T0);
 
         Assert.Equal(["ts-1", "ts-2"], station.State.TurnstileIds);
         Assert.Empty(station.State.CameraIds);
@@ -223,5 +223,24 @@ public sealed class StationTests
 
         Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(station.State));
         Assert.False(station.Changed);
+    }
+
+    [Fact]
+    public void An_equipment_event_older_than_the_one_applied_for_the_device_is_ignored()
+    {
+        var station = Registered();
+
+        // Each pair delivered reversed: the later fact first.
+        station.TurnstileDecommissioned("ts-1", T0.AddMinutes(2), T0.AddMinutes(3));
+        station.TurnstileInstalled("ts-1", T0.AddMinutes(1), T0.AddMinutes(3));
+        station.CameraUninstalled("cam-1", T0.AddMinutes(2), T0.AddMinutes(3));
+        station.CameraInstalled("cam-1", T0.AddMinutes(1), T0.AddMinutes(3));
+
+        Assert.Empty(station.State.TurnstileIds);
+        Assert.Empty(station.State.CameraIds);
+
+        // A later change of the same device still applies (the camera installed again).
+        station.CameraInstalled("cam-1", T0.AddMinutes(4), T0.AddMinutes(5));
+        Assert.Equal(["cam-1"], station.State.CameraIds);
     }
 }

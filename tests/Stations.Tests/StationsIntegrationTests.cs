@@ -81,6 +81,45 @@ public sealed class StationsIntegrationTests
     }
 
     [Fact]
+    public async Task A_TurnstileInstalled_delivered_after_the_later_TurnstileDecommissioned_does_not_bring_the_turnstile_back()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await runtime.StartAsync("stations", StationsApp, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
+        var client = new StationsClient(observer.Node.Invoker("stations"));
+        await client.RegisterStationAsync(new RegisterStationRequest { StationId = "stn-043", Name = "Harbour", Address = Address, LineIds = { "A" } }, cancellationToken: Ct);
+        var installedAt = DateTimeOffset.UtcNow;
+
+        await observer.Node.Client.PublishIntegrationEventAsync(Topics.Equipment, new TurnstileDecommissioned
+        {
+            TurnstileId = "ts-043-01",
+            StationId = "stn-043",
+            Reason = "worn out",
+            DecommissionedAt = Timestamp.FromDateTimeOffset(installedAt.AddMinutes(5)),
+        }, cancellationToken: Ct);
+        await observer.Node.Client.PublishIntegrationEventAsync(Topics.Equipment, new TurnstileInstalled
+        {
+            TurnstileId = "ts-043-01",
+            StationId = "stn-043",
+            LineIds = { "A" },
+            InstalledAt = Timestamp.FromDateTimeOffset(installedAt),
+        }, cancellationToken: Ct);
+        // A later install of another turnstile, to know the events before it were handled.
+        await observer.Node.Client.PublishIntegrationEventAsync(Topics.Equipment, new TurnstileInstalled
+        {
+            TurnstileId = "ts-043-02",
+            StationId = "stn-043",
+            LineIds = { "A" },
+            InstalledAt = Timestamp.FromDateTimeOffset(installedAt.AddMinutes(6)),
+        }, cancellationToken: Ct);
+
+        var station = await Eventually.MatchesAsync(
+            () => client.GetStationAsync(new GetStationRequest { StationId = "stn-043" }, cancellationToken: Ct).ResponseAsync,
+            s => s.TurnstileIds.Contains("ts-043-02"), Patience, Ct);
+        Assert.Equal(["ts-043-02"], station.TurnstileIds);
+    }
+
+    [Fact]
     public async Task Bad_input_unknown_ids_and_listing_answer_as_the_contract_says()
     {
         await using var runtime = LocalRuntime.Create();

@@ -23,8 +23,13 @@ public interface ITurnstileActor : IActor
 
     /// <summary>Takes a camera off the turnstile (called by the camera's actor).</summary>
     /// <param name="detachment">Which camera, and why.</param>
+    /// <returns>The outcome, and whether the turnstile held that camera.</returns>
+    Task<DetachCameraReply> DetachCameraAsync(CameraDetachment detachment);
+
+    /// <summary>Notes whether the turnstile's station is offline (called by the station's equipment actor); older changes are ignored.</summary>
+    /// <param name="availability">The station's status and when it changed.</param>
     /// <returns>The outcome.</returns>
-    Task<Outcome> DetachCameraAsync(CameraDetachment detachment);
+    Task<Outcome> SetStationAvailabilityAsync(StationAvailability availability);
 
     /// <summary>Counts a batch of passages, once per batch id.</summary>
     /// <param name="batch">The batch.</param>
@@ -71,14 +76,33 @@ public interface ICameraActor : IActor
 
 /// <summary>
 /// One actor per station (actor id = station id): the turnstiles equipment installed there, so that closing the
-/// station decommissions them even when the station's own list is behind.
+/// station decommissions them even when the station's own list is behind, and the station's availability, so that an
+/// offline or closed station gets no new turnstile and an offline one's turnstiles count no passages.
 /// </summary>
 public interface IStationEquipmentActor : IActor
 {
-    /// <summary>Notes a turnstile installed at the station (idempotent).</summary>
+    /// <summary>
+    /// Installs a turnstile at the station unless it is closed (STATION_CLOSED) or offline (STATION_OFFLINE), and lists
+    /// it once the turnstile accepted; all in one turn, so that closing the station cannot slip in between.
+    /// </summary>
     /// <param name="turnstileId">The turnstile.</param>
+    /// <param name="command">The install command.</param>
+    /// <returns>The turnstile's answer, or the refusal.</returns>
+    Task<InstallTurnstileReply> InstallTurnstileAsync(string turnstileId, InstallTurnstile command);
+
+    /// <summary>Notes that the station closed and answers the turnstiles to decommission; nothing when a newer change was noted.</summary>
+    /// <param name="closedAt">When it closed.</param>
+    /// <returns>The turnstile ids, in installation order; empty for a close older than the change noted last.</returns>
+    Task<string[]> StationClosedAsync(DateTimeOffset closedAt);
+
+    /// <summary>Notes that the station went offline or was opened, and tells its turnstiles; an older change is ignored.</summary>
+    /// <param name="change">The new status (OFFLINE or ACTIVE) and when.</param>
     /// <returns>A task.</returns>
-    Task AddTurnstileAsync(string turnstileId);
+    Task StationAvailabilityChangedAsync(StationAvailability change);
+
+    /// <summary>The station's status as equipment last heard it.</summary>
+    /// <returns>The availability.</returns>
+    Task<StationAvailability> GetAvailabilityAsync();
 
     /// <summary>The turnstiles installed at the station, in installation order.</summary>
     /// <returns>The turnstile ids.</returns>

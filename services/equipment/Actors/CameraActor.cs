@@ -68,13 +68,17 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     {
         var camera = await LoadAsync();
         var outcome = camera.Uninstall(out var turnstileId);
+        var removedFrom = "";
         if (outcome.IsAccepted && turnstileId is not null)
         {
             // NotFound cannot happen for a turnstile that accepted the camera; anything else throws and nothing is saved.
-            await Turnstile(turnstileId).DetachCameraAsync(new CameraDetachment { CameraId = Id.GetId(), Reason = reason ?? "" });
+            // A turnstile that no longer holds the camera (it let it go when decommissioned, and the camera was not told)
+            // raises nothing: the camera was on no turnstile, which is what the answer says.
+            var detached = await Turnstile(turnstileId).DetachCameraAsync(new CameraDetachment { CameraId = Id.GetId(), Reason = reason ?? "" });
+            if (detached.Detached) removedFrom = turnstileId;
         }
         await SaveAsync(camera);
-        return new() { Outcome = outcome, TurnstileId = turnstileId ?? "" };
+        return new() { Outcome = outcome, TurnstileId = removedFrom };
     }
 
     /// <inheritdoc />

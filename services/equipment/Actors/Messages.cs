@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Domain;
 
 namespace Mtaeda.Equipment.Actors;
@@ -127,4 +128,30 @@ public sealed record UninstallCameraReply
     /// <summary>The turnstile it was on; empty when on none.</summary>
     [DataMember(Order = 2)]
     public string TurnstileId { get; init; } = "";
+}
+
+/// <summary>A station's status as equipment last heard it from stations, and when it changed.</summary>
+[DataContract]
+public sealed record StationAvailability
+{
+    /// <summary>ACTIVE, OFFLINE or CLOSED; unspecified while equipment heard nothing about the station.</summary>
+    [DataMember(Order = 1)]
+    public StationStatus Status { get; init; }
+
+    /// <summary>When the station's status changed (the event's time); null while unspecified.</summary>
+    [DataMember(Order = 2)]
+    public DateTimeOffset? At { get; init; }
+}
+
+/// <summary>Answer to <see cref="ITurnstileActor.DetachCameraAsync"/>.</summary>
+[DataContract]
+public sealed record DetachCameraReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>True when the turnstile held the camera and took it off (and raised <c>TurnstileCameraUninstalled</c>).</summary>
+    [DataMember(Order = 2)]
+    public bool Detached { get; init; }
 }

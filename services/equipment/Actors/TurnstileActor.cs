@@ -21,16 +21,19 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     public const string StateKey = "turnstile";
 
     private readonly TimeProvider _time;
+    private readonly EquipmentOptions _options;
 
     /// <summary>Creates the actor.</summary>
     /// <param name="host">The actor host.</param>
     /// <param name="dapr">The Dapr client the outbox publishes with.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="options">The equipment settings (the clock skew a passage batch may have).</param>
     /// <param name="stateManager">A state manager to use instead of the runtime's (tests).</param>
-    public TurnstileActor(ActorHost host, DaprClient dapr, TimeProvider time, IActorStateManager? stateManager = null)
+    public TurnstileActor(ActorHost host, DaprClient dapr, TimeProvider time, EquipmentOptions options, IActorStateManager? stateManager = null)
         : base(host, dapr)
     {
         _time = time;
+        _options = options;
         if (stateManager is not null) StateManager = stateManager;
     }
 
@@ -62,11 +65,21 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
-    public async Task<Outcome> DetachCameraAsync(CameraDetachment detachment)
+    public async Task<DetachCameraReply> DetachCameraAsync(CameraDetachment detachment)
     {
         ArgumentNullException.ThrowIfNull(detachment);
         var turnstile = await LoadAsync();
-        var outcome = turnstile.DetachCamera(detachment.CameraId, detachment.Reason, _time.GetUtcNow());
+        var outcome = turnstile.DetachCamera(detachment.CameraId, detachment.Reason, _time.GetUtcNow(), out var detached);
+        await SaveAsync(turnstile);
+        return new() { Outcome = outcome, Detached = detached };
+    }
+
+    /// <inheritdoc />
+    public async Task<Outcome> SetStationAvailabilityAsync(StationAvailability availability)
+    {
+        ArgumentNullException.ThrowIfNull(availability);
+        var turnstile = await LoadAsync();
+        var outcome = turnstile.SetStationOffline(availability.Status == Contracts.Stations.V1.StationStatus.Offline, availability.At ?? _time.GetUtcNow());
         await SaveAsync(turnstile);
         return outcome;
     }
@@ -75,7 +88,7 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     public async Task<RecordPassagesReply> RecordPassagesAsync(PassageBatch batch)
     {
         var turnstile = await LoadAsync();
-        var outcome = turnstile.RecordPassages(batch, _time.GetUtcNow(), out var duplicate);
+        var outcome = turnstile.RecordPassages(batch, _time.GetUtcNow(), out var duplicate, _options.MaxClockSkew);
         await SaveAsync(turnstile);
         return new() { Outcome = outcome, Duplicate = duplicate };
     }

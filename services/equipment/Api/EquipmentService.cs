@@ -34,6 +34,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var station = await FindStationAsync(stationId, context.CancellationToken)
             ?? throw Errors.NotFound($"station {stationId} is not registered");
         if (station.Status == StationStatus.Closed) throw Errors.FailedPrecondition(ErrorReason.StationClosed, $"station {stationId} is closed", ("station_id", stationId));
+        if (station.Status == StationStatus.Offline) throw Errors.FailedPrecondition(ErrorReason.StationOffline, $"station {stationId} is offline", ("station_id", stationId));
         string[] lines = request.LineIds.Count == 0 ? [.. station.LineIds] : [.. request.LineIds.Distinct(StringComparer.Ordinal)];
         if (lines.FirstOrDefault(line => !station.LineIds.Contains(line, StringComparer.Ordinal)) is { } unserved)
         {
@@ -41,7 +42,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         }
         if (lines.Length == 0) throw Errors.FailedPrecondition(ErrorReason.StationServesNoLine, $"station {stationId} serves no line", ("station_id", stationId));
 
-        var reply = await actors.Turnstile(turnstileId).InstallAsync(new InstallTurnstile
+        // Through the station's equipment actor, which refuses it once it heard the station closed or went offline and
+        // lists the turnstile in the same turn (see StationEquipmentActor): closing cannot slip in between.
+        var reply = await actors.Station(stationId).InstallTurnstileAsync(turnstileId, new InstallTurnstile
         {
             StationId = stationId,
             LineIds = lines,
@@ -50,8 +53,6 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             AllStationLines = request.LineIds.Count == 0,
         });
         Requests.Ensure(reply.Outcome);
-        // After the turnstile accepted (a conflicting install must not list it); idempotent, so a retried install repairs it.
-        await actors.Station(stationId).AddTurnstileAsync(turnstileId);
         return new() { InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
     }
 

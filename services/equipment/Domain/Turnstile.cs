@@ -25,6 +25,9 @@ public sealed class Turnstile
     /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
     public const int RecentFaultCapacity = 64;
 
+    /// <summary>How far in the future of the turnstile's clock a batch may end unless configured otherwise.</summary>
+    public static readonly TimeSpan DefaultMaxClockSkew = TimeSpan.FromMinutes(2);
+
     private readonly List<IMessage> _events = [];
 
     private Turnstile(string id, TurnstileState? state)
@@ -63,7 +66,8 @@ public sealed class Turnstile
 
     /// <summary>
     /// Installs the turnstile (status OPERATIONAL, raises <see cref="TurnstileInstalled"/>). A repeat with the same values
-    /// is accepted and changes nothing; other values for an installed turnstile answer AlreadyExists.
+    /// is accepted and changes nothing; other values for an installed turnstile answer AlreadyExists; a decommissioned
+    /// turnstile is never installed again (FailedPrecondition, TURNSTILE_DECOMMISSIONED).
     /// </summary>
     /// <param name="command">The command.</param>
     /// <param name="now">The time.</param>
@@ -79,6 +83,7 @@ public sealed class Turnstile
         var lines = command.LineIds.Distinct(StringComparer.Ordinal).ToList();
         if (State is { } installed)
         {
+            if (installed.Status == TurnstileStatus.Decommissioned) return Decommissioned();
             var same = installed.StationId == command.StationId
                 && (command.AllStationLines || installed.LineIds.Order(StringComparer.Ordinal).SequenceEqual(lines.Order(StringComparer.Ordinal), StringComparer.Ordinal))
                 && installed.Model == command.Model
@@ -178,31 +183,39 @@ public sealed class Turnstile
 
     /// <summary>
     /// Takes <paramref name="cameraId"/> off the turnstile (raises <see cref="TurnstileCameraUninstalled"/>). Accepted and
-    /// changes nothing when that camera is not on it.
+    /// changes nothing when that camera is not on it (e.g. the turnstile let it go when it was decommissioned).
     /// </summary>
     /// <param name="cameraId">The camera.</param>
     /// <param name="reason">Why.</param>
     /// <param name="now">The time.</param>
+    /// <param name="detached">True when the camera was on the turnstile and was taken off.</param>
     /// <returns>The outcome.</returns>
-    public Outcome DetachCamera(string cameraId, string reason, DateTimeOffset now)
+    public Outcome DetachCamera(string cameraId, string reason, DateTimeOffset now, out bool detached)
     {
         ArgumentException.ThrowIfNullOrEmpty(cameraId);
+        detached = false;
         if (State is not { } state) return UnknownTurnstile();
         if (state.CameraId != cameraId) return Outcome.Accepted;
         RemoveCamera(state, reason, now);
+        detached = true;
         return Outcome.Accepted;
     }
 
     /// <summary>
     /// Counts a batch of passages (raises <see cref="PassagesRecorded"/>, and <see cref="TurnstilePassageThresholdExceeded"/>
     /// once, by the batch that makes the count reach the maximum). A batch already recorded is accepted as a duplicate
-    /// and not counted again, whatever the status now; otherwise only an OPERATIONAL turnstile counts passages.
+    /// and not counted again, whatever the status now. Otherwise a batch that starts before the turnstile was installed
+    /// (<c>interval_start</c>) or ends more than <paramref name="maxClockSkew"/> after <paramref name="now"/>
+    /// (<c>interval_end</c>) is refused as InvalidArgument naming the field; only an OPERATIONAL turnstile counts passages,
+    /// and only while its station is not offline (FailedPrecondition, STATION_OFFLINE: the gateway holds the batch and
+    /// forwards it again once the station is open).
     /// </summary>
     /// <param name="batch">The batch.</param>
     /// <param name="now">The time.</param>
     /// <param name="duplicate">True when the batch had been recorded before.</param>
+    /// <param name="maxClockSkew">How far after <paramref name="now"/> a batch may end; null: <see cref="DefaultMaxClockSkew"/>.</param>
     /// <returns>The outcome.</returns>
-    public Outcome RecordPassages(PassageBatch batch, DateTimeOffset now, out bool duplicate)
+    public Outcome RecordPassages(PassageBatch batch, DateTimeOffset now, out bool duplicate, TimeSpan? maxClockSkew = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         duplicate = false;
@@ -213,9 +226,22 @@ public sealed class Turnstile
             duplicate = true;
             return Outcome.Accepted;
         }
+        if (batch.IntervalStart < state.InstalledAt)
+        {
+            return Outcome.InvalidArgument("interval_start", $"must not be before the turnstile was installed ({state.InstalledAt:O})");
+        }
+        var skew = maxClockSkew ?? DefaultMaxClockSkew;
+        if (batch.IntervalEnd > now + skew)
+        {
+            return Outcome.InvalidArgument("interval_end", $"must not be more than {skew} after the time it is recorded ({now:O})");
+        }
         if (state.Status != TurnstileStatus.Operational)
         {
             return Outcome.FailedPrecondition(ReasonOf(state.Status), $"turnstile {Id} is {Describe(state.Status)}; passages are not counted");
+        }
+        if (state.StationOffline)
+        {
+            return Outcome.FailedPrecondition(ErrorReason.StationOffline, $"station {state.StationId} of turnstile {Id} is offline; passages are not counted until it is opened");
         }
 
         var recorded = new PassagesRecorded
@@ -251,6 +277,26 @@ public sealed class Turnstile
                 ExceededAt = Timestamp.FromDateTimeOffset(now),
             });
         }
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Notes whether the turnstile's station is offline (from stations' <c>StationTakenOffline</c> and <c>StationOpened</c>,
+    /// passed on by the station's <c>StationEquipment</c> actor). A change older than the one already noted is ignored,
+    /// so that events delivered out of order cannot roll the station's availability back. Raises nothing; NotFound
+    /// while the turnstile was never installed.
+    /// </summary>
+    /// <param name="offline">True when the station is offline.</param>
+    /// <param name="at">When the station's status changed.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome SetStationOffline(bool offline, DateTimeOffset at)
+    {
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.StationAvailabilityAt is { } known && at < known) return Outcome.Accepted;
+        if (state.StationOffline == offline && state.StationAvailabilityAt == at) return Outcome.Accepted;
+        state.StationOffline = offline;
+        state.StationAvailabilityAt = at;
+        Changed = true;
         return Outcome.Accepted;
     }
 

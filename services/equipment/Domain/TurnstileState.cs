@@ -53,6 +53,12 @@ public sealed class TurnstileState
     /// <summary>True once the passage count reached the maximum (the threshold event was raised).</summary>
     public bool PassageThresholdExceeded { get; set; }
 
+    /// <summary>True while its station is offline: passages are refused until the station is opened again.</summary>
+    public bool StationOffline { get; set; }
+
+    /// <summary>When the station's availability last changed, as far as the turnstile knows; null when never told.</summary>
+    public DateTimeOffset? StationAvailabilityAt { get; set; }
+
     /// <summary>The most recent batch ids recorded, oldest first, at most <see cref="Turnstile.RecentBatchCapacity"/>.</summary>
     public List<string> RecentBatchIds { get; set; } = [];
 

@@ -3,6 +3,7 @@ using Mtaeda.Contracts;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Api;
+using Mtaeda.Equipment.Domain;
 using Mtaeda.Equipment.Handlers;
 using Mtaeda.Equipment.Infrastructure;
 using Mtaeda.ServiceDefaults;
@@ -28,6 +29,7 @@ public static class EquipmentExtensions
         var configuration = builder.Configuration;
         builder.ListenOnAppPort(DefaultAppPort);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(EquipmentOptions.From(configuration));
         builder.Services.AddActors(options =>
         {
             options.Actors.RegisterActor<TurnstileActor>();
@@ -53,13 +55,15 @@ public static class EquipmentExtensions
         return app;
     }
 
-    /// <summary>Subscribes to <see cref="StationClosed"/> on the stations topic.</summary>
+    /// <summary>Subscribes to <see cref="StationClosed"/>, <see cref="StationTakenOffline"/> and <see cref="StationOpened"/> on the stations topic.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapEquipmentEventHandlers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapEventHandler<StationClosed, StationClosedHandler>(Topics.Stations);
+        app.MapEventHandler<StationTakenOffline, StationTakenOfflineHandler>(Topics.Stations);
+        app.MapEventHandler<StationOpened, StationOpenedHandler>(Topics.Stations);
         return app;
     }
 }

@@ -7,7 +7,8 @@ using Mtaeda.ServiceDefaults;
 namespace Mtaeda.Equipment.Handlers;
 
 /// <summary>
-/// A station closed: decommission every turnstile it listed and every other one equipment installed there. Each
+/// A station closed: no turnstile is installed there from now on, and every turnstile it listed and every other one
+/// equipment installed there is decommissioned. Each
 /// decommission is idempotent (a turnstile already decommissioned is left as it is), so a redelivered event, or a
 /// turnstile on both lists, changes nothing the second time; a failure makes the delivery fail, and Dapr's redelivery
 /// finishes the rest.
@@ -21,8 +22,11 @@ public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger
     {
         ArgumentNullException.ThrowIfNull(closed);
         if (!Ids.IsValid(closed.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
+        if (closed.ClosedAt is null) throw new InvalidEventException("closed_at is required");
 
-        var known = await actors.Station(closed.StationId).GetTurnstilesAsync();
+        // Noting the close and reading the list is one turn of the station's equipment actor, which also runs installs at
+        // the station: a turnstile is either on this list or its install is refused (see StationEquipmentActor).
+        var known = await actors.Station(closed.StationId).StationClosedAsync(closed.ClosedAt.ToDateTimeOffset());
         var reason = string.IsNullOrWhiteSpace(closed.Reason) ? "station closed" : $"station closed: {closed.Reason}";
         var command = new DecommissionTurnstile { Reason = reason, OnlyAtStationId = closed.StationId };
         foreach (var turnstileId in closed.TurnstileIds.Concat(known).Distinct(StringComparer.Ordinal))

@@ -21,6 +21,12 @@ internal enum DeviceOutcomeKind
     /// <summary>Equipment could not be reached: the entry stays at the head of its device and is offered again.</summary>
     RetryLater,
 
+    /// <summary>
+    /// Equipment holds the entry back (its station is offline): it stays at the head of its device and is offered again
+    /// after <c>Gateway:StationOfflineRetryInterval</c>.
+    /// </summary>
+    Held,
+
     /// <summary>A session wrote a rejection to its device.</summary>
     RejectionWritten,
 
@@ -72,11 +78,14 @@ internal sealed class DeviceOutcomes
     /// <summary><paramref name="entry"/> of <paramref name="device"/> could not be forwarded now.</summary>
     public void RetryLater(DeviceState device, JournalEntry entry) => Write(new(DeviceOutcomeKind.RetryLater, device, entry));
 
+    /// <summary><paramref name="entry"/> of <paramref name="device"/> is held back by equipment for now (<paramref name="why"/>).</summary>
+    public void Held(DeviceState device, JournalEntry entry, string why) => Write(new(DeviceOutcomeKind.Held, device, entry, Message: why));
+
     /// <summary>A session wrote <paramref name="rejection"/> to <paramref name="device"/>.</summary>
     public void RejectionWritten(DeviceState device, UndeliveredRejection rejection) =>
         Write(new(DeviceOutcomeKind.RejectionWritten, device, Rejection: rejection));
 
-    /// <summary>Equipment says turnstile <paramref name="turnstileId"/> is now <paramref name="status"/>.</summary>
+    /// <summary>Equipment says turnstile <paramref name="turnstileId"/> is now <paramref name="status"/>, since <paramref name="changedAt"/>.</summary>
     public void StatusChanged(string turnstileId, string stationId, TurnstileStatus status, string reason, Timestamp? changedAt) =>
         Write(new(DeviceOutcomeKind.StatusChanged, Status: status, Message: reason, DeviceId: turnstileId, StationId: stationId, At: changedAt));
 

@@ -14,7 +14,7 @@ namespace Mtaeda.Gateway.Devices;
 /// replays ignored, invalid signals refused), passages are batched, batches and faults are appended to the journal in
 /// device order, and entries the journal made durable are offered to the forwarder one device at a time, in order
 /// (<see cref="Ready"/>). Everything that happens downstream comes back through one channel, <see cref="DeviceOutcomes"/>
-/// (durable, recorded, refused, retry later, rejection written, status changed), read here by one loop, which moves the
+/// (durable, recorded, refused, retry later, held, rejection written, status changed), read here by one loop, which moves the
 /// watermarks and tells the device. The same service cuts open batches once they have waited long enough, and all of
 /// them at shutdown.
 /// </summary>
@@ -22,6 +22,7 @@ internal sealed class DeviceRegistry : BackgroundService
 {
     private readonly ConcurrentDictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<DeviceState, byte> _openBatches = new();
+    private readonly ConcurrentDictionary<DeviceState, byte> _held = new();
     private readonly Channel<ForwardWork> _ready = Channel.CreateUnbounded<ForwardWork>();
     private readonly PassageJournal _journal;
     private readonly DeviceOutcomes _outcomes;
@@ -168,14 +169,19 @@ internal sealed class DeviceRegistry : BackgroundService
         await _journal.FlushAsync().WaitAsync(cancellationToken);
     }
 
-    // Cuts the open batches that have waited Gateway:BatchMaxDelay, checking a few times per delay.
+    // Cuts the open batches that have waited Gateway:BatchMaxDelay, checking a few times per delay, and offers again the
+    // held entries whose wait is over.
     private async Task FlushDueAsync(CancellationToken stoppingToken)
     {
         var period = TimeSpan.FromTicks(Math.Clamp(_options.BatchMaxDelay.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromMilliseconds(50).Ticks));
         using var timer = new PeriodicTimer(period, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) FlushDue();
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                FlushDue();
+                OfferHeldDue();
+            }
         }
         catch (OperationCanceledException)
         {
@@ -270,6 +276,9 @@ internal sealed class DeviceRegistry : BackgroundService
                 // The head stays; the device goes to the back of the queue (still scheduled: order is kept).
                 _ready.Writer.TryWrite(new ForwardWork(outcome.Device!, outcome.Entry!));
                 break;
+            case DeviceOutcomeKind.Held:
+                OnHeld(outcome.Device!);
+                break;
             case DeviceOutcomeKind.RejectionWritten:
                 OnRejectionWritten(outcome.Device!, outcome.Rejection!);
                 break;
@@ -300,6 +309,30 @@ internal sealed class DeviceRegistry : BackgroundService
         if (device.Scheduled || device.Forwarding.Count == 0) return;
         device.Scheduled = true;
         _ready.Writer.TryWrite(new ForwardWork(device, device.Forwarding.Peek()));
+    }
+
+    // Equipment holds the head entry back (its station is offline): the device stays scheduled, so none of its later
+    // entries overtakes it, and the same entry is offered again once Gateway:StationOfflineRetryInterval has passed.
+    private void OnHeld(DeviceState device)
+    {
+        lock (device.Gate) device.HeldUntil = _time.GetUtcNow() + _options.StationOfflineRetryInterval;
+        _held.TryAdd(device, 0);
+    }
+
+    private void OfferHeldDue()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var device in _held.Keys)
+        {
+            lock (device.Gate)
+            {
+                if (device.HeldUntil > now) continue;
+                device.HeldUntil = null;
+                _held.TryRemove(device, out _);
+                if (device.Forwarding.Count > 0) _ready.Writer.TryWrite(new ForwardWork(device, device.Forwarding.Peek()));
+                else device.Scheduled = false;
+            }
+        }
     }
 
     private void OnRecorded(DeviceState device, JournalEntry entry, bool duplicate, TurnstileStatus statusAfterFault)
@@ -366,8 +399,13 @@ internal sealed class DeviceRegistry : BackgroundService
         }
     }
 
+    // Equipment's events reach the gateway in no particular order (several delivery workers, redeliveries): a change
+    // older than the one applied last is ignored, so that a late "locked" cannot undo a later "restored".
     private static void SetStatus(DeviceState device, TurnstileStatus status, string reason, Timestamp changedAt)
     {
+        var at = changedAt.ToDateTimeOffset();
+        if (device.StatusChangedAt is { } applied && at < applied) return;
+        device.StatusChangedAt = at;
         if (device.Status == status) return;
         device.Status = status;
         device.Session?.Send(new GatewayMessage { StatusChange = new StatusChange { Status = status, Reason = reason, ChangedAt = changedAt } });

@@ -19,6 +19,12 @@ internal sealed class DeviceState(string deviceId, BatchingPolicy policy)
 
     public TurnstileStatus Status { get; set; } = TurnstileStatus.Unspecified;
 
+    /// <summary>When the status applied last changed (equipment's time); a change older than this is ignored. Null until one is applied.</summary>
+    public DateTimeOffset? StatusChangedAt { get; set; }
+
+    /// <summary>When the head entry, held back by equipment (station offline), is offered again; null when not held.</summary>
+    public DateTimeOffset? HeldUntil { get; set; }
+
     /// <summary>Highest sequence taken from the device (signals at or below it are replays).</summary>
     public ulong Received { get; set; }
 

@@ -19,6 +19,13 @@ internal enum OutcomeKind
 
     /// <summary>Equipment could not be reached or did not answer: the entry stays journaled and is retried.</summary>
     Transient,
+
+    /// <summary>
+    /// Equipment refused it for now: the turnstile's station is offline (<c>STATION_OFFLINE</c>). The entry stays
+    /// journaled and is forwarded again after <c>Gateway:StationOfflineRetryInterval</c>; equipment is reachable, so
+    /// other devices go on.
+    /// </summary>
+    Held,
 }
 
 /// <summary>The outcome of one call.</summary>
@@ -27,8 +34,10 @@ internal sealed record ForwardOutcome(OutcomeKind Kind, bool Duplicate = false, 
 
 /// <summary>
 /// Equipment's gRPC API through the gateway's Dapr sidecar (<c>dapr-app-id</c> proxying), and how its answers are read:
-/// NotFound, FailedPrecondition, InvalidArgument, OutOfRange and AlreadyExists are final refusals; every other failure
-/// (Unavailable, DeadlineExceeded, connection errors, ...) is transient and the entry is retried.
+/// NotFound, FailedPrecondition, InvalidArgument, OutOfRange and AlreadyExists are final refusals, except
+/// FailedPrecondition for an offline station (reason <c>STATION_OFFLINE</c>), which holds the entry until the station
+/// is open; every other failure (Unavailable, DeadlineExceeded, connection errors, ...) is transient and the entry is
+/// retried.
 /// </summary>
 internal sealed class EquipmentCommands(EquipmentApi.EquipmentClient client, GatewayOptions options, TimeProvider time)
 {
@@ -84,9 +93,12 @@ internal sealed class EquipmentCommands(EquipmentApi.EquipmentClient client, Gat
         return code switch
         {
             StatusCode.NotFound => new(OutcomeKind.Rejected, Reason: RejectionReason.UnknownDevice, Message: detail, Status: code.ToString()),
-            StatusCode.FailedPrecondition => new(OutcomeKind.Rejected,
-                Reason: Errors.ReasonOf(error) == ErrorReason.TurnstileDecommissioned ? RejectionReason.Decommissioned : RejectionReason.OutOfService,
-                Message: detail, Status: code.ToString()),
+            StatusCode.FailedPrecondition => Errors.ReasonOf(error) switch
+            {
+                ErrorReason.StationOffline => new(OutcomeKind.Held, Message: detail, Status: code.ToString()),
+                ErrorReason.TurnstileDecommissioned => new(OutcomeKind.Rejected, Reason: RejectionReason.Decommissioned, Message: detail, Status: code.ToString()),
+                _ => new(OutcomeKind.Rejected, Reason: RejectionReason.OutOfService, Message: detail, Status: code.ToString()),
+            },
             StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.AlreadyExists =>
                 new(OutcomeKind.Rejected, Reason: RejectionReason.InvalidSignal, Message: detail, Status: code.ToString()),
             _ => new(OutcomeKind.Transient, Message: detail, Status: code.ToString()),

@@ -11,7 +11,8 @@ namespace Mtaeda.Gateway.Forwarding;
 /// <see cref="DeviceOutcomes"/>. An entry's outcome (recorded or refused) is journaled before it is reported, so before
 /// the device is told; a transient failure keeps it journaled, closes the shared <see cref="RetryGate"/> and reports it
 /// to be offered again, the same command with the same batch or fault id, which equipment recognises when it had in
-/// fact recorded it. The forwarder holds no device state.
+/// fact recorded it. A refusal because the station is offline is neither: the entry stays journaled and only its device
+/// waits (<see cref="DeviceOutcomes.Held"/>) until it is offered again. The forwarder holds no device state.
 /// </summary>
 internal sealed class EquipmentForwarder(DeviceRegistry registry, DeviceOutcomes outcomes, PassageJournal journal, EquipmentCommands equipment, RetryGate gate,
     GatewayOptions options, GatewayMetrics metrics, ILogger<EquipmentForwarder> logger) : BackgroundService
@@ -35,6 +36,13 @@ internal sealed class EquipmentForwarder(DeviceRegistry registry, DeviceOutcomes
                             logger.LogWarning("Equipment cannot be reached ({Status}: {Message}); batches stay journaled and are forwarded when it can ({Depth} pending)",
                                 outcome.Status, outcome.Message, journal.PendingCount);
                         outcomes.RetryLater(device, entry);
+                        break;
+                    case OutcomeKind.Held:
+                        // Equipment answered: it is reachable. Only this device waits (its station is offline).
+                        if (gate.Succeed()) logger.LogInformation("Equipment can be reached again; forwarding {Depth} journaled entries", journal.PendingCount);
+                        logger.LogDebug("Equipment holds {Command} {First}-{Last} of device {DeviceId} back: {Message}; it stays journaled and is forwarded again",
+                            entry.CommandCase, entry.FirstSequence, entry.LastSequence, entry.DeviceId, outcome.Message);
+                        outcomes.Held(device, entry, outcome.Message);
                         break;
                     case OutcomeKind.Recorded:
                         if (gate.Succeed()) logger.LogInformation("Equipment can be reached again; forwarding {Depth} journaled entries", journal.PendingCount);

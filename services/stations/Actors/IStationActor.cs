@@ -82,7 +82,8 @@ public enum EquipmentKind
 /// <param name="Kind">Turnstile or camera.</param>
 /// <param name="EquipmentId">Its id.</param>
 /// <param name="Installed">True when installed here, false when removed.</param>
-public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, bool Installed);
+/// <param name="OccurredAt">When it happened (the event's time): a change older than the one applied for the device is ignored.</param>
+public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, bool Installed, DateTimeOffset OccurredAt);
 
 /// <summary>The actor's answer: the station as it is after the command, or why the command was refused.</summary>
 /// <param name="Error">Null when accepted.</param>

@@ -79,10 +79,10 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         var station = new Station(await LoadAsync());
         switch (change.Kind, change.Installed)
         {
-            case (EquipmentKind.Turnstile, true): station.TurnstileInstalled(change.EquipmentId, Now); break;
-            case (EquipmentKind.Turnstile, false): station.TurnstileDecommissioned(change.EquipmentId, Now); break;
-            case (EquipmentKind.Camera, true): station.CameraInstalled(change.EquipmentId, Now); break;
-            case (EquipmentKind.Camera, false): station.CameraUninstalled(change.EquipmentId, Now); break;
+            case (EquipmentKind.Turnstile, true): station.TurnstileInstalled(change.EquipmentId, change.OccurredAt, Now); break;
+            case (EquipmentKind.Turnstile, false): station.TurnstileDecommissioned(change.EquipmentId, change.OccurredAt, Now); break;
+            case (EquipmentKind.Camera, true): station.CameraInstalled(change.EquipmentId, change.OccurredAt, Now); break;
+            case (EquipmentKind.Camera, false): station.CameraUninstalled(change.EquipmentId, change.OccurredAt, Now); break;
             default: throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "unknown equipment kind");
         }
 
@@ -134,6 +134,7 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         LastModifiedAt = state.LastModifiedAt,
         TurnstileIds = [.. state.TurnstileIds],
         CameraIds = [.. state.CameraIds],
-        WorkOrders = [.. state.WorkOrders],
+        TurnstileChangedAt = new(state.TurnstileChangedAt, StringComparer.Ordinal),
+        CameraChangedAt = new(state.CameraChangedAt, StringComparer.Ordinal),
     };
 }

@@ -6,8 +6,8 @@ using Mtaeda.Contracts.Stations.V1;
 namespace Mtaeda.Stations.Domain;
 
 /// <summary>
-/// The Station aggregate: name, address, lines served, status (active, closed, offline), the equipment installed
-/// there and its work-order history. Each command checks every rule before it changes anything, so a refused command
+/// The Station aggregate: name, address, lines served, status (active, closed, offline) and the equipment installed
+/// there. Each command checks every rule before it changes anything, so a refused command
 /// (<see cref="StationRuleException"/>) leaves the state as it was; an accepted one records what changed and the
 /// integration events that say so (<see cref="Events"/>), which the actor saves together in one state transaction.
 /// Commands that would change nothing are accepted and raise nothing, so that a client may repeat them safely.
@@ -196,31 +196,45 @@ public sealed class Station
 
     /// <summary>Equipment installed a turnstile here (a fact: recorded whatever the station's status).</summary>
     /// <param name="turnstileId">The turnstile.</param>
-    /// <param name="at">When the event was handled.</param>
-    public void TurnstileInstalled(string turnstileId, DateTimeOffset at) => Inventory(State.TurnstileIds, turnstileId, installed: true, at);
+    /// <param name="occurredAt">When it was installed (the event's time).</param>
+    /// <param name="now">When the event was handled.</param>
+    public void TurnstileInstalled(string turnstileId, DateTimeOffset occurredAt, DateTimeOffset now) =>
+        Inventory(State.TurnstileIds, State.TurnstileChangedAt, turnstileId, installed: true, occurredAt, now);
 
     /// <summary>Equipment decommissioned a turnstile of this station.</summary>
     /// <param name="turnstileId">The turnstile.</param>
-    /// <param name="at">When the event was handled.</param>
-    public void TurnstileDecommissioned(string turnstileId, DateTimeOffset at) => Inventory(State.TurnstileIds, turnstileId, installed: false, at);
+    /// <param name="occurredAt">When it was decommissioned (the event's time).</param>
+    /// <param name="now">When the event was handled.</param>
+    public void TurnstileDecommissioned(string turnstileId, DateTimeOffset occurredAt, DateTimeOffset now) =>
+        Inventory(State.TurnstileIds, State.TurnstileChangedAt, turnstileId, installed: false, occurredAt, now);
 
     /// <summary>Equipment installed a camera here.</summary>
     /// <param name="cameraId">The camera.</param>
-    /// <param name="at">When the event was handled.</param>
-    public void CameraInstalled(string cameraId, DateTimeOffset at) => Inventory(State.CameraIds, cameraId, installed: true, at);
+    /// <param name="occurredAt">When it was installed (the event's time).</param>
+    /// <param name="now">When the event was handled.</param>
+    public void CameraInstalled(string cameraId, DateTimeOffset occurredAt, DateTimeOffset now) =>
+        Inventory(State.CameraIds, State.CameraChangedAt, cameraId, installed: true, occurredAt, now);
 
     /// <summary>Equipment removed a camera from its turnstile here.</summary>
     /// <param name="cameraId">The camera.</param>
-    /// <param name="at">When the event was handled.</param>
-    public void CameraUninstalled(string cameraId, DateTimeOffset at) => Inventory(State.CameraIds, cameraId, installed: false, at);
+    /// <param name="occurredAt">When it was removed (the event's time).</param>
+    /// <param name="now">When the event was handled.</param>
+    public void CameraUninstalled(string cameraId, DateTimeOffset occurredAt, DateTimeOffset now) =>
+        Inventory(State.CameraIds, State.CameraChangedAt, cameraId, installed: false, occurredAt, now);
 
-    private void Inventory(List<string> items, string id, bool installed, DateTimeOffset at)
+    // Events reach the station in no particular order (several delivery workers, redeliveries): a change older than the
+    // last one applied for the same device is ignored, so that a late "installed" cannot bring back a device removed since.
+    private void Inventory(List<string> items, Dictionary<string, DateTimeOffset> changedAt, string id, bool installed, DateTimeOffset occurredAt, DateTimeOffset now)
     {
+        var known = changedAt.TryGetValue(id, out var applied);
+        if (known && occurredAt < applied) return;
         var index = items.BinarySearch(id, StringComparer.Ordinal);
-        if (installed == index >= 0) return; // Already as the event says: a redelivery, or events met out of order.
-        if (installed) items.Insert(~index, id);
-        else items.RemoveAt(index);
-        Touch(at);
+        var listed = index >= 0;
+        if (listed == installed && known && applied == occurredAt) return; // A redelivery.
+        if (installed && !listed) items.Insert(~index, id);
+        else if (!installed && listed) items.RemoveAt(index);
+        changedAt[id] = occurredAt;
+        Touch(now);
     }
 
     private void RequireRegistered()

@@ -47,18 +47,9 @@ public sealed class StationState
     /// <summary>Cameras installed at the station, sorted (from equipment's events).</summary>
     public List<string> CameraIds { get; set; } = [];
 
-    /// <summary>
-    /// Work-order history read model (from maintenance's events once they exist); empty until then. Kept in the state
-    /// so that adding the handlers later needs no migration.
-    /// </summary>
-    public List<WorkOrderEntry> WorkOrders { get; set; } = [];
-}
+    /// <summary>When the last applied change of each turnstile happened (event time), to ignore older ones arriving late.</summary>
+    public Dictionary<string, DateTimeOffset> TurnstileChangedAt { get; set; } = new(StringComparer.Ordinal);
 
-/// <summary>One work order in a station's history (read model).</summary>
-/// <param name="WorkOrderId">Work order id.</param>
-/// <param name="EquipmentId">The turnstile or camera it is about.</param>
-/// <param name="Summary">What it is about.</param>
-/// <param name="Status">Its status as last reported.</param>
-/// <param name="OpenedAt">When it was opened.</param>
-/// <param name="ClosedAt">When it was completed or cancelled.</param>
-public sealed record WorkOrderEntry(string WorkOrderId, string EquipmentId, string Summary, string Status, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt);
+    /// <summary>When the last applied change of each camera happened (event time), to ignore older ones arriving late.</summary>
+    public Dictionary<string, DateTimeOffset> CameraChangedAt { get; set; } = new(StringComparer.Ordinal);
+}

@@ -15,6 +15,6 @@ public sealed class CameraInstalledHandler(StationInventory inventory) : IEventH
     {
         ArgumentNullException.ThrowIfNull(@event);
         return inventory.RecordAsync(EventType.Of<CameraInstalled>(), @event.StationId,
-            new EquipmentChange(EquipmentKind.Camera, @event.CameraId, Installed: true), cancellationToken);
+            new EquipmentChange(EquipmentKind.Camera, @event.CameraId, Installed: true, StationInventory.TimeOf(@event.InstalledAt, "installed_at")), cancellationToken);
     }
 }

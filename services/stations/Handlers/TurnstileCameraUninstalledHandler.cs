@@ -15,6 +15,6 @@ public sealed class TurnstileCameraUninstalledHandler(StationInventory inventory
     {
         ArgumentNullException.ThrowIfNull(@event);
         return inventory.RecordAsync(EventType.Of<TurnstileCameraUninstalled>(), @event.StationId,
-            new EquipmentChange(EquipmentKind.Camera, @event.CameraId, Installed: false), cancellationToken);
+            new EquipmentChange(EquipmentKind.Camera, @event.CameraId, Installed: false, StationInventory.TimeOf(@event.UninstalledAt, "uninstalled_at")), cancellationToken);
     }
 }

@@ -15,6 +15,6 @@ public sealed class TurnstileDecommissionedHandler(StationInventory inventory) :
     {
         ArgumentNullException.ThrowIfNull(@event);
         return inventory.RecordAsync(EventType.Of<TurnstileDecommissioned>(), @event.StationId,
-            new EquipmentChange(EquipmentKind.Turnstile, @event.TurnstileId, Installed: false), cancellationToken);
+            new EquipmentChange(EquipmentKind.Turnstile, @event.TurnstileId, Installed: false, StationInventory.TimeOf(@event.DecommissionedAt, "decommissioned_at")), cancellationToken);
     }
 }

@@ -15,6 +15,6 @@ public sealed class TurnstileInstalledHandler(StationInventory inventory) : IEve
     {
         ArgumentNullException.ThrowIfNull(@event);
         return inventory.RecordAsync(EventType.Of<TurnstileInstalled>(), @event.StationId,
-            new EquipmentChange(EquipmentKind.Turnstile, @event.TurnstileId, Installed: true), cancellationToken);
+            new EquipmentChange(EquipmentKind.Turnstile, @event.TurnstileId, Installed: true, StationInventory.TimeOf(@event.InstalledAt, "installed_at")), cancellationToken);
     }
 }

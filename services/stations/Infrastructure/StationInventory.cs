@@ -11,6 +11,14 @@ namespace Mtaeda.Stations.Infrastructure;
 /// <param name="actors">Proxies to the Station actors.</param>
 public sealed class StationInventory(IActorProxyFactory actors)
 {
+    /// <summary>The time an equipment event says its change happened.</summary>
+    /// <param name="at">The event's timestamp.</param>
+    /// <param name="field">Its field, for the refusal.</param>
+    /// <returns>The time.</returns>
+    /// <exception cref="InvalidEventException">The event carries no time: it could not be ordered against the others.</exception>
+    public static DateTimeOffset TimeOf(Google.Protobuf.WellKnownTypes.Timestamp? at, string field) =>
+        at?.ToDateTimeOffset() ?? throw new InvalidEventException($"{field} is required");
+
     /// <summary>Records the change.</summary>
     /// <param name="eventType">The event, for the log.</param>
     /// <param name="stationId">The station.</param>

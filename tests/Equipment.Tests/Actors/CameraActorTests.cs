@@ -115,4 +115,21 @@ public sealed class CameraActorTests : IDisposable
         Assert.Equal("cam-1", reply.RemovedCameraId);
         Assert.Null((await _world.Camera("cam-1").GetAsync())!.TurnstileId);
     }
+
+    [Fact]
+    public async Task Uninstalling_a_camera_its_decommissioned_turnstile_already_let_go_answers_no_turnstile_and_raises_nothing()
+    {
+        await InstallTurnstileAsync("ts-1");
+        await _world.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
+        // Decommissioned without the camera being told (the step after it was lost).
+        await _world.Turnstile("ts-1").DecommissionAsync(new DecommissionTurnstile { Reason = "worn out" });
+
+        var reply = await _world.Camera("cam-1").UninstallAsync("lens replaced");
+
+        Assert.True(reply.Outcome.IsAccepted);
+        Assert.Equal("", reply.TurnstileId);
+        Assert.Null((await _world.Camera("cam-1").GetAsync())!.TurnstileId);
+        // One TurnstileCameraUninstalled, raised by the decommission; none by the uninstall.
+        Assert.Equal(["TurnstileInstalled", "TurnstileCameraInstalled", "TurnstileCameraUninstalled", "TurnstileDecommissioned"], Types(TurnstileActor.TypeName, "ts-1"));
+    }
 }

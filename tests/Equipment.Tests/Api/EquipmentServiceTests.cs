@@ -77,6 +77,7 @@ public sealed class EquipmentServiceTests : IDisposable
     {
         var unknown = await RefusedAsync(call => _service.InstallTurnstile(InstallRequest(station: "stn-9"), call));
         var closed = await RefusedAsync(call => _service.InstallTurnstile(InstallRequest(station: "stn-closed"), call));
+        var offline = await RefusedAsync(call => _service.InstallTurnstile(InstallRequest(station: "stn-off"), call));
         _stations.Unreachable = true;
         var unreachable = await RefusedAsync(call => _service.InstallTurnstile(InstallRequest(), call));
 
@@ -84,6 +85,8 @@ public sealed class EquipmentServiceTests : IDisposable
         Assert.Equal("station stn-9 is not registered", unknown.Status.Detail);
         Assert.Equal(StatusCode.FailedPrecondition, closed.StatusCode);
         Assert.Equal("station stn-closed is closed", closed.Status.Detail);
+        Assert.Equal(StatusCode.FailedPrecondition, offline.StatusCode);
+        Assert.Equal(ErrorReason.StationOffline, Contracts.Errors.ReasonOf(offline));
         Assert.Equal(StatusCode.Unavailable, unreachable.StatusCode);
         Assert.Null(await _world.Turnstile("ts-1").GetAsync());
     }
@@ -94,12 +97,10 @@ public sealed class EquipmentServiceTests : IDisposable
         var response = await _service.InstallTurnstile(InstallRequest(), _call);
         var repeat = await _service.InstallTurnstile(InstallRequest("ts-1", "stn-1", "B", "A"), _call);
         var conflict = await RefusedAsync(call => _service.InstallTurnstile(InstallRequest("ts-1", "stn-1", "A"), call));
-        var offline = await _service.InstallTurnstile(InstallRequest("ts-2", "stn-off"), _call);
 
         Assert.Equal(T0, response.InstalledAt.ToDateTimeOffset());
         Assert.Equal(response.InstalledAt, repeat.InstalledAt);
         Assert.Equal(StatusCode.AlreadyExists, conflict.StatusCode);
-        Assert.NotNull(offline.InstalledAt);
         var view = await _service.GetTurnstile(new GetTurnstileRequest { TurnstileId = "ts-1" }, _call);
         Assert.Equal(["A", "B"], view.LineIds);
         Assert.Equal(TurnstileStatus.Operational, view.Status);
@@ -130,6 +131,32 @@ public sealed class EquipmentServiceTests : IDisposable
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal(message, error.Status.Detail);
+        Assert.Equal(0, (await _world.Turnstile("ts-1").GetAsync())!.IngressCount);
+    }
+
+    [Fact]
+    public async Task Batches_from_before_the_installation_or_too_far_ahead_are_refused_with_the_field_in_a_BadRequest()
+    {
+        _world.Clock.Advance(TimeSpan.FromHours(1));
+        await _service.InstallTurnstile(InstallRequest(), _call);
+        var now = _world.Clock.GetUtcNow();
+
+        var early = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages())
+        {
+            IntervalStart = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
+            IntervalEnd = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
+        }, call));
+        var ahead = now + _world.Options.MaxClockSkew + TimeSpan.FromMinutes(1);
+        var future = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages(batch: "b-2"))
+        {
+            IntervalStart = Timestamp.FromDateTimeOffset(ahead),
+            IntervalEnd = Timestamp.FromDateTimeOffset(ahead),
+        }, call));
+
+        Assert.Equal(StatusCode.InvalidArgument, early.StatusCode);
+        Assert.Equal("interval_start", Assert.Single(Contracts.Errors.FieldViolationsOf(early)).Field);
+        Assert.Equal(StatusCode.InvalidArgument, future.StatusCode);
+        Assert.Equal("interval_end", Assert.Single(Contracts.Errors.FieldViolationsOf(future)).Field);
         Assert.Equal(0, (await _world.Turnstile("ts-1").GetAsync())!.IngressCount);
     }
 

@@ -460,9 +460,11 @@ public sealed class TurnstileTests
         turnstile.AttachCamera("cam-1", T0);
         var reloaded = Turnstile.Load("ts-1", turnstile.State);
 
-        Assert.True(reloaded.DetachCamera("cam-2", "wrong one", T0).IsAccepted);
+        Assert.True(reloaded.DetachCamera("cam-2", "wrong one", T0, out var other).IsAccepted);
+        Assert.False(other);
         Assert.Empty(reloaded.Events);
-        Assert.True(reloaded.DetachCamera("cam-1", "lens replaced", T0).IsAccepted);
+        Assert.True(reloaded.DetachCamera("cam-1", "lens replaced", T0, out var held).IsAccepted);
+        Assert.True(held);
 
         var removed = Single<TurnstileCameraUninstalled>(reloaded);
         Assert.Equal("lens replaced", removed.Reason);

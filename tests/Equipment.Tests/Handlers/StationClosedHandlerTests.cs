@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
@@ -23,8 +24,7 @@ public sealed class StationClosedHandlerTests : IDisposable
 
     private async Task InstallAsync(string turnstile, string station)
     {
-        Assert.True((await _world.Turnstile(turnstile).InstallAsync(Install(station))).Outcome.IsAccepted);
-        await _world.Station(station).AddTurnstileAsync(turnstile);
+        Assert.True((await _world.Station(station).InstallTurnstileAsync(turnstile, Install(station))).Outcome.IsAccepted);
     }
 
     private Task HandleAsync(StationClosed closed) =>
@@ -41,7 +41,7 @@ public sealed class StationClosedHandlerTests : IDisposable
         await _world.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
 
         // The station knew only ts-1 (and wrongly lists ts-3 and an unknown one).
-        await HandleAsync(new StationClosed { StationId = "stn-1", Reason = "line rerouted", TurnstileIds = { "ts-1", "ts-3", "ts-9" } });
+        await HandleAsync(new StationClosed { StationId = "stn-1", Reason = "line rerouted", TurnstileIds = { "ts-1", "ts-3", "ts-9" }, ClosedAt = Timestamp.FromDateTimeOffset(T0) });
 
         Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-1"));
         Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-2"));
@@ -55,7 +55,7 @@ public sealed class StationClosedHandlerTests : IDisposable
     public async Task Closing_twice_changes_nothing_the_second_time()
     {
         await InstallAsync("ts-1", "stn-1");
-        var closed = new StationClosed { StationId = "stn-1", TurnstileIds = { "ts-1" } };
+        var closed = new StationClosed { StationId = "stn-1", TurnstileIds = { "ts-1" }, ClosedAt = Timestamp.FromDateTimeOffset(T0) };
 
         await HandleAsync(closed);
         _world.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -71,7 +71,7 @@ public sealed class StationClosedHandlerTests : IDisposable
     {
         await InstallAsync("ts-1", "stn-1");
 
-        var refused = await Assert.ThrowsAsync<InvalidEventException>(() => HandleAsync(new StationClosed { StationId = "", TurnstileIds = { "ts-1" } }));
+        var refused = await Assert.ThrowsAsync<InvalidEventException>(() => HandleAsync(new StationClosed { StationId = "", TurnstileIds = { "ts-1" }, ClosedAt = Timestamp.FromDateTimeOffset(T0) }));
 
         Assert.Equal(DeliveryStatus.Drop, EventSubscriptionEndpoints.StatusOf(refused));
         Assert.Equal(TurnstileStatus.Operational, await StatusAsync("ts-1"));

@@ -26,16 +26,16 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
 
     private static RecordPassagesRequest Passages(string turnstile, string batch, long ingress, long egress)
     {
-        var start = DateTimeOffset.UtcNow;
-        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, TimeSpan.Zero);
+        // Passages of the moment: after the turnstile's installation, and not ahead of equipment's clock.
+        var now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
         return new()
         {
             TurnstileId = turnstile,
             BatchId = batch,
             Ingress = ingress,
             Egress = egress,
-            IntervalStart = Timestamp.FromDateTimeOffset(start.AddSeconds(1)),
-            IntervalEnd = Timestamp.FromDateTimeOffset(start.AddSeconds(59)),
+            IntervalStart = now,
+            IntervalEnd = now,
         };
     }
 
@@ -161,6 +161,42 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
         Assert.Equal((StatusCode.InvalidArgument, "batch_id is required"), (noBatch.StatusCode, noBatch.Status.Detail));
         Assert.Equal((StatusCode.InvalidArgument, "kind is required"), (noKind.StatusCode, noKind.Status.Detail));
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_station_taken_offline_refuses_passages_with_STATION_OFFLINE_until_it_is_opened()
+    {
+        await Api.InstallTurnstileAsync(Install("ts-it-o1", "stn-3"));
+
+        await system.StationsDapr.PublishIntegrationEventAsync(Topics.Stations,
+            new StationTakenOffline { StationId = "stn-3", Reason = "flooding", TakenOfflineAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+            cancellationToken: Ct);
+        // Each attempt is a new batch (a batch recorded before the event would be a duplicate, accepted whatever happens).
+        var attempt = 0;
+        var counted = 0;
+        async Task<RpcException?> TryRecordAsync()
+        {
+            try
+            {
+                await Api.RecordPassagesAsync(Passages("ts-it-o1", $"b-o{++attempt}", 1, 0));
+                counted++;
+                return null;
+            }
+            catch (RpcException e)
+            {
+                return e;
+            }
+        }
+        var refused = await Eventually.MatchesAsync(TryRecordAsync, e => e is not null, TimeSpan.FromSeconds(30), Ct, "passages to be refused");
+
+        await system.StationsDapr.PublishIntegrationEventAsync(Topics.Stations,
+            new StationOpened { StationId = "stn-3", PreviousStatus = StationStatus.Offline, OpenedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+            cancellationToken: Ct);
+        await Eventually.MatchesAsync(TryRecordAsync, e => e is null, TimeSpan.FromSeconds(30), Ct, "passages to be counted again");
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused!.StatusCode);
+        Assert.Equal(ErrorReason.StationOffline, Errors.ReasonOf(refused));
+        Assert.Equal(counted, (await Api.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = "ts-it-o1" })).IngressCount);
     }
 
     [Fact]

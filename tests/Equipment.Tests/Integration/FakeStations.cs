@@ -17,6 +17,7 @@ public sealed class FakeStations : StationsApi.StationsBase
         new() { StationId = "stn-1", Name = "Central", Status = StationStatus.Active, LineIds = { "A", "B" } },
         new() { StationId = "stn-2", Name = "Harbour", Status = StationStatus.Active, LineIds = { "C" } },
         new() { StationId = "stn-closed", Name = "Old Mill", Status = StationStatus.Closed, LineIds = { "A" } },
+        new() { StationId = "stn-3", Name = "Riverside", Status = StationStatus.Active, LineIds = { "D" } },
     ];
 
     public override Task<Station> GetStation(GetStationRequest request, ServerCallContext context) =>

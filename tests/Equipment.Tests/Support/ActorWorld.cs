@@ -7,6 +7,7 @@ using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Microsoft.Extensions.Time.Testing;
 using Mtaeda.Equipment.Actors;
+using Mtaeda.Equipment.Domain;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Testing;
 
@@ -33,6 +34,25 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
 
     /// <summary>The actors' clock; the test moves it.</summary>
     public FakeTimeProvider Clock { get; }
+
+    /// <summary>Equipment's settings the turnstile actors are made with.</summary>
+    public EquipmentOptions Options { get; set; } = new();
+
+    /// <summary>Takes an actor's turn and keeps it until the result is disposed: calls to the actor wait meanwhile.</summary>
+    public async Task<IDisposable> HoldTurnAsync(string type, string id)
+    {
+        var activation = Activate(type, id);
+        await activation.Turn.WaitAsync();
+        return new Release(activation.Turn);
+    }
+
+    /// <summary>How many calls wait for the actor's turn now.</summary>
+    public int Waiting(string type, string id) => Volatile.Read(ref Activate(type, id).Waiters);
+
+    private sealed class Release(SemaphoreSlim turn) : IDisposable
+    {
+        public void Dispose() => turn.Release();
+    }
 
     /// <summary>The facade the API and the handlers use, over this world.</summary>
     public EquipmentActors Equipment => new(this);
@@ -77,7 +97,7 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
         var options = new ActorTestOptions { ActorId = new ActorId(id), ProxyFactory = this };
         return type switch
         {
-            TurnstileActor.TypeName => new TurnstileActor(ActorHost.CreateForTest<TurnstileActor>(options), _dapr, Clock, state),
+            TurnstileActor.TypeName => new TurnstileActor(ActorHost.CreateForTest<TurnstileActor>(options), _dapr, Clock, Options, state),
             CameraActor.TypeName => new CameraActor(ActorHost.CreateForTest<CameraActor>(options), _dapr, Clock, state),
             StationEquipmentActor.TypeName => new StationEquipmentActor(ActorHost.CreateForTest<StationEquipmentActor>(options), state),
             _ => throw new InvalidOperationException($"no actor type {type}"),
@@ -89,6 +109,8 @@ public sealed class ActorWorld : IActorProxyFactory, IDisposable
         public InMemoryActorStateManager State { get; } = new();
 
         public SemaphoreSlim Turn { get; } = new(1, 1);
+
+        public int Waiters;
 
         public Actor? Instance { get; set; }
 
@@ -125,7 +147,15 @@ public class TurnProxy : DispatchProxy
 
     private async Task TurnAsync(Func<Actor, Task> call)
     {
-        await Activation.Turn.WaitAsync();
+        Interlocked.Increment(ref Activation.Waiters);
+        try
+        {
+            await Activation.Turn.WaitAsync();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref Activation.Waiters);
+        }
         try
         {
             try
