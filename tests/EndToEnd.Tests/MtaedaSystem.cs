@@ -69,17 +69,20 @@ public sealed class MtaedaSystem : IAsyncLifetime
     }
 
     /// <summary>
-    /// Equipment's service process. Equipment runs under a small restart loop (see <see cref="RunFile"/>): killed, it is
-    /// started again by the loop, unless held down with <see cref="HoldEquipment"/>. Its sidecar and the in-memory
-    /// components stay up meanwhile, as they would beside a pod whose container restarts.
+    /// Equipment's service process. Killed, it is started again by the runner (as every crashed app is), unless held
+    /// down with <see cref="HoldEquipment"/>. Its sidecar and the components stay up meanwhile, as they would beside a
+    /// pod whose container restarts.
     /// </summary>
-    public int EquipmentPid() => RunningEquipmentPid() ?? throw new InvalidOperationException("equipment's process is not running");
+    public int EquipmentPid() => RunningPid("equipment") ?? throw new InvalidOperationException("equipment's process is not running");
 
-    /// <summary>Equipment's service process, or null while its restart loop has none running.</summary>
-    public int? RunningEquipmentPid() => ProcessTree.Descendants(Runner.PidOf("equipment")).Cast<int?>().SingleOrDefault(pid => File.Exists($"/proc/{pid}/cmdline")
-        && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal));
+    /// <summary>Equipment's service process, or null while none is running.</summary>
+    public int? RunningEquipmentPid() => RunningPid("equipment");
 
-    /// <summary>While held, equipment's restart loop does not start it again after it ends.</summary>
+    /// <summary>The process of <paramref name="appId"/> the runner watches, while it runs its service (not while held).</summary>
+    public int? RunningPid(string appId) => Runner.AppPidOf(appId) is { } pid && ProcessTree.IsAlive(pid)
+        && ProcessTree.CommandLine(pid).Contains($"Mtaeda.{char.ToUpperInvariant(appId[0])}{appId[1..]}.dll", StringComparison.Ordinal) ? pid : null;
+
+    /// <summary>While held, equipment, started again by the runner after it ends, waits before it runs its service.</summary>
     public void HoldEquipment(bool hold)
     {
         if (hold) File.WriteAllText(EquipmentHoldFile, "held by a test");
@@ -137,9 +140,9 @@ public sealed class MtaedaSystem : IAsyncLifetime
             Line($"    appPort: {app}");
             Line("    appProtocol: h2c");
             var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
-            // Equipment restarts when it dies (after any hold is lifted), so a test can crash it and bring it back.
+            // The runner restarts equipment when it dies; a restart waits while a test holds it down, then becomes the service (exec).
             Line(service == "equipment"
-                ? $"    command: [\"sh\", \"-c\", \"while :; do dotnet '{dll}'; while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; done\"]"
+                ? $"    command: [\"sh\", \"-c\", \"while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; exec dotnet '{dll}'\"]"
                 : $"    command: [\"dotnet\", \"{dll}\"]");
         }
         return yaml.ToString();

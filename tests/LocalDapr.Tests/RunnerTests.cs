@@ -14,6 +14,7 @@ public sealed class RunnerTests : IDisposable
     private static string App => Path.Combine(Bin, "ConformanceApp.dll");
 
     private readonly string _dir = Directory.CreateTempSubdirectory("local-dapr-runner-").FullName;
+    private readonly int _bystanderHttp = Sidecar.Sidecar.FreePort();
 
     public RunnerTests()
     {
@@ -120,32 +121,101 @@ public sealed class RunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task An_app_that_dies_stops_the_others_and_fails_the_run()
+    public async Task A_killed_app_is_reported_and_restarted_with_growing_back_off_while_the_others_keep_running()
     {
-        var runFile = WriteRunFile($"""
-            version: 1
-            common:
-              resourcesPath: ./components
-            apps:
-              - appID: victim
-                appDirPath: .
-                appPort: {Sidecar.Sidecar.FreePort()}
-                command: ["dotnet", "{App}"]
-              - appID: bystander
-                appDirPath: .
-                appPort: {Sidecar.Sidecar.FreePort()}
-                command: ["dotnet", "{App}"]
-            """);
+        var runFile = WriteRunFile(TwoApps($"[\"dotnet\", \"{App}\"]"));
         await using var runner = RunnerProcess.Start("run", "-f", runFile);
         await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
-        var victim = runner.PidOf("victim");
-        var tree = ProcessTree.Descendants(runner.Id).ToList();
+        var bystander = runner.AppPidOf("bystander")!.Value;
+
+        var first = runner.AppPidOf("victim")!.Value;
+        ProcessTree.Signal(first, ProcessTree.SigKill);
+        await runner.WaitForLineAsync(l => l.Contains($"app \"victim\" (pid {first}) exited with code 137 at ", StringComparison.Ordinal)
+            && l.Contains("the other apps keep running; restarting it in 1 s (restart 1)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Ct);
+        await runner.WaitForLineAsync(l => l.Contains("app \"victim\" is back (app pid ", StringComparison.Ordinal) && l.Contains("(restart 1)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        var second = runner.AppPidOf("victim")!.Value;
+        Assert.NotEqual(first, second);
+        await AssertAnswersAsync(runner, "victim");
+
+        ProcessTree.Signal(second, ProcessTree.SigKill);
+        await runner.WaitForLineAsync(l => l.Contains($"app \"victim\" (pid {second}) exited with code 137 at ", StringComparison.Ordinal)
+            && l.Contains("restarting it in 2 s (restart 2)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Ct);
+        await runner.WaitForLineAsync(l => l.Contains("app \"victim\" is back (app pid ", StringComparison.Ordinal) && l.Contains("(restart 2)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        await AssertAnswersAsync(runner, "victim");
+
+        Assert.True(ProcessTree.IsAlive(bystander), "the other app was stopped");
+        Assert.Equal(bystander, runner.AppPidOf("bystander"));
+        Assert.False(runner.Exited.IsCompleted);
+        Assert.DoesNotContain(runner.Lines, l => l.Contains("stopping apps", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_app_under_a_launcher_is_watched_not_the_launcher()
+    {
+        var runFile = WriteRunFile(TwoApps($"[\"sh\", \"-c\", \"dotnet {App}; exit $?\"]"));
+        await using var runner = RunnerProcess.Start("run", "-f", runFile);
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        var launcher = runner.PidOf("victim");
+        var app = runner.AppPidOf("victim")!.Value;
+        Assert.NotEqual(launcher, app);
+        Assert.Contains("ConformanceApp.dll", ProcessTree.CommandLine(app));
+
+        // The launcher dies, the app lives on: nothing to report, the app still answers.
+        ProcessTree.Signal(launcher, ProcessTree.SigKill);
+        await AssertAnswersAsync(runner, "victim");
+        Assert.True(ProcessTree.IsAlive(app));
+        Assert.DoesNotContain(runner.Lines, l => l.Contains("\"victim\" (pid", StringComparison.Ordinal) && l.Contains("exited", StringComparison.Ordinal));
+
+        // The app dies: that is reported, and it is started again.
+        ProcessTree.Signal(app, ProcessTree.SigKill);
+        await runner.WaitForLineAsync(l => l.Contains($"app \"victim\" (pid {app}) exited with code 137 at ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Ct);
+        await runner.WaitForLineAsync(l => l.Contains("app \"victim\" is back (app pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        await AssertAnswersAsync(runner, "victim");
+    }
+
+    [Fact]
+    public async Task With_restarts_off_a_dead_app_is_reported_and_the_others_keep_running()
+    {
+        var runFile = WriteRunFile(TwoApps($"[\"dotnet\", \"{App}\"]"));
+        await using var runner = RunnerProcess.Start("run", "-f", runFile, "--no-app-restart");
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        var victim = runner.AppPidOf("victim")!.Value;
 
         ProcessTree.Signal(victim, ProcessTree.SigKill);
 
-        Assert.Equal(1, await runner.Exited.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        Assert.Contains(runner.Lines, l => l.Contains("app \"victim\" exited with code 137; stopping every app", StringComparison.Ordinal));
-        Assert.All(tree, pid => Assert.False(ProcessTree.IsAlive(pid)));
+        await runner.WaitForLineAsync(l => l.Contains($"app \"victim\" (pid {victim}) exited with code 137 at ", StringComparison.Ordinal)
+            && l.Contains("it is not restarted (restarts are off); the other apps keep running", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Ct);
+        await AssertAnswersAsync(runner, "bystander");
+        Assert.False(runner.Exited.IsCompleted);
+        Assert.DoesNotContain(runner.Lines, l => l.Contains("restarted app", StringComparison.Ordinal));
+
+        runner.Signal(ProcessTree.SigTerm);
+        Assert.Equal(0, await runner.Exited.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    /// <summary>victim and bystander, the victim run by <paramref name="victimCommand"/>, the bystander's sidecar on <see cref="_bystanderHttp"/>.</summary>
+    private string TwoApps(string victimCommand) => $"""
+        version: 1
+        common:
+          resourcesPath: ./components
+        apps:
+          - appID: victim
+            appDirPath: .
+            appPort: {Sidecar.Sidecar.FreePort()}
+            command: {victimCommand}
+          - appID: bystander
+            appDirPath: .
+            appPort: {Sidecar.Sidecar.FreePort()}
+            daprHTTPPort: {_bystanderHttp}
+            command: ["dotnet", "{App}"]
+        """;
+
+    /// <summary>The app answers an invocation through the bystander's sidecar.</summary>
+    private async Task AssertAnswersAsync(LocalDapr.Runner.RunnerProcess runner, string appId)
+    {
+        using var http = Http.Client();
+        using var response = await http.GetAsync($"http://127.0.0.1:{_bystanderHttp}/v1.0/invoke/{appId}/method/echo/alive", Ct);
+        Assert.True(response.IsSuccessStatusCode, $"{appId} did not answer: {(int)response.StatusCode}\n{string.Join('\n', runner.Lines)}");
     }
 
     [Fact]

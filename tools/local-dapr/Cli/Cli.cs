@@ -28,10 +28,11 @@ public static class Cli
         var healthPath = new Option<string>("--app-health-check-path") { Description = "The app's health path", DefaultValueFactory = _ => "/healthz" };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error", DefaultValueFactory = _ => "info" };
         var startupTimeout = new Option<int>("--app-startup-timeout") { Description = "Seconds to wait for each app to answer", DefaultValueFactory = _ => 120 };
+        var noRestart = new Option<bool>("--no-app-restart") { Description = "Do not start an app again when it crashes (by default it is, after 1 s, 2 s, 4 s ... up to 30 s); the other apps keep running either way" };
         var command = new Argument<string[]>("command") { Description = "The app's command, after --", Arity = ArgumentArity.ZeroOrMore };
 
         var run = new Command("run", "Run apps, each with a Dapr-compatible sidecar");
-        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, healthCheck, healthPath, logLevel, startupTimeout })
+        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, healthCheck, healthPath, logLevel, startupTimeout, noRestart })
             run.Options.Add(option);
         run.Arguments.Add(command);
         run.SetAction(async (parse, _) =>
@@ -94,6 +95,7 @@ public static class Cli
             var settings = new RunnerSettings
             {
                 AppStartupTimeout = TimeSpan.FromSeconds(parse.GetValue(startupTimeout)),
+                RestartApps = !parse.GetValue(noRestart),
                 LogLevel = parse.GetValue(logLevel) switch
                 {
                     "debug" => LogLevel.Debug,
