@@ -41,8 +41,11 @@ public sealed class MtaedaSystem : IAsyncLifetime
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
+    /// <summary>The sidecars' API token for this run (<c>DAPR_API_TOKEN</c> given to the runner, as a user sets it to call a sidecar).</summary>
+    public string ApiToken { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+
     /// <summary>A gRPC call path to <paramref name="appId"/> through the simulator's sidecar (proxying by dapr-app-id).</summary>
-    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}");
+    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}", ApiToken);
 
     public async ValueTask InitializeAsync()
     {
@@ -52,7 +55,7 @@ public sealed class MtaedaSystem : IAsyncLifetime
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, RunFile());
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
-            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null });
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
     }
 
@@ -102,7 +105,7 @@ public sealed class MtaedaSystem : IAsyncLifetime
         info.Environment["DAPR_HTTP_PORT"] = _ports["simulator"].Http.ToString(CultureInfo.InvariantCulture);
         info.Environment["DAPR_GRPC_PORT"] = _ports["simulator"].Grpc.ToString(CultureInfo.InvariantCulture);
         info.Environment["GATEWAY_CERTS_DIR"] = CertsDir;
-        info.Environment.Remove("DAPR_API_TOKEN");
+        info.Environment["DAPR_API_TOKEN"] = ApiToken;
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var lines = new List<string>();

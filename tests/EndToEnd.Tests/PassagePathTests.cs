@@ -36,6 +36,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     public async Task Ridership_totals_answer_http_json_through_the_sidecar()
     {
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("dapr-api-token", system.ApiToken);
 
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{system.SidecarHttp("simulator")}/v1.0/invoke/ridership/method/v1/ridership/totals", Ct));
 

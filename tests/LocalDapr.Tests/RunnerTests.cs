@@ -16,6 +16,9 @@ public sealed class RunnerTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("local-dapr-runner-").FullName;
     private readonly int _bystanderHttp = Sidecar.Sidecar.FreePort();
 
+    /// <summary>The API token the tests choose for the sidecars they call.</summary>
+    private const string Token = "runner-tests-token";
+
     public RunnerTests()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
@@ -62,7 +65,7 @@ public sealed class RunnerTests : IDisposable
         Assert.Equal(2, pids.Count);
         Assert.True(tree.Count >= 3, $"expected the apps and the shell's child under the runner, found {tree.Count}");
 
-        using var http = Http.Client();
+        using var http = TokenClient();
         using var echo = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{h1}/v1.0/invoke/beta/method/echo/hello", Ct));
         Assert.Equal("alpha", echo.RootElement.GetProperty("caller").GetString());
         using var save = await http.PostAsync($"http://127.0.0.1:{h1}/v1.0/state/statestore", new StringContent("""[{"key":"k","value":42}]""", Encoding.UTF8, "application/json"), Ct);
@@ -213,10 +216,48 @@ public sealed class RunnerTests : IDisposable
     /// <summary>The app answers an invocation through the bystander's sidecar.</summary>
     private async Task AssertAnswersAsync(LocalDapr.Runner.RunnerProcess runner, string appId)
     {
-        using var http = Http.Client();
+        using var http = TokenClient();
         using var response = await http.GetAsync($"http://127.0.0.1:{_bystanderHttp}/v1.0/invoke/{appId}/method/echo/alive", Ct);
         Assert.True(response.IsSuccessStatusCode, $"{appId} did not answer: {(int)response.StatusCode}\n{string.Join('\n', runner.Lines)}");
     }
+
+    [Fact]
+    public async Task Without_tokens_the_runner_makes_one_of_each_per_app_for_the_run_and_the_sidecars_refuse_calls_without_them()
+    {
+        var runFile = WriteRunFile(TwoApps($"[\"dotnet\", \"{App}\"]"));
+        await using var runner = RunnerProcess.StartWithoutTokens("run", "-f", runFile);
+        await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
+        Assert.Contains(runner.Lines, l => l.Contains("API tokens made for this run (DAPR_API_TOKEN, APP_API_TOKEN) for victim, bystander", StringComparison.Ordinal));
+
+        var victim = Environment(runner.AppPidOf("victim")!.Value);
+        var bystander = Environment(runner.AppPidOf("bystander")!.Value);
+        string[] tokens = [victim["DAPR_API_TOKEN"], victim["APP_API_TOKEN"], bystander["DAPR_API_TOKEN"], bystander["APP_API_TOKEN"]];
+        Assert.All(tokens, t => Assert.Matches("^[0-9a-f]{64}$", t));
+        Assert.Equal(4, tokens.Distinct().Count());
+
+        using var http = new HttpClient();
+        var sidecar = $"http://127.0.0.1:{_bystanderHttp}";
+        using var without = await http.GetAsync($"{sidecar}/v1.0/metadata", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        using var othersToken = new HttpRequestMessage(HttpMethod.Get, $"{sidecar}/v1.0/metadata") { Headers = { { "dapr-api-token", victim["DAPR_API_TOKEN"] } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(othersToken, Ct)).StatusCode);
+        using var own = new HttpRequestMessage(HttpMethod.Get, $"{sidecar}/v1.0/metadata") { Headers = { { "dapr-api-token", bystander["DAPR_API_TOKEN"] } } };
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(own, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.GetAsync($"{sidecar}/v1.0/healthz", Ct)).StatusCode);
+    }
+
+    /// <summary>A client sending <see cref="Token"/>, the API token the runner was given.</summary>
+    private static HttpClient TokenClient()
+    {
+        var client = Http.Client();
+        client.DefaultRequestHeaders.Add("dapr-api-token", Token);
+        return client;
+    }
+
+    /// <summary>A process's environment, read from /proc.</summary>
+    private static Dictionary<string, string> Environment(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
 
     [Fact]
     public async Task A_malformed_run_file_is_refused_with_its_file_and_line()
@@ -268,7 +309,7 @@ public sealed class RunnerTests : IDisposable
             "--dapr-http-port", http.ToString(CultureInfo.InvariantCulture), "--resources-path", Path.Combine(_dir, "components"), "--", "dotnet", App);
         await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
 
-        using var client = Http.Client();
+        using var client = TokenClient();
         using var metadata = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.1:{http}/v1.0/metadata", Ct));
         Assert.Equal("solo", metadata.RootElement.GetProperty("id").GetString());
         Assert.Contains(runner.Lines, l => l.StartsWith("== APP - solo == ", StringComparison.Ordinal));
@@ -291,10 +332,16 @@ public sealed class RunnerTests : IDisposable
         return await reader.ReadToEndAsync(Ct);
     }
 
-    /// <summary>The runner as a user starts it, without tokens from this environment.</summary>
+    /// <summary>
+    /// The runner as a user starts it who wants to call the sidecars: <c>DAPR_API_TOKEN</c> set to <see cref="Token"/>
+    /// (what <see cref="Http.Client"/> sends); <see cref="StartWithoutTokens"/>: nothing set, as the README's command.
+    /// </summary>
     private static class RunnerProcess
     {
         public static LocalDapr.Runner.RunnerProcess Start(params string[] args) =>
+            LocalDapr.Runner.RunnerProcess.Start(Path.Combine(Bin, "local-dapr.dll"), args, new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = Token, ["APP_API_TOKEN"] = null });
+
+        public static LocalDapr.Runner.RunnerProcess StartWithoutTokens(params string[] args) =>
             LocalDapr.Runner.RunnerProcess.Start(Path.Combine(Bin, "local-dapr.dll"), args, new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
     }
 }

@@ -39,6 +39,7 @@ public static class Cli
         {
             var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+            string? Given(string name) => environment.GetValueOrDefault(name) is { Length: > 0 } value ? value : null;
             IReadOnlyList<AppSpec> apps;
             try
             {
@@ -61,6 +62,7 @@ public static class Cli
                             AppId = id,
                             AppDirPath = Directory.GetCurrentDirectory(),
                             Command = parse.GetValue(command) ?? [],
+                            GeneratedApiToken = Given("DAPR_API_TOKEN") is null,
                             AppLogDestination = LogDestination.Console,
                             DaprdLogDestination = LogDestination.Console,
                             Sidecar = new SidecarOptions
@@ -74,8 +76,8 @@ public static class Cli
                                 ResourcesPaths = (parse.GetValue(resources) ?? []).Select(Path.GetFullPath).ToList(),
                                 EnableAppHealthCheck = parse.GetValue(healthCheck),
                                 AppHealthCheckPath = parse.GetValue(healthPath)!,
-                                ApiToken = environment.GetValueOrDefault("DAPR_API_TOKEN"),
-                                AppApiToken = environment.GetValueOrDefault("APP_API_TOKEN"),
+                                ApiToken = Given("DAPR_API_TOKEN") ?? ApiTokens.Generate(),
+                                AppApiToken = Given("APP_API_TOKEN") ?? ApiTokens.Generate(),
                             },
                         },
                     ];

@@ -39,6 +39,9 @@ public sealed class AppRunner(RunnerConsole console, RunnerSettings settings)
                 if (started is null) return 1;
                 running.Add(started);
             }
+            if (apps.Where(a => a.GeneratedApiToken).Select(a => a.AppId).ToList() is { Count: > 0 } generated)
+                console.Info($"API tokens made for this run (DAPR_API_TOKEN, APP_API_TOKEN) for {string.Join(", ", generated)}: each sidecar answers only its app;" +
+                    " to call a sidecar yourself, set DAPR_API_TOKEN before the run and send it in the dapr-api-token header");
             if (!await WaitUntilReadyAsync(running, stop)) return stop.IsCancellationRequested ? 0 : 1;
             foreach (var r in running.Where(r => r.Process is not null && r.Spec.Sidecar.AppPort is null)) Announce(r.Spec, r.Process!);
             console.Info(apps.Count == 0 ? "no apps to run; the sidecars are idle" : $"you're up and running: {string.Join(", ", apps.Select(a => a.AppId))}");
@@ -69,6 +72,7 @@ public sealed class AppRunner(RunnerConsole console, RunnerSettings settings)
         }
         console.Info($"started the sidecar of app \"{app.AppId}\": HTTP port {sidecar.HttpPort}, gRPC port {sidecar.GrpcPort}" +
             (daprdLog.FilePath is { } f ? $"; sidecar log: {f}" : ""));
+
         if (app.Command.Count == 0) return new Running(app, sidecar, null, daprdLog);
 
         var appLog = new LogSink(console, $"== APP - {app.AppId} == ", app.AppLogDestination, Path.Combine(logDir, $"{app.AppId}_app_{stamp}.log"));
