@@ -196,7 +196,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         {
             try
             {
-                var write = prefixed[i];
+                var write = prefixed[i] with { Ttl = TtlMetadata.Parse(prefixed[i].TtlText, spec.Type) ?? prefixed[i].Ttl };
                 await _outbound[storeName].ExecuteAsync(token => store.WriteAsync([write], token).AsTask(), IsPermanent, cancellationToken);
             }
             catch (ETagException e)
@@ -217,9 +217,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public async Task TransactAsync(string storeName, IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
         var (spec, store) = Store(storeName);
-        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
         try
         {
+            var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key), Ttl = TtlMetadata.Parse(w.TtlText, spec.Type) ?? w.Ttl }).ToList();
             await _outbound[storeName].ExecuteAsync(token => store.WriteAsync(prefixed, token).AsTask(), IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
