@@ -5,6 +5,7 @@ using Dapr.Client;
 using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
+using Mtaeda.Contracts.Ridership.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
@@ -13,15 +14,29 @@ namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
-/// and ridership, each a real process beside its sidecar, on the embedded in-memory default. A sidecar-only app,
-/// <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
+/// and ridership, each a real process beside its sidecar, on the embedded in-memory default (or, for
+/// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
+/// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
-public sealed class MtaedaSystem : IAsyncLifetime
+public class MtaedaSystem : IAsyncLifetime
 {
-    private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    /// <summary>The four services, and the sidecar-only simulator app.</summary>
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
+    private readonly bool _redis;
+    private Process? _redisServer;
     private RunnerProcess? _runner;
+
+    public MtaedaSystem()
+        : this(redis: false)
+    {
+    }
+
+    protected MtaedaSystem(bool redis)
+    {
+        _redis = redis;
+    }
 
     public static string Root { get; } = FindRoot();
 
@@ -41,6 +56,11 @@ public sealed class MtaedaSystem : IAsyncLifetime
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
+    public string SidecarGrpc(string appId) => $"http://127.0.0.1:{_ports[appId].Grpc}";
+
+    /// <summary>The port <paramref name="appId"/>'s service listens on for its sidecar.</summary>
+    public int AppPort(string appId) => _ports[appId].App;
+
     /// <summary>The sidecars' API token for this run (<c>DAPR_API_TOKEN</c> given to the runner, as a user sets it to call a sidecar).</summary>
     public string ApiToken { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
 
@@ -50,8 +70,28 @@ public sealed class MtaedaSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
-        // The embedded default exactly as the repository ships it.
-        foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
+        if (_redis)
+        {
+            // The Redis components as the repository ships them, pointed at a redis-server of this system's own.
+            var port = Sidecar.FreePort();
+            var data = Directory.CreateDirectory(Path.Combine(_dir, "redis")).FullName;
+            _redisServer = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            })!;
+            _redisServer.BeginOutputReadLine();
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components", "redis"), "*.yaml"))
+            {
+                var text = await File.ReadAllTextAsync(file);
+                await File.WriteAllTextAsync(Path.Combine(_dir, "components", Path.GetFileName(file)), text.Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
+            }
+        }
+        else
+        {
+            // The embedded default exactly as the repository ships it.
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
+        }
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, RunFile());
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
@@ -62,6 +102,12 @@ public sealed class MtaedaSystem : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         if (_runner is not null) await _runner.DisposeAsync();
+        if (_redisServer is not null)
+        {
+            _redisServer.Kill();
+            await _redisServer.WaitForExitAsync();
+            _redisServer.Dispose();
+        }
         try
         {
             Directory.Delete(_dir, recursive: true);
@@ -117,6 +163,56 @@ public sealed class MtaedaSystem : IAsyncLifetime
         return new SimulatorResult(Value("ingress"), Value("egress"), Value("passages"), Value("rejected"), lines);
     }
 
+    /// <summary>
+    /// Devices send through the gateway while <paramref name="outage"/> runs (once their first passages are counted);
+    /// afterwards ridership counts exactly what the simulator says it sent.
+    /// </summary>
+    public async Task<SimulatorResult> NoPassageLostAcrossAsync(int seed, int seconds, Func<Task> outage)
+    {
+        var before = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+        var simulation = SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
+        await Eventually(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+
+        await outage();
+
+        var sent = await simulation;
+        var counted = await WaitForTotalsAsync(before, sent);
+        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
+        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
+        return sent;
+    }
+
+    public async Task<GetNetworkTotalsResponse> WaitForTotalsAsync(GetNetworkTotalsResponse before, SimulatorResult sent)
+    {
+        GetNetworkTotalsResponse now = before;
+        await Eventually(async () =>
+        {
+            now = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+            return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
+        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90));
+        return now;
+    }
+
+    /// <summary>Polls a query until it holds: the read side is eventually consistent by design.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(100, cts.Token);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+        }
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private string RunFile()
     {
         var yaml = new System.Text.StringBuilder();
@@ -167,3 +263,9 @@ public sealed record SimulatorResult(long Ingress, long Egress, long Passages, l
 
 [CollectionDefinition(nameof(MtaedaSystem))]
 public sealed class MtaedaSystemCollection : ICollectionFixture<MtaedaSystem>;
+
+/// <summary>The whole system on the Redis components (durable pub/sub and state), as <c>resourcesPath: ./components/redis</c> runs it.</summary>
+public sealed class MtaedaRedisSystem() : MtaedaSystem(redis: true);
+
+[CollectionDefinition(nameof(MtaedaRedisSystem))]
+public sealed class MtaedaRedisSystemCollection : ICollectionFixture<MtaedaRedisSystem>;
