@@ -9,8 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mtaeda.ServiceDefaults;
 
 /// <summary>
-/// The first step of every request to a service's app port, ahead of routing (a startup filter, so no endpoint can be
-/// mapped around it):
+/// The first step of every request to a service's app port (the one <see cref="DaprSidecar.ListenOnAppPort"/> opened; every
+/// port when there is none), ahead of routing (a startup filter, so no endpoint can be mapped around it). Other ports of
+/// the app, such as the gateway's device port with its own client certificates, are not the sidecar's and not guarded:
 /// <list type="bullet">
 /// <item><description>with <c>APP_API_TOKEN</c> set, every call but the health probes (<see cref="DefaultEndpoints.LivenessPath"/>,
 /// <see cref="DefaultEndpoints.ReadinessPath"/>) must carry it in <c>dapr-api-token</c>, as the sidecar sends it on all
@@ -25,6 +26,7 @@ internal sealed class AppEndpointGuard(DaprAppTokenSettings settings) : IStartup
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         var expected = settings.Token is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
+        var appPort = app.ApplicationServices.GetService<AppPortBinding>()?.Port;
         var actors = app.ApplicationServices.GetService<ActorRuntime>();
         var hosted = actors?.RegisteredActors.ToDictionary(
             r => r.Type.ActorTypeName,
@@ -32,6 +34,11 @@ internal sealed class AppEndpointGuard(DaprAppTokenSettings settings) : IStartup
             StringComparer.Ordinal);
         app.Use(async (context, nextStep) =>
         {
+            if (appPort is { } port && context.Connection.LocalPort != port)
+            {
+                await nextStep(context);
+                return;
+            }
             if (expected is not null && !IsHealthProbe(context.Request.Path) && !Carries(context.Request, expected))
             {
                 await RefuseAsync(context);

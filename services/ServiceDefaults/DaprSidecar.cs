@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mtaeda.ServiceDefaults;
 
@@ -74,6 +75,7 @@ public static class DaprSidecar
         ArgumentNullException.ThrowIfNull(builder);
         var port = builder.Configuration.GetValue("APP_PORT", defaultPort);
         var address = builder.Configuration[ListenAddressKey];
+        builder.Services.AddSingleton(new AppPortBinding(port));
         Action<ListenOptions> h2c = listen => listen.Protocols = HttpProtocols.Http2;
         if (string.IsNullOrWhiteSpace(address))
         {
@@ -98,3 +100,7 @@ public static class DaprSidecar
             ? endpoint
             : $"http://127.0.0.1:{(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : defaultPort)}";
 }
+
+/// <summary>The port <see cref="DaprSidecar.ListenOnAppPort"/> listens on for the sidecar; other ports of the app (the gateway's device port) are not the sidecar's.</summary>
+/// <param name="Port">The app port.</param>
+internal sealed record AppPortBinding(int Port);
