@@ -171,7 +171,13 @@ public class MtaedaSystem : IAsyncLifetime
     {
         var before = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
         var simulation = SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
-        await Eventually(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+        var first = Eventually(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+        if (await Task.WhenAny(first, simulation) == simulation && !first.IsCompleted)
+        {
+            var early = await simulation; // a failed simulation throws here, with its output
+            throw new InvalidOperationException($"the simulation ended before ridership counted a passage:\n{string.Join('\n', early.Output)}");
+        }
+        await first;
 
         await outage();
 
