@@ -2,8 +2,8 @@ namespace Mtaeda.ServiceDefaults;
 
 /// <summary>
 /// Names used by the Dapr app-token check: when <c>APP_API_TOKEN</c> is set, the sidecar sends it on every call it
-/// makes to the app (invocation, pub/sub delivery, actor calls) in the <c>dapr-api-token</c> header, and endpoints
-/// marked with <c>RequireDapr()</c> refuse calls that do not carry it.
+/// makes to the app (invocation, pub/sub delivery, actor calls, Dapr's callbacks, proxied gRPC) in the
+/// <c>dapr-api-token</c> header, and every endpoint of the app but the health probes refuses calls that do not carry it.
 /// </summary>
 public static class DaprAppToken
 {
@@ -17,5 +17,9 @@ public static class DaprAppToken
     public const string PolicyName = "Dapr";
 }
 
-/// <summary>Whether the app token is enforced; decided once, from configuration, by <c>AddServiceDefaults()</c>.</summary>
-internal sealed record DaprAppTokenSettings(bool IsRequired);
+/// <summary>The app token, when one is configured; read once, from configuration, by <c>AddServiceDefaults()</c>.</summary>
+internal sealed record DaprAppTokenSettings(string? Token)
+{
+    /// <summary>Whether the app token is enforced.</summary>
+    public bool IsRequired => !string.IsNullOrWhiteSpace(Token);
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Grpc.Core;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mtaeda.ServiceDefaults;
 
@@ -53,18 +55,43 @@ public static class DaprSidecar
         return options;
     }
 
+    /// <summary>The configuration key (and environment variable) of the address the app port listens on.</summary>
+    public const string ListenAddressKey = "APP_LISTEN_ADDRESS";
+
     /// <summary>
     /// Listens on <c>APP_PORT</c> with HTTP/2 only, without TLS (h2c): the app runs with app protocol h2c, so Dapr's
-    /// callbacks (actors, subscriptions, health) and the gRPC calls it proxies share the port.
+    /// callbacks (actors, subscriptions, health) and the gRPC calls it proxies share the port. The port is for the
+    /// sidecar alone, so it listens on loopback (127.0.0.1 and ::1) unless <c>APP_LISTEN_ADDRESS</c> names another
+    /// address (an IP address, or <c>*</c> for every address). Loopback is right wherever the sidecar runs beside the
+    /// app: the Dapr CLI and the local runtime, and Kubernetes, where daprd shares the pod's network and calls the app on
+    /// 127.0.0.1 (its <c>app-channel-address</c>); set it only when the sidecar's app channel address is another one.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <param name="defaultPort">The port when <c>APP_PORT</c> is not set.</param>
     /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidOperationException"><c>APP_LISTEN_ADDRESS</c> is not an IP address or <c>*</c>.</exception>
     public static WebApplicationBuilder ListenOnAppPort(this WebApplicationBuilder builder, int defaultPort)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var port = builder.Configuration.GetValue("APP_PORT", defaultPort);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2));
+        var address = builder.Configuration[ListenAddressKey];
+        builder.Services.AddSingleton(new AppPortBinding(port));
+        Action<ListenOptions> h2c = listen => listen.Protocols = HttpProtocols.Http2;
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, h2c));
+        }
+        else if (address.Trim() == "*")
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port, h2c));
+        }
+        else
+        {
+            var ip = IPAddress.TryParse(address.Trim(), out var parsed)
+                ? parsed
+                : throw new InvalidOperationException($"{ListenAddressKey} '{address}' is not an IP address (or * for every address)");
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(ip, port, h2c));
+        }
         return builder;
     }
 
@@ -73,3 +100,7 @@ public static class DaprSidecar
             ? endpoint
             : $"http://127.0.0.1:{(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : defaultPort)}";
 }
+
+/// <summary>The port <see cref="DaprSidecar.ListenOnAppPort"/> listens on for the sidecar; other ports of the app (the gateway's device port) are not the sidecar's.</summary>
+/// <param name="Port">The app port.</param>
+internal sealed record AppPortBinding(int Port);

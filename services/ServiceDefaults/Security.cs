@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -7,13 +8,15 @@ using Mtaeda.ServiceDefaults;
 
 namespace Microsoft.AspNetCore.Builder;
 
-/// <summary>The Dapr app-token check (<c>APP_API_TOKEN</c>) for endpoints the sidecar calls.</summary>
+/// <summary>The Dapr app-token check (<c>APP_API_TOKEN</c>) on everything the sidecar calls.</summary>
 public static class SecurityExtensions
 {
     /// <summary>
-    /// Registers Dapr.AspNetCore's token authentication (<c>AddAuthentication().AddDapr()</c>) and its <c>Dapr</c>
-    /// authorization policy when <c>APP_API_TOKEN</c> is configured; without it, nothing is enforced, so local runs
-    /// without tokens keep working. Called by <c>AddServiceDefaults()</c>.
+    /// Guards the app port (see <see cref="AppEndpointGuard"/>): when <c>APP_API_TOKEN</c> is configured, every call but
+    /// the health probes must carry it, whatever endpoint it is for; calls to actor types or methods the app does not host
+    /// get a clear 404. Also registers Dapr.AspNetCore's token authentication (<c>AddAuthentication().AddDapr()</c>) and
+    /// its <c>Dapr</c> authorization policy, used by <see cref="RequireDapr{TBuilder}"/>. Without the token nothing is
+    /// enforced, so runs without tokens keep working. Called by <c>AddServiceDefaults()</c>.
     /// </summary>
     /// <typeparam name="TBuilder">The host builder type.</typeparam>
     /// <param name="builder">The host builder.</param>
@@ -24,7 +27,8 @@ public static class SecurityExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var token = builder.Configuration[DaprAppToken.ConfigurationKey];
         var required = !string.IsNullOrWhiteSpace(token);
-        builder.Services.TryAddSingleton(new DaprAppTokenSettings(required));
+        builder.Services.TryAddSingleton(new DaprAppTokenSettings(required ? token : null));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, AppEndpointGuard>());
 
         var authentication = builder.Services.AddAuthentication();
         if (required)
@@ -43,9 +47,10 @@ public static class SecurityExtensions
     }
 
     /// <summary>
-    /// Requires the Dapr app token (header <c>dapr-api-token</c> equal to <c>APP_API_TOKEN</c>) on these endpoints when
-    /// <c>APP_API_TOKEN</c> is configured; a call without it, or with another value, gets 401. When the token is not
-    /// configured this adds nothing. Put it on everything the sidecar calls: event handlers, invoked methods.
+    /// Marks endpoints as called by the sidecar: requires the Dapr app token (header <c>dapr-api-token</c> equal to
+    /// <c>APP_API_TOKEN</c>) through the <c>Dapr</c> authorization policy when <c>APP_API_TOKEN</c> is configured; a call
+    /// without it, or with another value, gets 401. The app-port guard already refuses such calls on every endpoint but
+    /// the health probes, so this states intent and holds even if the guard is removed. Without the token it adds nothing.
     /// </summary>
     /// <typeparam name="TBuilder">The endpoint convention builder type.</typeparam>
     /// <param name="builder">The endpoint (or group) builder.</param>

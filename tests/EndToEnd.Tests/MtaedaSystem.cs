@@ -5,6 +5,7 @@ using Dapr.Client;
 using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
+using Mtaeda.Contracts.Ridership.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
@@ -13,15 +14,29 @@ namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
-/// and ridership, each a real process beside its sidecar, on the embedded in-memory default. A sidecar-only app,
-/// <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
+/// and ridership, each a real process beside its sidecar, on the embedded in-memory default (or, for
+/// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
+/// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
-public sealed class MtaedaSystem : IAsyncLifetime
+public class MtaedaSystem : IAsyncLifetime
 {
-    private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    /// <summary>The four services, and the sidecar-only simulator app.</summary>
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
+    private readonly bool _redis;
+    private Process? _redisServer;
     private RunnerProcess? _runner;
+
+    public MtaedaSystem()
+        : this(redis: false)
+    {
+    }
+
+    protected MtaedaSystem(bool redis)
+    {
+        _redis = redis;
+    }
 
     public static string Root { get; } = FindRoot();
 
@@ -41,24 +56,58 @@ public sealed class MtaedaSystem : IAsyncLifetime
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
+    public string SidecarGrpc(string appId) => $"http://127.0.0.1:{_ports[appId].Grpc}";
+
+    /// <summary>The port <paramref name="appId"/>'s service listens on for its sidecar.</summary>
+    public int AppPort(string appId) => _ports[appId].App;
+
+    /// <summary>The sidecars' API token for this run (<c>DAPR_API_TOKEN</c> given to the runner, as a user sets it to call a sidecar).</summary>
+    public string ApiToken { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+
     /// <summary>A gRPC call path to <paramref name="appId"/> through the simulator's sidecar (proxying by dapr-app-id).</summary>
-    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}");
+    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}", ApiToken);
 
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
-        // The embedded default exactly as the repository ships it.
-        foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
+        if (_redis)
+        {
+            // The Redis components as the repository ships them, pointed at a redis-server of this system's own.
+            var port = Sidecar.FreePort();
+            var data = Directory.CreateDirectory(Path.Combine(_dir, "redis")).FullName;
+            _redisServer = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            })!;
+            _redisServer.BeginOutputReadLine();
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components", "redis"), "*.yaml"))
+            {
+                var text = await File.ReadAllTextAsync(file);
+                await File.WriteAllTextAsync(Path.Combine(_dir, "components", Path.GetFileName(file)), text.Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
+            }
+        }
+        else
+        {
+            // The embedded default exactly as the repository ships it.
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
+        }
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, RunFile());
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
-            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null });
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_runner is not null) await _runner.DisposeAsync();
+        if (_redisServer is not null)
+        {
+            _redisServer.Kill();
+            await _redisServer.WaitForExitAsync();
+            _redisServer.Dispose();
+        }
         try
         {
             Directory.Delete(_dir, recursive: true);
@@ -69,17 +118,20 @@ public sealed class MtaedaSystem : IAsyncLifetime
     }
 
     /// <summary>
-    /// Equipment's service process. Equipment runs under a small restart loop (see <see cref="RunFile"/>): killed, it is
-    /// started again by the loop, unless held down with <see cref="HoldEquipment"/>. Its sidecar and the in-memory
-    /// components stay up meanwhile, as they would beside a pod whose container restarts.
+    /// Equipment's service process. Killed, it is started again by the runner (as every crashed app is), unless held
+    /// down with <see cref="HoldEquipment"/>. Its sidecar and the components stay up meanwhile, as they would beside a
+    /// pod whose container restarts.
     /// </summary>
-    public int EquipmentPid() => RunningEquipmentPid() ?? throw new InvalidOperationException("equipment's process is not running");
+    public int EquipmentPid() => RunningPid("equipment") ?? throw new InvalidOperationException("equipment's process is not running");
 
-    /// <summary>Equipment's service process, or null while its restart loop has none running.</summary>
-    public int? RunningEquipmentPid() => ProcessTree.Descendants(Runner.PidOf("equipment")).Cast<int?>().SingleOrDefault(pid => File.Exists($"/proc/{pid}/cmdline")
-        && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Mtaeda.Equipment.dll", StringComparison.Ordinal));
+    /// <summary>Equipment's service process, or null while none is running.</summary>
+    public int? RunningEquipmentPid() => RunningPid("equipment");
 
-    /// <summary>While held, equipment's restart loop does not start it again after it ends.</summary>
+    /// <summary>The process of <paramref name="appId"/> the runner watches, while it runs its service (not while held).</summary>
+    public int? RunningPid(string appId) => Runner.AppPidOf(appId) is { } pid && ProcessTree.IsAlive(pid)
+        && ProcessTree.CommandLine(pid).Contains($"Mtaeda.{char.ToUpperInvariant(appId[0])}{appId[1..]}.dll", StringComparison.Ordinal) ? pid : null;
+
+    /// <summary>While held, equipment, started again by the runner after it ends, waits before it runs its service.</summary>
     public void HoldEquipment(bool hold)
     {
         if (hold) File.WriteAllText(EquipmentHoldFile, "held by a test");
@@ -99,7 +151,7 @@ public sealed class MtaedaSystem : IAsyncLifetime
         info.Environment["DAPR_HTTP_PORT"] = _ports["simulator"].Http.ToString(CultureInfo.InvariantCulture);
         info.Environment["DAPR_GRPC_PORT"] = _ports["simulator"].Grpc.ToString(CultureInfo.InvariantCulture);
         info.Environment["GATEWAY_CERTS_DIR"] = CertsDir;
-        info.Environment.Remove("DAPR_API_TOKEN");
+        info.Environment["DAPR_API_TOKEN"] = ApiToken;
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var lines = new List<string>();
@@ -110,6 +162,44 @@ public sealed class MtaedaSystem : IAsyncLifetime
         long Value(string name) => json.RootElement.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
         return new SimulatorResult(Value("ingress"), Value("egress"), Value("passages"), Value("rejected"), lines);
     }
+
+    /// <summary>
+    /// Devices send through the gateway while <paramref name="outage"/> runs (once their first passages are counted);
+    /// afterwards ridership counts exactly what the simulator says it sent.
+    /// </summary>
+    public async Task<SimulatorResult> NoPassageLostAcrossAsync(int seed, int seconds, Func<Task> outage)
+    {
+        var before = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+        var simulation = SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
+        var first = Eventually.UntilAsync(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+        if (await Task.WhenAny(first, simulation) == simulation && !first.IsCompleted)
+        {
+            var early = await simulation; // a failed simulation throws here, with its output
+            throw new InvalidOperationException($"the simulation ended before ridership counted a passage:\n{string.Join('\n', early.Output)}");
+        }
+        await first;
+
+        await outage();
+
+        var sent = await simulation;
+        var counted = await WaitForTotalsAsync(before, sent);
+        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
+        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
+        return sent;
+    }
+
+    public async Task<GetNetworkTotalsResponse> WaitForTotalsAsync(GetNetworkTotalsResponse before, SimulatorResult sent)
+    {
+        GetNetworkTotalsResponse now = before;
+        await Eventually.UntilAsync(async () =>
+        {
+            now = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
+            return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
+        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90));
+        return now;
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string RunFile()
     {
@@ -137,9 +227,9 @@ public sealed class MtaedaSystem : IAsyncLifetime
             Line($"    appPort: {app}");
             Line("    appProtocol: h2c");
             var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
-            // Equipment restarts when it dies (after any hold is lifted), so a test can crash it and bring it back.
+            // The runner restarts equipment when it dies; a restart waits while a test holds it down, then becomes the service (exec).
             Line(service == "equipment"
-                ? $"    command: [\"sh\", \"-c\", \"while :; do dotnet '{dll}'; while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; done\"]"
+                ? $"    command: [\"sh\", \"-c\", \"while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; exec dotnet '{dll}'\"]"
                 : $"    command: [\"dotnet\", \"{dll}\"]");
         }
         return yaml.ToString();
@@ -161,3 +251,9 @@ public sealed record SimulatorResult(long Ingress, long Egress, long Passages, l
 
 [CollectionDefinition(nameof(MtaedaSystem))]
 public sealed class MtaedaSystemCollection : ICollectionFixture<MtaedaSystem>;
+
+/// <summary>The whole system on the Redis components (durable pub/sub and state), as <c>resourcesPath: ./components/redis</c> runs it.</summary>
+public sealed class MtaedaRedisSystem() : MtaedaSystem(redis: true);
+
+[CollectionDefinition(nameof(MtaedaRedisSystem))]
+public sealed class MtaedaRedisSystemCollection : ICollectionFixture<MtaedaRedisSystem>;

@@ -27,7 +27,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
 
         Assert.Equal(6000, sent.Passages);
         Assert.Equal(0, sent.Rejected);
-        var counted = await WaitForTotalsAsync(before, sent);
+        var counted = await system.WaitForTotalsAsync(before, sent);
         Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
         Assert.Equal(sent.Egress, counted.Egress - before.Egress);
     }
@@ -36,6 +36,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     public async Task Ridership_totals_answer_http_json_through_the_sidecar()
     {
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("dapr-api-token", system.ApiToken);
 
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{system.SidecarHttp("simulator")}/v1.0/invoke/ridership/method/v1/ridership/totals", Ct));
 
@@ -86,18 +87,18 @@ public sealed class PassagePathTests(MtaedaSystem system)
         string[] turnstiles = ["ts-close-01", "ts-close-02"];
         await ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
         // The station learns its inventory from TurnstileInstalled events.
-        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory", cancellationToken: Ct);
+        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory");
 
         await system.Stations.CloseStationAsync(new CloseStationRequest { StationId = "stn-close", Reason = "renovation" }, cancellationToken: Ct);
 
         foreach (var id in turnstiles)
         {
-            await Eventually.UntilAsync(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned", cancellationToken: Ct);
+            await Eventually.UntilAsync(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned");
         }
     }
 
     [Fact]
-    public Task Equipment_paused_for_30_seconds_while_devices_send_loses_no_passage() => NoPassageLostAcrossAsync(seed: 9, seconds: 45, async () =>
+    public Task Equipment_paused_for_30_seconds_while_devices_send_loses_no_passage() => system.NoPassageLostAcrossAsync(seed: 9, seconds: 45, async () =>
     {
         var equipment = system.EquipmentPid();
         ProcessTree.Signal(equipment, 19); // SIGSTOP: the process is there but answers nothing
@@ -112,7 +113,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     });
 
     [Fact]
-    public Task Equipment_killed_and_kept_down_for_30_seconds_while_devices_send_then_started_again_loses_no_passage() => NoPassageLostAcrossAsync(seed: 13, seconds: 50, async () =>
+    public Task Equipment_killed_and_kept_down_for_30_seconds_while_devices_send_then_started_again_loses_no_passage() => system.NoPassageLostAcrossAsync(seed: 13, seconds: 50, async () =>
     {
         var killed = system.EquipmentPid();
         system.HoldEquipment(true);
@@ -125,27 +126,9 @@ public sealed class PassagePathTests(MtaedaSystem system)
         {
             system.HoldEquipment(false);
         }
-        await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again", cancellationToken: Ct);
+        await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again");
         Assert.NotEqual(killed, system.EquipmentPid());
     });
-
-    /// <summary>
-    /// Devices send through the gateway while <paramref name="outage"/> runs (once their first passages are counted);
-    /// afterwards ridership counts exactly what the simulator says it sent.
-    /// </summary>
-    private async Task NoPassageLostAcrossAsync(int seed, int seconds, Func<Task> outage)
-    {
-        var before = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
-        var simulation = system.SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
-        await Eventually.UntilAsync(async () => (await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60), cancellationToken: Ct);
-
-        await outage();
-
-        var sent = await simulation;
-        var counted = await WaitForTotalsAsync(before, sent);
-        Assert.Equal(sent.Ingress, counted.Ingress - before.Ingress);
-        Assert.Equal(sent.Egress, counted.Egress - before.Egress);
-    }
 
     /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
     private async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
@@ -163,16 +146,5 @@ public sealed class PassagePathTests(MtaedaSystem system)
                 Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
             }, cancellationToken: Ct);
         }
-    }
-
-    private async Task<GetNetworkTotalsResponse> WaitForTotalsAsync(GetNetworkTotalsResponse before, SimulatorResult sent)
-    {
-        GetNetworkTotalsResponse now = before;
-        await Eventually.UntilAsync(async () =>
-        {
-            now = await system.Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
-            return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
-        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90), cancellationToken: Ct);
-        return now;
     }
 }

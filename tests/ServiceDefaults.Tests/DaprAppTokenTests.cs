@@ -53,17 +53,53 @@ public sealed class DaprAppTokenTests
         Assert.Equal(HttpStatusCode.Unauthorized, groupedWithout.StatusCode);
     }
 
-    [Theory]
-    [InlineData("/healthz")]
-    [InlineData("/metrics")]
-    [InlineData("/dapr/subscribe")]
-    public async Task Probes_scrapes_and_the_subscription_list_stay_open(string path)
+    [Fact]
+    public async Task Health_probes_need_no_token()
     {
         await using var service = await StartAsync(Token);
 
-        using var response = await service.Client.GetAsync(path, Ct);
+        using var live = await service.Client.GetAsync("/healthz", Ct);
+        using var ready = await service.Client.GetAsync("/readyz", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode); // answered: no sidecar here, not refused
+    }
+
+    [Theory]
+    [InlineData("/dapr/subscribe")]
+    [InlineData("/metrics")]
+    [InlineData("/an/endpoint/mapped/without/RequireDapr")]
+    public async Task Every_other_endpoint_refuses_a_call_without_the_token_even_without_RequireDapr(string path)
+    {
+        await using var service = await TestApp.StartAsync(
+            new Dictionary<string, string?> { [DaprAppToken.ConfigurationKey] = Token },
+            endpoints: app => app.MapGet("/an/endpoint/mapped/without/RequireDapr", () => "open?"));
+
+        using var without = await service.Client.GetAsync(path, Ct);
+        using var wrong = await service.Client.SendAsync(WithToken(HttpMethod.Get, path, "guessed"), Ct);
+        using var with = await service.Client.SendAsync(WithToken(HttpMethod.Get, path, Token), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal("application/problem+json", without.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_grpc_call_without_the_token_is_refused_with_Unauthenticated()
+    {
+        await using var service = await StartAsync(Token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mtaeda.equipment.v1.Equipment/GetTurnstile")
+        {
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+            Version = HttpVersion.Version20,
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+
+        using var response = await service.Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("16", Assert.Single(response.Headers.GetValues("grpc-status")));
     }
 
     [Fact]

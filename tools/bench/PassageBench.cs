@@ -43,13 +43,16 @@ public static partial class PassageBench
             var devicePort = Sidecar.FreePort();
             var runFile = Path.Combine(dir, "dapr.yaml");
             await File.WriteAllTextAsync(runFile, RunFile(root, configuration, dir, components, ports, devicePort));
+            // The sidecars' API token for this run, as a user sets DAPR_API_TOKEN to call them; the simulator gets it too.
+            var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+            Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
-                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null });
+                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = apiToken, ["APP_API_TOKEN"] = null });
             await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
             log.WriteLine($"passage path on {backend}: system up; {rate}/s for {seconds} s over {stations}x{turnstiles} turnstiles");
 
-            using var dapr = new DaprClientBuilder().UseGrpcEndpoint($"http://127.0.0.1:{ports["simulator"].Grpc}").UseHttpEndpoint($"http://127.0.0.1:{ports["simulator"].Http}").Build();
-            var ridership = new Ridership.RidershipClient(DaprClient.CreateInvocationInvoker("ridership", $"http://127.0.0.1:{ports["simulator"].Grpc}"));
+            using var dapr = new DaprClientBuilder().UseGrpcEndpoint($"http://127.0.0.1:{ports["simulator"].Grpc}").UseHttpEndpoint($"http://127.0.0.1:{ports["simulator"].Http}").UseDaprApiToken(apiToken).Build();
+            var ridership = new Ridership.RidershipClient(DaprClient.CreateInvocationInvoker("ridership", $"http://127.0.0.1:{ports["simulator"].Grpc}", apiToken));
             async Task<long> Counted()
             {
                 var totals = await ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest());

@@ -28,16 +28,18 @@ public static class Cli
         var healthPath = new Option<string>("--app-health-check-path") { Description = "The app's health path", DefaultValueFactory = _ => "/healthz" };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error", DefaultValueFactory = _ => "info" };
         var startupTimeout = new Option<int>("--app-startup-timeout") { Description = "Seconds to wait for each app to answer", DefaultValueFactory = _ => 120 };
+        var noRestart = new Option<bool>("--no-app-restart") { Description = "Do not start an app again when it crashes (by default it is, after 1 s, 2 s, 4 s ... up to 30 s); the other apps keep running either way" };
         var command = new Argument<string[]>("command") { Description = "The app's command, after --", Arity = ArgumentArity.ZeroOrMore };
 
         var run = new Command("run", "Run apps, each with a Dapr-compatible sidecar");
-        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, healthCheck, healthPath, logLevel, startupTimeout })
+        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, healthCheck, healthPath, logLevel, startupTimeout, noRestart })
             run.Options.Add(option);
         run.Arguments.Add(command);
         run.SetAction(async (parse, _) =>
         {
             var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+            string? Given(string name) => environment.GetValueOrDefault(name) is { Length: > 0 } value ? value : null;
             IReadOnlyList<AppSpec> apps;
             try
             {
@@ -60,6 +62,7 @@ public static class Cli
                             AppId = id,
                             AppDirPath = Directory.GetCurrentDirectory(),
                             Command = parse.GetValue(command) ?? [],
+                            GeneratedApiToken = Given("DAPR_API_TOKEN") is null,
                             AppLogDestination = LogDestination.Console,
                             DaprdLogDestination = LogDestination.Console,
                             Sidecar = new SidecarOptions
@@ -73,8 +76,8 @@ public static class Cli
                                 ResourcesPaths = (parse.GetValue(resources) ?? []).Select(Path.GetFullPath).ToList(),
                                 EnableAppHealthCheck = parse.GetValue(healthCheck),
                                 AppHealthCheckPath = parse.GetValue(healthPath)!,
-                                ApiToken = environment.GetValueOrDefault("DAPR_API_TOKEN"),
-                                AppApiToken = environment.GetValueOrDefault("APP_API_TOKEN"),
+                                ApiToken = Given("DAPR_API_TOKEN") ?? ApiTokens.Generate(),
+                                AppApiToken = Given("APP_API_TOKEN") ?? ApiTokens.Generate(),
                             },
                         },
                     ];
@@ -94,6 +97,7 @@ public static class Cli
             var settings = new RunnerSettings
             {
                 AppStartupTimeout = TimeSpan.FromSeconds(parse.GetValue(startupTimeout)),
+                RestartApps = !parse.GetValue(noRestart),
                 LogLevel = parse.GetValue(logLevel) switch
                 {
                     "debug" => LogLevel.Debug,

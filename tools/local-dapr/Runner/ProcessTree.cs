@@ -39,15 +39,7 @@ public static partial class ProcessTree
     /// <summary>Every live descendant of <paramref name="root"/>, deepest first.</summary>
     public static IReadOnlyList<int> Descendants(int root)
     {
-        if (!OperatingSystem.IsLinux()) return [];
-        var parents = new Dictionary<int, List<int>>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            if (StatOf(pid) is not { } stat || stat.State == 'Z') continue;
-            if (!parents.TryGetValue(stat.ParentPid, out var children)) parents[stat.ParentPid] = children = [];
-            children.Add(pid);
-        }
+        var parents = Children();
         var result = new List<int>();
         void Walk(int pid)
         {
@@ -60,6 +52,46 @@ public static partial class ProcessTree
         }
         Walk(root);
         return result;
+    }
+
+    /// <summary>
+    /// The process a launcher runs: from <paramref name="root"/> down through every process that has exactly one live
+    /// child (<c>dotnet run</c> → the app, <c>sh -c</c> → its command), the last one. <paramref name="root"/> itself when
+    /// it has no child or several.
+    /// </summary>
+    public static int Innermost(int root)
+    {
+        var parents = Children();
+        var pid = root;
+        while (parents.TryGetValue(pid, out var children) && children.Count == 1) pid = children[0];
+        return pid;
+    }
+
+    /// <summary>The command line of <paramref name="pid"/>, its arguments separated by spaces; empty when it is gone.</summary>
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static Dictionary<int, List<int>> Children()
+    {
+        var parents = new Dictionary<int, List<int>>();
+        if (!OperatingSystem.IsLinux()) return parents;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (StatOf(pid) is not { } stat || stat.State == 'Z') continue;
+            if (!parents.TryGetValue(stat.ParentPid, out var children)) parents[stat.ParentPid] = children = [];
+            children.Add(pid);
+        }
+        return parents;
     }
 
     private static (char State, int ParentPid)? StatOf(int pid)

@@ -28,6 +28,15 @@ public sealed record AppSpec
     public LogDestination AppLogDestination { get; init; } = LogDestination.FileAndConsole;
 
     public LogDestination DaprdLogDestination { get; init; } = LogDestination.File;
+
+    /// <summary>True when the sidecar's API token was made for this run (none was set): only the app knows it.</summary>
+    public bool GeneratedApiToken { get; init; }
+}
+
+/// <summary>The development tokens the runner makes for a run in which none are set: random, one per app and kind, never stored.</summary>
+public static class ApiTokens
+{
+    public static string Generate() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
 }
 
 /// <summary>
@@ -86,7 +95,11 @@ public static class RunFile
             throw yaml.Error(app, $"appProtocol '{protocol}' is not supported by the local runtime (use http or h2c; run with the Dapr CLI for {protocol})");
 
         TimeSpan Millis(string key, TimeSpan fallback) => Int(key) is { } ms ? TimeSpan.FromMilliseconds(ms) : fallback;
-        string? Token(string name) => env.TryGetValue(name, out var v) ? v : environment.TryGetValue(name, out var e) ? e : null;
+        // As with the Dapr CLI, a token set in the run file's env or in the runner's environment is passed to the app and
+        // its sidecar; without one, the runner makes one for this run, so no sidecar or app port answers a caller without it.
+        string? Given(string name) => env.TryGetValue(name, out var v) && v.Length > 0 ? v : environment.TryGetValue(name, out var e) && e.Length > 0 ? e : null;
+        var apiToken = Given("DAPR_API_TOKEN");
+        var appApiToken = Given("APP_API_TOKEN");
 
         return new AppSpec
         {
@@ -94,6 +107,7 @@ public static class RunFile
             AppDirPath = appDir,
             Command = yaml.Strings(app, "command") ?? [],
             Env = env,
+            GeneratedApiToken = apiToken is null,
             AppLogDestination = Destination(yaml, app, common, "appLogDestination", LogDestination.FileAndConsole),
             DaprdLogDestination = Destination(yaml, app, common, "daprdLogDestination", LogDestination.File),
             Sidecar = new SidecarOptions
@@ -110,8 +124,8 @@ public static class RunFile
                 AppHealthProbeInterval = TimeSpan.FromSeconds(Int("appHealthProbeInterval") ?? 5),
                 AppHealthProbeTimeout = Millis("appHealthProbeTimeout", TimeSpan.FromMilliseconds(500)),
                 AppHealthThreshold = Int("appHealthThreshold") ?? 3,
-                ApiToken = Token("DAPR_API_TOKEN"),
-                AppApiToken = Token("APP_API_TOKEN"),
+                ApiToken = apiToken ?? ApiTokens.Generate(),
+                AppApiToken = appApiToken ?? ApiTokens.Generate(),
             },
         };
     }

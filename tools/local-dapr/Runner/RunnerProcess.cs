@@ -29,13 +29,21 @@ public sealed partial class RunnerProcess : IAsyncDisposable
 
     public Task<int> Exited { get; }
 
-    /// <summary>The apps the runner started so far, in order, with their pids (from its <c>started app</c> lines).</summary>
+    /// <summary>The apps the runner started (or restarted) so far, in order, with their commands' pids (from its <c>started app</c> lines).</summary>
     public IReadOnlyList<(string AppId, int Pid)> StartedApps => [.. _lines.Select(l => StartedLine().Match(l)).Where(m => m.Success)
         .Select(m => (m.Groups["app"].Value, int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)))];
 
-    /// <summary>The pid of the process the runner started for <paramref name="appId"/>.</summary>
+    /// <summary>The pid of the process the runner last started for <paramref name="appId"/> (its command, perhaps a launcher).</summary>
     /// <exception cref="InvalidOperationException">The runner has not started that app.</exception>
     public int PidOf(string appId) => StartedApps.Last(a => a.AppId == appId).Pid;
+
+    /// <summary>
+    /// The pid of <paramref name="appId"/>'s own process, the one the runner watches (under <c>dotnet run</c>, the app it
+    /// runs), as its last <c>(app pid N)</c> line says; null before the app answered.
+    /// </summary>
+    public int? AppPidOf(string appId) => _lines.Select(l => AppPidLine().Match(l)).LastOrDefault(m => m.Success && m.Groups["app"].Value == appId) is { } m
+        ? int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture)
+        : null;
 
     /// <summary>Starts <c>dotnet {localDaprDll} {args}</c>; <paramref name="echo"/> also receives every line.</summary>
     public static RunnerProcess Start(string localDaprDll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TextWriter? echo = null, string? workingDirectory = null)
@@ -120,6 +128,9 @@ public sealed partial class RunnerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"started app ""(?<app>[\w-]+)"" \(pid (?<pid>\d+)\)")]
+    [GeneratedRegex(@"started app ""(?<app>[\w-]+)"" \(pid (?<pid>\d+)[,)]")]
     private static partial Regex StartedLine();
+
+    [GeneratedRegex(@"app ""(?<app>[\w-]+)"" .*\(app pid (?<pid>\d+)\)")]
+    private static partial Regex AppPidLine();
 }

@@ -194,8 +194,10 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
 
     internal static StateWrite Write(StateItem item, bool delete)
     {
-        TimeSpan? ttl = item.Metadata.TryGetValue("ttlInSeconds", out var s) && int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? TimeSpan.FromSeconds(n) : null;
-        return new StateWrite(item.Key, delete ? null : item.Value.ToByteArray(), item.Etag?.Value, ConcurrencyOf(item.Options), ttl);
+        return new StateWrite(item.Key, delete ? null : item.Value.ToByteArray(), item.Etag?.Value, ConcurrencyOf(item.Options), null)
+        {
+            TtlText = item.Metadata.TryGetValue(TtlMetadata.Key, out var ttl) ? ttl : null,
+        };
     }
 
     private static Concurrency ConcurrencyOf(StateOptions? options) =>

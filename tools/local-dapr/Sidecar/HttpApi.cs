@@ -173,10 +173,10 @@ public static class HttpApi
         var etag = item.TryGetProperty("etag", out var e) ? e.GetString() : null;
         var concurrency = item.TryGetProperty("options", out var o) && o.TryGetProperty("concurrency", out var c) && c.GetString() == "first-write"
             ? Concurrency.FirstWrite : Concurrency.LastWrite;
-        TimeSpan? ttl = item.TryGetProperty("metadata", out var m) && m.TryGetProperty("ttlInSeconds", out var t)
-            && int.TryParse(t.ValueKind == JsonValueKind.String ? t.GetString() : t.GetRawText(), System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
-            ? TimeSpan.FromSeconds(n) : null;
-        return new StateWrite(key, delete ? null : value ?? "null"u8.ToArray(), etag, concurrency, ttl);
+        var ttl = item.TryGetProperty("metadata", out var m) && m.TryGetProperty(TtlMetadata.Key, out var t)
+            ? t.ValueKind == JsonValueKind.String ? t.GetString() : t.GetRawText()
+            : null;
+        return new StateWrite(key, delete ? null : value ?? "null"u8.ToArray(), etag, concurrency, null) { TtlText = ttl };
     }
 
     private static async Task<JsonDocument> ParseAsync(HttpContext context) => JsonDocument.Parse(await ReadBodyAsync(context));

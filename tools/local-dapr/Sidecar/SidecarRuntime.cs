@@ -208,7 +208,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         {
             try
             {
-                var write = prefixed[i];
+                var write = prefixed[i] with { Ttl = TtlMetadata.Parse(prefixed[i].TtlText, spec.Type) ?? prefixed[i].Ttl };
                 await _outbound[storeName].ExecuteAsync(token => store.WriteAsync([write], token).AsTask(), IsPermanent, cancellationToken);
             }
             catch (ETagException e)
@@ -229,9 +229,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public async Task TransactAsync(string storeName, IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
         var (spec, store) = Store(storeName);
-        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
         try
         {
+            var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key), Ttl = TtlMetadata.Parse(w.TtlText, spec.Type) ?? w.Ttl }).ToList();
             await _outbound[storeName].ExecuteAsync(token => store.WriteAsync(prefixed, token).AsTask(), IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
@@ -348,31 +348,43 @@ public sealed class SidecarRuntime : IAsyncDisposable
     }
 }
 
-/// <summary>Topic scoping metadata of pub/sub components: <c>allowedTopics</c>, <c>publishingScopes</c>, <c>subscriptionScopes</c>.</summary>
+/// <summary>
+/// Topic scoping metadata of pub/sub components, as daprd reads it (dapr/dapr <c>pkg/runtime/pubsub</c>
+/// <c>GetScopedTopics</c> and <c>IsOperationAllowed</c>): <c>allowedTopics</c> (no other topic for anyone),
+/// <c>protectedTopics</c> (only for apps granted them by the scopes), <c>publishingScopes</c> and
+/// <c>subscriptionScopes</c> (<c>app1=topic1;app2=topic2,topic3;app3=</c>: an app listed may use only its topics, so
+/// <c>app3=</c> none; an app not listed may use any topic that is not protected).
+/// </summary>
 public static class TopicScopes
 {
     public static bool MayPublish(ComponentSpec spec, string appId, string topic) =>
-        Allowed(spec, topic) && Scoped(spec.Meta("publishingScopes"), appId, topic);
+        IsAllowed(spec, topic, ScopedTopics(spec.Meta("publishingScopes"), appId));
 
     public static bool MaySubscribe(ComponentSpec spec, string appId, string topic) =>
-        Allowed(spec, topic) && Scoped(spec.Meta("subscriptionScopes"), appId, topic);
+        IsAllowed(spec, topic, ScopedTopics(spec.Meta("subscriptionScopes"), appId));
 
-    private static bool Allowed(ComponentSpec spec, string topic) =>
-        spec.Meta("allowedTopics") is not { } allowed || Split(allowed, ',').Contains(topic, StringComparer.Ordinal);
-
-    /// <summary><c>app1=topic1;app2=topic2,topic3</c>: an app listed may use only its topics; an app not listed may use any.</summary>
-    private static bool Scoped(string? scopes, string appId, string topic)
+    private static bool IsAllowed(ComponentSpec spec, string topic, HashSet<string> scoped)
     {
-        if (scopes is null) return true;
-        foreach (var entry in Split(scopes, ';'))
-        {
-            var parts = entry.Split('=', 2);
-            if (parts[0].Trim() != appId) continue;
-            return parts.Length == 2 && Split(parts[1], ',').Contains(topic, StringComparer.Ordinal);
-        }
-        return true;
+        if (spec.Meta("allowedTopics") is { } allowed && !Topics(allowed).Contains(topic)) return false;
+        var isProtected = spec.Meta("protectedTopics") is { } protectedTopics && Topics(protectedTopics).Contains(topic);
+        return !isProtected && scoped.Count == 0 || scoped.Contains(topic);
     }
 
-    private static string[] Split(string text, char separator) =>
-        text.Split(separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>The topics <paramref name="scopes"/> grant <paramref name="appId"/>, over every entry that names it.</summary>
+    private static HashSet<string> ScopedTopics(string? scopes, string appId)
+    {
+        var topics = new HashSet<string>(StringComparer.Ordinal);
+        if (scopes is null) return topics;
+        foreach (var entry in Compact(scopes).Split(';'))
+        {
+            var parts = entry.Split('=');
+            if (parts.Length < 2 || parts[0] != appId) continue;
+            topics.UnionWith(parts[1].Split(','));
+        }
+        return topics;
+    }
+
+    private static string[] Topics(string list) => Compact(list).Split(',');
+
+    private static string Compact(string text) => text.Replace(" ", "", StringComparison.Ordinal);
 }

@@ -28,6 +28,9 @@ public sealed record StateEntry(byte[] Value, string ETag, DateTimeOffset? Expir
 public sealed record StateWrite(string Key, byte[]? Value, string? ETag, Concurrency Concurrency, TimeSpan? Ttl)
 {
     public bool IsDelete => Value is null;
+
+    /// <summary>The request's <c>ttlInSeconds</c> as given, read into <see cref="Ttl"/> by <see cref="TtlMetadata.Parse"/> for the store.</summary>
+    public string? TtlText { get; init; }
 }
 
 /// <summary>A state store component. Keys arrive already prefixed (<c>{appId}||{key}</c>).</summary>
