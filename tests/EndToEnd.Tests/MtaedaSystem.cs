@@ -5,6 +5,7 @@ using Dapr.Client;
 using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
+using Mtaeda.Testing;
 using Mtaeda.Contracts.Ridership.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
@@ -171,7 +172,7 @@ public class MtaedaSystem : IAsyncLifetime
     {
         var before = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
         var simulation = SimulateAsync(["--provision", "--stations", "2", "--turnstiles-per-station", "3", "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "300", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], Ct);
-        var first = Eventually.UntilAsync(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60));
+        var first = Eventually.UntilAsync(async () => (await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct)).Ingress > before.Ingress, "the first passages", TimeSpan.FromSeconds(60), Ct);
         if (await Task.WhenAny(first, simulation) == simulation && !first.IsCompleted)
         {
             var early = await simulation; // a failed simulation throws here, with its output
@@ -195,7 +196,7 @@ public class MtaedaSystem : IAsyncLifetime
         {
             now = await Ridership.GetNetworkTotalsAsync(new GetNetworkTotalsRequest(), cancellationToken: Ct);
             return now.Ingress - before.Ingress >= sent.Ingress && now.Egress - before.Egress >= sent.Egress;
-        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90));
+        }, $"ridership to count {sent.Ingress} in and {sent.Egress} out", TimeSpan.FromSeconds(90), Ct);
         return now;
     }
 

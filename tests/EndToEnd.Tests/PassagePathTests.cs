@@ -87,13 +87,13 @@ public sealed class PassagePathTests(MtaedaSystem system)
         string[] turnstiles = ["ts-close-01", "ts-close-02"];
         await ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
         // The station learns its inventory from TurnstileInstalled events.
-        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory");
+        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory", cancellationToken: Ct);
 
         await system.Stations.CloseStationAsync(new CloseStationRequest { StationId = "stn-close", Reason = "renovation" }, cancellationToken: Ct);
 
         foreach (var id in turnstiles)
         {
-            await Eventually.UntilAsync(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned");
+            await Eventually.UntilAsync(async () => (await system.Equipment.GetTurnstileAsync(new GetTurnstileRequest { TurnstileId = id }, cancellationToken: Ct)).Status == TurnstileStatus.Decommissioned, $"{id} decommissioned", cancellationToken: Ct);
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
         {
             system.HoldEquipment(false);
         }
-        await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again");
+        await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again", cancellationToken: Ct);
         Assert.NotEqual(killed, system.EquipmentPid());
     });
 

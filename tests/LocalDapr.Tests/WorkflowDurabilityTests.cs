@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapr.Client;
 using Dapr.DurableTask.Protobuf;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LocalDapr.Runner;
 using Mtaeda.Testing;
@@ -16,6 +17,9 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static string Bin => AppContext.BaseDirectory;
+
+    // The runner gives the app and its sidecar this API token (it would make one of its own otherwise), so the test can call the sidecar too.
+    private static readonly string ApiToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     private readonly string _dir = Directory.CreateTempSubdirectory("local-dapr-wf-").FullName;
 
@@ -50,7 +54,11 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
                 command: ["dotnet", "{Path.Combine(Bin, "WorkflowApp.dll")}"]
             """);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc.ToString(CultureInfo.InvariantCulture)}");
-        var client = new TaskHubSidecarService.TaskHubSidecarServiceClient(channel);
+        var client = new TaskHubSidecarService.TaskHubSidecarServiceClient(channel.Intercept(metadata =>
+        {
+            metadata.Add("dapr-api-token", ApiToken);
+            return metadata;
+        }));
 
         var first = await StartRunnerAsync(runFile);
         DateTimeOffset started;
@@ -86,7 +94,7 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
         Assert.Equal("\"done\"", done.WorkflowState.CustomStatus);
         // The 20-second timer ran out (it did not fire early, nor get lost across the outage).
         Assert.True(done.WorkflowState.CompletedTimestamp.ToDateTimeOffset() >= started.AddSeconds(19), $"completed at {done.WorkflowState.CompletedTimestamp}, started {started}");
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint($"http://127.0.0.1:{grpc.ToString(CultureInfo.InvariantCulture)}").Build();
+        using var dapr = new DaprClientBuilder().UseGrpcEndpoint($"http://127.0.0.1:{grpc.ToString(CultureInfo.InvariantCulture)}").UseDaprApiToken(ApiToken).Build();
         Assert.Equal(1, await dapr.GetStateAsync<int>("statestore", "effect-durable-first", cancellationToken: Ct));
         Assert.Equal(1, await dapr.GetStateAsync<int>("statestore", "effect-durable-second", cancellationToken: Ct));
     }
@@ -132,7 +140,7 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
     private async Task<LocalDapr.Runner.RunnerProcess> StartRunnerAsync(string runFile)
     {
         var runner = LocalDapr.Runner.RunnerProcess.Start(Path.Combine(Bin, "local-dapr.dll"), ["run", "-f", runFile],
-            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = null, ["APP_API_TOKEN"] = null }, workingDirectory: _dir);
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null }, workingDirectory: _dir);
         await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), Ct);
         return runner;
     }

@@ -1,12 +1,13 @@
+using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Stations.Domain;
 
 namespace Mtaeda.Stations.Actors;
 
 /// <summary>
-/// One actor per station (actor type <see cref="StationActor.TypeName"/>, id = station id). Called without remoting:
-/// each method takes at most one JSON argument and answers JSON, so any language can call it through its sidecar.
-/// Rule violations come back as a <see cref="StationReply"/> with an error rather than as an exception, so the
+/// One actor per station (actor type <see cref="StationActor.TypeName"/>, id = station id), called through typed
+/// remoting proxies (<c>IActorProxyFactory.CreateActorProxy&lt;IStationActor&gt;</c>, see docs/adr/0004-actor-calls.md);
+/// its messages are data contracts. Rule violations come back as a <see cref="StationReply"/> with an error rather than as an exception, so the
 /// caller gets the field and kind intact.
 /// </summary>
 public interface IStationActor : IActor
@@ -54,19 +55,23 @@ public interface IStationActor : IActor
 /// <param name="Name">Display name.</param>
 /// <param name="Address">Postal address.</param>
 /// <param name="LineIds">Lines served.</param>
-public sealed record RegisterStationCommand(string Name, PostalAddress? Address, IReadOnlyList<string> LineIds);
+[DataContract]
+public sealed record RegisterStationCommand([property: DataMember(Order = 1)] string Name, [property: DataMember(Order = 2)] PostalAddress? Address, [property: DataMember(Order = 3)] string[] LineIds);
 
 /// <summary>RenameStation as the actor receives it.</summary>
 /// <param name="Name">The new name.</param>
-public sealed record RenameStationCommand(string Name);
+[DataContract]
+public sealed record RenameStationCommand([property: DataMember(Order = 1)] string Name);
 
 /// <summary>ChangeStationAddress as the actor receives it.</summary>
 /// <param name="Address">The new address.</param>
-public sealed record ChangeStationAddressCommand(PostalAddress? Address);
+[DataContract]
+public sealed record ChangeStationAddressCommand([property: DataMember(Order = 1)] PostalAddress? Address);
 
 /// <summary>CloseStation or TakeStationOffline as the actor receives it.</summary>
 /// <param name="Reason">Why; may be empty.</param>
-public sealed record StationStatusCommand(string Reason);
+[DataContract]
+public sealed record StationStatusCommand([property: DataMember(Order = 1)] string Reason);
 
 /// <summary>Which kind of equipment an <see cref="EquipmentChange"/> is about.</summary>
 public enum EquipmentKind
@@ -83,7 +88,9 @@ public enum EquipmentKind
 /// <param name="EquipmentId">Its id.</param>
 /// <param name="Installed">True when installed here, false when removed.</param>
 /// <param name="OccurredAt">When it happened (the event's time): a change older than the one applied for the device is ignored.</param>
-public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, bool Installed, DateTimeOffset OccurredAt);
+[DataContract]
+public sealed record EquipmentChange([property: DataMember(Order = 1)] EquipmentKind Kind, [property: DataMember(Order = 2)] string EquipmentId, [property: DataMember(Order = 3)] bool Installed,
+    [property: DataMember(Order = 4)] DateTimeOffset OccurredAt);
 
 /// <summary>The actor's answer: the station as it is after the command, or why the command was refused.</summary>
 /// <param name="Error">Null when accepted.</param>
@@ -92,8 +99,14 @@ public sealed record EquipmentChange(EquipmentKind Kind, string EquipmentId, boo
 /// <param name="Station">The station after the command (null when refused or not found).</param>
 /// <param name="RegisteredAt">For RegisterStation: when the station was registered.</param>
 /// <param name="Reason">The reason code of a FailedPrecondition refusal.</param>
-public sealed record StationReply(StationError? Error, string? Field, string? Message, StationState? Station, DateTimeOffset? RegisteredAt = null,
-    Mtaeda.Contracts.Common.V1.ErrorReason Reason = default)
+[DataContract]
+public sealed record StationReply(
+    [property: DataMember(Order = 1)] StationError? Error,
+    [property: DataMember(Order = 2)] string? Field,
+    [property: DataMember(Order = 3)] string? Message,
+    [property: DataMember(Order = 4)] StationState? Station,
+    [property: DataMember(Order = 5)] DateTimeOffset? RegisteredAt = null,
+    [property: DataMember(Order = 6)] Mtaeda.Contracts.Common.V1.ErrorReason Reason = default)
 {
     /// <summary>An accepted command.</summary>
     /// <param name="station">The station after it.</param>

@@ -41,9 +41,9 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
             return new RegisterStationCommand(
                 StationRules.Name(request.Name),
                 StationRules.Address(PostalAddress.From(request.Address)),
-                StationRules.LineIds(request.LineIds));
+                [.. StationRules.LineIds(request.LineIds)]);
         });
-        var reply = await CallAsync(request.StationId, nameof(IStationActor.RegisterAsync), command, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, actor => actor.RegisterAsync(command));
         await index.AddAsync(request.StationId, context.CancellationToken);
         return new RegisterStationResponse { RegisteredAt = StationMapping.Time(reply.RegisteredAt ?? reply.Station?.RegisteredAt) };
     }
@@ -56,7 +56,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
             StationRules.Id(request.StationId);
             return new RenameStationCommand(StationRules.Name(request.Name));
         });
-        await CallAsync(request.StationId, nameof(IStationActor.RenameAsync), command, context.CancellationToken);
+        await CallAsync(request.StationId, actor => actor.RenameAsync(command));
         return new RenameStationResponse();
     }
 
@@ -68,7 +68,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
             StationRules.Id(request.StationId);
             return new ChangeStationAddressCommand(StationRules.Address(PostalAddress.From(request.Address)));
         });
-        await CallAsync(request.StationId, nameof(IStationActor.ChangeAddressAsync), command, context.CancellationToken);
+        await CallAsync(request.StationId, actor => actor.ChangeAddressAsync(command));
         return new ChangeStationAddressResponse();
     }
 
@@ -76,7 +76,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     public override async Task<OpenStationResponse> OpenStation(OpenStationRequest request, ServerCallContext context)
     {
         Checked(() => StationRules.Id(request.StationId));
-        var reply = await CallAsync<object?>(request.StationId, nameof(IStationActor.OpenAsync), null, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, actor => actor.OpenAsync());
         return new OpenStationResponse { Status = reply.Station!.Status };
     }
 
@@ -88,7 +88,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
             StationRules.Id(request.StationId);
             return new StationStatusCommand(StationRules.Reason(request.Reason));
         });
-        var reply = await CallAsync(request.StationId, nameof(IStationActor.CloseAsync), command, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, actor => actor.CloseAsync(command));
         return new CloseStationResponse { Status = reply.Station!.Status };
     }
 
@@ -100,7 +100,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
             StationRules.Id(request.StationId);
             return new StationStatusCommand(StationRules.Reason(request.Reason));
         });
-        var reply = await CallAsync(request.StationId, nameof(IStationActor.TakeOfflineAsync), command, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, actor => actor.TakeOfflineAsync(command));
         return new TakeStationOfflineResponse { Status = reply.Station!.Status };
     }
 
@@ -108,7 +108,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     public override async Task<StationMessage> GetStation(GetStationRequest request, ServerCallContext context)
     {
         Checked(() => StationRules.Id(request.StationId));
-        var reply = await CallAsync<object?>(request.StationId, nameof(IStationActor.GetAsync), null, context.CancellationToken);
+        var reply = await CallAsync(request.StationId, actor => actor.GetAsync());
         return reply.Station!.ToContract();
     }
 
@@ -139,7 +139,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
         while (position < ids.Count && response.Stations.Count < pageSize)
         {
             var chunk = ids.Skip(position).Take(Math.Min(ReadParallelism, pageSize - response.Stations.Count)).ToList();
-            var replies = await Task.WhenAll(chunk.Select(id => ReadAsync(id, context.CancellationToken)));
+            var replies = await Task.WhenAll(chunk.Select(ReadAsync));
             foreach (var reply in replies)
             {
                 position++;
@@ -155,15 +155,13 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
         return response;
     }
 
-    private Task<StationReply> ReadAsync(string stationId, CancellationToken cancellationToken) =>
-        actors.Create(new ActorId(stationId), StationActor.TypeName).InvokeMethodAsync<StationReply>(nameof(IStationActor.GetAsync), cancellationToken);
+    private Task<StationReply> ReadAsync(string stationId) => Station(stationId).GetAsync();
 
-    private async Task<StationReply> CallAsync<TCommand>(string stationId, string method, TCommand command, CancellationToken cancellationToken)
+    private IStationActor Station(string stationId) => actors.CreateActorProxy<IStationActor>(new ActorId(stationId), StationActor.TypeName);
+
+    private async Task<StationReply> CallAsync(string stationId, Func<IStationActor, Task<StationReply>> call)
     {
-        var proxy = actors.Create(new ActorId(stationId), StationActor.TypeName);
-        var reply = command is null
-            ? await proxy.InvokeMethodAsync<StationReply>(method, cancellationToken)
-            : await proxy.InvokeMethodAsync<TCommand, StationReply>(method, command, cancellationToken);
+        var reply = await call(Station(stationId));
         if (reply.Error is not { } error) return reply;
         var message = reply.Message ?? error.ToString();
         throw error switch

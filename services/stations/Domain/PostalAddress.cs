@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Mtaeda.Contracts.Common.V1;
 
 namespace Mtaeda.Stations.Domain;
@@ -7,7 +8,9 @@ namespace Mtaeda.Stations.Domain;
 /// <param name="City">City. Required.</param>
 /// <param name="StateOrProvince">State, province or region; may be empty.</param>
 /// <param name="PostalCode">Postal or ZIP code; may be empty.</param>
-public sealed record PostalAddress(string StreetAddress, string City, string StateOrProvince, string PostalCode)
+[DataContract]
+public sealed record PostalAddress([property: DataMember(Order = 1)] string StreetAddress, [property: DataMember(Order = 2)] string City,
+    [property: DataMember(Order = 3)] string StateOrProvince, [property: DataMember(Order = 4)] string PostalCode)
 {
     /// <summary>The address of a contract message, trimmed; null when the message is absent.</summary>
     /// <param name="address">The contract's address.</param>

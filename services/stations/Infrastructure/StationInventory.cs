@@ -33,7 +33,7 @@ public sealed class StationInventory(IActorProxyFactory actors)
             throw new InvalidEventException($"{eventType}: station id '{stationId}' or equipment id '{change.EquipmentId}' breaks the id convention");
         }
 
-        await actors.Create(new ActorId(stationId), StationActor.TypeName)
-            .InvokeMethodAsync(nameof(IStationActor.RecordEquipmentAsync), change, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        await actors.CreateActorProxy<IStationActor>(new ActorId(stationId), StationActor.TypeName).RecordEquipmentAsync(change);
     }
 }

@@ -180,7 +180,9 @@ public static class ConformanceHost
         });
         app.MapGet("/plain/invoke/{**method}", async (string method) =>
         {
-            using var invoker = Dapr.Client.DaprClient.CreateInvokeHttpClient(Environment.GetEnvironmentVariable("APP_ID"));
+            // CreateInvokeHttpClient sets the handler's token to its daprApiToken argument, so without it the SDK sends none even
+            // when DAPR_API_TOKEN is set (and daprd answers 401 as the local runtime does): the token is passed as any app must.
+            using var invoker = Dapr.Client.DaprClient.CreateInvokeHttpClient(Environment.GetEnvironmentVariable("APP_ID"), daprApiToken: Environment.GetEnvironmentVariable("DAPR_API_TOKEN"));
             return Results.Text(await invoker.GetStringAsync("/echo/" + method), "application/json");
         });
         app.MapPost("/plain/actor/{id}/{by:int}", async (string id, int by) =>
