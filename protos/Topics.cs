@@ -24,6 +24,12 @@ public static class Topics
     /// <summary>Events of <c>mtaeda.gateway.v1</c> (device liveness).</summary>
     public const string Gateway = "gateway";
 
+    /// <summary>Events of <c>mtaeda.maintenance.v1</c> (maintenance requests, escalations).</summary>
+    public const string Maintenance = "maintenance";
+
+    /// <summary>Events of <c>mtaeda.scheduling.v1</c> (work orders, preventive schedules).</summary>
+    public const string Scheduling = "scheduling";
+
     private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
 
     /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
@@ -40,6 +46,8 @@ public static class Topics
             "mtaeda.equipment.v1" => Equipment,
             "mtaeda.stations.v1" => Stations,
             "mtaeda.gateway.v1" => Gateway,
+            "mtaeda.maintenance.v1" => Maintenance,
+            "mtaeda.scheduling.v1" => Scheduling,
             _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
         };
     }

@@ -17,6 +17,8 @@ public sealed class TopicsTests
         Assert.Equal(Topics.Equipment, Topics.Of(new CameraInstalled()));
         Assert.Equal(Topics.Stations, Topics.Of(new StationClosed()));
         Assert.Equal(Topics.Gateway, Topics.Of(new DeviceWentOffline()));
+        Assert.Equal(Topics.Scheduling, Topics.Of(new Mtaeda.Contracts.Scheduling.V1.WorkOrderAssigned()));
+        Assert.Equal(Topics.Maintenance, Topics.Of(new Mtaeda.Contracts.Maintenance.V1.MaintenanceRequired()));
     }
 
     [Fact]

@@ -1,0 +1,62 @@
+using Dapr.Workflow;
+using Mtaeda.Maintenance.Infrastructure;
+using Mtaeda.Maintenance.Workflows;
+using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
+using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using Mtaeda.ServiceDefaults;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The maintenance service's parts, for its <c>Program.cs</c> and for the tests that host it.</summary>
+public static class MaintenanceExtensions
+{
+    /// <summary>The port the app listens on when <c>APP_PORT</c> is not set.</summary>
+    public const int DefaultAppPort = 5105;
+
+    /// <summary>
+    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the options (deadlines checked at start),
+    /// the devices' open requests, clients of scheduling and equipment through the sidecar, and the maintenance workflow
+    /// with its activities (Dapr Workflow, served by the sidecar's workflow engine).
+    /// </summary>
+    /// <param name="builder">The app builder.</param>
+    /// <returns>The same builder.</returns>
+    public static WebApplicationBuilder AddMaintenance(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ListenOnAppPort(DefaultAppPort);
+        var options = builder.Configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
+        options.Deadlines.Validate();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<OpenRequests>();
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton(_ => new SchedulingClient(DaprSidecar.InvokerFor(configuration, "scheduling")));
+        builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
+        builder.Services.AddDaprWorkflow(workflows =>
+        {
+            workflows.RegisterWorkflow<MaintenanceWorkflow>();
+            workflows.RegisterActivity<CreateWorkOrderActivity>();
+            workflows.RegisterActivity<EscalateActivity>();
+            workflows.RegisterActivity<RestoreDeviceActivity>();
+            workflows.RegisterActivity<CloseRequestActivity>();
+        });
+        return builder;
+    }
+
+    /// <summary>The maintenance API: not served yet (see services/maintenance/README.md).</summary>
+    /// <param name="app">The app.</param>
+    /// <returns>The same app.</returns>
+    public static WebApplication MapMaintenanceApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app;
+    }
+
+    /// <summary>The equipment events that open maintenance requests: not subscribed yet (see services/maintenance/README.md).</summary>
+    /// <param name="app">The app.</param>
+    /// <returns>The same app.</returns>
+    public static WebApplication MapMaintenanceEventHandlers(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app;
+    }
+}

@@ -1,0 +1,61 @@
+using Dapr.Client;
+using Mtaeda.Maintenance.Domain;
+
+namespace Mtaeda.Maintenance.Infrastructure;
+
+/// <summary>
+/// Each device's open request (<see cref="DeviceMaintenanceState"/>) under <c>device-{id}</c> in the state store, changed
+/// with optimistic concurrency (read with its ETag, write back only if unchanged, else decide again).
+/// </summary>
+/// <param name="dapr">The Dapr client.</param>
+/// <param name="options">Where the state is kept.</param>
+public sealed class OpenRequests(DaprClient dapr, MaintenanceOptions options)
+{
+    private const int MaxAttempts = 20;
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+
+    /// <summary>Takes in a fault: opens the device's request, joins its open one, or recognises a repeat.</summary>
+    /// <param name="fault">The fault.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>What it did and the request.</returns>
+    public Task<(FaultOutcome Outcome, string RequestId)> ReportAsync(Fault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        return UpdateAsync(fault.DeviceId, device => (device.Report(fault), true), cancellationToken);
+    }
+
+    /// <summary>Clears <paramref name="requestId"/> as the device's open request; nothing when it is not.</summary>
+    /// <param name="deviceId">The device.</param>
+    /// <param name="requestId">The request.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>True when it was the open request.</returns>
+    public Task<bool> CloseAsync(string deviceId, string requestId, CancellationToken cancellationToken) =>
+        UpdateAsync(deviceId, device => device.Close(requestId) is var closed ? (closed, closed) : default, cancellationToken);
+
+    private async Task<T> UpdateAsync<T>(string deviceId, Func<DeviceMaintenance, (T Result, bool Changed)> decide, CancellationToken cancellationToken)
+    {
+        var key = $"device-{deviceId}";
+        for (var attempt = 1; ; attempt++)
+        {
+            var (state, etag) = await dapr.GetStateAndETagAsync<DeviceMaintenanceState?>(options.StateStoreName, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+            var device = new DeviceMaintenance(state ?? new DeviceMaintenanceState { DeviceId = deviceId });
+            var (result, changed) = decide(device);
+            if (!changed) return result;
+            if (string.IsNullOrEmpty(etag))
+            {
+                try
+                {
+                    await dapr.SaveStateAsync(options.StateStoreName, key, device.State, FirstWrite, cancellationToken: cancellationToken);
+                    return result;
+                }
+                catch (Dapr.DaprException) when (attempt < MaxAttempts)
+                {
+                    continue;
+                }
+            }
+
+            if (await dapr.TrySaveStateAsync(options.StateStoreName, key, device.State, etag, FirstWrite, cancellationToken: cancellationToken)) return result;
+            if (attempt == MaxAttempts) throw new InvalidOperationException($"The maintenance state of '{deviceId}' stayed contended for {MaxAttempts} attempts.");
+        }
+    }
+}

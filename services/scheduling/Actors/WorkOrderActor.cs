@@ -1,0 +1,99 @@
+using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Mtaeda.Scheduling.Domain;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Scheduling.Actors;
+
+/// <summary>
+/// The durable home of one <see cref="WorkOrder"/>. A command runs in one actor turn: load the state, let the aggregate
+/// decide, then put the new state and its events into the actor's state (<see cref="OutboxActor.EmitAsync"/>), saved in
+/// one state transaction at the end of the turn and then published on the <c>scheduling</c> topic. The events are what
+/// the maintenance process waits for (docs/adr/0005-work-order-events-drive-maintenance.md).
+/// </summary>
+/// <param name="host">The actor host.</param>
+/// <param name="dapr">The Dapr client the outbox publishes with.</param>
+/// <param name="time">The clock.</param>
+public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IWorkOrderActor
+{
+    /// <summary>The actor type name.</summary>
+    public const string TypeName = "WorkOrder";
+
+    /// <summary>The actor state key of the order.</summary>
+    public const string StateKey = "work-order";
+
+    /// <inheritdoc />
+    public Task<WorkOrderReply> CreateAsync(CreateWorkOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var order = new NewWorkOrder(command.RequestId, command.DeviceId, command.DeviceKind, command.StationId, command.Priority, command.Description, command.DueAt);
+        return DecideAsync(w => w.Create(order, command.By, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<WorkOrderReply> AssignAsync(AssignWorkOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(w => w.Assign(command.TechnicianId, command.By, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<WorkOrderReply> StartAsync(WorkOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(w => w.Start(command.By, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<WorkOrderReply> CompleteAsync(WorkOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(w => w.Complete(command.Text, command.By, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<WorkOrderReply> CancelAsync(WorkOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(w => w.Cancel(command.Text, command.By, Now));
+    }
+
+    /// <inheritdoc />
+    public async Task<WorkOrderReply> GetAsync()
+    {
+        var state = await LoadAsync();
+        return state.Exists
+            ? WorkOrderReply.Accepted(state)
+            : WorkOrderReply.Refused(new WorkOrderRuleException(WorkOrderError.NotFound, "work_order_id", $"work_order_id: no work order '{state.WorkOrderId}'"));
+    }
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    private async Task<WorkOrderReply> DecideAsync(Action<WorkOrder> command)
+    {
+        // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
+        var order = new WorkOrder((await LoadAsync()).Copy());
+        try
+        {
+            command(order);
+        }
+        catch (WorkOrderRuleException refusal)
+        {
+            return WorkOrderReply.Refused(refusal);
+        }
+
+        if (order.Changed)
+        {
+            await StateManager.SetStateAsync(StateKey, order.State);
+            foreach (var message in order.Events) await EmitAsync(message);
+        }
+
+        return WorkOrderReply.Accepted(order.State);
+    }
+
+    private async Task<WorkOrderState> LoadAsync()
+    {
+        var stored = await StateManager.TryGetStateAsync<WorkOrderState>(StateKey);
+        return stored.HasValue ? stored.Value : new WorkOrderState { WorkOrderId = Id.GetId() };
+    }
+}

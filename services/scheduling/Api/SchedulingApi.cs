@@ -1,0 +1,179 @@
+using Dapr.Actors;
+using Dapr.Actors.Client;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Scheduling.Actors;
+using Mtaeda.Scheduling.Domain;
+using Mtaeda.Scheduling.Infrastructure;
+using SchedulingService = Mtaeda.Contracts.Scheduling.V1.Scheduling;
+using TechnicianMessage = Mtaeda.Contracts.Scheduling.V1.Technician;
+using WorkOrderMessage = Mtaeda.Contracts.Scheduling.V1.WorkOrder;
+
+namespace Mtaeda.Scheduling.Api;
+
+/// <summary>
+/// The <c>mtaeda.scheduling.v1.Scheduling</c> gRPC service. Fields are checked here (InvalidArgument naming the field,
+/// before any actor is activated), the technician against the registry (NotFound); the work order's actor decides
+/// the transition and records it with its event in one turn.
+/// </summary>
+/// <param name="actors">Proxies to the work-order actors.</param>
+/// <param name="index">The index of work-order ids.</param>
+/// <param name="technicians">The technicians registry.</param>
+/// <param name="time">The clock lateness is judged by.</param>
+public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time) : SchedulingService.SchedulingBase
+{
+    /// <summary>The Dapr metadata header naming the calling app.</summary>
+    public const string CallerAppHeader = "dapr-caller-app-id";
+
+    private const int ReadParallelism = 32;
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> CreateWorkOrder(CreateWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        RequireId("device_id", request.DeviceId);
+        RequireId("station_id", request.StationId);
+        if (request.RequestId.Length > 0) RequireId("request_id", request.RequestId);
+        if (request.DeviceKind == DeviceKind.Unspecified) throw Errors.InvalidArgument("device_kind", "is required");
+        if (request.Priority == MaintenancePriority.Unspecified) throw Errors.InvalidArgument("priority", "is required");
+        var command = new CreateWorkOrderCommand(
+            request.RequestId.Length > 0 ? request.RequestId : request.WorkOrderId,
+            request.DeviceId,
+            request.DeviceKind,
+            request.StationId,
+            request.Priority,
+            request.Description,
+            request.DueAt?.ToDateTimeOffset(),
+            Caller(context));
+        var reply = await CallAsync(request.WorkOrderId, actor => actor.CreateAsync(command));
+        await index.AddAsync(request.WorkOrderId, context.CancellationToken);
+        return Map(reply.Order!);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListWorkOrdersResponse> ListWorkOrders(ListWorkOrdersRequest request, ServerCallContext context)
+    {
+        var filter = new WorkOrderFilter(request.Status, request.StationId, request.TechnicianId, request.Priority, request.Open, request.Late);
+        var ids = await index.ListAsync(context.CancellationToken);
+        var orders = new WorkOrderState?[ids.Count];
+        await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = context.CancellationToken }, async (i, _) =>
+        {
+            orders[i] = (await Order(ids[i]).GetAsync()).Order;
+        });
+        var response = new ListWorkOrdersResponse();
+        response.WorkOrders.AddRange(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()).Select(Map));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> GetWorkOrder(GetWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        return Map((await CallAsync(request.WorkOrderId, actor => actor.GetAsync())).Order!);
+    }
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> AssignWorkOrder(AssignWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        if (request.TechnicianId.Length == 0) throw Errors.InvalidArgument("technician_id", "is required");
+        if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
+        var command = new AssignWorkOrderCommand(request.TechnicianId, Caller(context));
+        return Map((await CallAsync(request.WorkOrderId, actor => actor.AssignAsync(command))).Order!);
+    }
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> StartWorkOrder(StartWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        var command = new WorkOrderCommand(string.Empty, Caller(context));
+        return Map((await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command))).Order!);
+    }
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> CompleteWorkOrder(CompleteWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
+        var command = new WorkOrderCommand(request.Notes, Caller(context));
+        return Map((await CallAsync(request.WorkOrderId, actor => actor.CompleteAsync(command))).Order!);
+    }
+
+    /// <inheritdoc />
+    public override async Task<WorkOrderMessage> CancelWorkOrder(CancelWorkOrderRequest request, ServerCallContext context)
+    {
+        RequireId("work_order_id", request.WorkOrderId);
+        if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
+        var command = new WorkOrderCommand(request.Reason, Caller(context));
+        return Map((await CallAsync(request.WorkOrderId, actor => actor.CancelAsync(command))).Order!);
+    }
+
+    /// <inheritdoc />
+    public override Task<ListTechniciansResponse> ListTechnicians(ListTechniciansRequest request, ServerCallContext context)
+    {
+        var response = new ListTechniciansResponse();
+        foreach (var technician in technicians.List(request.StationId))
+        {
+            var message = new TechnicianMessage { TechnicianId = technician.TechnicianId, Name = technician.Name };
+            message.StationIds.AddRange(technician.StationIds);
+            response.Technicians.Add(message);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    /// <summary>The work order as the contract shows it.</summary>
+    /// <param name="order">The stored order.</param>
+    /// <returns>The message.</returns>
+    internal static WorkOrderMessage Map(WorkOrderState order) => new()
+    {
+        WorkOrderId = order.WorkOrderId,
+        RequestId = order.RequestId,
+        DeviceId = order.DeviceId,
+        DeviceKind = order.DeviceKind,
+        StationId = order.StationId,
+        Priority = order.Priority,
+        Description = order.Description,
+        Status = order.Status,
+        TechnicianId = order.TechnicianId,
+        DueAt = Time(order.DueAt),
+        CreatedAt = Time(order.CreatedAt),
+        AssignedAt = Time(order.AssignedAt),
+        StartedAt = Time(order.StartedAt),
+        CompletedAt = Time(order.CompletedAt),
+        CancelledAt = Time(order.CancelledAt),
+        Notes = order.Notes,
+        CancelReason = order.CancelReason,
+        LastChangedBy = order.LastChangedBy,
+    };
+
+    private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
+
+    private static void RequireId(string field, string id)
+    {
+        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
+        if (!Ids.IsValid(id)) throw Errors.InvalidArgument(field, Ids.Rule);
+    }
+
+    private static string Caller(ServerCallContext context) =>
+        context.RequestHeaders.GetValue(CallerAppHeader) is { Length: > 0 } app ? app : "api";
+
+    private IWorkOrderActor Order(string workOrderId) => actors.CreateActorProxy<IWorkOrderActor>(new ActorId(workOrderId), WorkOrderActor.TypeName);
+
+    private async Task<WorkOrderReply> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<WorkOrderReply>> call)
+    {
+        var reply = await call(Order(workOrderId));
+        if (reply.Error is not { } error) return reply;
+        var message = reply.Message ?? error.ToString();
+        var field = reply.Field ?? string.Empty;
+        throw error switch
+        {
+            WorkOrderError.InvalidArgument => Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message),
+            WorkOrderError.NotFound => Errors.NotFound(message),
+            WorkOrderError.AlreadyExists => Errors.AlreadyExists(message),
+            _ => Errors.FailedPrecondition(reply.Reason, message, ("work_order_id", workOrderId)),
+        };
+    }
+}

@@ -1,0 +1,100 @@
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Workflows;
+using Mtaeda.Testing;
+
+namespace Mtaeda.Maintenance.Tests;
+
+/// <summary>The maintenance workflow's logic with a scripted context: events and deadlines decide each step.</summary>
+public sealed class MaintenanceWorkflowTests
+{
+    private static readonly DateTime T0 = new(2026, 3, 2, 7, 30, 0, DateTimeKind.Utc);
+
+    private static readonly MaintenanceProcess Process = new(
+        "mr-1", "ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenancePriority.High, "jammed", T0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string[] Names(ScriptedWorkflowContext context) => [.. context.Activities.Select(a => a.Name)];
+
+    private static Task StepsAsync(ScriptedWorkflowContext context, int count, string what) =>
+        Eventually.UntilAsync(() => context.Activities.Count >= count, what, TimeSpan.FromSeconds(10), Ct);
+
+    [Fact]
+    public async Task Assigned_and_completed_in_time_restores_the_device_and_closes_without_escalation()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(new MaintenanceResult(Completed: true, EscalationLevel: 0), result);
+        Assert.Equal([nameof(CreateWorkOrderActivity), nameof(RestoreDeviceActivity), nameof(CloseRequestActivity)], Names(context));
+        Assert.True(Assert.IsType<Closing>(context.Activities.Last().Input).Completed);
+    }
+
+    [Fact]
+    public async Task An_unassigned_order_escalates_at_the_first_deadline_and_again_at_the_second()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.AdvanceTo(T0.AddSeconds(1));
+        Assert.Single(context.Activities);
+        context.AdvanceTo(T0.AddSeconds(2));
+        await StepsAsync(context, 2, "the first escalation");
+        var first = Assert.IsType<Escalation>(context.Activities.Last().Input);
+        Assert.Equal((1, T0.AddSeconds(2)), (first.Level, first.Deadline));
+
+        await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer", TimeSpan.FromSeconds(10), Ct);
+        context.AdvanceTo(T0.AddSeconds(4));
+        await StepsAsync(context, 3, "the second escalation");
+        var second = Assert.IsType<Escalation>(context.Activities.Last().Input);
+        Assert.Equal((2, T0.AddSeconds(4)), (second.Level, second.Deadline));
+
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(new MaintenanceResult(true, 2), result);
+        Assert.Equal(
+            [nameof(CreateWorkOrderActivity), nameof(EscalateActivity), nameof(EscalateActivity), nameof(RestoreDeviceActivity), nameof(CloseRequestActivity)],
+            Names(context));
+    }
+
+    [Fact]
+    public async Task Assigned_in_time_but_not_completed_escalates_once_at_the_second_deadline()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer", TimeSpan.FromSeconds(10), Ct);
+        context.AdvanceTo(T0.AddSeconds(4));
+        await StepsAsync(context, 2, "the escalation");
+        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
+
+        Assert.Equal(new MaintenanceResult(true, 2), await run.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(2, Assert.IsType<Escalation>(context.Activities.ElementAt(1).Input).Level);
+    }
+
+    [Fact]
+    public async Task A_cancellation_closes_the_request_without_restoring_the_device()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        context.Raise(MaintenanceWorkflow.Cancelled, "duplicate");
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(new MaintenanceResult(false, 0), result);
+        Assert.Equal([nameof(CreateWorkOrderActivity), nameof(CloseRequestActivity)], Names(context));
+        Assert.False(Assert.IsType<Closing>(context.Activities.Last().Input).Completed);
+    }
+}

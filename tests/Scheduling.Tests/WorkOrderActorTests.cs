@@ -1,0 +1,85 @@
+using Dapr.Actors;
+using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Scheduling.Actors;
+using Mtaeda.Scheduling.Domain;
+using Mtaeda.ServiceDefaults;
+using Mtaeda.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mtaeda.Scheduling.Tests;
+
+/// <summary>The WorkOrder actor: each transition is stored with its event in the outbox, a refusal changes neither.</summary>
+public sealed class WorkOrderActorTests : IDisposable
+{
+    private readonly DaprClient _dapr = new DaprClientBuilder().Build();
+    private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 2, 7, 30, 0, TimeSpan.Zero));
+
+    public void Dispose() => _dapr.Dispose();
+
+    private TestableWorkOrderActor Actor(string id = "wo-1") =>
+        new(ActorHost.CreateForTest<WorkOrderActor>(WorkOrderActor.TypeName, new ActorTestOptions { ActorId = new ActorId(id) }), _dapr, _state, _time);
+
+    private static CreateWorkOrderCommand Create => new("req-1", "ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenancePriority.High, "jammed", null, "maintenance");
+
+    [Fact]
+    public async Task Each_transition_is_saved_with_its_event_for_the_scheduling_topic()
+    {
+        var actor = Actor();
+
+        await actor.CreateAsync(Create);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await actor.AssignAsync(new AssignWorkOrderCommand("tech-001", "dispatcher"));
+        await actor.StartAsync(new WorkOrderCommand("", "tech-001"));
+        var completed = await actor.CompleteAsync(new WorkOrderCommand("replaced the arm", "tech-001"));
+
+        Assert.Null(completed.Error);
+        Assert.Equal(WorkOrderStatus.Completed, completed.Order!.Status);
+        Assert.Equal(_time.GetUtcNow(), completed.Order.CompletedAt);
+        var pending = await actor.PendingEventsAsync();
+        Assert.All(pending, e => Assert.Equal(Topics.Scheduling, e.Topic));
+        Assert.Equal(
+            [EventType.Of<WorkOrderCreated>(), EventType.Of<WorkOrderAssigned>(), EventType.Of<WorkOrderStarted>(), EventType.Of<WorkOrderCompleted>()],
+            pending.Select(e => e.Type));
+        Assert.Equal("req-1", IntegrationEvents.FromJson<WorkOrderCompleted>(pending[^1].Json).RequestId);
+        Assert.Equal(WorkOrderStatus.Completed, (await Actor().GetAsync()).Order!.Status);
+    }
+
+    [Fact]
+    public async Task A_refused_command_answers_its_reason_and_changes_neither_state_nor_outbox()
+    {
+        var actor = Actor();
+        await actor.CreateAsync(Create);
+        await actor.CancelAsync(new WorkOrderCommand("duplicate", "dispatcher"));
+        var outbox = (await actor.PendingEventsAsync()).Count;
+
+        var assign = await actor.AssignAsync(new AssignWorkOrderCommand("tech-001", "dispatcher"));
+        var complete = await actor.CompleteAsync(new WorkOrderCommand("", "tech-001"));
+
+        Assert.Equal(WorkOrderError.FailedPrecondition, assign.Error);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, assign.Reason);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, complete.Reason);
+        Assert.Equal(outbox, (await actor.PendingEventsAsync()).Count);
+        Assert.Equal(WorkOrderStatus.Cancelled, (await actor.GetAsync()).Order!.Status);
+    }
+
+    [Fact]
+    public async Task An_order_never_created_is_NotFound()
+    {
+        var reply = await Actor("wo-404").GetAsync();
+
+        Assert.Equal(WorkOrderError.NotFound, reply.Error);
+        Assert.Null(reply.Order);
+        Assert.DoesNotContain(WorkOrderActor.StateKey, _state.StoredKeys);
+    }
+
+    private sealed class TestableWorkOrderActor : WorkOrderActor
+    {
+        public TestableWorkOrderActor(ActorHost host, DaprClient dapr, IActorStateManager state, TimeProvider time)
+            : base(host, dapr, time) => StateManager = state;
+    }
+}
