@@ -73,7 +73,10 @@ public class MtaedaSystem : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
         if (_redis)
         {
-            // The Redis components as the repository ships them, pointed at a redis-server of this system's own.
+            // The Redis components as the repository ships them, pointed at a redis-server of this system's own, beside the
+            // shared resiliency policies (without them a delivery that fails while a subscriber restarts is retried only as
+            // the component's defaults say, then goes to the subscription's dead-letter topic).
+            File.Copy(Path.Combine(Root, "components", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
             var port = Sidecar.FreePort();
             var data = Directory.CreateDirectory(Path.Combine(_dir, "redis")).FullName;
             _redisServer = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data])

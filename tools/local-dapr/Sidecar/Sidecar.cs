@@ -147,11 +147,33 @@ public sealed class Sidecar : IAsyncDisposable
         await next(context);
     }
 
+    // Ports handed out by FreePort: below Linux's ephemeral range (32768-60999 by default), where the kernel picks the
+    // local ports of outgoing connections and of bind(0), so a port found free cannot be taken by a connection before it
+    // is bound; handed out in turn from a random start, so two callers of one process never get the same port.
+    private const int FirstPort = 20000;
+    private const int PortCount = 12000;
+    private static int _lastPort = Random.Shared.Next(PortCount);
+
+    /// <summary>A loopback TCP port that is free now and was not handed out before by this process.</summary>
+    /// <returns>The port.</returns>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortCount; attempt++)
+        {
+            var port = FirstPort + (int)((uint)Interlocked.Increment(ref _lastPort) % PortCount);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        using var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        return ((IPEndPoint)any.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
