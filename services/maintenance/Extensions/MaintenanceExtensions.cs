@@ -1,4 +1,8 @@
 using Dapr.Workflow;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Handlers;
 using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.Maintenance.Workflows;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
@@ -28,6 +32,8 @@ public static class MaintenanceExtensions
         options.Deadlines.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<OpenRequests>();
+        builder.Services.AddSingleton<MaintenanceIntake>();
+        builder.Services.AddSingleton<WorkOrderEventRaiser>();
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(_ => new SchedulingClient(DaprSidecar.InvokerFor(configuration, "scheduling")));
         builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
@@ -51,12 +57,22 @@ public static class MaintenanceExtensions
         return app;
     }
 
-    /// <summary>The equipment events that open maintenance requests: not subscribed yet (see services/maintenance/README.md).</summary>
+    /// <summary>
+    /// The equipment events that open maintenance requests (topic <c>equipment</c>), and the work-order events raised on
+    /// the requests' workflows (topic <c>scheduling</c>, ADR 0005).
+    /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapMaintenanceEventHandlers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment);
+        app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCancelled, WorkOrderCancelledHandler>(Topics.Scheduling);
         return app;
     }
 }
