@@ -17,6 +17,7 @@ using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Workflows;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Testing;
+using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Maintenance.Tests;
@@ -71,6 +72,22 @@ public sealed class MaintenanceIntegrationTests
         var required = await observer.WaitForAsync(e => e.Type == EventType.Of<MaintenanceRequired>(), Eventually.DefaultTimeout, Ct);
         Assert.Equal(MaintenanceCause.Locked, IntegrationEvents.FromJson<MaintenanceRequired>(required.Data).Cause);
 
+        // Another fault of the same turnstile while its request is open joins it: no second request or work order.
+        var faulted = new TurnstileFaulted
+        {
+            TurnstileId = "ts-001-01",
+            StationId = "stn-001",
+            Kind = FaultKind.Malfunction,
+            Reason = "reader offline",
+            FaultedAt = Timestamp.FromDateTimeOffset(lockedAt.AddSeconds(1)),
+        };
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, faulted, "faulted-1", cancellationToken: Ct);
+        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        var open = await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct).ResponseAsync,
+            r => r.WorkflowStatus == "work order created" && r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the work order created and the second fault joined");
+        Assert.Equal((MaintenanceRequestStatus.Open, MaintenanceCause.Locked, requestId), (open.Status, open.Cause, open.WorkOrderId));
+
         await orders.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = requestId, TechnicianId = "tech-001" }, cancellationToken: Ct);
         await orders.StartWorkOrderAsync(new StartWorkOrderRequest { WorkOrderId = requestId }, cancellationToken: Ct);
         await orders.CompleteWorkOrderAsync(new CompleteWorkOrderRequest { WorkOrderId = requestId, Notes = "freed the arm" }, cancellationToken: Ct);
@@ -87,6 +104,17 @@ public sealed class MaintenanceIntegrationTests
         Assert.Equal(string.Empty, device.OpenRequestId);
         // Announced once: a repeat of the opening fault publishes the same CloudEvent id again, which subscribers de-duplicate.
         Assert.Single(observer.Events.Where(e => e.Type == EventType.Of<MaintenanceRequired>()).Select(e => e.Id).Distinct());
+        var listed = await api.ListMaintenanceRequestsAsync(new ListMaintenanceRequestsRequest { DeviceId = "ts-001-01" }, cancellationToken: Ct);
+        var closed = Assert.Single(listed.Requests);
+        Assert.Equal((requestId, MaintenanceRequestStatus.Closed, "closed"), (closed.RequestId, closed.Status, closed.WorkflowStatus));
+        Assert.NotNull(closed.ClosedAt);
+        using var http = new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/maintenance/method/") };
+        using var byHttp = await http.GetAsync($"v1/maintenance/requests/{requestId}", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, byHttp.StatusCode);
+        Assert.Contains("MAINTENANCE_REQUEST_STATUS_CLOSED", await byHttp.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = "mr-unknown" }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct)).WorkOrders);
     }
 

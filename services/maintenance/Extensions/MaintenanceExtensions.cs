@@ -2,6 +2,7 @@ using Dapr.Workflow;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Api;
 using Mtaeda.Maintenance.Handlers;
 using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.Maintenance.Workflows;
@@ -18,7 +19,7 @@ public static class MaintenanceExtensions
     public const int DefaultAppPort = 5105;
 
     /// <summary>
-    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the options (deadlines checked at start),
+    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the gRPC API with JSON transcoding, the options (deadlines checked at start),
     /// the devices' open requests, clients of scheduling and equipment through the sidecar, and the maintenance workflow
     /// with its activities (Dapr Workflow, served by the sidecar's workflow engine).
     /// </summary>
@@ -28,6 +29,7 @@ public static class MaintenanceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ListenOnAppPort(DefaultAppPort);
+        builder.AddGrpcApi();
         var options = builder.Configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
         options.Deadlines.Validate();
         builder.Services.AddSingleton(options);
@@ -48,12 +50,13 @@ public static class MaintenanceExtensions
         return builder;
     }
 
-    /// <summary>The maintenance API: not served yet (see services/maintenance/README.md).</summary>
+    /// <summary>The maintenance API (gRPC, JSON-transcoded): a device's requests and one request with its workflow's status.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapMaintenanceApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<MaintenanceApi>().RequireDapr();
         return app;
     }
 

@@ -49,7 +49,10 @@ public sealed partial class MaintenanceIntake(
         var deadlines = options.Deadlines.For(priority);
         var process = new MaintenanceProcess(
             requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, priority, fault.Description,
-            fault.OccurredAt.UtcDateTime, deadlines.AssignWithin, deadlines.CompleteWithin);
+            fault.OccurredAt.UtcDateTime, deadlines.AssignWithin, deadlines.CompleteWithin)
+        {
+            Cause = fault.Cause,
+        };
         try
         {
             await workflows.ScheduleNewWorkflowAsync(nameof(MaintenanceWorkflow), requestId, process);
