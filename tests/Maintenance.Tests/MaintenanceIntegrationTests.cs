@@ -115,6 +115,9 @@ public sealed class MaintenanceIntegrationTests
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>
             api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = "mr-unknown" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        // A work order made by hand names no workflow instance: its events are acknowledged, nothing is raised.
+        var raiser = maintenance.App.Services.GetRequiredService<Mtaeda.Maintenance.Handlers.WorkOrderEventRaiser>();
+        await raiser.RaiseAsync("wo-by-hand", new WorkOrderAssigned { WorkOrderId = "wo-by-hand", RequestId = "wo-by-hand" }, Ct);
         Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct)).WorkOrders);
     }
 
