@@ -74,6 +74,22 @@ public sealed class MaintenanceRulesTests
     }
 
     [Fact]
+    public void A_device_remembers_its_last_requests_in_order_for_listing()
+    {
+        var device = new DeviceMaintenance(new DeviceMaintenanceState { DeviceId = "ts-001-01" });
+        var opened = new List<string>();
+        for (var i = 0; i < DeviceMaintenance.MaxRequests + 2; i++)
+        {
+            var (_, id) = device.Report(Locked(T0.AddHours(i)));
+            device.Report(Locked(T0.AddHours(i).AddMinutes(1)));
+            opened.Add(id);
+            device.Close(id);
+        }
+
+        Assert.Equal(opened.Skip(2), device.State.RequestIds);
+    }
+
+    [Fact]
     public void The_request_id_is_derived_from_the_fault_and_is_a_valid_id()
     {
         var key = Locked(T0).Key;

@@ -52,6 +52,9 @@ public sealed class DeviceMaintenanceState
 
     /// <summary>Keys of the faults that joined the open request (the opening one is the request id).</summary>
     public List<string> JoinedFaults { get; set; } = [];
+
+    /// <summary>The device's requests, oldest first (the last <see cref="DeviceMaintenance.MaxRequests"/>), for listing.</summary>
+    public List<string> RequestIds { get; set; } = [];
 }
 
 /// <summary>
@@ -63,6 +66,9 @@ public sealed class DeviceMaintenance(DeviceMaintenanceState state)
 {
     /// <summary>The most joined faults remembered for de-duplication; older ones are forgotten.</summary>
     public const int MaxJoinedFaults = 100;
+
+    /// <summary>The most requests of one device remembered for listing; older ones are forgotten.</summary>
+    public const int MaxRequests = 50;
 
     /// <summary>The state after the commands so far.</summary>
     public DeviceMaintenanceState State { get; } = state;
@@ -78,6 +84,8 @@ public sealed class DeviceMaintenance(DeviceMaintenanceState state)
         {
             State.OpenRequestId = key;
             State.JoinedFaults.Clear();
+            if (!State.RequestIds.Contains(key)) State.RequestIds.Add(key);
+            if (State.RequestIds.Count > MaxRequests) State.RequestIds.RemoveAt(0);
             return (FaultOutcome.Opened, key);
         }
 

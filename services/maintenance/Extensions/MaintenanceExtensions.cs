@@ -1,4 +1,9 @@
 using Dapr.Workflow;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Api;
+using Mtaeda.Maintenance.Handlers;
 using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.Maintenance.Workflows;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
@@ -14,7 +19,7 @@ public static class MaintenanceExtensions
     public const int DefaultAppPort = 5105;
 
     /// <summary>
-    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the options (deadlines checked at start),
+    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the gRPC API with JSON transcoding, the options (deadlines checked at start),
     /// the devices' open requests, clients of scheduling and equipment through the sidecar, and the maintenance workflow
     /// with its activities (Dapr Workflow, served by the sidecar's workflow engine).
     /// </summary>
@@ -24,10 +29,13 @@ public static class MaintenanceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ListenOnAppPort(DefaultAppPort);
+        builder.AddGrpcApi();
         var options = builder.Configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
         options.Deadlines.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<OpenRequests>();
+        builder.Services.AddSingleton<MaintenanceIntake>();
+        builder.Services.AddSingleton<WorkOrderEventRaiser>();
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(_ => new SchedulingClient(DaprSidecar.InvokerFor(configuration, "scheduling")));
         builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
@@ -42,21 +50,32 @@ public static class MaintenanceExtensions
         return builder;
     }
 
-    /// <summary>The maintenance API: not served yet (see services/maintenance/README.md).</summary>
+    /// <summary>The maintenance API (gRPC, JSON-transcoded): a device's requests and one request with its workflow's status.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapMaintenanceApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<MaintenanceApi>().RequireDapr();
         return app;
     }
 
-    /// <summary>The equipment events that open maintenance requests: not subscribed yet (see services/maintenance/README.md).</summary>
+    /// <summary>
+    /// The equipment events that open maintenance requests (topic <c>equipment</c>), and the work-order events raised on
+    /// the requests' workflows (topic <c>scheduling</c>, ADR 0005).
+    /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapMaintenanceEventHandlers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment);
+        app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCancelled, WorkOrderCancelledHandler>(Topics.Scheduling);
         return app;
     }
 }

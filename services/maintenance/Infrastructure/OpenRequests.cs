@@ -24,6 +24,13 @@ public sealed class OpenRequests(DaprClient dapr, MaintenanceOptions options)
         return UpdateAsync(fault.DeviceId, device => (device.Report(fault), true), cancellationToken);
     }
 
+    /// <summary>The device's maintenance state, or null when it never had a request.</summary>
+    /// <param name="deviceId">The device.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The state.</returns>
+    public Task<DeviceMaintenanceState?> GetAsync(string deviceId, CancellationToken cancellationToken) =>
+        dapr.GetStateAsync<DeviceMaintenanceState?>(options.StateStoreName, $"device-{deviceId}", ConsistencyMode.Strong, cancellationToken: cancellationToken);
+
     /// <summary>Clears <paramref name="requestId"/> as the device's open request; nothing when it is not.</summary>
     /// <param name="deviceId">The device.</param>
     /// <param name="requestId">The request.</param>

@@ -22,7 +22,11 @@ public sealed record MaintenanceProcess(
     string Description,
     DateTime OpenedAt,
     TimeSpan AssignWithin,
-    TimeSpan CompleteWithin);
+    TimeSpan CompleteWithin)
+{
+    /// <summary>Why maintenance is needed (shown by the maintenance API).</summary>
+    public Mtaeda.Contracts.Maintenance.V1.MaintenanceCause Cause { get; init; }
+}
 
 /// <summary>An escalation for the escalate activity.</summary>
 /// <param name="Process">The process.</param>

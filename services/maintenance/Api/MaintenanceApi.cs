@@ -1,0 +1,92 @@
+using Dapr.Workflow;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Maintenance.Domain;
+using Mtaeda.Maintenance.Infrastructure;
+using Mtaeda.Maintenance.Workflows;
+using MaintenanceService = Mtaeda.Contracts.Maintenance.V1.Maintenance;
+
+namespace Mtaeda.Maintenance.Api;
+
+/// <summary>
+/// The <c>mtaeda.maintenance.v1.Maintenance</c> gRPC service (JSON-transcoded): a request is read from its workflow
+/// instance (instance id = request id: what it is about, its runtime status, its custom status and its result), and a
+/// device's requests from the device's maintenance state.
+/// </summary>
+/// <param name="workflows">The workflow client.</param>
+/// <param name="requests">The devices' requests.</param>
+public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests requests) : MaintenanceService.MaintenanceBase
+{
+    /// <inheritdoc />
+    public override async Task<ListMaintenanceRequestsResponse> ListMaintenanceRequests(ListMaintenanceRequestsRequest request, ServerCallContext context)
+    {
+        RequireId("device_id", request.DeviceId);
+        var device = await requests.GetAsync(request.DeviceId, context.CancellationToken);
+        var response = new ListMaintenanceRequestsResponse();
+        if (device is null) return response;
+        foreach (var requestId in Enumerable.Reverse(device.RequestIds))
+        {
+            var found = await ReadAsync(requestId, device, context.CancellationToken);
+            if (found is not null) response.Requests.Add(found);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<MaintenanceRequest> GetMaintenanceRequest(GetMaintenanceRequestRequest request, ServerCallContext context)
+    {
+        RequireId("request_id", request.RequestId);
+        var state = await workflows.GetWorkflowStateAsync(request.RequestId, getInputsAndOutputs: true, context.CancellationToken);
+        if (state is null || !state.Exists) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
+        var process = state.ReadInputAs<MaintenanceProcess>();
+        if (process is null) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
+        var device = await requests.GetAsync(process.DeviceId, context.CancellationToken);
+        return Map(state, process, device);
+    }
+
+    private async Task<MaintenanceRequest?> ReadAsync(string requestId, DeviceMaintenanceState device, CancellationToken cancellationToken)
+    {
+        var state = await workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, cancellationToken);
+        if (state is null || !state.Exists) return null;
+        var process = state.ReadInputAs<MaintenanceProcess>();
+        return process is null ? null : Map(state, process, device);
+    }
+
+    private static MaintenanceRequest Map(WorkflowState state, MaintenanceProcess process, DeviceMaintenanceState? device)
+    {
+        var result = state.IsWorkflowCompleted && state.RuntimeStatus == WorkflowRuntimeStatus.Completed ? state.ReadOutputAs<MaintenanceResult>() : null;
+        var status = state.RuntimeStatus switch
+        {
+            WorkflowRuntimeStatus.Completed when result is { Completed: true } => MaintenanceRequestStatus.Closed,
+            WorkflowRuntimeStatus.Completed => MaintenanceRequestStatus.Cancelled,
+            WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated => MaintenanceRequestStatus.Failed,
+            _ => MaintenanceRequestStatus.Open,
+        };
+        var message = new MaintenanceRequest
+        {
+            RequestId = process.RequestId,
+            DeviceId = process.DeviceId,
+            DeviceKind = process.DeviceKind,
+            StationId = process.StationId,
+            Cause = process.Cause,
+            Priority = process.Priority,
+            Status = status,
+            WorkOrderId = process.RequestId,
+            EscalationLevel = result?.EscalationLevel ?? 0,
+            JoinedFaults = device is not null && device.OpenRequestId == process.RequestId ? device.JoinedFaults.Count : 0,
+            OpenedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(process.OpenedAt, DateTimeKind.Utc)),
+            WorkflowStatus = state.ReadCustomStatusAs<string>() ?? string.Empty,
+        };
+        if (status != MaintenanceRequestStatus.Open) message.ClosedAt = Timestamp.FromDateTimeOffset(state.LastUpdatedAt);
+        return message;
+    }
+
+    private static void RequireId(string field, string id)
+    {
+        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
+        if (!Ids.IsValid(id)) throw Errors.InvalidArgument(field, Ids.Rule);
+    }
+}

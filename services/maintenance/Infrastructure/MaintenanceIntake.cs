@@ -1,0 +1,89 @@
+using Dapr.Client;
+using Dapr.Workflow;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Maintenance.Domain;
+using Mtaeda.Maintenance.Workflows;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Maintenance.Infrastructure;
+
+/// <summary>
+/// Takes a device's fault in: the device's state decides (open a request, join the open one, or a repeat); a request it
+/// opened gets its maintenance workflow (instance id = request id) and is announced with <see cref="MaintenanceRequired"/>.
+/// Every step is idempotent, so a redelivery after a failure finishes the rest: the request id is the fault's key, a
+/// second schedule of the same instance is answered AlreadyExists (it runs already), and the announcement's CloudEvent
+/// id is fixed by the request.
+/// </summary>
+/// <param name="requests">The devices' open requests.</param>
+/// <param name="workflows">The workflow client (the sidecar's workflow engine).</param>
+/// <param name="dapr">The Dapr client.</param>
+/// <param name="options">The deadlines.</param>
+/// <param name="logger">The logger.</param>
+public sealed partial class MaintenanceIntake(
+    OpenRequests requests,
+    DaprWorkflowClient workflows,
+    DaprClient dapr,
+    MaintenanceOptions options,
+    ILogger<MaintenanceIntake> logger)
+{
+    /// <summary>Takes in a fault.</summary>
+    /// <param name="fault">The fault.</param>
+    /// <param name="cancellationToken">Cancels the intake.</param>
+    /// <returns>What the fault did, and its request.</returns>
+    public async Task<(FaultOutcome Outcome, string RequestId)> ReportAsync(Fault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        var (outcome, requestId) = await requests.ReportAsync(fault, cancellationToken);
+        if (outcome == FaultOutcome.Joined || requestId != fault.Key)
+        {
+            LogJoined(fault.DeviceId, requestId);
+            return (outcome, requestId);
+        }
+
+        // Opened now, or opened by this same fault before (a redelivery after a failed start): make sure it runs.
+        // No station load travels with a device's fault, so the priority is the cause's at unknown load.
+        var priority = MaintenancePriorities.Of(fault.Cause, StationLoad.Unknown);
+        var deadlines = options.Deadlines.For(priority);
+        var process = new MaintenanceProcess(
+            requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, priority, fault.Description,
+            fault.OccurredAt.UtcDateTime, deadlines.AssignWithin, deadlines.CompleteWithin)
+        {
+            Cause = fault.Cause,
+        };
+        try
+        {
+            await workflows.ScheduleNewWorkflowAsync(nameof(MaintenanceWorkflow), requestId, process);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+            LogAlreadyRunning(requestId);
+        }
+
+        var required = new MaintenanceRequired
+        {
+            RequestId = requestId,
+            DeviceId = fault.DeviceId,
+            DeviceKind = fault.DeviceKind,
+            StationId = fault.StationId,
+            Cause = fault.Cause,
+            Priority = priority,
+            Description = fault.Description,
+            RequiredAt = Timestamp.FromDateTimeOffset(fault.OccurredAt),
+        };
+        await dapr.PublishIntegrationEventAsync(Topics.Of(required), required, $"{requestId}.required", requestId, cancellationToken);
+        LogOpened(requestId, fault.DeviceId, priority);
+        return (outcome, requestId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Maintenance request {RequestId} opened for {DeviceId} ({Priority})")]
+    private partial void LogOpened(string requestId, string deviceId, Mtaeda.Contracts.Scheduling.V1.MaintenancePriority priority);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A fault of {DeviceId} joined its open request {RequestId}")]
+    private partial void LogJoined(string deviceId, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The workflow of maintenance request {RequestId} runs already")]
+    private partial void LogAlreadyRunning(string requestId);
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using Dapr.Workflow;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LocalDapr.Sidecar;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Domain;
+using Mtaeda.Maintenance.Workflows;
+using Mtaeda.ServiceDefaults;
+using Mtaeda.Testing;
+using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
+using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+
+namespace Mtaeda.Maintenance.Tests;
+
+/// <summary>
+/// The real maintenance and scheduling apps in-process beside local sidecars (which serve the workflow engine), with a
+/// small equipment app that records restores: a locked turnstile becomes a work order, and the work order's completion
+/// restores the turnstile and closes the request.
+/// </summary>
+public sealed class MaintenanceIntegrationTests
+{
+    private static readonly Func<string[], WebApplication> MaintenanceApp = ServiceApp.Of(typeof(MaintenanceExtensions).Assembly,
+        builder => builder.AddMaintenance(),
+        app => app.MapMaintenanceApi().MapMaintenanceEventHandlers());
+
+    private static readonly Func<string[], WebApplication> SchedulingApp = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
+        builder => builder.AddScheduling(),
+        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_locked_turnstile_gets_a_work_order_and_its_completion_restores_the_turnstile_and_closes_the_request()
+    {
+        await using var runtime = LocalRuntime.Create();
+        var equipment = new RecordingEquipment();
+        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
+        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var maintenance = await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
+        var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
+
+        var lockedAt = DateTimeOffset.UtcNow;
+        var locked = new TurnstileLocked
+        {
+            TurnstileId = "ts-001-01",
+            StationId = "stn-001",
+            Kind = FaultKind.Jammed,
+            Reason = "arm stuck",
+            LockedAt = Timestamp.FromDateTimeOffset(lockedAt),
+        };
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, locked, "locked-1", cancellationToken: Ct);
+        // The same event again (a redelivery with a new id): the device's open request takes it, no second process.
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, locked, "locked-1-again", cancellationToken: Ct);
+
+        var requestId = new Fault("ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenanceCause.Locked, "", lockedAt).Key;
+        var order = await Eventually.MatchesAsync(
+            () => orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct).ResponseAsync,
+            list => list.WorkOrders.Count > 0, Eventually.DefaultTimeout, Ct, "a work order for the locked turnstile");
+        var created = Assert.Single(order.WorkOrders);
+        Assert.Equal((requestId, requestId, "ts-001-01", MaintenancePriority.High), (created.WorkOrderId, created.RequestId, created.DeviceId, created.Priority));
+        var required = await observer.WaitForAsync(e => e.Type == EventType.Of<MaintenanceRequired>(), Eventually.DefaultTimeout, Ct);
+        Assert.Equal(MaintenanceCause.Locked, IntegrationEvents.FromJson<MaintenanceRequired>(required.Data).Cause);
+
+        // Another fault of the same turnstile while its request is open joins it: no second request or work order.
+        var faulted = new TurnstileFaulted
+        {
+            TurnstileId = "ts-001-01",
+            StationId = "stn-001",
+            Kind = FaultKind.Malfunction,
+            Reason = "reader offline",
+            FaultedAt = Timestamp.FromDateTimeOffset(lockedAt.AddSeconds(1)),
+        };
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, faulted, "faulted-1", cancellationToken: Ct);
+        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        var open = await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct).ResponseAsync,
+            r => r.WorkflowStatus == "work order created" && r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the work order created and the second fault joined");
+        Assert.Equal((MaintenanceRequestStatus.Open, MaintenanceCause.Locked, requestId), (open.Status, open.Cause, open.WorkOrderId));
+
+        await orders.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = requestId, TechnicianId = "tech-001" }, cancellationToken: Ct);
+        await orders.StartWorkOrderAsync(new StartWorkOrderRequest { WorkOrderId = requestId }, cancellationToken: Ct);
+        await orders.CompleteWorkOrderAsync(new CompleteWorkOrderRequest { WorkOrderId = requestId, Notes = "freed the arm" }, cancellationToken: Ct);
+
+        var workflows = maintenance.App!.Services.GetRequiredService<DaprWorkflowClient>();
+        var state = await Eventually.MatchesAsync(
+            () => workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, Ct),
+            s => s is not null && s.IsWorkflowCompleted, Eventually.DefaultTimeout, Ct, "the maintenance workflow to finish");
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state!.RuntimeStatus);
+        Assert.Equal(new MaintenanceResult(Completed: true, EscalationLevel: 0), state.ReadOutputAs<MaintenanceResult>());
+        var restore = Assert.Single(equipment.Restores);
+        Assert.Equal("ts-001-01", restore.TurnstileId);
+        var device = await maintenance.Client.GetStateAsync<DeviceMaintenanceState>("statestore", "device-ts-001-01", cancellationToken: Ct);
+        Assert.Equal(string.Empty, device.OpenRequestId);
+        // Announced once: a repeat of the opening fault publishes the same CloudEvent id again, which subscribers de-duplicate.
+        Assert.Single(observer.Events.Where(e => e.Type == EventType.Of<MaintenanceRequired>()).Select(e => e.Id).Distinct());
+        var listed = await api.ListMaintenanceRequestsAsync(new ListMaintenanceRequestsRequest { DeviceId = "ts-001-01" }, cancellationToken: Ct);
+        var closed = Assert.Single(listed.Requests);
+        Assert.Equal((requestId, MaintenanceRequestStatus.Closed, "closed"), (closed.RequestId, closed.Status, closed.WorkflowStatus));
+        Assert.NotNull(closed.ClosedAt);
+        using var http = new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/maintenance/method/") };
+        using var byHttp = await http.GetAsync($"v1/maintenance/requests/{requestId}", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, byHttp.StatusCode);
+        Assert.Contains("MAINTENANCE_REQUEST_STATUS_CLOSED", await byHttp.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = "mr-unknown" }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        // A work order made by hand names no workflow instance: its events are acknowledged, nothing is raised.
+        var raiser = maintenance.App.Services.GetRequiredService<Mtaeda.Maintenance.Handlers.WorkOrderEventRaiser>();
+        await raiser.RaiseAsync("wo-by-hand", new WorkOrderAssigned { WorkOrderId = "wo-by-hand", RequestId = "wo-by-hand" }, Ct);
+        Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct)).WorkOrders);
+    }
+
+    private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment)
+    {
+        var port = Sidecar.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(equipment);
+        var app = builder.Build();
+        app.MapGrpcService<RecordingEquipment>();
+        await app.StartAsync(Ct);
+        return await runtime.AttachAsync("equipment", port, "h2c", app, Ct);
+    }
+
+    /// <summary>Equipment's restore, recorded (the rest of equipment's API is not called by maintenance).</summary>
+    private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase
+    {
+        public ConcurrentQueue<RestoreTurnstileRequest> Restores { get; } = new();
+
+        public override Task<RestoreTurnstileResponse> RestoreTurnstile(RestoreTurnstileRequest request, ServerCallContext context)
+        {
+            Restores.Enqueue(request);
+            return Task.FromResult(new RestoreTurnstileResponse());
+        }
+    }
+}
