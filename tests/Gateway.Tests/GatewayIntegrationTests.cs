@@ -35,6 +35,24 @@ public sealed class GatewayIntegrationTests
     }
 
     [Fact]
+    public async Task The_device_port_serves_the_device_service_only()
+    {
+        await using var host = await GatewayTestHost.StartAsync();
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var http = new HttpClient(handler) { BaseAddress = host.DeviceEndpoint, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        // The device port listens on every address for devices; Dapr's callbacks and the metrics are the sidecar's and the
+        // scraper's, on the app port, and a stranger reaching the device port gets none of them.
+        foreach (var path in new[] { "/dapr/subscribe", "/metrics", "/dapr/config" })
+        {
+            using var response = await http.GetAsync(path, TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        }
+        await using var device = await host.ConnectAsync("ts-001-01");
+        Assert.Equal("ts-001-01", device.Welcome.DeviceId);
+    }
+
+    [Fact]
     public async Task A_replayed_signal_is_ignored_and_acknowledged_again()
     {
         await using var host = await GatewayTestHost.StartAsync();

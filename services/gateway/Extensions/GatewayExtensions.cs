@@ -109,6 +109,18 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<GatewayOptions>();
+        // The device port listens on every address for devices: it serves DeviceGateway and nothing else (Dapr's callbacks,
+        // the actor and event routes and the metrics belong to the app port, which only the sidecar reaches).
+        var deviceService = new PathString("/" + Mtaeda.Contracts.Gateway.V1.DeviceGateway.Descriptor.FullName);
+        app.Use(async (context, next) =>
+        {
+            if (context.Connection.LocalPort == options.DevicePort && !context.Request.Path.StartsWithSegments(deviceService))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(context);
+        });
         app.MapGrpcService<DeviceGatewayService>().RequireHost($"*:{options.DevicePort}");
         return app;
     }
