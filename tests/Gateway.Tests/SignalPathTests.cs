@@ -153,6 +153,27 @@ public sealed class SignalPathTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_status_change_older_than_equipments_answer_at_connect_is_ignored()
+    {
+        await _registry.StartAsync(Ct);
+        var device = _registry.Get("ts-1");
+        using var session = new DeviceSession(device, Ct);
+        // Equipment answered at connect: restored at 8:02.
+        _registry.Attach(session, "stn-001", TurnstileStatus.Operational, T0.AddMinutes(2));
+        var stream = new RecordingStream();
+
+        // The lock of 8:01, delivered late, changes nothing; a fault of 8:03 does.
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Locked, "jammed", Timestamp.FromDateTimeOffset(T0.AddMinutes(1)));
+        _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Faulted, "motor", Timestamp.FromDateTimeOffset(T0.AddMinutes(3)));
+        var writer = session.RunWriterAsync(stream, _outcomes);
+        await Eventually.UntilAsync(() => stream.Written.Any(m => m.StatusChange is not null), "the status change to be written", cancellationToken: Ct);
+        session.Complete();
+        await writer;
+
+        Assert.Equal([TurnstileStatus.Faulted], stream.Written.Where(m => m.StatusChange is not null).Select(m => m.StatusChange.Status));
+    }
+
+    [Fact]
     public async Task An_entry_held_back_because_the_station_is_offline_is_offered_again_after_the_interval_and_never_rejected()
     {
         await _registry.StartAsync(Ct);

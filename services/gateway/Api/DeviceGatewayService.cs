@@ -29,9 +29,9 @@ internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceOutcom
         CheckDevice(first, deviceId);
 
         var device = registry.Get(deviceId);
-        var (stationId, status) = await LookUpAsync(device, certificate!, context.CancellationToken);
+        var (stationId, status, statusChangedAt) = await LookUpAsync(device, certificate!, context.CancellationToken);
         using var session = new DeviceSession(device, context.CancellationToken);
-        registry.Attach(session, stationId, status);
+        registry.Attach(session, stationId, status, statusChangedAt);
         var writer = session.RunWriterAsync(responseStream, outcomes);
         logger.LogDebug("Device {DeviceId} connected", deviceId);
         try
@@ -69,17 +69,17 @@ internal sealed class DeviceGatewayService(DeviceRegistry registry, DeviceOutcom
 
     // Station and status for the Welcome: equipment's answer when it can be reached, else what the gateway last knew,
     // else the certificate's OU and OPERATIONAL (store and forward: equipment has the last word on every passage).
-    private async Task<(string StationId, TurnstileStatus Status)> LookUpAsync(DeviceState device, X509Certificate2 certificate, CancellationToken cancellationToken)
+    private async Task<(string StationId, TurnstileStatus Status, DateTimeOffset? StatusChangedAt)> LookUpAsync(DeviceState device, X509Certificate2 certificate, CancellationToken cancellationToken)
     {
         var known = registry.Known(device);
         if (gate.IsOpen && await equipment.TryGetTurnstileAsync(device.DeviceId, LookupTimeout, cancellationToken) is { } turnstile)
         {
             return turnstile.TurnstileId.Length == 0
-                ? (known.StationId.Length > 0 ? known.StationId : Fallback(certificate), TurnstileStatus.Unspecified)
-                : (turnstile.StationId, turnstile.Status);
+                ? (known.StationId.Length > 0 ? known.StationId : Fallback(certificate), TurnstileStatus.Unspecified, null)
+                : (turnstile.StationId, turnstile.Status, turnstile.StatusChangedAt?.ToDateTimeOffset());
         }
         return (known.StationId.Length > 0 ? known.StationId : Fallback(certificate),
-            known.Status == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : known.Status);
+            known.Status == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : known.Status, null);
     }
 
     private string Fallback(X509Certificate2 certificate) =>

@@ -72,7 +72,11 @@ internal sealed class DeviceRegistry : BackgroundService
     // ------------------------------------------------------------------ sessions
 
     /// <summary>Makes <paramref name="session"/> the device's session (ending an older one) and queues its Welcome and the rejections it has not seen.</summary>
-    public void Attach(DeviceSession session, string stationId, TurnstileStatus status)
+    /// <param name="session">The device's new session.</param>
+    /// <param name="stationId">Its station, as equipment (or the certificate) says.</param>
+    /// <param name="status">Its status as equipment answered it, or unspecified.</param>
+    /// <param name="statusChangedAt">When that status took effect, when equipment said: a status event older than it, delivered later, changes nothing.</param>
+    public void Attach(DeviceSession session, string stationId, TurnstileStatus status, DateTimeOffset? statusChangedAt = null)
     {
         var device = session.Device;
         DeviceSession? older;
@@ -81,7 +85,18 @@ internal sealed class DeviceRegistry : BackgroundService
             older = device.Session;
             device.Session = session;
             if (stationId.Length > 0) device.StationId = stationId;
-            if (status != TurnstileStatus.Unspecified || device.Status == TurnstileStatus.Unspecified) device.Status = status;
+            if (status != TurnstileStatus.Unspecified && statusChangedAt is { } at)
+            {
+                if (device.StatusChangedAt is not { } applied || at >= applied)
+                {
+                    device.Status = status;
+                    device.StatusChangedAt = at;
+                }
+            }
+            else if (status != TurnstileStatus.Unspecified || device.Status == TurnstileStatus.Unspecified)
+            {
+                device.Status = status;
+            }
             session.Send(new GatewayMessage
             {
                 Welcome = new Welcome
