@@ -422,7 +422,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
         lock (_dispatchers)
         {
             _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, _inbound[subscription.PubSubName],
-                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time, workers));
+                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time,
+                topic => TopicScopes.MayPublish(entry.Spec, AppId, topic) ? null : DaprErrors.TopicForbidden(topic, AppId), workers));
         }
     }
 
