@@ -165,15 +165,6 @@ public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex inde
     private async Task<WorkOrderReply> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<WorkOrderReply>> call)
     {
         var reply = await call(Order(workOrderId));
-        if (reply.Error is not { } error) return reply;
-        var message = reply.Message ?? error.ToString();
-        var field = reply.Field ?? string.Empty;
-        throw error switch
-        {
-            WorkOrderError.InvalidArgument => Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message),
-            WorkOrderError.NotFound => Errors.NotFound(message),
-            WorkOrderError.AlreadyExists => Errors.AlreadyExists(message),
-            _ => Errors.FailedPrecondition(reply.Reason, message, ("work_order_id", workOrderId)),
-        };
+        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply;
     }
 }
