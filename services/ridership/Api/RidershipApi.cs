@@ -35,7 +35,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetStationRidershipResponse> GetStationRidership(GetStationRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = (Id(request.StationId, "station_id"), Range(request.StartTime, request.EndTime));
+        var (id, range) = (Ids.Require(request.StationId, "station_id"), Range(request.StartTime, request.EndTime));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
         var response = new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -45,7 +45,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetTurnstileRidershipResponse> GetTurnstileRidership(GetTurnstileRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = (Id(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime));
+        var (id, range) = (Ids.Require(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime));
         var station = queries.StationOfAsync(id, context.CancellationToken);
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
         var response = new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress };
@@ -56,7 +56,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetLineRidershipResponse> GetLineRidership(GetLineRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = (Id(request.LineId, "line_id"), Range(request.StartTime, request.EndTime));
+        var (id, range) = (Ids.Require(request.LineId, "line_id"), Range(request.StartTime, request.EndTime));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
         var response = new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -68,12 +68,6 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
 
     private MinuteRange Range(Timestamp? start, Timestamp? end) =>
         MinuteRange.Resolve(start is null ? null : Time(start, "start_time"), end is null ? null : Time(end, "end_time"), time.GetUtcNow());
-
-    private static string Id(string id, string field)
-    {
-        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
-        return Ids.IsValid(id) ? id : throw Errors.InvalidArgument(field, Ids.Rule);
-    }
 
     private static DateTimeOffset Time(Timestamp timestamp, string field)
     {

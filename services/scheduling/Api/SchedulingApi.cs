@@ -151,11 +151,7 @@ public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex inde
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 
-    private static void RequireId(string field, string id)
-    {
-        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
-        if (!Ids.IsValid(id)) throw Errors.InvalidArgument(field, Ids.Rule);
-    }
+    private static void RequireId(string field, string id) => Ids.Require(id, field);
 
     private static string Caller(ServerCallContext context) =>
         context.RequestHeaders.GetValue(CallerAppHeader) is { Length: > 0 } app ? app : "api";

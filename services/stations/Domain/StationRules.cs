@@ -26,12 +26,7 @@ public static class StationRules
     /// <param name="id">The id.</param>
     /// <param name="field">The field name.</param>
     /// <returns>The id.</returns>
-    public static string Id(string? id, string field = "station_id")
-    {
-        if (string.IsNullOrEmpty(id)) throw DomainRefusalException.Invalid(field, "is required");
-        if (!Ids.IsValid(id)) throw DomainRefusalException.Invalid(field, Ids.Rule);
-        return id;
-    }
+    public static string Id(string? id, string field = "station_id") => Ids.Require(id, field);
 
     /// <summary>Checks and trims a station name.</summary>
     /// <param name="name">The name.</param>
