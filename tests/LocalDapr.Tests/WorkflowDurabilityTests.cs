@@ -39,7 +39,7 @@ public sealed class WorkflowDurabilityTests(RedisFixture redis) : IDisposable
     {
         var components = Path.Combine(_dir, "components");
         Directory.CreateDirectory(components);
-        File.WriteAllText(Path.Combine(components, "components.yaml"), RedisYaml.Rewrite(Harness.DefaultComponents, redis.RequireEndpoint(), redis.NextDatabase()));
+        File.WriteAllText(Path.Combine(components, "components.yaml"), RedisComponents.Rewrite(Harness.DefaultComponents, redis.RequireEndpoint(), redis.NextDatabase()));
         int http = Sidecar.Sidecar.FreePort(), grpc = Sidecar.Sidecar.FreePort();
         var runFile = Path.Combine(_dir, "dapr.yaml");
         File.WriteAllText(runFile, $"""

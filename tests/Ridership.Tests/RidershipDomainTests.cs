@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Ridership.Domain;
@@ -53,11 +54,11 @@ public sealed class RidershipDomainTests
         badStation.StationId = "stn 42";
         var badLine = Event(lines: ["A", "B:2"]);
 
-        Assert.Equal("turnstile_id", Assert.Throws<InvalidPassagesException>(() => PassageBatch.From(noTurnstile, Seven)).Field);
-        Assert.Equal("station_id", Assert.Throws<InvalidPassagesException>(() => PassageBatch.From(badStation, Seven)).Field);
-        Assert.Equal("line_ids[1]", Assert.Throws<InvalidPassagesException>(() => PassageBatch.From(badLine, Seven)).Field);
-        Assert.Equal("ingress", Assert.Throws<InvalidPassagesException>(() => PassageBatch.From(Event(ingress: -1), Seven)).Field);
-        Assert.Equal("egress", Assert.Throws<InvalidPassagesException>(() => PassageBatch.From(Event(egress: -1), Seven)).Field);
+        Assert.Equal("turnstile_id", Assert.Throws<DomainRefusalException>(() => PassageBatch.From(noTurnstile, Seven)).Field);
+        Assert.Equal("station_id", Assert.Throws<DomainRefusalException>(() => PassageBatch.From(badStation, Seven)).Field);
+        Assert.Equal("line_ids[1]", Assert.Throws<DomainRefusalException>(() => PassageBatch.From(badLine, Seven)).Field);
+        Assert.Equal("ingress", Assert.Throws<DomainRefusalException>(() => PassageBatch.From(Event(ingress: -1), Seven)).Field);
+        Assert.Equal("egress", Assert.Throws<DomainRefusalException>(() => PassageBatch.From(Event(egress: -1), Seven)).Field);
     }
 
     [Fact]
@@ -144,8 +145,8 @@ public sealed class RidershipDomainTests
         Assert.Equal(new MinuteRange(Seven.AddMinutes(-59), Seven.AddMinutes(1)), defaulted);
         Assert.Equal(new MinuteRange(Seven, Seven.AddMinutes(10)), given);
         Assert.Equal(2, defaulted.Hours.Count());
-        Assert.Equal("start_time", Assert.Throws<InvalidQueryException>(() => MinuteRange.Resolve(Seven.AddMinutes(2), Seven, now)).Field);
-        Assert.Equal("end_time", Assert.Throws<InvalidQueryException>(() => MinuteRange.Resolve(Seven, Seven.AddMinutes(1441), now)).Field);
+        Assert.Equal("start_time", Assert.Throws<DomainRefusalException>(() => MinuteRange.Resolve(Seven.AddMinutes(2), Seven, now)).Field);
+        Assert.Equal("end_time", Assert.Throws<DomainRefusalException>(() => MinuteRange.Resolve(Seven, Seven.AddMinutes(1441), now)).Field);
         Assert.Equal(25, MinuteRange.Resolve(Seven.AddMinutes(30), Seven.AddMinutes(1470), now).Hours.Count());
     }
 

@@ -37,7 +37,7 @@ public sealed class WorkOrderActorTests : IDisposable
         await actor.StartAsync(new WorkOrderCommand("", "tech-001"));
         var completed = await actor.CompleteAsync(new WorkOrderCommand("replaced the arm", "tech-001"));
 
-        Assert.Null(completed.Error);
+        Assert.Null(completed.Refusal);
         Assert.Equal(WorkOrderStatus.Completed, completed.Order!.Status);
         Assert.Equal(_time.GetUtcNow(), completed.Order.CompletedAt);
         var pending = await actor.PendingEventsAsync();
@@ -60,9 +60,9 @@ public sealed class WorkOrderActorTests : IDisposable
         var assign = await actor.AssignAsync(new AssignWorkOrderCommand("tech-001", "dispatcher"));
         var complete = await actor.CompleteAsync(new WorkOrderCommand("", "tech-001"));
 
-        Assert.Equal(WorkOrderError.FailedPrecondition, assign.Error);
-        Assert.Equal(ErrorReason.WorkOrderCancelled, assign.Reason);
-        Assert.Equal(ErrorReason.WorkOrderCancelled, complete.Reason);
+        Assert.Equal(RefusalKind.FailedPrecondition, assign.Refusal?.Kind);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, assign.Refusal?.Reason);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, complete.Refusal?.Reason);
         Assert.Equal(outbox, (await actor.PendingEventsAsync()).Count);
         Assert.Equal(WorkOrderStatus.Cancelled, (await actor.GetAsync()).Order!.Status);
     }
@@ -72,7 +72,7 @@ public sealed class WorkOrderActorTests : IDisposable
     {
         var reply = await Actor("wo-404").GetAsync();
 
-        Assert.Equal(WorkOrderError.NotFound, reply.Error);
+        Assert.Equal(RefusalKind.NotFound, reply.Refusal?.Kind);
         Assert.Null(reply.Order);
         Assert.DoesNotContain(WorkOrderActor.StateKey, _state.StoredKeys);
     }

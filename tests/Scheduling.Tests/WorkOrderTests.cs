@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Domain;
@@ -59,9 +60,9 @@ public sealed class WorkOrderTests
     {
         var order = Order(status);
 
-        var refusal = Assert.Throws<WorkOrderRuleException>(() => order.Assign("tech-002", "dispatcher", T0.AddHours(1)));
+        var refusal = Assert.Throws<DomainRefusalException>(() => order.Assign("tech-002", "dispatcher", T0.AddHours(1)));
 
-        Assert.Equal(WorkOrderError.FailedPrecondition, refusal.Error);
+        Assert.Equal(RefusalKind.FailedPrecondition, refusal.Kind);
         Assert.Equal(reason, refusal.Reason);
         Assert.False(order.Changed);
         Assert.Empty(order.Events);
@@ -75,7 +76,7 @@ public sealed class WorkOrderTests
     {
         var order = Order(status);
 
-        var refusal = Assert.Throws<WorkOrderRuleException>(() => order.Complete("done", "tech-001", T0.AddHours(1)));
+        var refusal = Assert.Throws<DomainRefusalException>(() => order.Complete("done", "tech-001", T0.AddHours(1)));
 
         Assert.Equal(ErrorReason.WorkOrderNotStarted, refusal.Reason);
         Assert.False(order.Changed);
@@ -84,10 +85,10 @@ public sealed class WorkOrderTests
     [Fact]
     public void Starting_an_unassigned_order_is_refused_and_a_cancelled_one_cannot_be_completed_or_started()
     {
-        Assert.Equal(ErrorReason.WorkOrderNotAssigned, Assert.Throws<WorkOrderRuleException>(() => Order(WorkOrderStatus.Created).Start("tech-001", T0)).Reason);
-        Assert.Equal(ErrorReason.WorkOrderCancelled, Assert.Throws<WorkOrderRuleException>(() => Order(WorkOrderStatus.Cancelled).Start("tech-001", T0)).Reason);
-        Assert.Equal(ErrorReason.WorkOrderCancelled, Assert.Throws<WorkOrderRuleException>(() => Order(WorkOrderStatus.Cancelled).Complete("", "tech-001", T0)).Reason);
-        Assert.Equal(ErrorReason.WorkOrderCompleted, Assert.Throws<WorkOrderRuleException>(() => Order(WorkOrderStatus.Completed).Cancel("", "dispatcher", T0)).Reason);
+        Assert.Equal(ErrorReason.WorkOrderNotAssigned, Assert.Throws<DomainRefusalException>(() => Order(WorkOrderStatus.Created).Start("tech-001", T0)).Reason);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, Assert.Throws<DomainRefusalException>(() => Order(WorkOrderStatus.Cancelled).Start("tech-001", T0)).Reason);
+        Assert.Equal(ErrorReason.WorkOrderCancelled, Assert.Throws<DomainRefusalException>(() => Order(WorkOrderStatus.Cancelled).Complete("", "tech-001", T0)).Reason);
+        Assert.Equal(ErrorReason.WorkOrderCompleted, Assert.Throws<DomainRefusalException>(() => Order(WorkOrderStatus.Completed).Cancel("", "dispatcher", T0)).Reason);
     }
 
     [Fact]
@@ -95,9 +96,9 @@ public sealed class WorkOrderTests
     {
         var order = new WorkOrder(new WorkOrderState { WorkOrderId = "wo-9" });
 
-        var refusal = Assert.Throws<WorkOrderRuleException>(() => order.Assign("tech-001", "dispatcher", T0));
+        var refusal = Assert.Throws<DomainRefusalException>(() => order.Assign("tech-001", "dispatcher", T0));
 
-        Assert.Equal(WorkOrderError.NotFound, refusal.Error);
+        Assert.Equal(RefusalKind.NotFound, refusal.Kind);
         Assert.Equal("work_order_id", refusal.Field);
     }
 
@@ -131,7 +132,7 @@ public sealed class WorkOrderTests
         Assert.Equal("tech-001", assigned.PreviousTechnicianId);
         Assert.Equal("tech-003", assigned.TechnicianId);
         var other = Jam() with { RequestId = "req-2" };
-        Assert.Equal(WorkOrderError.AlreadyExists, Assert.Throws<WorkOrderRuleException>(() => order.Create(other, "maintenance", T0)).Error);
+        Assert.Equal(RefusalKind.AlreadyExists, Assert.Throws<DomainRefusalException>(() => order.Create(other, "maintenance", T0)).Kind);
     }
 
     [Fact]
@@ -139,9 +140,9 @@ public sealed class WorkOrderTests
     {
         var order = Order(WorkOrderStatus.Started);
 
-        var refusal = Assert.Throws<WorkOrderRuleException>(() => order.Complete(new string('x', WorkOrder.MaxNotesLength + 1), "tech-001", T0));
+        var refusal = Assert.Throws<DomainRefusalException>(() => order.Complete(new string('x', WorkOrder.MaxNotesLength + 1), "tech-001", T0));
 
-        Assert.Equal(WorkOrderError.InvalidArgument, refusal.Error);
+        Assert.Equal(RefusalKind.InvalidArgument, refusal.Kind);
         Assert.Equal("notes", refusal.Field);
         Assert.Equal(WorkOrderStatus.Started, order.State.Status);
     }

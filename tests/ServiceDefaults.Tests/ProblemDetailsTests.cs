@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mtaeda.ServiceDefaults.Tests.Fakes;
+using Mtaeda.Testing;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 

@@ -29,7 +29,7 @@ public sealed class StationActorTests : IDisposable
 
         var reply = await actor.RegisterAsync(new RegisterStationCommand("Central Square", Main, ["A"]));
 
-        Assert.Null(reply.Error);
+        Assert.Null(reply.Refusal);
         Assert.Equal(StationStatus.Active, reply.Station!.Status);
         Assert.NotNull(reply.RegisteredAt);
         var pending = Assert.Single(await actor.PendingEventsAsync());
@@ -72,10 +72,10 @@ public sealed class StationActorTests : IDisposable
         var conflict = await actor.RegisterAsync(new RegisterStationCommand("Elsewhere", Main, ["A"]));
         var repeat = await actor.CloseAsync(new StationStatusCommand("again"));
 
-        Assert.Equal(StationError.FailedPrecondition, offline.Error);
-        Assert.Equal(StationError.AlreadyExists, conflict.Error);
-        Assert.Equal("station_id", conflict.Field);
-        Assert.Null(repeat.Error);
+        Assert.Equal(RefusalKind.FailedPrecondition, offline.Refusal?.Kind);
+        Assert.Equal(RefusalKind.AlreadyExists, conflict.Refusal?.Kind);
+        Assert.Equal("station_id", conflict.Refusal?.Field);
+        Assert.Null(repeat.Refusal);
         Assert.Equal(outbox, (await actor.PendingEventsAsync()).Count);
         Assert.Equal(before.Station!.LastModifiedAt, (await actor.GetAsync()).Station!.LastModifiedAt);
     }
@@ -88,8 +88,8 @@ public sealed class StationActorTests : IDisposable
         var read = await actor.GetAsync();
         var rename = await actor.RenameAsync(new RenameStationCommand("X"));
 
-        Assert.Equal(StationError.NotFound, read.Error);
-        Assert.Equal(StationError.NotFound, rename.Error);
+        Assert.Equal(RefusalKind.NotFound, read.Refusal?.Kind);
+        Assert.Equal(RefusalKind.NotFound, rename.Refusal?.Kind);
         Assert.Empty(_state.StoredKeys);
     }
 

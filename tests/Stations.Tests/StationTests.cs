@@ -53,9 +53,9 @@ public sealed class StationTests
     {
         var station = Registered();
 
-        var refusal = Assert.Throws<StationRuleException>(() => station.Register("Other Name", Main, ["A"], T0));
+        var refusal = Assert.Throws<DomainRefusalException>(() => station.Register("Other Name", Main, ["A"], T0));
 
-        Assert.Equal(StationError.AlreadyExists, refusal.Error);
+        Assert.Equal(RefusalKind.AlreadyExists, refusal.Kind);
         Assert.Equal("Central Square", station.State.Name);
     }
 
@@ -66,11 +66,11 @@ public sealed class StationTests
     {
         var station = new Station(new StationState { StationId = "stn-1" });
 
-        var refusal = Assert.Throws<StationRuleException>(() => station.Register(name, Main, ["A"], T0));
+        var refusal = Assert.Throws<DomainRefusalException>(() => station.Register(name, Main, ["A"], T0));
 
-        Assert.Equal(StationError.InvalidArgument, refusal.Error);
+        Assert.Equal(RefusalKind.InvalidArgument, refusal.Kind);
         Assert.Equal(field, refusal.Field);
-        Assert.StartsWith($"{field}: ", refusal.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{field} ", refusal.Message, StringComparison.Ordinal);
         Assert.False(station.IsRegistered);
     }
 
@@ -79,12 +79,12 @@ public sealed class StationTests
     {
         var station = new Station(new StationState { StationId = "stn-1" });
 
-        Assert.Equal("address", Assert.Throws<StationRuleException>(() => station.Register("N", null, ["A"], T0)).Field);
-        Assert.Equal("address.street_address", Assert.Throws<StationRuleException>(() => station.Register("N", Main with { StreetAddress = "" }, ["A"], T0)).Field);
-        Assert.Equal("address.city", Assert.Throws<StationRuleException>(() => station.Register("N", Main with { City = "" }, ["A"], T0)).Field);
-        Assert.Equal("line_ids", Assert.Throws<StationRuleException>(() => station.Register("N", Main, [], T0)).Field);
-        Assert.Equal("line_ids[1]", Assert.Throws<StationRuleException>(() => station.Register("N", Main, ["A", "no spaces"], T0)).Field);
-        Assert.Equal("name", Assert.Throws<StationRuleException>(() => station.Register(new string('x', 201), Main, ["A"], T0)).Field);
+        Assert.Equal("address", Assert.Throws<DomainRefusalException>(() => station.Register("N", null, ["A"], T0)).Field);
+        Assert.Equal("address.street_address", Assert.Throws<DomainRefusalException>(() => station.Register("N", Main with { StreetAddress = "" }, ["A"], T0)).Field);
+        Assert.Equal("address.city", Assert.Throws<DomainRefusalException>(() => station.Register("N", Main with { City = "" }, ["A"], T0)).Field);
+        Assert.Equal("line_ids", Assert.Throws<DomainRefusalException>(() => station.Register("N", Main, [], T0)).Field);
+        Assert.Equal("line_ids[1]", Assert.Throws<DomainRefusalException>(() => station.Register("N", Main, ["A", "no spaces"], T0)).Field);
+        Assert.Equal("name", Assert.Throws<DomainRefusalException>(() => station.Register(new string('x', 201), Main, ["A"], T0)).Field);
         Assert.False(station.Changed);
     }
 
@@ -157,9 +157,9 @@ public sealed class StationTests
         var station = Registered();
         station.Close("", T0);
 
-        var refusal = Assert.Throws<StationRuleException>(() => station.TakeOffline("flooding", T0.AddMinutes(1)));
+        var refusal = Assert.Throws<DomainRefusalException>(() => station.TakeOffline("flooding", T0.AddMinutes(1)));
 
-        Assert.Equal(StationError.FailedPrecondition, refusal.Error);
+        Assert.Equal(RefusalKind.FailedPrecondition, refusal.Kind);
         Assert.Equal(StationStatus.Closed, station.State.Status);
     }
 
@@ -186,11 +186,11 @@ public sealed class StationTests
     {
         var station = new Station(new StationState { StationId = "stn-404" });
 
-        Assert.Equal(StationError.NotFound, Assert.Throws<StationRuleException>(() => station.Rename("X", T0)).Error);
-        Assert.Equal(StationError.NotFound, Assert.Throws<StationRuleException>(() => station.Open(T0)).Error);
-        Assert.Equal(StationError.NotFound, Assert.Throws<StationRuleException>(() => station.Close("", T0)).Error);
-        Assert.Equal(StationError.NotFound, Assert.Throws<StationRuleException>(() => station.TakeOffline("", T0)).Error);
-        Assert.Equal(StationError.NotFound, Assert.Throws<StationRuleException>(() => station.ChangeAddress(Main, T0)).Error);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<DomainRefusalException>(() => station.Rename("X", T0)).Kind);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<DomainRefusalException>(() => station.Open(T0)).Kind);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<DomainRefusalException>(() => station.Close("", T0)).Kind);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<DomainRefusalException>(() => station.TakeOffline("", T0)).Kind);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<DomainRefusalException>(() => station.ChangeAddress(Main, T0)).Kind);
     }
 
     [Fact]
@@ -218,8 +218,8 @@ public sealed class StationTests
         var station = Registered();
         var before = System.Text.Json.JsonSerializer.Serialize(station.State);
 
-        Assert.Throws<StationRuleException>(() => station.Rename("", T0.AddDays(1)));
-        Assert.Throws<StationRuleException>(() => station.Close(new string('r', 501), T0.AddDays(1)));
+        Assert.Throws<DomainRefusalException>(() => station.Rename("", T0.AddDays(1)));
+        Assert.Throws<DomainRefusalException>(() => station.Close(new string('r', 501), T0.AddDays(1)));
 
         Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(station.State));
         Assert.False(station.Changed);

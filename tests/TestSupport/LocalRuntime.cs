@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -20,7 +19,13 @@ namespace Mtaeda.Testing;
 /// </summary>
 public sealed class LocalRuntime : IAsyncDisposable
 {
-    private const string Components = """
+    /// <summary>The tests' components: in-memory <c>pubsub</c> (retried after 10 ms) and <c>statestore</c>, for actors too.</summary>
+    public static string DefaultComponents { get; } = InMemoryComponents();
+
+    /// <summary>The tests' in-memory components, <c>pubsub</c> and <c>statestore</c> (the actor state store).</summary>
+    /// <param name="backOffMaxRetries">How often the pub/sub retries a failed delivery; null: the component's default.</param>
+    /// <returns>The resources YAML.</returns>
+    public static string InMemoryComponents(int? backOffMaxRetries = null) => $$"""
         apiVersion: dapr.io/v1alpha1
         kind: Component
         metadata:
@@ -30,7 +35,7 @@ public sealed class LocalRuntime : IAsyncDisposable
           version: v1
           metadata:
           - name: backOffDuration
-            value: 10ms
+            value: 10ms{{(backOffMaxRetries is { } retries ? $"\n  - name: backOffMaxRetries\n    value: \"{retries.ToString(CultureInfo.InvariantCulture)}\"" : "")}}
         ---
         apiVersion: dapr.io/v1alpha1
         kind: Component
@@ -44,16 +49,17 @@ public sealed class LocalRuntime : IAsyncDisposable
             value: "true"
         """;
 
+
     private static readonly string? LogFile = System.Environment.GetEnvironmentVariable("MTAEDA_TEST_LOGS");
     private static readonly bool ShowLogs = !string.IsNullOrEmpty(LogFile);
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly ILoggerFactory _loggers;
 
-    private LocalRuntime(string resources, ILoggerFactory loggers)
+    private LocalRuntime(string resources, ILoggerFactory loggers, TimeProvider? time)
     {
         Resources = resources;
         _loggers = loggers;
-        Environment = new RuntimeEnvironment(loggers);
+        Environment = new RuntimeEnvironment(loggers, time);
     }
 
     /// <summary>The folder with the component files.</summary>
@@ -62,24 +68,32 @@ public sealed class LocalRuntime : IAsyncDisposable
     /// <summary>The shared environment (brokers and stores live here across sidecar restarts).</summary>
     public RuntimeEnvironment Environment { get; }
 
-    /// <summary>Writes the tests' components (in-memory <c>pubsub</c>, and <c>statestore</c> for actors too) into <paramref name="directory"/>.</summary>
+    /// <summary>Writes the tests' components (<see cref="DefaultComponents"/>) into <paramref name="directory"/>.</summary>
     /// <param name="directory">A resources directory.</param>
-    public static void WriteComponents(string directory) => File.WriteAllText(Path.Combine(directory, "components.yaml"), Components);
+    /// <param name="components">The resources YAML (<see cref="DefaultComponents"/> when null).</param>
+    public static void WriteComponents(string directory, string? components = null) =>
+        File.WriteAllText(Path.Combine(directory, "components.yaml"), components ?? DefaultComponents);
 
     /// <summary>A new environment with the in-memory components.</summary>
     /// <param name="logs">Also receives the runtime's logs (warnings and above unless MTAEDA_TEST_LOGS is set).</param>
     /// <returns>The runtime.</returns>
-    public static LocalRuntime Create(ILoggerProvider? logs = null)
+    public static LocalRuntime Create(ILoggerProvider? logs = null) => Create(new LocalRuntimeOptions { Logs = logs });
+
+    /// <summary>A new environment over the resources and clock <paramref name="options"/> give.</summary>
+    /// <param name="options">The resources, clock and logging.</param>
+    /// <returns>The runtime.</returns>
+    public static LocalRuntime Create(LocalRuntimeOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var resources = Directory.CreateTempSubdirectory("mtaeda-test-").FullName;
-        WriteComponents(resources);
+        WriteComponents(resources, options.Components);
         var loggers = LoggerFactory.Create(logging =>
         {
-            logging.SetMinimumLevel(ShowLogs ? LogLevel.Information : LogLevel.Warning);
+            logging.SetMinimumLevel(options.MinimumLevel ?? (ShowLogs ? LogLevel.Information : LogLevel.Warning));
             if (ShowLogs) logging.AddProvider(new FileLoggerProvider(LogFile!));
-            if (logs is not null) logging.AddProvider(logs);
+            if (options.Logs is not null) logging.AddProvider(options.Logs);
         });
-        return new LocalRuntime(resources, loggers);
+        return new LocalRuntime(resources, loggers, options.Time);
     }
 
     /// <summary>Starts an app built by <paramref name="build"/> (given its ports as configuration) and its sidecar (h2c).</summary>
@@ -100,8 +114,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         ]);
         if (ShowLogs) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FileLoggerProvider(LogFile!));
         await app.StartAsync(cancellationToken);
-        var node = await AttachAsync(appId, appPort, "h2c", httpPort, grpcPort, app, cancellationToken);
-        return node;
+        return await AttachAsync(new SidecarSpec(appId, appPort, "h2c", httpPort, grpcPort), app, cancellationToken);
     }
 
     /// <summary>Starts an app that records every event of <paramref name="topics"/> (HTTP/1.1, as any subscriber).</summary>
@@ -129,7 +142,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             return Results.Json(new { status = "SUCCESS" });
         });
         await app.StartAsync(cancellationToken);
-        observer.Node = await AttachAsync(appId, port, "http", Sidecar.FreePort(), Sidecar.FreePort(), app, cancellationToken);
+        observer.Node = await AttachAsync(new SidecarSpec(appId, port, "http"), app, cancellationToken);
         return observer;
     }
 
@@ -138,7 +151,21 @@ public sealed class LocalRuntime : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The sidecar, as a node without an app.</returns>
     public Task<AppNode> StartSidecarAsync(string appId, CancellationToken cancellationToken) =>
-        AttachAsync(appId, null, "http", Sidecar.FreePort(), Sidecar.FreePort(), null, cancellationToken);
+        AttachAsync(new SidecarSpec(appId), null, cancellationToken);
+
+    /// <summary>Starts a <see cref="RawApp"/> (an app written against the wire only) and its sidecar.</summary>
+    /// <param name="appId">The app id.</param>
+    /// <param name="subscriptions">The JSON answer to <c>/dapr/subscribe</c>.</param>
+    /// <param name="respond">The answer to each delivery (it is given the request's abort token).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The sidecar and the app.</returns>
+    public async Task<(AppNode Node, RawApp App)> StartRawAsync(string appId, string subscriptions,
+        Func<RawRequest, int, CancellationToken, Task<(int Status, string Body)>> respond, CancellationToken cancellationToken)
+    {
+        var raw = await RawApp.StartAsync(subscriptions, respond);
+        _owned.Add(raw);
+        return (await AttachAsync(new SidecarSpec(appId, raw.Port, "http"), null, cancellationToken), raw);
+    }
 
     /// <summary>A sidecar beside an app the test started itself on <paramref name="appPort"/>.</summary>
     /// <param name="appId">The app id.</param>
@@ -148,20 +175,28 @@ public sealed class LocalRuntime : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The node.</returns>
     public Task<AppNode> AttachAsync(string appId, int appPort, string protocol, WebApplication? app, CancellationToken cancellationToken) =>
-        AttachAsync(appId, appPort, protocol, Sidecar.FreePort(), Sidecar.FreePort(), app, cancellationToken);
+        AttachAsync(new SidecarSpec(appId, appPort, protocol), app, cancellationToken);
 
-    private async Task<AppNode> AttachAsync(string appId, int? appPort, string protocol, int httpPort, int grpcPort, WebApplication? app, CancellationToken cancellationToken)
+    /// <summary>A sidecar as <paramref name="spec"/> says, beside <paramref name="app"/> (already started, or none).</summary>
+    /// <param name="spec">The sidecar's app id, app port and protocol, its own ports and its tokens.</param>
+    /// <param name="app">The app, stopped with its sidecar; null when there is none or the test disposes it.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The node, once the sidecar found the app ready.</returns>
+    public async Task<AppNode> AttachAsync(SidecarSpec spec, WebApplication? app, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var sidecar = await Sidecar.StartAsync(new SidecarOptions
         {
-            AppId = appId,
-            AppPort = appPort,
-            AppProtocol = protocol,
-            HttpPort = httpPort,
-            GrpcPort = grpcPort,
+            AppId = spec.AppId,
+            AppPort = spec.AppPort,
+            AppProtocol = spec.Protocol,
+            HttpPort = spec.HttpPort ?? Sidecar.FreePort(),
+            GrpcPort = spec.GrpcPort ?? Sidecar.FreePort(),
             ResourcesPaths = [Resources],
+            ApiToken = spec.ApiToken,
+            AppApiToken = spec.AppApiToken,
         }, Environment, cancellationToken);
-        var node = new AppNode(appId, sidecar, app);
+        var node = new AppNode(spec.AppId, sidecar, app, spec.ApiToken);
         _owned.Add(node);
         await sidecar.AppReady.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         return node;
@@ -184,7 +219,11 @@ public sealed class LocalRuntime : IAsyncDisposable
 }
 
 /// <summary>An app and its sidecar, with clients bound to the sidecar.</summary>
-public sealed class AppNode(string appId, Sidecar sidecar, WebApplication? app) : IAsyncDisposable
+/// <param name="appId">The app id.</param>
+/// <param name="sidecar">The sidecar.</param>
+/// <param name="app">The app (null for a sidecar alone or an app the test owns).</param>
+/// <param name="apiToken">The sidecar's API token (<c>dapr-api-token</c>), which <see cref="Client"/> sends; null when none.</param>
+public sealed class AppNode(string appId, Sidecar sidecar, WebApplication? app, string? apiToken = null) : IAsyncDisposable
 {
     private int _disposed;
 
@@ -203,16 +242,24 @@ public sealed class AppNode(string appId, Sidecar sidecar, WebApplication? app) 
     /// <summary>The sidecar's gRPC API.</summary>
     public string GrpcEndpoint => $"http://127.0.0.1:{Sidecar.GrpcPort.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>A Dapr client on the sidecar.</summary>
-    public DaprClient Client { get; } = new DaprClientBuilder()
-        .UseGrpcEndpoint($"http://127.0.0.1:{sidecar.GrpcPort.ToString(CultureInfo.InvariantCulture)}")
-        .UseHttpEndpoint($"http://127.0.0.1:{sidecar.HttpPort.ToString(CultureInfo.InvariantCulture)}")
-        .Build();
+    /// <summary>A Dapr client on the sidecar (with its API token, if it has one).</summary>
+    public DaprClient Client { get; } = Build(sidecar, apiToken);
+
+    /// <summary>A new Dapr client on the sidecar that sends <paramref name="token"/> (none when null); the caller disposes it.</summary>
+    /// <param name="token">The API token to send.</param>
+    /// <returns>The client.</returns>
+    public DaprClient ClientWithToken(string? token) => Build(Sidecar, token);
 
     /// <summary>gRPC calls to <paramref name="target"/>, proxied by this sidecar (<c>dapr-app-id</c>).</summary>
     /// <param name="target">The app called.</param>
     /// <returns>The invoker.</returns>
     public CallInvoker Invoker(string target) => DaprClient.CreateInvocationInvoker(target, GrpcEndpoint);
+
+    private static DaprClient Build(Sidecar sidecar, string? token) => new DaprClientBuilder()
+        .UseGrpcEndpoint($"http://127.0.0.1:{sidecar.GrpcPort.ToString(CultureInfo.InvariantCulture)}")
+        .UseHttpEndpoint($"http://127.0.0.1:{sidecar.HttpPort.ToString(CultureInfo.InvariantCulture)}")
+        .UseDaprApiToken(token)
+        .Build();
 
     /// <summary>Stops the sidecar, then the app.</summary>
     /// <returns>A task.</returns>
@@ -239,9 +286,7 @@ public sealed record ObservedEvent(string Topic, string Id, string Type, string 
 /// <summary>Records the events its app receives, for tests to wait on (no sleeps).</summary>
 public sealed class Observer(WebApplication app)
 {
-    private readonly ConcurrentQueue<ObservedEvent> _events = new();
-    private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly EventRecording _events = new();
 
     /// <summary>The app (owned by <see cref="Node"/>).</summary>
     public WebApplication App { get; } = app;
@@ -250,20 +295,9 @@ public sealed class Observer(WebApplication app)
     public AppNode Node { get; internal set; } = null!;
 
     /// <summary>What was received so far, in order.</summary>
-    public IReadOnlyList<ObservedEvent> Events => [.. _events];
+    public IReadOnlyList<ObservedEvent> Events => _events.Snapshot();
 
-    internal void Add(ObservedEvent observed)
-    {
-        TaskCompletionSource changed;
-        lock (_lock)
-        {
-            _events.Enqueue(observed);
-            changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        changed.TrySetResult();
-    }
+    internal void Add(ObservedEvent observed) => _events.Add(observed);
 
     /// <summary>Waits until what was received so far satisfies <paramref name="condition"/>.</summary>
     /// <param name="condition">The condition, over every event received, in order.</param>
@@ -271,52 +305,49 @@ public sealed class Observer(WebApplication app)
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The events received when it held.</returns>
-    public async Task<IReadOnlyList<ObservedEvent>> WaitUntilAsync(Func<IReadOnlyList<ObservedEvent>, bool> condition, string what, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            Task changed;
-            lock (_lock) changed = _changed.Task;
-            var events = Events;
-            if (condition(events)) return events;
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"timed out waiting for {what}; received: {string.Join(", ", events.Select(e => $"{e.Type}({e.Subject})"))}");
-            }
-        }
-    }
+    public Task<IReadOnlyList<ObservedEvent>> WaitUntilAsync(Func<IReadOnlyList<ObservedEvent>, bool> condition, string what, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _events.WaitUntilAsync(condition, what, timeout, cancellationToken);
 
     /// <summary>Waits until an event matches <paramref name="match"/>.</summary>
     /// <param name="match">The condition.</param>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The first matching event.</returns>
-    public async Task<ObservedEvent> WaitForAsync(Func<ObservedEvent, bool> match, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ObservedEvent> WaitForAsync(Func<ObservedEvent, bool> match, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await _events.WaitUntilAsync(events => events.Any(match), "a matching event", timeout, cancellationToken)).First(match);
+
+    private sealed class EventRecording : Recording<ObservedEvent>
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            Task changed;
-            lock (_lock) changed = _changed.Task;
-            if (_events.FirstOrDefault(match) is { } found) return found;
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no matching event within {timeout}; received: {string.Join(", ", _events.Select(e => e.Type))}");
-            }
-        }
+        protected override string Describe(ObservedEvent item) => $"{item.Type}({item.Subject})";
     }
 }
+
+/// <summary>What <see cref="LocalRuntime.Create(LocalRuntimeOptions)"/> builds the runtime from.</summary>
+public sealed record LocalRuntimeOptions
+{
+    /// <summary>The resources YAML; <see cref="LocalRuntime.DefaultComponents"/> when null (see <see cref="RedisComponents"/> for Redis).</summary>
+    public string? Components { get; init; }
+
+    /// <summary>The runtime's clock (TTLs, reminders, workflow timers); the system clock when null.</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>Also receives the runtime's logs.</summary>
+    public ILoggerProvider? Logs { get; init; }
+
+    /// <summary>The lowest level logged; warnings (information with MTAEDA_TEST_LOGS) when null.</summary>
+    public LogLevel? MinimumLevel { get; init; }
+}
+
+/// <summary>A sidecar to start: beside which app, on which ports, with which tokens.</summary>
+/// <param name="AppId">The app id.</param>
+/// <param name="AppPort">The app's port; null for a sidecar without an app.</param>
+/// <param name="Protocol">The app protocol: <c>http</c> or <c>h2c</c>.</param>
+/// <param name="HttpPort">The sidecar's HTTP port; a free one when null.</param>
+/// <param name="GrpcPort">The sidecar's gRPC port; a free one when null.</param>
+/// <param name="ApiToken">The token the sidecar's API requires (<c>DAPR_API_TOKEN</c>); none when null.</param>
+/// <param name="AppApiToken">The token the sidecar sends the app (<c>APP_API_TOKEN</c>); none when null.</param>
+public sealed record SidecarSpec(string AppId, int? AppPort = null, string Protocol = "http", int? HttpPort = null, int? GrpcPort = null,
+    string? ApiToken = null, string? AppApiToken = null);
 
 /// <summary>Appends log lines to a file (for looking into a failing test: MTAEDA_TEST_LOGS=/tmp/test.log).</summary>
 public sealed class FileLoggerProvider(string path) : ILoggerProvider

@@ -92,28 +92,28 @@ public sealed class TestDevice : IAsyncDisposable
         return _call.RequestStream.WriteAsync(message, _cancellationToken);
     }
 
-    public async Task WaitForAsync(Func<TestDevice, bool> condition, string what, TimeSpan? timeout = null)
+    /// <summary>Waits until <paramref name="condition"/> holds over what the gateway told the device (<see cref="Eventually"/>, woken by each message).</summary>
+    /// <param name="condition">The condition.</param>
+    /// <param name="what">What is awaited, for the timeout's message.</param>
+    /// <param name="timeout">How long to wait (30 s when null).</param>
+    /// <returns>A task that completes when the condition holds; it fails if the stream ends first.</returns>
+    public Task WaitForAsync(Func<TestDevice, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.MatchesAsync(() => Task.FromResult(Holds(condition, what)), static held => held, timeout ?? TimeSpan.FromSeconds(30), _cancellationToken, what, Changed,
+            _ => $"accepted {Accepted}, forwarded {Forwarded}, next {NextSequence}, {Rejections.Count} rejections");
+
+    private bool Holds(Func<TestDevice, bool> condition, string what)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
+        lock (_lock)
         {
-            Task changed;
-            lock (_lock)
-            {
-                changed = _changed.Task;
-                if (condition(this)) return;
-                if (Error is not null) throw new InvalidOperationException($"the stream ended while waiting for {what}", Error);
-            }
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"timed out waiting for {what}; accepted {Accepted}, forwarded {Forwarded}, next {NextSequence}, {Rejections.Count} rejections");
-            }
+            if (condition(this)) return true;
+            if (Error is not null) throw new InvalidOperationException($"the stream ended while waiting for {what}", Error);
+            return false;
         }
+    }
+
+    private Task Changed()
+    {
+        lock (_lock) return _changed.Task;
     }
 
     /// <summary>Waits for the stream to end; returns its status.</summary>

@@ -7,10 +7,11 @@ namespace Mtaeda.ServiceDefaults;
 
 /// <summary>
 /// The one place a gRPC service's errors are logged and finished (see <c>protos/mtaeda/common/v1/errors.proto</c>):
-/// a refusal made with <see cref="Errors"/> passes through, logged once (bad input as a warning naming the fields, a
-/// refused command with its reason code, an unknown id at debug); any other failure (sidecar down, actor placement
-/// moving, a store failing) becomes <c>Unavailable</c>, which tells the caller that retrying the idempotent command is
-/// safe, and is logged as an error.
+/// a refusal made with <see cref="Errors"/> passes through, and a domain rule's <see cref="DomainRefusalException"/> is
+/// turned into the same model (<see cref="DomainRefusal.ToRpcException"/>); each is logged once (bad input as a
+/// warning naming the fields, a refused command with its reason code, an unknown id at debug); any other failure
+/// (sidecar down, actor placement moving, a store failing) becomes <c>Unavailable</c>, which tells the caller that
+/// retrying the idempotent command is safe, and is logged as an error.
 /// </summary>
 /// <param name="logger">The logger.</param>
 public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
@@ -24,31 +25,42 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         {
             return await continuation(request, context);
         }
+        catch (DomainRefusalException refusal)
+        {
+            var e = refusal.Refusal.ToRpcException();
+            Log(context.Method, e);
+            throw e;
+        }
         catch (RpcException e)
         {
-            switch (e.StatusCode)
-            {
-                case StatusCode.InvalidArgument:
-                    LogInvalid(context.Method, e.Status.Detail);
-                    break;
-                case StatusCode.FailedPrecondition:
-                    LogRefused(context.Method, Errors.ReasonOf(e).Name(), e.Status.Detail);
-                    break;
-                case StatusCode.Unavailable:
-                    LogUnavailable(context.Method, e.Status.Detail);
-                    break;
-                case StatusCode.Cancelled:
-                    break;
-                default:
-                    LogOther(context.Method, e.StatusCode, e.Status.Detail);
-                    break;
-            }
+            Log(context.Method, e);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogFailed(e, context.Method);
             throw Errors.Unavailable($"the command could not be carried out now ({e.GetType().Name}); it is safe to retry");
+        }
+    }
+
+    private void Log(string method, RpcException e)
+    {
+        switch (e.StatusCode)
+        {
+            case StatusCode.InvalidArgument:
+                LogInvalid(method, e.Status.Detail);
+                break;
+            case StatusCode.FailedPrecondition:
+                LogRefused(method, Errors.ReasonOf(e).Name(), e.Status.Detail);
+                break;
+            case StatusCode.Unavailable:
+                LogUnavailable(method, e.Status.Detail);
+                break;
+            case StatusCode.Cancelled:
+                break;
+            default:
+                LogOther(method, e.StatusCode, e.Status.Detail);
+                break;
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetNetworkTotalsResponse> GetNetworkTotals(GetNetworkTotalsRequest request, ServerCallContext context)
     {
-        var since = Checked(() => request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since"));
+        var since = request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since");
         var asOf = time.GetUtcNow();
         var totals = await queries.NetworkTotalsAsync(since, context.CancellationToken);
         return new GetNetworkTotalsResponse
@@ -35,7 +35,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetStationRidershipResponse> GetStationRidership(GetStationRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(() => (Id(request.StationId, "station_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = (Ids.Require(request.StationId, "station_id"), Range(request.StartTime, request.EndTime));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
         var response = new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -45,7 +45,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetTurnstileRidershipResponse> GetTurnstileRidership(GetTurnstileRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(() => (Id(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = (Ids.Require(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime));
         var station = queries.StationOfAsync(id, context.CancellationToken);
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
         var response = new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress };
@@ -56,7 +56,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetLineRidershipResponse> GetLineRidership(GetLineRidershipRequest request, ServerCallContext context)
     {
-        var (id, range) = Checked(() => (Id(request.LineId, "line_id"), Range(request.StartTime, request.EndTime)));
+        var (id, range) = (Ids.Require(request.LineId, "line_id"), Range(request.StartTime, request.EndTime));
         var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
         var response = new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress };
         response.Minutes.AddRange(minutes.Select(ToContract));
@@ -69,12 +69,6 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     private MinuteRange Range(Timestamp? start, Timestamp? end) =>
         MinuteRange.Resolve(start is null ? null : Time(start, "start_time"), end is null ? null : Time(end, "end_time"), time.GetUtcNow());
 
-    private static string Id(string id, string field)
-    {
-        if (id.Length == 0) throw new InvalidQueryException(field, "is required");
-        return Ids.IsValid(id) ? id : throw new InvalidQueryException(field, Ids.Rule);
-    }
-
     private static DateTimeOffset Time(Timestamp timestamp, string field)
     {
         try
@@ -83,19 +77,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
         }
         catch (InvalidOperationException)
         {
-            throw new InvalidQueryException(field, "is not a valid timestamp");
-        }
-    }
-
-    private static T Checked<T>(Func<T> check)
-    {
-        try
-        {
-            return check();
-        }
-        catch (InvalidQueryException invalid)
-        {
-            throw Errors.InvalidArgument(invalid.Field, invalid.Message.StartsWith(invalid.Field + ": ", StringComparison.Ordinal) ? invalid.Message[(invalid.Field.Length + 2)..] : invalid.Message);
+            throw Errors.InvalidArgument(field, "is not a valid timestamp");
         }
     }
 }

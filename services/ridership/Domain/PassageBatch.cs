@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Ridership.Domain;
@@ -19,43 +20,13 @@ public sealed record PassageBatch(string TurnstileId, string StationId, IReadOnl
     /// <param name="event">The event.</param>
     /// <param name="received">When it was received.</param>
     /// <returns>The batch.</returns>
-    /// <exception cref="InvalidPassagesException">A field breaks the contract; the event cannot be counted.</exception>
+    /// <exception cref="DomainRefusalException">A field breaks the contract; the event cannot be counted.</exception>
     public static PassageBatch From(PassagesRecorded @event, DateTimeOffset received)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        if (@event.Violations().FieldViolations.FirstOrDefault() is { } violation) throw new InvalidPassagesException(violation.Field, violation.Description);
+        if (@event.Violations().FieldViolations.FirstOrDefault() is { } violation) throw DomainRefusalException.Invalid(violation.Field, violation.Description);
         var at = @event.IntervalStart?.ToDateTimeOffset() ?? @event.RecordedAt?.ToDateTimeOffset() ?? received;
         return new PassageBatch(@event.TurnstileId, @event.StationId, [.. @event.LineIds.Distinct(StringComparer.Ordinal)], @event.BatchId,
             new Counts(@event.Ingress, @event.Egress), Minutes.Floor(at));
     }
-}
-
-/// <summary>A PassagesRecorded event that cannot be counted (a poison event).</summary>
-public sealed class InvalidPassagesException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="field">The field at fault.</param>
-    /// <param name="problem">What is wrong with it.</param>
-    public InvalidPassagesException(string field, string problem)
-        : base($"{field}: {problem}") => Field = field;
-
-    /// <summary>Creates the exception without a field.</summary>
-    public InvalidPassagesException()
-        : this("event", "cannot be counted")
-    {
-    }
-
-    /// <summary>Creates the exception with a message only.</summary>
-    /// <param name="message">The message.</param>
-    public InvalidPassagesException(string message)
-        : base(message) => Field = string.Empty;
-
-    /// <summary>Creates the exception with a message and a cause.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public InvalidPassagesException(string message, Exception innerException)
-        : base(message, innerException) => Field = string.Empty;
-
-    /// <summary>The field at fault.</summary>
-    public string Field { get; }
 }

@@ -1,34 +1,6 @@
+using Mtaeda.Contracts;
+
 namespace Mtaeda.Ridership.Domain;
-
-/// <summary>A query field that is unfit (InvalidArgument naming the field).</summary>
-public sealed class InvalidQueryException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="field">The field.</param>
-    /// <param name="problem">What is wrong with it.</param>
-    public InvalidQueryException(string field, string problem)
-        : base($"{field}: {problem}") => Field = field;
-
-    /// <summary>Creates the exception without a field.</summary>
-    public InvalidQueryException()
-        : this("request", "is not valid")
-    {
-    }
-
-    /// <summary>Creates the exception with a message only.</summary>
-    /// <param name="message">The message.</param>
-    public InvalidQueryException(string message)
-        : base(message) => Field = string.Empty;
-
-    /// <summary>Creates the exception with a message and a cause.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public InvalidQueryException(string message, Exception innerException)
-        : base(message, innerException) => Field = string.Empty;
-
-    /// <summary>The field at fault.</summary>
-    public string Field { get; }
-}
 
 /// <summary>A half-open range of whole minutes, [<see cref="Start"/>, <see cref="End"/>).</summary>
 /// <param name="Start">The first minute.</param>
@@ -50,13 +22,13 @@ public readonly record struct MinuteRange(DateTimeOffset Start, DateTimeOffset E
     /// <param name="end">The requested end (exclusive).</param>
     /// <param name="now">The wall clock.</param>
     /// <returns>The range.</returns>
-    /// <exception cref="InvalidQueryException">The start is after the end, or the range is longer than <see cref="MaxMinutes"/>.</exception>
+    /// <exception cref="DomainRefusalException">The start is after the end, or the range is longer than <see cref="MaxMinutes"/>.</exception>
     public static MinuteRange Resolve(DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now)
     {
         var last = end is { } givenEnd ? Minutes.Floor(givenEnd) : Minutes.Floor(now).AddMinutes(1);
         var first = start is { } givenStart ? Minutes.Floor(givenStart) : last.AddMinutes(-DefaultMinutes);
-        if (first > last) throw new InvalidQueryException("start_time", "must not be after end_time");
-        if ((last - first).TotalMinutes > MaxMinutes) throw new InvalidQueryException("end_time", $"must be at most {MaxMinutes} minutes after start_time");
+        if (first > last) throw DomainRefusalException.Invalid("start_time", "must not be after end_time");
+        if ((last - first).TotalMinutes > MaxMinutes) throw DomainRefusalException.Invalid("end_time", $"must be at most {MaxMinutes} minutes after start_time");
         return new MinuteRange(first, last);
     }
 

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Ridership.Domain;
 using Mtaeda.Ridership.Infrastructure;
@@ -28,7 +29,7 @@ public sealed class PassagesRecordedHandler(PassageCounter counter, TimeProvider
             {
                 batch = PassageBatch.From(received.Event, now);
             }
-            catch (InvalidPassagesException unfit)
+            catch (DomainRefusalException unfit)
             {
                 throw new InvalidEventException(unfit.Message, unfit);
             }

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Contracts.Common.V1;
@@ -75,26 +76,21 @@ public sealed record AssignWorkOrderCommand([property: DataMember(Order = 1)] st
 public sealed record WorkOrderCommand([property: DataMember(Order = 1)] string Text, [property: DataMember(Order = 2)] string By);
 
 /// <summary>The actor's answer: the order after the command, or why the command was refused.</summary>
-/// <param name="Error">Null when accepted.</param>
-/// <param name="Field">The field at fault, when refused.</param>
-/// <param name="Message">Why it was refused.</param>
 /// <param name="Order">The order after the command (null when refused).</param>
-/// <param name="Reason">The reason code of a FailedPrecondition refusal.</param>
+/// <param name="Refusal">Why the command was refused; null when accepted.</param>
 [DataContract]
 public sealed record WorkOrderReply(
-    [property: DataMember(Order = 1)] WorkOrderError? Error,
-    [property: DataMember(Order = 2)] string? Field,
-    [property: DataMember(Order = 3)] string? Message,
+    // Orders 1-3 and 5 (the refusal's kind, field, message and reason) are retired: the refusal is one member, order 6.
     [property: DataMember(Order = 4)] WorkOrderState? Order,
-    [property: DataMember(Order = 5)] ErrorReason Reason = default)
+    [property: DataMember(Order = 6)] DomainRefusal? Refusal = null)
 {
     /// <summary>An accepted command.</summary>
     /// <param name="order">The order after it.</param>
     /// <returns>The reply.</returns>
-    public static WorkOrderReply Accepted(WorkOrderState order) => new(null, null, null, order);
+    public static WorkOrderReply Accepted(WorkOrderState order) => new(order);
 
     /// <summary>A refused command.</summary>
     /// <param name="refusal">Why.</param>
     /// <returns>The reply.</returns>
-    public static WorkOrderReply Refused(WorkOrderRuleException refusal) => new(refusal.Error, refusal.Field, refusal.Message, null, refusal.Reason);
+    public static WorkOrderReply Refused(DomainRefusal refusal) => new(null, refusal);
 }

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Mtaeda.Scheduling.Domain;
@@ -64,7 +65,7 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
         var state = await LoadAsync();
         return state.Exists
             ? WorkOrderReply.Accepted(state)
-            : WorkOrderReply.Refused(new WorkOrderRuleException(WorkOrderError.NotFound, "work_order_id", $"work_order_id: no work order '{state.WorkOrderId}'"));
+            : WorkOrderReply.Refused(DomainRefusal.NotFound("work_order_id", $"no work order '{state.WorkOrderId}'"));
     }
 
     private DateTimeOffset Now => time.GetUtcNow();
@@ -77,9 +78,9 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
         {
             command(order);
         }
-        catch (WorkOrderRuleException refusal)
+        catch (DomainRefusalException refusal)
         {
-            return WorkOrderReply.Refused(refusal);
+            return WorkOrderReply.Refused(refusal.Refusal);
         }
 
         if (order.Changed)

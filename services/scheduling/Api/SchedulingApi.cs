@@ -151,11 +151,7 @@ public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex inde
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 
-    private static void RequireId(string field, string id)
-    {
-        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
-        if (!Ids.IsValid(id)) throw Errors.InvalidArgument(field, Ids.Rule);
-    }
+    private static void RequireId(string field, string id) => Ids.Require(id, field);
 
     private static string Caller(ServerCallContext context) =>
         context.RequestHeaders.GetValue(CallerAppHeader) is { Length: > 0 } app ? app : "api";
@@ -165,15 +161,6 @@ public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex inde
     private async Task<WorkOrderReply> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<WorkOrderReply>> call)
     {
         var reply = await call(Order(workOrderId));
-        if (reply.Error is not { } error) return reply;
-        var message = reply.Message ?? error.ToString();
-        var field = reply.Field ?? string.Empty;
-        throw error switch
-        {
-            WorkOrderError.InvalidArgument => Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message),
-            WorkOrderError.NotFound => Errors.NotFound(message),
-            WorkOrderError.AlreadyExists => Errors.AlreadyExists(message),
-            _ => Errors.FailedPrecondition(reply.Reason, message, ("work_order_id", workOrderId)),
-        };
+        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply;
     }
 }

@@ -19,7 +19,7 @@ public sealed record NewWorkOrder(string RequestId, string DeviceId, DeviceKind 
 /// <summary>
 /// The work order aggregate: CREATED → ASSIGNED → STARTED → COMPLETED, CANCELLED from any open status. Each accepted
 /// transition changes <see cref="State"/> and raises its event in <see cref="Events"/>; a refused one throws
-/// <see cref="WorkOrderRuleException"/> before changing anything. Repeating the command that led to the current
+/// <see cref="DomainRefusalException"/> before changing anything. Repeating the command that led to the current
 /// status (a retry) changes nothing and is accepted, so callers can retry safely.
 /// </summary>
 /// <param name="state">The stored state (changed in place).</param>
@@ -52,11 +52,11 @@ public sealed class WorkOrder(WorkOrderState state)
         if (State.Exists)
         {
             if (State.RequestId == order.RequestId && State.DeviceId == order.DeviceId) return;
-            throw new WorkOrderRuleException(WorkOrderError.AlreadyExists, "work_order_id", $"work_order_id: '{State.WorkOrderId}' is taken by the work order of request '{State.RequestId}' on '{State.DeviceId}'");
+            throw DomainRefusalException.AlreadyExists("work_order_id", $"work_order_id '{State.WorkOrderId}' is taken by the work order of request '{State.RequestId}' on '{State.DeviceId}'");
         }
 
-        if (order.DeviceKind == DeviceKind.Unspecified) throw WorkOrderRuleException.Invalid("device_kind", "is required");
-        if (order.Priority == MaintenancePriority.Unspecified) throw WorkOrderRuleException.Invalid("priority", "is required");
+        if (order.DeviceKind == DeviceKind.Unspecified) throw DomainRefusalException.Invalid("device_kind", "is required");
+        if (order.Priority == MaintenancePriority.Unspecified) throw DomainRefusalException.Invalid("priority", "is required");
         State.RequestId = order.RequestId;
         State.DeviceId = order.DeviceId;
         State.DeviceKind = order.DeviceKind;
@@ -92,7 +92,7 @@ public sealed class WorkOrder(WorkOrderState state)
         if (State.Status == WorkOrderStatus.Started)
         {
             if (State.TechnicianId == technicianId) return;
-            throw WorkOrderRuleException.Refused(ErrorReason.WorkOrderAlreadyStarted, $"work order '{State.WorkOrderId}' is started by '{State.TechnicianId}'; it cannot be reassigned");
+            throw Refused(ErrorReason.WorkOrderAlreadyStarted, $"work order '{State.WorkOrderId}' is started by '{State.TechnicianId}'; it cannot be reassigned");
         }
 
         if (State.Status == WorkOrderStatus.Assigned && State.TechnicianId == technicianId) return;
@@ -123,7 +123,7 @@ public sealed class WorkOrder(WorkOrderState state)
         if (State.Status == WorkOrderStatus.Started) return;
         if (State.Status != WorkOrderStatus.Assigned)
         {
-            throw WorkOrderRuleException.Refused(ErrorReason.WorkOrderNotAssigned, $"work order '{State.WorkOrderId}' is not assigned to a technician");
+            throw Refused(ErrorReason.WorkOrderNotAssigned, $"work order '{State.WorkOrderId}' is not assigned to a technician");
         }
 
         State.Status = WorkOrderStatus.Started;
@@ -150,10 +150,10 @@ public sealed class WorkOrder(WorkOrderState state)
         RequireExists();
         if (State.Status == WorkOrderStatus.Completed) return;
         if (State.Status == WorkOrderStatus.Cancelled) throw Cancelled();
-        if (notes.Length > MaxNotesLength) throw WorkOrderRuleException.Invalid("notes", $"is longer than {MaxNotesLength} characters");
+        if (notes.Length > MaxNotesLength) throw DomainRefusalException.Invalid("notes", $"is longer than {MaxNotesLength} characters");
         if (State.Status != WorkOrderStatus.Started)
         {
-            throw WorkOrderRuleException.Refused(ErrorReason.WorkOrderNotStarted, $"work order '{State.WorkOrderId}' was never started, so it cannot be completed");
+            throw Refused(ErrorReason.WorkOrderNotStarted, $"work order '{State.WorkOrderId}' was never started, so it cannot be completed");
         }
 
         State.Status = WorkOrderStatus.Completed;
@@ -183,7 +183,7 @@ public sealed class WorkOrder(WorkOrderState state)
         RequireExists();
         if (State.Status == WorkOrderStatus.Cancelled) return;
         if (State.Status == WorkOrderStatus.Completed) throw Completed();
-        if (reason.Length > MaxReasonLength) throw WorkOrderRuleException.Invalid("reason", $"is longer than {MaxReasonLength} characters");
+        if (reason.Length > MaxReasonLength) throw DomainRefusalException.Invalid("reason", $"is longer than {MaxReasonLength} characters");
         State.Status = WorkOrderStatus.Cancelled;
         State.CancelledAt = now;
         State.CancelReason = reason;
@@ -201,7 +201,7 @@ public sealed class WorkOrder(WorkOrderState state)
 
     private void RequireExists()
     {
-        if (!State.Exists) throw new WorkOrderRuleException(WorkOrderError.NotFound, "work_order_id", $"work_order_id: no work order '{State.WorkOrderId}'");
+        if (!State.Exists) throw DomainRefusalException.NotFound("work_order_id", $"no work order '{State.WorkOrderId}'");
     }
 
     private void RequireNotClosed()
@@ -210,9 +210,12 @@ public sealed class WorkOrder(WorkOrderState state)
         if (State.Status == WorkOrderStatus.Cancelled) throw Cancelled();
     }
 
-    private WorkOrderRuleException Completed() => WorkOrderRuleException.Refused(ErrorReason.WorkOrderCompleted, $"work order '{State.WorkOrderId}' is completed");
+    private DomainRefusalException Refused(ErrorReason reason, string message) =>
+        DomainRefusalException.Refused(reason, message, ("work_order_id", State.WorkOrderId));
 
-    private WorkOrderRuleException Cancelled() => WorkOrderRuleException.Refused(ErrorReason.WorkOrderCancelled, $"work order '{State.WorkOrderId}' is cancelled");
+    private DomainRefusalException Completed() => Refused(ErrorReason.WorkOrderCompleted, $"work order '{State.WorkOrderId}' is completed");
+
+    private DomainRefusalException Cancelled() => Refused(ErrorReason.WorkOrderCancelled, $"work order '{State.WorkOrderId}' is cancelled");
 
     private void Touch(string by)
     {

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Stations.Domain;
@@ -7,8 +8,8 @@ namespace Mtaeda.Stations.Actors;
 /// <summary>
 /// One actor per station (actor type <see cref="StationActor.TypeName"/>, id = station id), called through typed
 /// remoting proxies (<c>IActorProxyFactory.CreateActorProxy&lt;IStationActor&gt;</c>, see docs/adr/0004-actor-calls.md);
-/// its messages are data contracts. Rule violations come back as a <see cref="StationReply"/> with an error rather than as an exception, so the
-/// caller gets the field and kind intact.
+/// its messages are data contracts. Rule violations come back as a <see cref="StationReply"/> carrying the <see cref="DomainRefusal"/>
+/// rather than as an exception, so the caller gets it intact.
 /// </summary>
 public interface IStationActor : IActor
 {
@@ -93,29 +94,24 @@ public sealed record EquipmentChange([property: DataMember(Order = 1)] Equipment
     [property: DataMember(Order = 4)] DateTimeOffset OccurredAt);
 
 /// <summary>The actor's answer: the station as it is after the command, or why the command was refused.</summary>
-/// <param name="Error">Null when accepted.</param>
-/// <param name="Field">The field at fault, when refused.</param>
-/// <param name="Message">Why it was refused.</param>
 /// <param name="Station">The station after the command (null when refused or not found).</param>
 /// <param name="RegisteredAt">For RegisterStation: when the station was registered.</param>
-/// <param name="Reason">The reason code of a FailedPrecondition refusal.</param>
+/// <param name="Refusal">Why the command was refused; null when accepted.</param>
 [DataContract]
 public sealed record StationReply(
-    [property: DataMember(Order = 1)] StationError? Error,
-    [property: DataMember(Order = 2)] string? Field,
-    [property: DataMember(Order = 3)] string? Message,
+    // Orders 1-3 and 6 (the refusal's kind, field, message and reason) are retired: the refusal is one member, order 7.
     [property: DataMember(Order = 4)] StationState? Station,
     [property: DataMember(Order = 5)] DateTimeOffset? RegisteredAt = null,
-    [property: DataMember(Order = 6)] Mtaeda.Contracts.Common.V1.ErrorReason Reason = default)
+    [property: DataMember(Order = 7)] DomainRefusal? Refusal = null)
 {
     /// <summary>An accepted command.</summary>
     /// <param name="station">The station after it.</param>
     /// <param name="registeredAt">When registered (RegisterStation only).</param>
     /// <returns>The reply.</returns>
-    public static StationReply Accepted(StationState station, DateTimeOffset? registeredAt = null) => new(null, null, null, station, registeredAt);
+    public static StationReply Accepted(StationState station, DateTimeOffset? registeredAt = null) => new(station, registeredAt);
 
     /// <summary>A refused command.</summary>
     /// <param name="refusal">Why.</param>
     /// <returns>The reply.</returns>
-    public static StationReply Refused(StationRuleException refusal) => new(refusal.Error, refusal.Field, refusal.Message, null, Reason: refusal.Reason);
+    public static StationReply Refused(DomainRefusal refusal) => new(null, Refusal: refusal);
 }

@@ -69,7 +69,7 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         var state = await LoadAsync();
         return state.Registered
             ? StationReply.Accepted(state)
-            : StationReply.Refused(new StationRuleException(StationError.NotFound, "station_id", $"station_id: no station '{state.StationId}' is registered"));
+            : StationReply.Refused(DomainRefusal.NotFound("station_id", $"no station '{state.StationId}' is registered"));
     }
 
     /// <inheritdoc />
@@ -99,9 +99,9 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         {
             command(station);
         }
-        catch (StationRuleException refusal)
+        catch (DomainRefusalException refusal)
         {
-            return StationReply.Refused(refusal);
+            return StationReply.Refused(refusal.Refusal);
         }
 
         if (station.Changed)

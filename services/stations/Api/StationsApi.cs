@@ -35,14 +35,11 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<RegisterStationResponse> RegisterStation(RegisterStationRequest request, ServerCallContext context)
     {
-        var command = Checked(() =>
-        {
-            StationRules.Id(request.StationId);
-            return new RegisterStationCommand(
-                StationRules.Name(request.Name),
-                StationRules.Address(PostalAddress.From(request.Address)),
-                [.. StationRules.LineIds(request.LineIds)]);
-        });
+        StationRules.Id(request.StationId);
+        var command = new RegisterStationCommand(
+            StationRules.Name(request.Name),
+            StationRules.Address(PostalAddress.From(request.Address)),
+            [.. StationRules.LineIds(request.LineIds)]);
         var reply = await CallAsync(request.StationId, actor => actor.RegisterAsync(command));
         await index.AddAsync(request.StationId, context.CancellationToken);
         return new RegisterStationResponse { RegisteredAt = StationMapping.Time(reply.RegisteredAt ?? reply.Station?.RegisteredAt) };
@@ -51,11 +48,8 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<RenameStationResponse> RenameStation(RenameStationRequest request, ServerCallContext context)
     {
-        var command = Checked(() =>
-        {
-            StationRules.Id(request.StationId);
-            return new RenameStationCommand(StationRules.Name(request.Name));
-        });
+        StationRules.Id(request.StationId);
+        var command = new RenameStationCommand(StationRules.Name(request.Name));
         await CallAsync(request.StationId, actor => actor.RenameAsync(command));
         return new RenameStationResponse();
     }
@@ -63,11 +57,8 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<ChangeStationAddressResponse> ChangeStationAddress(ChangeStationAddressRequest request, ServerCallContext context)
     {
-        var command = Checked(() =>
-        {
-            StationRules.Id(request.StationId);
-            return new ChangeStationAddressCommand(StationRules.Address(PostalAddress.From(request.Address)));
-        });
+        StationRules.Id(request.StationId);
+        var command = new ChangeStationAddressCommand(StationRules.Address(PostalAddress.From(request.Address)));
         await CallAsync(request.StationId, actor => actor.ChangeAddressAsync(command));
         return new ChangeStationAddressResponse();
     }
@@ -75,7 +66,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<OpenStationResponse> OpenStation(OpenStationRequest request, ServerCallContext context)
     {
-        Checked(() => StationRules.Id(request.StationId));
+        StationRules.Id(request.StationId);
         var reply = await CallAsync(request.StationId, actor => actor.OpenAsync());
         return new OpenStationResponse { Status = reply.Station!.Status };
     }
@@ -83,11 +74,8 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<CloseStationResponse> CloseStation(CloseStationRequest request, ServerCallContext context)
     {
-        var command = Checked(() =>
-        {
-            StationRules.Id(request.StationId);
-            return new StationStatusCommand(StationRules.Reason(request.Reason));
-        });
+        StationRules.Id(request.StationId);
+        var command = new StationStatusCommand(StationRules.Reason(request.Reason));
         var reply = await CallAsync(request.StationId, actor => actor.CloseAsync(command));
         return new CloseStationResponse { Status = reply.Station!.Status };
     }
@@ -95,11 +83,8 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<TakeStationOfflineResponse> TakeStationOffline(TakeStationOfflineRequest request, ServerCallContext context)
     {
-        var command = Checked(() =>
-        {
-            StationRules.Id(request.StationId);
-            return new StationStatusCommand(StationRules.Reason(request.Reason));
-        });
+        StationRules.Id(request.StationId);
+        var command = new StationStatusCommand(StationRules.Reason(request.Reason));
         var reply = await CallAsync(request.StationId, actor => actor.TakeOfflineAsync(command));
         return new TakeStationOfflineResponse { Status = reply.Station!.Status };
     }
@@ -107,7 +92,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<StationMessage> GetStation(GetStationRequest request, ServerCallContext context)
     {
-        Checked(() => StationRules.Id(request.StationId));
+        StationRules.Id(request.StationId);
         var reply = await CallAsync(request.StationId, actor => actor.GetAsync());
         return reply.Station!.ToContract();
     }
@@ -115,17 +100,14 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<ListStationsResponse> ListStations(ListStationsRequest request, ServerCallContext context)
     {
-        var (pageSize, after) = Checked(() =>
+        var pageSize = request.PageSize switch
         {
-            var size = request.PageSize switch
-            {
-                0 => DefaultPageSize,
-                < 0 or > MaxPageSize => throw StationRuleException.Invalid("page_size", $"must be 1 to {MaxPageSize} (0 means {DefaultPageSize})"),
-                var n => n,
-            };
-            if (!System.Enum.IsDefined(request.Status)) throw StationRuleException.Invalid("status", "is not a station status");
-            return (size, DecodePageToken(request.PageToken));
-        });
+            0 => DefaultPageSize,
+            < 0 or > MaxPageSize => throw Errors.InvalidArgument("page_size", $"must be 1 to {MaxPageSize} (0 means {DefaultPageSize})"),
+            var n => n,
+        };
+        if (!System.Enum.IsDefined(request.Status)) throw Errors.InvalidArgument("status", "is not a station status");
+        var after = DecodePageToken(request.PageToken);
 
         var ids = await index.ListAsync(context.CancellationToken);
         var position = 0;
@@ -162,32 +144,8 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     private async Task<StationReply> CallAsync(string stationId, Func<IStationActor, Task<StationReply>> call)
     {
         var reply = await call(Station(stationId));
-        if (reply.Error is not { } error) return reply;
-        var message = reply.Message ?? error.ToString();
-        throw error switch
-        {
-            StationError.InvalidArgument => Invalid(reply.Field ?? "", message),
-            StationError.NotFound => Errors.NotFound(message),
-            StationError.AlreadyExists => Errors.AlreadyExists(message),
-            _ => Errors.FailedPrecondition(reply.Reason, message, ("station_id", stationId)),
-        };
+        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply;
     }
-
-    private static T Checked<T>(Func<T> check)
-    {
-        try
-        {
-            return check();
-        }
-        catch (StationRuleException invalid)
-        {
-            throw Invalid(invalid.Field, invalid.Message);
-        }
-    }
-
-    // "field: what is wrong" as a field violation of the field.
-    private static RpcException Invalid(string field, string message) =>
-        Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message);
 
     private static int BinarySearch(IReadOnlyList<string> ids, string id)
     {
@@ -216,11 +174,11 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
         }
         catch (FormatException)
         {
-            throw StationRuleException.Invalid("page_token", "is not a token this service issued");
+            throw Errors.InvalidArgument("page_token", "is not a token this service issued");
         }
 
         var id = text.StartsWith(PageTokenPrefix, StringComparison.Ordinal) ? text[PageTokenPrefix.Length..] : null;
-        return Ids.IsValid(id) ? id : throw StationRuleException.Invalid("page_token", "is not a token this service issued");
+        return Ids.IsValid(id) ? id : throw Errors.InvalidArgument("page_token", "is not a token this service issued");
     }
 
 }

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -8,7 +9,7 @@ namespace Mtaeda.Stations.Domain;
 /// <summary>
 /// The Station aggregate: name, address, lines served, status (active, closed, offline) and the equipment installed
 /// there. Each command checks every rule before it changes anything, so a refused command
-/// (<see cref="StationRuleException"/>) leaves the state as it was; an accepted one records what changed and the
+/// (<see cref="DomainRefusalException"/>) leaves the state as it was; an accepted one records what changed and the
 /// integration events that say so (<see cref="Events"/>), which the actor saves together in one state transaction.
 /// Commands that would change nothing are accepted and raise nothing, so that a client may repeat them safely.
 /// </summary>
@@ -57,8 +58,8 @@ public sealed class Station
                 return State.RegisteredAt ?? now;
             }
 
-            throw new StationRuleException(StationError.AlreadyExists, "station_id",
-                $"station_id: station '{State.StationId}' is already registered with other values");
+            throw DomainRefusalException.AlreadyExists("station_id",
+                $"station '{State.StationId}' is already registered with other values");
         }
 
         State.Registered = true;
@@ -179,8 +180,8 @@ public sealed class Station
         if (State.Status == StationStatus.Offline) return;
         if (State.Status == StationStatus.Closed)
         {
-            throw new StationRuleException(ErrorReason.StationClosed,
-                $"station '{State.StationId}' is closed; a closed station cannot be taken offline (open it first)");
+            throw DomainRefusalException.Refused(ErrorReason.StationClosed,
+                $"station '{State.StationId}' is closed; a closed station cannot be taken offline (open it first)", ("station_id", State.StationId));
         }
 
         State.Status = StationStatus.Offline;
@@ -241,7 +242,7 @@ public sealed class Station
     {
         if (!State.Registered)
         {
-            throw new StationRuleException(StationError.NotFound, "station_id", $"station_id: no station '{State.StationId}' is registered");
+            throw DomainRefusalException.NotFound("station_id", $"no station '{State.StationId}' is registered");
         }
     }
 

@@ -2,8 +2,8 @@ using Mtaeda.Contracts;
 namespace Mtaeda.Stations.Domain;
 
 /// <summary>
-/// What a well-formed station command looks like. Every check throws <see cref="StationRuleException"/> with
-/// <see cref="StationError.InvalidArgument"/> naming the field as the contract spells it.
+/// What a well-formed station command looks like. Every check throws <see cref="DomainRefusalException"/> with
+/// <see cref="RefusalKind.InvalidArgument"/> naming the field as the contract spells it.
 /// </summary>
 public static class StationRules
 {
@@ -26,12 +26,7 @@ public static class StationRules
     /// <param name="id">The id.</param>
     /// <param name="field">The field name.</param>
     /// <returns>The id.</returns>
-    public static string Id(string? id, string field = "station_id")
-    {
-        if (string.IsNullOrEmpty(id)) throw StationRuleException.Invalid(field, "is required");
-        if (!Ids.IsValid(id)) throw StationRuleException.Invalid(field, Ids.Rule);
-        return id;
-    }
+    public static string Id(string? id, string field = "station_id") => Ids.Require(id, field);
 
     /// <summary>Checks and trims a station name.</summary>
     /// <param name="name">The name.</param>
@@ -39,8 +34,8 @@ public static class StationRules
     public static string Name(string? name)
     {
         var trimmed = name?.Trim() ?? string.Empty;
-        if (trimmed.Length == 0) throw StationRuleException.Invalid("name", "is required");
-        if (trimmed.Length > MaxNameLength) throw StationRuleException.Invalid("name", $"must be at most {MaxNameLength} characters");
+        if (trimmed.Length == 0) throw DomainRefusalException.Invalid("name", "is required");
+        if (trimmed.Length > MaxNameLength) throw DomainRefusalException.Invalid("name", $"must be at most {MaxNameLength} characters");
         return trimmed;
     }
 
@@ -50,7 +45,7 @@ public static class StationRules
     /// <returns>The address.</returns>
     public static PostalAddress Address(PostalAddress? address, string field = "address")
     {
-        if (address is null) throw StationRuleException.Invalid(field, "is required");
+        if (address is null) throw DomainRefusalException.Invalid(field, "is required");
         Line(address.StreetAddress, $"{field}.street_address", MaxAddressLineLength, required: true);
         Line(address.City, $"{field}.city", MaxAddressLineLength, required: true);
         Line(address.StateOrProvince, $"{field}.state_or_province", MaxAddressLineLength, required: false);
@@ -64,11 +59,11 @@ public static class StationRules
     public static IReadOnlyList<string> LineIds(IEnumerable<string>? lineIds)
     {
         var lines = lineIds?.ToList() ?? [];
-        if (lines.Count == 0) throw StationRuleException.Invalid("line_ids", "at least one line is required");
-        if (lines.Count > MaxLines) throw StationRuleException.Invalid("line_ids", $"at most {MaxLines} lines");
+        if (lines.Count == 0) throw DomainRefusalException.Invalid("line_ids", "at least one line is required");
+        if (lines.Count > MaxLines) throw DomainRefusalException.Invalid("line_ids", $"at most {MaxLines} lines");
         for (var i = 0; i < lines.Count; i++)
         {
-            if (!Ids.IsValid(lines[i])) throw StationRuleException.Invalid($"line_ids[{i}]", Ids.Rule);
+            if (!Ids.IsValid(lines[i])) throw DomainRefusalException.Invalid($"line_ids[{i}]", Ids.Rule);
         }
 
         return [.. lines.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
@@ -80,13 +75,13 @@ public static class StationRules
     public static string Reason(string? reason)
     {
         var trimmed = reason?.Trim() ?? string.Empty;
-        if (trimmed.Length > MaxReasonLength) throw StationRuleException.Invalid("reason", $"must be at most {MaxReasonLength} characters");
+        if (trimmed.Length > MaxReasonLength) throw DomainRefusalException.Invalid("reason", $"must be at most {MaxReasonLength} characters");
         return trimmed;
     }
 
     private static void Line(string value, string field, int max, bool required)
     {
-        if (required && value.Length == 0) throw StationRuleException.Invalid(field, "is required");
-        if (value.Length > max) throw StationRuleException.Invalid(field, $"must be at most {max} characters");
+        if (required && value.Length == 0) throw DomainRefusalException.Invalid(field, "is required");
+        if (value.Length > max) throw DomainRefusalException.Invalid(field, $"must be at most {max} characters");
     }
 }

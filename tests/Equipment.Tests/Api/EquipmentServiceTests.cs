@@ -5,6 +5,7 @@ using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Api;
 using Mtaeda.Equipment.Tests.Support;
+using Mtaeda.Testing;
 using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Api;

@@ -5,6 +5,7 @@ using Dapr;
 using Dapr.AspNetCore;
 using Grpc.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Mtaeda.Testing;
 
 namespace ConformanceApp;
 
@@ -17,58 +18,19 @@ public sealed record Received(string Instance, string Topic, string Route, strin
 }
 
 /// <summary>What the app saw, for tests to await on (no sleeps).</summary>
-public sealed class Recorder
+public sealed class Recorder : Recording<Received>
 {
-    private readonly List<Received> _received = [];
     private readonly ConcurrentDictionary<string, int> _attempts = new();
-    private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public IReadOnlyList<Received> Snapshot()
-    {
-        lock (_lock) return [.. _received];
-    }
 
     public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 
     internal int NextAttempt(string key) => _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
 
-    public void Add(Received received)
-    {
-        TaskCompletionSource changed;
-        lock (_lock)
-        {
-            _received.Add(received);
-            changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        changed.TrySetResult();
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails after <paramref name="timeout"/> (20 s).</summary>
+    public Task<IReadOnlyList<Received>> WaitForAsync(Func<IReadOnlyList<Received>, bool> condition, TimeSpan? timeout = null, string? what = null) =>
+        WaitUntilAsync(condition, what ?? "the condition", timeout ?? TimeSpan.FromSeconds(20));
 
-    /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails after <paramref name="timeout"/>.</summary>
-    public async Task<IReadOnlyList<Received>> WaitForAsync(Func<IReadOnlyList<Received>, bool> condition, TimeSpan? timeout = null, string? what = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            Task changed;
-            IReadOnlyList<Received> snapshot;
-            lock (_lock)
-            {
-                snapshot = [.. _received];
-                changed = _changed.Task;
-            }
-            if (condition(snapshot)) return snapshot;
-            try
-            {
-                await changed.WaitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"timed out waiting for {what ?? "the condition"}; received {snapshot.Count} event(s): {string.Join(", ", snapshot.Select(r => $"{r.Topic}/{r.Route}#{r.Order?.N}"))}");
-            }
-        }
-    }
+    protected override string Describe(Received item) => $"{item.Topic}/{item.Route}#{item.Order?.N}";
 }
 
 /// <summary>Optional parts of the conformance app: actors (with reentrancy and idle timeout), and the sidecar it talks to.</summary>

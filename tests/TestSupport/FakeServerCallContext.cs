@@ -1,9 +1,9 @@
 using Grpc.Core;
 
-namespace Mtaeda.Equipment.Tests.Support;
+namespace Mtaeda.Testing;
 
 /// <summary>The least a gRPC service method needs from its call context.</summary>
-public sealed class FakeServerCallContext(string method = "/mtaeda.equipment.v1.Equipment/Test", CancellationToken cancellationToken = default) : ServerCallContext
+public sealed class FakeServerCallContext(string method = "/mtaeda.test.v1.Test/Call", CancellationToken cancellationToken = default) : ServerCallContext
 {
     private Status _status;
     private WriteOptions? _writeOptions;
