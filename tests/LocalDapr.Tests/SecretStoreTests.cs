@@ -40,7 +40,8 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         return path;
     }
 
-    private static string FileStore(string name, string file, string extra = "") => $$"""
+    /// <summary>A <c>secretstores.local.file</c> component over <paramref name="file"/>, with <paramref name="extra"/> metadata lines.</summary>
+    internal static string FileStore(string name, string file, string extra = "") => $$"""
         apiVersion: dapr.io/v1alpha1
         kind: Component
         metadata: { name: {{name}} }
