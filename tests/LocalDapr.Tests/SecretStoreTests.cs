@@ -106,6 +106,10 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         var (_, bulk) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/multi/bulk");
         Assert.Equal(["db", "token"], bulk.EnumerateObject().Select(p => p.Name));
         Assert.Equal("p1", bulk.GetProperty("db").GetProperty("password").GetString());
+
+        // daprd lists the store's feature in its metadata.
+        var metadata = await node.Client.GetMetadataAsync(Ct);
+        Assert.Equal(["MULTIPLE_KEY_VALUES_PER_SECRET"], metadata.Components.Single(c => c.Name == "multi").Capabilities);
     }
 
     [Fact]
