@@ -40,7 +40,8 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         return path;
     }
 
-    private static string FileStore(string name, string file, string extra = "") => $$"""
+    /// <summary>A <c>secretstores.local.file</c> component over <paramref name="file"/>, with <paramref name="extra"/> metadata lines.</summary>
+    internal static string FileStore(string name, string file, string extra = "") => $$"""
         apiVersion: dapr.io/v1alpha1
         kind: Component
         metadata: { name: {{name}} }
@@ -105,6 +106,10 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         var (_, bulk) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/multi/bulk");
         Assert.Equal(["db", "token"], bulk.EnumerateObject().Select(p => p.Name));
         Assert.Equal("p1", bulk.GetProperty("db").GetProperty("password").GetString());
+
+        // daprd lists the store's feature in its metadata.
+        var metadata = await node.Client.GetMetadataAsync(Ct);
+        Assert.Equal(["MULTIPLE_KEY_VALUES_PER_SECRET"], metadata.Components.Single(c => c.Name == "multi").Capabilities);
     }
 
     [Fact]

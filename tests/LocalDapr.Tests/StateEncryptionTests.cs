@@ -34,15 +34,7 @@ public sealed class StateEncryptionTests(RedisFixture redis) : IDisposable
     }
 
     /// <summary>A secret store and a state store whose keys come from it (<paramref name="store"/>: the type and its own metadata lines).</summary>
-    private static string Components(string secretsFile, string store, string keys) => $$"""
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: { name: localsecrets }
-        spec:
-          type: secretstores.local.file
-          version: v1
-          metadata:
-          - { name: secretsFile, value: "{{secretsFile}}" }
+    private static string Components(string secretsFile, string store, string keys) => SecretStoreTests.FileStore("localsecrets", secretsFile) + $$"""
         ---
         apiVersion: dapr.io/v1alpha1
         kind: Component

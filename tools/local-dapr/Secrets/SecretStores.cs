@@ -12,6 +12,9 @@ public interface ISecretStore : IAsyncDisposable
 
     /// <summary>Every secret of the store.</summary>
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> BulkGet(IReadOnlyDictionary<string, string> metadata);
+
+    /// <summary>The component's features, as <c>/v1.0/metadata</c> lists them (<c>MULTIPLE_KEY_VALUES_PER_SECRET</c>).</summary>
+    IReadOnlyList<string> Features { get; }
 }
 
 /// <summary>
@@ -23,6 +26,8 @@ public interface ISecretStore : IAsyncDisposable
 public sealed class LocalFileSecretStore : ISecretStore
 {
     private readonly Dictionary<string, object> _secrets = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> Features { get; }
 
     public LocalFileSecretStore(ComponentSpec spec)
     {
@@ -42,6 +47,7 @@ public sealed class LocalFileSecretStore : ISecretStore
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ConfigurationException(spec.File, spec.Line, $"component '{spec.Name}' ({spec.Type}): secrets file '{file}' does not hold a JSON object");
+            Features = GoBool(spec.Meta("multiValued")) ? ["MULTIPLE_KEY_VALUES_PER_SECRET"] : [];
             if (GoBool(spec.Meta("multiValued")))
             {
                 foreach (var property in Properties(document.RootElement))
@@ -151,6 +157,8 @@ public sealed class LocalFileSecretStore : ISecretStore
 public sealed class EnvSecretStore(ComponentSpec spec) : ISecretStore
 {
     private readonly string _prefix = spec.Metadata.TryGetValue("prefix", out var p) ? p : "";
+
+    public IReadOnlyList<string> Features => [];
 
     public IReadOnlyDictionary<string, string> Get(string name, IReadOnlyDictionary<string, string> metadata)
     {

@@ -112,6 +112,7 @@ public static class SidecarMetadata
     {
         var spec = sidecar.Components.First(c => c.Name == componentName);
         if (spec.Kind == "state") return sidecar.Store(componentName).Store.Features;
+        if (spec.Kind == "secretstores") return sidecar.SecretStoreFeatures(componentName);
         return [];
     }
 }

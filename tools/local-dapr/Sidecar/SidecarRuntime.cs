@@ -160,6 +160,9 @@ public sealed class SidecarRuntime : IAsyncDisposable
 
     // ---------------------------------------------------------------- secrets
 
+    /// <summary>The features of the secret store <paramref name="name"/> (none when there is no such store).</summary>
+    public IReadOnlyList<string> SecretStoreFeatures(string name) => _secretStores.TryGetValue(name, out var store) ? store.Features : [];
+
     /// <summary>The store, after daprd's checks: no secret store at all, then an unknown one (<c>secretsValidateRequest</c>).</summary>
     private Secrets.ISecretStore SecretStore(string name)
     {
