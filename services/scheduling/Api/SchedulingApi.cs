@@ -3,6 +3,7 @@ using Dapr.Actors.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
@@ -22,7 +23,8 @@ namespace Mtaeda.Scheduling.Api;
 /// <param name="index">The index of work-order ids.</param>
 /// <param name="technicians">The technicians registry.</param>
 /// <param name="time">The clock lateness is judged by.</param>
-public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time) : SchedulingService.SchedulingBase
+/// <param name="schedules">The preventive schedules' parts (SchedulingApi.Schedules.cs).</param>
+public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
 {
     /// <summary>The Dapr metadata header naming the calling app.</summary>
     public const string CallerAppHeader = "dapr-caller-app-id";
@@ -166,14 +168,14 @@ public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex inde
     {
         var reply = await call(Order(workOrderId));
         if (reply.Error is not { } error) return reply;
-        var message = reply.Message ?? error.ToString();
-        var field = reply.Field ?? string.Empty;
-        throw error switch
-        {
-            WorkOrderError.InvalidArgument => Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message),
-            WorkOrderError.NotFound => Errors.NotFound(message),
-            WorkOrderError.AlreadyExists => Errors.AlreadyExists(message),
-            _ => Errors.FailedPrecondition(reply.Reason, message, ("work_order_id", workOrderId)),
-        };
+        throw Refusal(error, reply.Field ?? string.Empty, reply.Message ?? error.ToString(), reply.Reason, ("work_order_id", workOrderId));
     }
+
+    private static RpcException Refusal(WorkOrderError error, string field, string message, ErrorReason reason, (string Key, string Value) subject) => error switch
+    {
+        WorkOrderError.InvalidArgument => Errors.InvalidArgument(field, message.StartsWith(field + ": ", StringComparison.Ordinal) ? message[(field.Length + 2)..] : message),
+        WorkOrderError.NotFound => Errors.NotFound(message),
+        WorkOrderError.AlreadyExists => Errors.AlreadyExists(message),
+        _ => Errors.FailedPrecondition(reason, message, subject),
+    };
 }
