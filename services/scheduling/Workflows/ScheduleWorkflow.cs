@@ -29,6 +29,9 @@ public sealed record ScheduleOccurrence(string ScheduleId, long Version, DateTim
 /// </summary>
 public sealed class ScheduleWorkflow : Workflow<ScheduleRun, bool>
 {
+    /// <summary>How long the workflow waits before it tries an occurrence again once the activity's retries are spent.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(5);
+
     private static readonly WorkflowTaskOptions Retry = new(new WorkflowRetryPolicy(
         maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
 
@@ -52,8 +55,7 @@ public sealed class ScheduleWorkflow : Workflow<ScheduleRun, bool>
 
         context.SetCustomStatus($"next occurrence {occurrence:O}");
         await context.CreateTimer(occurrence, CancellationToken.None);
-        var live = await context.CallActivityAsync<bool>(nameof(TriggerScheduleActivity), new ScheduleOccurrence(input.ScheduleId, input.Version, occurrence), Retry);
-        if (!live)
+        if (!await TriggerAsync(context, new ScheduleOccurrence(input.ScheduleId, input.Version, occurrence)))
         {
             context.SetCustomStatus("schedule removed or changed");
             return false;
@@ -63,5 +65,26 @@ public sealed class ScheduleWorkflow : Workflow<ScheduleRun, bool>
         var now = context.CurrentUtcDateTime;
         context.ContinueAsNew(input with { After = now > occurrence ? now : occurrence }, preserveUnprocessedEvents: false);
         return true;
+    }
+
+    /// <summary>
+    /// Runs the trigger activity until it answers: when its retries are spent (pub/sub or the actor away for minutes),
+    /// the workflow waits on a durable timer and tries again, so a long outage delays the occurrence instead of ending the
+    /// schedule.
+    /// </summary>
+    private static async Task<bool> TriggerAsync(WorkflowContext context, ScheduleOccurrence occurrence)
+    {
+        while (true)
+        {
+            try
+            {
+                return await context.CallActivityAsync<bool>(nameof(TriggerScheduleActivity), occurrence, Retry);
+            }
+            catch (WorkflowTaskFailedException)
+            {
+                context.SetCustomStatus($"raising occurrence {occurrence.Occurrence:O} failed; trying again");
+                await context.CreateTimer(context.CurrentUtcDateTime + RetryAfter, CancellationToken.None);
+            }
+        }
     }
 }
