@@ -6,23 +6,30 @@ using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
 using Mtaeda.Testing;
+using Mtaeda.Contracts.Common.V1;
+using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Contracts.Stations.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
+using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 
 namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
-/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
-/// and ridership, each a real process beside its sidecar, on the embedded in-memory default (or, for
+/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway,
+/// ridership, scheduling and maintenance, each a real process beside its sidecar, on the embedded in-memory default (or, for
 /// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
 {
-    /// <summary>The four services, and the sidecar-only simulator app.</summary>
-    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    /// <summary>The services, and the sidecar-only simulator app.</summary>
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
+
+    /// <summary>The services a test can hold down (<see cref="Hold"/>) after killing them.</summary>
+    private static readonly string[] Holdable = ["equipment", "scheduling"];
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
@@ -54,6 +61,8 @@ public class MtaedaSystem : IAsyncLifetime
     public StationsClient Stations => new(Invoker("stations"));
 
     public RidershipClient Ridership => new(Invoker("ridership"));
+
+    public SchedulingClient Scheduling => new(Invoker("scheduling"));
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
@@ -136,13 +145,35 @@ public class MtaedaSystem : IAsyncLifetime
         && ProcessTree.CommandLine(pid).Contains($"Mtaeda.{char.ToUpperInvariant(appId[0])}{appId[1..]}.dll", StringComparison.Ordinal) ? pid : null;
 
     /// <summary>While held, equipment, started again by the runner after it ends, waits before it runs its service.</summary>
-    public void HoldEquipment(bool hold)
+    public void HoldEquipment(bool hold) => Hold("equipment", hold);
+
+    /// <summary>While held, <paramref name="appId"/> (one of equipment and scheduling), started again by the runner after it ends, waits before it runs its service.</summary>
+    public void Hold(string appId, bool hold)
     {
-        if (hold) File.WriteAllText(EquipmentHoldFile, "held by a test");
-        else File.Delete(EquipmentHoldFile);
+        if (!Holdable.Contains(appId)) throw new ArgumentException($"{appId} cannot be held", nameof(appId));
+        if (hold) File.WriteAllText(HoldFile(appId), "held by a test");
+        else File.Delete(HoldFile(appId));
     }
 
-    private string EquipmentHoldFile => Path.Combine(_dir, "equipment.hold");
+    private string HoldFile(string appId) => Path.Combine(_dir, appId + ".hold");
+
+    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
+    public async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
+    {
+        await Stations.RegisterStationAsync(new RegisterStationRequest
+        {
+            StationId = stationId, Name = name, LineIds = { line },
+            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+        }, cancellationToken: Ct);
+        foreach (var id in turnstiles)
+        {
+            await Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+            {
+                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
+                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+            }, cancellationToken: Ct);
+        }
+    }
 
     /// <summary>Runs the device simulator to completion and returns its final accounting (its last line, a JSON object).</summary>
     public async Task<SimulatorResult> SimulateAsync(IEnumerable<string> args, CancellationToken cancellationToken)
@@ -231,9 +262,9 @@ public class MtaedaSystem : IAsyncLifetime
             Line($"    appPort: {app}");
             Line("    appProtocol: h2c");
             var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
-            // The runner restarts equipment when it dies; a restart waits while a test holds it down, then becomes the service (exec).
-            Line(service == "equipment"
-                ? $"    command: [\"sh\", \"-c\", \"while [ -e '{EquipmentHoldFile}' ]; do sleep 0.2; done; exec dotnet '{dll}'\"]"
+            // The runner restarts a service when it dies; a restart of a holdable one waits while a test holds it down, then becomes the service (exec).
+            Line(Holdable.Contains(service)
+                ? $"    command: [\"sh\", \"-c\", \"while [ -e '{HoldFile(service)}' ]; do sleep 0.2; done; exec dotnet '{dll}'\"]"
                 : $"    command: [\"dotnet\", \"{dll}\"]");
         }
         return yaml.ToString();

@@ -61,8 +61,9 @@ public static class MaintenanceExtensions
     }
 
     /// <summary>
-    /// The equipment events that open maintenance requests (topic <c>equipment</c>), and the work-order events raised on
-    /// the requests' workflows (topic <c>scheduling</c>, ADR 0005).
+    /// The equipment events that open maintenance requests (topic <c>equipment</c>), the preventive schedules that came
+    /// due (topic <c>scheduling</c>, ADR 0006), and the work-order events raised on the requests' workflows (topic
+    /// <c>scheduling</c>, ADR 0005).
     /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
@@ -72,6 +73,8 @@ public static class MaintenanceExtensions
         app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileMaintenanceScheduleTriggered, TurnstileMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
+        app.MapEventHandler<CameraMaintenanceScheduleTriggered, CameraMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);

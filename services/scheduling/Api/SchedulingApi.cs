@@ -3,6 +3,7 @@ using Dapr.Actors.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
@@ -22,7 +23,8 @@ namespace Mtaeda.Scheduling.Api;
 /// <param name="index">The index of work-order ids.</param>
 /// <param name="technicians">The technicians registry.</param>
 /// <param name="time">The clock lateness is judged by.</param>
-public sealed class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time) : SchedulingService.SchedulingBase
+/// <param name="schedules">The preventive schedules' parts (SchedulingApi.Schedules.cs).</param>
+public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
 {
     /// <summary>The Dapr metadata header naming the calling app.</summary>
     public const string CallerAppHeader = "dapr-caller-app-id";

@@ -1,8 +1,12 @@
+using Dapr.Workflow;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Api;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
+using Mtaeda.Scheduling.Workflows;
 using Mtaeda.ServiceDefaults;
+using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
+using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -13,8 +17,10 @@ public static class SchedulingExtensions
     public const int DefaultAppPort = 5106;
 
     /// <summary>
-    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the WorkOrder actor, the work-order
-    /// index, the technicians registry (from configuration), and gRPC with JSON transcoding.
+    /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the WorkOrder and MaintenanceSchedule
+    /// actors, the work-order and schedule indexes, the technicians registry (from configuration), the schedules' workflow
+    /// and its activity (Dapr Workflow), clients of equipment and stations through the sidecar (to check a schedule's
+    /// device), and gRPC with JSON transcoding.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
@@ -26,12 +32,24 @@ public static class SchedulingExtensions
         builder.Services.AddActors(options =>
         {
             options.Actors.RegisterActor<WorkOrderActor>(WorkOrderActor.TypeName);
+            options.Actors.RegisterActor<ScheduleActor>(ScheduleActor.TypeName);
             options.UseSidecar(configuration);
         });
         var options = configuration.GetSection(SchedulingOptions.SectionName).Get<SchedulingOptions>() ?? new SchedulingOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new TechnicianRegistry(options.Technicians));
         builder.Services.AddSingleton<WorkOrderIndex>();
+        builder.Services.AddSingleton<ScheduleIndex>();
+        builder.Services.AddSingleton<ScheduleRunner>();
+        builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
+        builder.Services.AddSingleton(_ => new StationsClient(DaprSidecar.InvokerFor(configuration, "stations")));
+        builder.Services.AddSingleton<DeviceLookup>();
+        builder.Services.AddSingleton<ScheduleParts>();
+        builder.Services.AddDaprWorkflow(workflows =>
+        {
+            workflows.RegisterWorkflow<ScheduleWorkflow>();
+            workflows.RegisterActivity<TriggerScheduleActivity>();
+        });
         builder.AddGrpcApi();
         return builder;
     }
@@ -47,7 +65,7 @@ public static class SchedulingExtensions
         return app;
     }
 
-    /// <summary>Scheduling subscribes to no event yet (due schedules will be its own workflows); the method keeps the one shape.</summary>
+    /// <summary>Scheduling subscribes to no event (due schedules are its own workflows); the method keeps the one shape.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapSchedulingEventHandlers(this WebApplication app)

@@ -50,6 +50,15 @@ public interface IStationActor : IActor
     /// <param name="change">The fact.</param>
     /// <returns>A task.</returns>
     Task RecordEquipmentAsync(EquipmentChange change);
+
+    /// <summary>Records a transition of a work order of the station (<see cref="WorkOrderHistory"/>).</summary>
+    /// <param name="step">The transition.</param>
+    /// <returns>A task.</returns>
+    Task RecordWorkOrderAsync(WorkOrderStep step);
+
+    /// <summary>The station's work-order history, newest first (empty when none is known).</summary>
+    /// <returns>The history.</returns>
+    Task<List<StationWorkOrderState>> GetWorkOrdersAsync();
 }
 
 /// <summary>RegisterStation as the actor receives it.</summary>

@@ -24,6 +24,9 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
     /// <summary>The actor state key of the station.</summary>
     public const string StateKey = "station";
 
+    /// <summary>The actor state key of the station's work-order history (a read model of scheduling's events).</summary>
+    public const string WorkOrdersKey = "work-orders";
+
     /// <inheritdoc />
     public Task<StationReply> RegisterAsync(RegisterStationCommand command)
     {
@@ -87,6 +90,29 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
         }
 
         if (station.Changed) await StateManager.SetStateAsync(StateKey, station.State);
+    }
+
+    /// <inheritdoc />
+    public async Task RecordWorkOrderAsync(WorkOrderStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        // A copy, so that the cached state is touched only through SetStateAsync.
+        var orders = (await GetWorkOrdersAsync()).ConvertAll(o => new StationWorkOrderState
+        {
+            WorkOrderId = o.WorkOrderId,
+            DeviceId = o.DeviceId,
+            Priority = o.Priority,
+            CreatedAt = o.CreatedAt,
+            Transitions = [.. o.Transitions],
+        });
+        if (WorkOrderHistory.Record(orders, step)) await StateManager.SetStateAsync(WorkOrdersKey, orders);
+    }
+
+    /// <inheritdoc />
+    public async Task<List<StationWorkOrderState>> GetWorkOrdersAsync()
+    {
+        var stored = await StateManager.TryGetStateAsync<List<StationWorkOrderState>>(WorkOrdersKey);
+        return stored.HasValue ? stored.Value : [];
     }
 
     private DateTimeOffset Now => time.GetUtcNow();

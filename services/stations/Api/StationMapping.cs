@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Stations.Domain;
 using StationMessage = Mtaeda.Contracts.Stations.V1.Station;
 
@@ -24,6 +25,21 @@ internal static class StationMapping
         message.LineIds.AddRange(state.LineIds);
         message.TurnstileIds.AddRange(state.TurnstileIds);
         message.CameraIds.AddRange(state.CameraIds);
+        return message;
+    }
+
+    public static StationWorkOrder ToContract(this StationWorkOrderState order)
+    {
+        var message = new StationWorkOrder
+        {
+            WorkOrderId = order.WorkOrderId,
+            DeviceId = order.DeviceId,
+            Priority = order.Priority,
+            Status = order.Status,
+            TechnicianId = order.TechnicianId,
+            CreatedAt = Timestamp.FromDateTimeOffset(order.CreatedAt),
+        };
+        message.Transitions.AddRange(order.Transitions.Select(t => new WorkOrderTransition { Status = t.Status, At = Timestamp.FromDateTimeOffset(t.At), TechnicianId = t.TechnicianId }));
         return message;
     }
 

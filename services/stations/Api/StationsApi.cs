@@ -98,6 +98,16 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     }
 
     /// <inheritdoc />
+    public override async Task<ListStationWorkOrdersResponse> ListStationWorkOrders(ListStationWorkOrdersRequest request, ServerCallContext context)
+    {
+        Checked(() => StationRules.Id(request.StationId));
+        await CallAsync(request.StationId, actor => actor.GetAsync());
+        var response = new ListStationWorkOrdersResponse();
+        response.WorkOrders.AddRange((await Station(request.StationId).GetWorkOrdersAsync()).Select(StationMapping.ToContract));
+        return response;
+    }
+
+    /// <inheritdoc />
     public override async Task<ListStationsResponse> ListStations(ListStationsRequest request, ServerCallContext context)
     {
         var pageSize = request.PageSize switch

@@ -1,5 +1,6 @@
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Actors;
 using Mtaeda.Stations.Api;
@@ -16,7 +17,8 @@ public static class StationsExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the Station actor, the station index,
-    /// the inventory the equipment handlers update, and gRPC with JSON transcoding.
+    /// the inventory the equipment handlers update, the work-order history the scheduling handlers update, and gRPC with
+    /// JSON transcoding.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
@@ -33,6 +35,7 @@ public static class StationsExtensions
         builder.Services.AddSingleton(configuration.GetSection(StationsOptions.SectionName).Get<StationsOptions>() ?? new StationsOptions());
         builder.Services.AddSingleton<StationIndex>();
         builder.Services.AddSingleton<StationInventory>();
+        builder.Services.AddSingleton<StationWorkOrders>();
         builder.AddGrpcApi();
         return builder;
     }
@@ -48,7 +51,10 @@ public static class StationsExtensions
         return app;
     }
 
-    /// <summary>The equipment events the station's inventory follows; the topic's other events are acknowledged.</summary>
+    /// <summary>
+    /// The equipment events the station's inventory follows, and scheduling's work-order events its work-order history
+    /// follows; the topics' other events are acknowledged.
+    /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapStationsEventHandlers(this WebApplication app)
@@ -58,6 +64,11 @@ public static class StationsExtensions
         app.MapEventHandler<TurnstileDecommissioned, TurnstileDecommissionedHandler>(Topics.Equipment);
         app.MapEventHandler<CameraInstalled, CameraInstalledHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileCameraUninstalled, TurnstileCameraUninstalledHandler>(Topics.Equipment);
+        app.MapEventHandler<WorkOrderCreated, WorkOrderCreatedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);
+        app.MapEventHandler<WorkOrderCancelled, WorkOrderCancelledHandler>(Topics.Scheduling);
         return app;
     }
 }

@@ -1,0 +1,78 @@
+using Mtaeda.Contracts;
+using Dapr.Actors.Runtime;
+using Dapr.Client;
+using Mtaeda.Scheduling.Domain;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Scheduling.Actors;
+
+/// <summary>
+/// The durable home of one <see cref="MaintenanceSchedule"/>. A command runs in one actor turn: load, let the aggregate
+/// decide, then put the new state and its event into the actor's state (<see cref="OutboxActor.EmitAsync"/>), saved in
+/// one state transaction and then published on the <c>scheduling</c> topic. Running the schedule (its workflow) is the
+/// API's part (docs/adr/0006-preventive-schedules.md).
+/// </summary>
+/// <param name="host">The actor host.</param>
+/// <param name="dapr">The Dapr client the outbox publishes with.</param>
+/// <param name="time">The clock.</param>
+public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IScheduleActor
+{
+    /// <summary>The actor type name.</summary>
+    public const string TypeName = "MaintenanceSchedule";
+
+    /// <summary>The actor state key of the schedule.</summary>
+    public const string StateKey = "schedule";
+
+    /// <inheritdoc />
+    public Task<ScheduleReply> CreateAsync(CreateScheduleCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(s => s.Create(new NewSchedule(command.DeviceId, command.DeviceKind, command.StationId, command.Cron, command.TimeZone), time.GetUtcNow()));
+    }
+
+    /// <inheritdoc />
+    public Task<ScheduleReply> ChangeAsync(ChangeScheduleCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return DecideAsync(s => s.Change(command.Cron, command.TimeZone, time.GetUtcNow()));
+    }
+
+    /// <inheritdoc />
+    public Task<ScheduleReply> RemoveAsync() => DecideAsync(s => s.Remove(time.GetUtcNow()));
+
+    /// <inheritdoc />
+    public async Task<ScheduleReply> GetAsync()
+    {
+        var state = await LoadAsync();
+        return state.Version > 0
+            ? ScheduleReply.Accepted(state)
+            : ScheduleReply.Refused(DomainRefusal.NotFound("schedule_id", $"no schedule '{state.ScheduleId}'"));
+    }
+
+    private async Task<ScheduleReply> DecideAsync(Action<MaintenanceSchedule> command)
+    {
+        var schedule = new MaintenanceSchedule((await LoadAsync()).Copy());
+        try
+        {
+            command(schedule);
+        }
+        catch (DomainRefusalException refusal)
+        {
+            return ScheduleReply.Refused(refusal.Refusal);
+        }
+
+        if (schedule.Changed)
+        {
+            await StateManager.SetStateAsync(StateKey, schedule.State);
+            foreach (var message in schedule.Events) await EmitAsync(message);
+        }
+
+        return ScheduleReply.Accepted(schedule.State);
+    }
+
+    private async Task<ScheduleState> LoadAsync()
+    {
+        var stored = await StateManager.TryGetStateAsync<ScheduleState>(StateKey);
+        return stored.HasValue ? stored.Value : new ScheduleState { ScheduleId = Id.GetId() };
+    }
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LocalDapr.Runner;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Testing;
+
+namespace Mtaeda.EndToEnd.Tests;
+
+/// <summary>
+/// Preventive schedules end to end through the runner: a schedule comes due at its cron time and becomes a
+/// maintenance request and a work order, whose transitions the station's work-order history shows.
+/// </summary>
+[Collection(nameof(MtaedaSystem))]
+public sealed class PreventiveScheduleTests(MtaedaSystem system)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_schedule_fires_at_its_cron_time_and_the_stations_history_shows_its_work_orders_transitions()
+    {
+        await system.ProvisionAsync("stn-sched", "Schedule Square", "green", "ts-sched-01");
+        using var http = PreventiveSchedules.Http(system, "simulator");
+        var due = PreventiveSchedules.SecondsAhead(8);
+        using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
+                   new { scheduleId = "sch-e2e", deviceId = "ts-sched-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = PreventiveSchedules.OnceAt(due), timeZone = "America/New_York" }, Ct))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(Ct));
+        }
+
+        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-sched");
+        Assert.Equal(("ts-sched-01", MaintenancePriority.Low), (order.DeviceId, order.Priority));
+        Assert.True(order.CreatedAt.ToDateTime() >= due, $"work order created at {order.CreatedAt}, before the schedule's time {due:O}");
+
+        foreach (var (step, body) in new (string, object)[] { ("assign", new { technicianId = "tech-001" }), ("start", new { }), ("complete", new { notes = "serviced" }) })
+        {
+            using var done = await http.PostAsJsonAsync($"v1.0/invoke/scheduling/method/v1/work-orders/{order.WorkOrderId}:{step}", body, Ct);
+            Assert.True(done.IsSuccessStatusCode, await done.Content.ReadAsStringAsync(Ct));
+        }
+
+        var history = await Eventually.MatchesAsync(
+            () => http.GetFromJsonAsync<JsonElement>("v1.0/invoke/stations/method/v1/stations/stn-sched/work-orders", Ct),
+            h => h.GetProperty("workOrders").EnumerateArray().Any(o => o.GetProperty("transitions").GetArrayLength() == 4),
+            TimeSpan.FromSeconds(60), Ct, "the station's history to show four transitions");
+        var kept = Assert.Single(history.GetProperty("workOrders").EnumerateArray());
+        Assert.Equal(order.WorkOrderId, kept.GetProperty("workOrderId").GetString());
+        Assert.Equal(
+            ["WORK_ORDER_STATUS_CREATED", "WORK_ORDER_STATUS_ASSIGNED", "WORK_ORDER_STATUS_STARTED", "WORK_ORDER_STATUS_COMPLETED"],
+            kept.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("status").GetString()));
+    }
+}
+
+/// <summary>On the Redis backend: a schedule whose time passes while scheduling is killed and held down fires once when it is back.</summary>
+[Collection(nameof(MtaedaRedisSystem))]
+public sealed class PreventiveScheduleRestartTests(MtaedaRedisSystem system)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_schedule_whose_time_passes_while_scheduling_is_down_fires_once_after_it_comes_back()
+    {
+        await system.ProvisionAsync("stn-down", "Downtime Depot", "green", "ts-down-01");
+        using var http = PreventiveSchedules.Http(system, "simulator");
+        var due = PreventiveSchedules.SecondsAhead(15);
+        using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
+                   new { scheduleId = "sch-down", deviceId = "ts-down-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = PreventiveSchedules.OnceAt(due), timeZone = "Etc/UTC" }, Ct))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(Ct));
+        }
+
+        system.Hold("scheduling", true);
+        try
+        {
+            var killed = system.RunningPid("scheduling") ?? throw new InvalidOperationException("scheduling is not running");
+            ProcessTree.Signal(killed, ProcessTree.SigKill);
+            await system.Runner.WaitForLineAsync(l => l.Contains($"app \"scheduling\" (pid {killed}) exited with code 137 at ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), Ct);
+            Assert.True(DateTime.UtcNow < due, $"scheduling went down at {DateTime.UtcNow:O}, after the schedule's time {due:O}");
+            await Eventually.UntilAsync(() => DateTime.UtcNow > due.AddSeconds(2), "the schedule's time to pass while scheduling is down", TimeSpan.FromSeconds(60), Ct);
+        }
+        finally
+        {
+            system.Hold("scheduling", false);
+        }
+
+        await system.Runner.WaitForLineAsync(l => l.Contains("app \"scheduling\" is back (app pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(180), Ct);
+        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-down");
+        Assert.Equal("ts-down-01", order.DeviceId);
+        // The workflow raised this occurrence and waits for the next one (an hour later); one work order, no second trigger.
+        using var sidecar = PreventiveSchedules.Http(system, "scheduling");
+        var next = $"next occurrence {due.AddHours(1):O}";
+        await Eventually.MatchesAsync(
+            () => sidecar.GetFromJsonAsync<JsonElement>("v1.0/workflows/dapr/sch-down-v1", Ct),
+            w => w.GetProperty("runtimeStatus").GetString() == "RUNNING"
+                && w.GetProperty("properties").TryGetProperty("dapr.workflow.custom_status", out var status)
+                && status.GetString()!.Contains(next, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), Ct, next);
+        var orders = await system.Scheduling.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-down" }, cancellationToken: Ct);
+        Assert.Single(orders.WorkOrders);
+    }
+}
+
+/// <summary>What the preventive schedule tests share.</summary>
+internal static class PreventiveSchedules
+{
+    /// <summary>A six-field cron expression due once an hour, at the minute and second of <paramref name="due"/>.</summary>
+    public static string OnceAt(DateTime due) => string.Create(CultureInfo.InvariantCulture, $"{due.Second} {due.Minute} * * * *");
+
+    /// <summary>A whole second, <paramref name="seconds"/> from now (UTC).</summary>
+    public static DateTime SecondsAhead(int seconds)
+    {
+        var due = DateTime.UtcNow.AddSeconds(seconds);
+        return new DateTime(due.Year, due.Month, due.Day, due.Hour, due.Minute, due.Second, DateTimeKind.Utc);
+    }
+
+    /// <summary>An HTTP client on <paramref name="appId"/>'s sidecar, with the run's API token.</summary>
+    public static HttpClient Http(MtaedaSystem system, string appId)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(system.SidecarHttp(appId) + "/") };
+        http.DefaultRequestHeaders.Add("dapr-api-token", system.ApiToken);
+        return http;
+    }
+
+    /// <summary>The one work order of the station, once maintenance created it.</summary>
+    public static async Task<WorkOrder> WorkOrderAtAsync(MtaedaSystem system, string stationId)
+    {
+        var listed = await Eventually.MatchesAsync(
+            () => system.Scheduling.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = stationId }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync,
+            l => l.WorkOrders.Count > 0, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken, $"a work order at {stationId}");
+        return Assert.Single(listed.WorkOrders);
+    }
+}
