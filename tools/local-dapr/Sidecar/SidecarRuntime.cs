@@ -15,6 +15,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
     private readonly RuntimeEnvironment _env;
     private readonly Dictionary<string, (ComponentSpec Spec, IPubSub PubSub)> _pubsubs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ComponentSpec Spec, IStateStore Store)> _stores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Secrets.ISecretStore> _secretStores = new(StringComparer.Ordinal);
     private readonly List<SubscriptionDispatcher> _dispatchers = [];
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -27,9 +28,21 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
     {
         Options = options;
-        Resources = resources;
         _env = env;
         _logger = env.Loggers.CreateLogger($"daprd.{options.AppId}");
+        // Secret stores first (in file order, each able to use the ones before it), then every other component with its
+        // secret references read and its metadata templates expanded, as daprd does before initialising a component.
+        var resolved = new Dictionary<ComponentSpec, ComponentSpec>(ReferenceEqualityComparer.Instance);
+        foreach (var component in resources.Components.Where(c => c.Kind == "secretstores"))
+        {
+            var spec = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
+            resolved[component] = spec;
+            _secretStores[spec.Name] = env.Components.SecretStore(spec);
+        }
+        foreach (var component in resources.Components.Where(c => c.Kind != "secretstores"))
+            resolved[component] = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
+        resources = resources with { Components = [.. resources.Components.Select(c => resolved[c])] };
+        Resources = resources;
         foreach (var component in resources.Components)
         {
             var fallback = component.Kind == "pubsub" ? RetrySpec.FromComponent(component, RetrySpec.InMemoryDefault) : null;
@@ -137,6 +150,51 @@ public sealed class SidecarRuntime : IAsyncDisposable
         if (string.IsNullOrEmpty(topic)) throw DaprErrors.TopicEmpty(pubsubName);
         if (!TopicScopes.MayPublish(entry.Spec, AppId, topic)) throw DaprErrors.TopicForbidden(topic, AppId);
         return entry.PubSub;
+    }
+
+    // ---------------------------------------------------------------- secrets
+
+    /// <summary>The store, after daprd's checks: no secret store at all, then an unknown one (<c>secretsValidateRequest</c>).</summary>
+    private Secrets.ISecretStore SecretStore(string name)
+    {
+        if (_secretStores.Count == 0) throw DaprErrors.SecretStoresNotConfigured();
+        return _secretStores.TryGetValue(name ?? "", out var store) ? store : throw DaprErrors.SecretStoreNotFound(name ?? "");
+    }
+
+    /// <summary>Whether the Configuration's secret scopes let the app read <paramref name="key"/> (allowed when the store has no scope).</summary>
+    private bool IsSecretAllowed(string storeName, string key) =>
+        !Resources.SecretScopes.TryGetValue(storeName, out var scope) || scope.IsAllowed(key);
+
+    /// <summary>One secret's values (dapr/dapr <c>universal.GetSecret</c>): store checks, then the scope, then the store under the outbound policy.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetSecretAsync(string storeName, string key, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var store = SecretStore(storeName);
+        if (!IsSecretAllowed(storeName, key)) throw DaprErrors.SecretPermissionDenied(key, storeName);
+        try
+        {
+            return await _outbound[storeName].ExecuteAsync(_ => Task.FromResult(store.Get(key, metadata)), _ => false, IsPermanent, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.SecretGet(key, storeName, e.Message);
+        }
+    }
+
+    /// <summary>Every secret of the store the scopes allow (<c>universal.GetBulkSecret</c>: the others are left out, not refused).</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetBulkSecretAsync(string storeName, IReadOnlyDictionary<string, string> metadata,
+        CancellationToken cancellationToken)
+    {
+        var store = SecretStore(storeName);
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> all;
+        try
+        {
+            all = await _outbound[storeName].ExecuteAsync(_ => Task.FromResult(store.BulkGet(metadata)), _ => false, IsPermanent, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.BulkSecretGet(storeName, e.Message);
+        }
+        return all.Where(s => IsSecretAllowed(storeName, s.Key)).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
     }
 
     // ---------------------------------------------------------------- state
