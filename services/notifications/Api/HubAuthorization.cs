@@ -43,7 +43,7 @@ public static class HubAuthorization
     {
         ArgumentNullException.ThrowIfNull(jwt);
         ArgumentNullException.ThrowIfNull(hub);
-        jwt.Authority = string.IsNullOrWhiteSpace(hub.Authority) ? null : hub.Authority;
+        jwt.Authority = hub.Authority;
         jwt.Audience = hub.Audience;
         jwt.RequireHttpsMetadata = hub.RequireHttpsMetadata;
         jwt.MapInboundClaims = false;

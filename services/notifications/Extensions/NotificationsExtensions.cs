@@ -36,6 +36,12 @@ public static class NotificationsExtensions
 
         var options = configuration.GetSection(NotificationsOptions.SectionName).Get<NotificationsOptions>() ?? new NotificationsOptions();
         var hub = configuration.GetSection(HubOptions.SectionName).Get<HubOptions>() ?? new HubOptions();
+        if (string.IsNullOrWhiteSpace(hub.Authority))
+        {
+            throw new InvalidOperationException(
+                "Hub:Authority is required: the issuer of the hub's tokens (its OIDC metadata at {Authority}/.well-known/openid-configuration); "
+                + "in Development the dashboard's issuer, http://localhost:5110 (appsettings.Development.json).");
+        }
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(hub);
