@@ -48,7 +48,7 @@ public sealed class SmtpDeliveryTests
 }
 
 /// <summary>An SMTP server on a loopback port that keeps what it receives.</summary>
-internal sealed class SmtpListener : MessageStore, IAsyncDisposable
+public sealed class SmtpListener : MessageStore, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<MimeMessage> _messages = Channel.CreateUnbounded<MimeMessage>();

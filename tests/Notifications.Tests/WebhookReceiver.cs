@@ -11,13 +11,13 @@ namespace Mtaeda.Notifications.Tests;
 /// <param name="Path">The path.</param>
 /// <param name="Headers">The headers.</param>
 /// <param name="Body">The body.</param>
-internal sealed record ReceivedWebhook(string Path, IHeaderDictionary Headers, string Body);
+public sealed record ReceivedWebhook(string Path, IHeaderDictionary Headers, string Body);
 
 /// <summary>
 /// A webhook receiver on a loopback port: answers each path as <see cref="Behaviour"/> says for that path (status code, or no
 /// answer), and records every request.
 /// </summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<ReceivedWebhook> _received = Channel.CreateUnbounded<ReceivedWebhook>();
