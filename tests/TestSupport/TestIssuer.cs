@@ -7,11 +7,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Mtaeda.Notifications.Tests;
+namespace Mtaeda.Testing;
 
 /// <summary>
 /// A token issuer on a loopback port, as the dashboard's development issuer is: OIDC metadata at
-/// <c>/.well-known/openid-configuration</c> and its RSA key at <c>/jwks</c>, so the hub discovers it as it would in a run.
+/// <c>/.well-known/openid-configuration</c> and its RSA key at <c>/jwks</c>, so the notifications hub (its
+/// <c>Hub:Authority</c>) discovers it as it would in a run, and tokens with the hub's claims (<c>role</c>, <c>stations</c>).
 /// </summary>
 public sealed class TestIssuer : IAsyncDisposable
 {
@@ -25,8 +26,12 @@ public sealed class TestIssuer : IAsyncDisposable
         _key = key;
     }
 
+    /// <summary>The issuer's URL (<c>Hub:Authority</c>).</summary>
     public string Authority { get; }
 
+    /// <summary>Starts the issuer with a new RSA key.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The issuer.</returns>
     public static async Task<TestIssuer> StartAsync(CancellationToken cancellationToken)
     {
         var port = LocalDapr.Sidecar.Sidecar.FreePort();
@@ -49,6 +54,11 @@ public sealed class TestIssuer : IAsyncDisposable
     }
 
     /// <summary>A token for the hub.</summary>
+    /// <param name="role">The <c>role</c> claim.</param>
+    /// <param name="stations">The <c>stations</c> claim.</param>
+    /// <param name="audience">The audience.</param>
+    /// <param name="signedWith">Another signing key (a forged token); the issuer's by default.</param>
+    /// <param name="sub">The <c>sub</c> and <c>name</c> claims.</param>
     /// <returns>The token.</returns>
     public string Token(string role, string stations, string audience = "mtaeda-hub", SecurityKey? signedWith = null, string sub = "user-1") =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -60,6 +70,7 @@ public sealed class TestIssuer : IAsyncDisposable
             SigningCredentials = new SigningCredentials(signedWith ?? _key, SecurityAlgorithms.RsaSha256),
         });
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync(CancellationToken.None);
