@@ -54,7 +54,7 @@ public sealed class EventSubscriptions(IConfiguration configuration, IHostEnviro
 
     /// <summary>The subscriptions as Dapr reads them from <c>/dapr/subscribe</c>.</summary>
     /// <returns>The JSON model.</returns>
-    public IReadOnlyList<object> ToDapr() => [.. _topics.Values.OrderBy(t => t.Topic, StringComparer.Ordinal).Select(t => t.ToDapr())];
+    public IReadOnlyList<object> ToDapr() => [.. _topics.Values.OrderBy(t => t.PubSubName, StringComparer.Ordinal).ThenBy(t => t.Topic, StringComparer.Ordinal).Select(t => t.ToDapr())];
 
     internal TopicSubscription Topic(IEndpointRouteBuilder endpoints, string topic, BulkDelivery? bulk, string pubSubName = Topics.PubSubName)
     {
