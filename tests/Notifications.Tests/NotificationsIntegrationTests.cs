@@ -43,6 +43,11 @@ public sealed class NotificationsFixture : IAsyncLifetime
 
     public int HubPort { get; } = LocalDapr.Sidecar.Sidecar.FreePort();
 
+    /// <summary>A second replica of notifications (same app id), with a hub of its own.</summary>
+    public AppNode Replica { get; private set; } = null!;
+
+    public int ReplicaHubPort { get; } = LocalDapr.Sidecar.Sidecar.FreePort();
+
     public NotificationsClient Client { get; private set; } = null!;
 
     public string HubUrl => $"http://127.0.0.1:{HubPort}{Infrastructure.HubOptions.Path}";
@@ -80,9 +85,16 @@ public sealed class NotificationsFixture : IAsyncLifetime
               - name: consumerID
                 value: "{uuid}"
             """, token);
+        Node = await StartReplicaAsync(HubPort, token);
+        Replica = await StartReplicaAsync(ReplicaHubPort, token);
+        Client = new NotificationsClient(Node.Invoker("notifications"));
+    }
+
+    private Task<AppNode> StartReplicaAsync(int hubPort, CancellationToken token)
+    {
         var build = ServiceApp.Of(typeof(NotificationsExtensions).Assembly, builder => builder.AddNotifications(), app => app.MapNotificationsApi().MapNotificationsEventHandlers());
-        Node = await Runtime.StartAsync("notifications", args => build([.. args,
-            $"--{Infrastructure.HubOptions.PortVariable}={HubPort}",
+        return Runtime.StartAsync("notifications", args => build([.. args,
+            $"--{Infrastructure.HubOptions.PortVariable}={hubPort}",
             $"--Hub:Authority={Issuer.Authority}",
             "--Hub:RequireHttpsMetadata=false",
             "--Notifications:Smtp:Host=127.0.0.1",
@@ -93,15 +105,14 @@ public sealed class NotificationsFixture : IAsyncLifetime
             "--Notifications:Delivery:UseJitter=false",
             "--Notifications:Delivery:AttemptTimeout=00:00:01",
         ]), token);
-        Client = new NotificationsClient(Node.Invoker("notifications"));
     }
 
-    public async Task<(HubConnection Connection, ChannelReader<AlertMessage> Alerts, ChannelReader<AlertAcknowledgedMessage> Acknowledged)> ConnectAsync(string accessToken, CancellationToken cancellationToken)
+    public async Task<(HubConnection Connection, ChannelReader<AlertMessage> Alerts, ChannelReader<AlertAcknowledgedMessage> Acknowledged)> ConnectAsync(string accessToken, CancellationToken cancellationToken, int? hubPort = null)
     {
         var alerts = Channel.CreateUnbounded<AlertMessage>();
         var acknowledged = Channel.CreateUnbounded<AlertAcknowledgedMessage>();
         var connection = new HubConnectionBuilder()
-            .WithUrl(HubUrl, options => options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken))
+            .WithUrl(hubPort is { } port ? $"http://127.0.0.1:{port}{Infrastructure.HubOptions.Path}" : HubUrl, options => options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken))
             .Build();
         connection.On<AlertMessage>(OperationsHub.AlertMethod, alert => alerts.Writer.TryWrite(alert));
         connection.On<AlertAcknowledgedMessage>(OperationsHub.AlertAcknowledgedMethod, ack => acknowledged.Writer.TryWrite(ack));
@@ -195,6 +206,33 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = "alr-none", AcknowledgedBy = "x" }, cancellationToken: token).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_replica_pushes_every_alert_whichever_replica_handled_the_event()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (first, firstAlerts, _) = await fixture.ConnectAsync(fixture.Issuer.Token("supervisor", "stn-scale"), token);
+        var (second, secondAlerts, _) = await fixture.ConnectAsync(fixture.Issuer.Token("supervisor", "stn-scale"), token, fixture.ReplicaHubPort);
+        await using var _1 = first;
+        await using var _2 = second;
+
+        // On "pubsub" the two replicas share one consumer group: each event is handled by one of them. The fan-out
+        // component's consumer id is {uuid}: both receive each push, so both connections see all six alerts.
+        var devices = Enumerable.Range(1, 6).Select(n => $"ts-scale-{n}").ToList();
+        foreach (var device in devices)
+        {
+            await fixture.PublishAsync(new TurnstileLocked { TurnstileId = device, StationId = "stn-scale", Kind = FaultKind.Locked, Reason = "tamper", LockedAt = Now }, token);
+        }
+
+        foreach (var alerts in new[] { firstAlerts, secondAlerts })
+        {
+            var seen = new List<string>();
+            while (seen.Count < devices.Count) seen.Add((await alerts.ReadAsync(token).AsTask().WaitAsync(Wait, token)).DeviceId);
+            Assert.Equal(devices, seen.Order(StringComparer.Ordinal));
+        }
+        var kept = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-scale" }, cancellationToken: token);
+        Assert.Equal(devices, kept.Alerts.Select(a => a.DeviceId).Order(StringComparer.Ordinal));
     }
 
     [Fact]
