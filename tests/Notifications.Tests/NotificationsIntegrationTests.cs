@@ -50,6 +50,9 @@ public sealed class NotificationsFixture : IAsyncLifetime
 
     public NotificationsClient Client { get; private set; } = null!;
 
+    /// <summary>Records the <c>notifications</c> topic.</summary>
+    public Observer Events { get; private set; } = null!;
+
     public string HubUrl => $"http://127.0.0.1:{HubPort}{Infrastructure.HubOptions.Path}";
 
     public async ValueTask InitializeAsync()
@@ -88,6 +91,7 @@ public sealed class NotificationsFixture : IAsyncLifetime
         Node = await StartReplicaAsync(HubPort, token);
         Replica = await StartReplicaAsync(ReplicaHubPort, token);
         Client = new NotificationsClient(Node.Invoker("notifications"));
+        Events = await Runtime.ObserveAsync("observer", [Topics.Notifications], token);
     }
 
     private Task<AppNode> StartReplicaAsync(int hubPort, CancellationToken token)
@@ -275,6 +279,12 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
         var missing = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+
+        // Each change, and only a change, was published with the configuration as subject.
+        var events = await fixture.Events.WaitUntilAsync(e => e.Count(x => x.Subject == "cfg-crud") >= 3, "the configuration's events", Wait, token);
+        Assert.Equal(
+            ["mtaeda.notifications.v1.NotificationConfigurationCreated", "mtaeda.notifications.v1.NotificationConfigurationChanged", "mtaeda.notifications.v1.NotificationConfigurationRemoved"],
+            events.Where(x => x.Subject == "cfg-crud").Select(x => x.Type));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Dapr.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
@@ -14,17 +13,16 @@ namespace Mtaeda.Notifications.Api;
 /// <summary>
 /// The <c>mtaeda.notifications.v1.Notifications</c> API, over gRPC and HTTP JSON (<c>/v1/notification-configurations…</c>,
 /// <c>/v1/deliveries</c>, <c>/v1/alerts…</c>). Configurations are checked, templates included, before they are saved
-/// (InvalidArgument naming the field); each change is published on the <c>notifications</c> topic.
+/// (InvalidArgument naming the field); each change is saved with its event for the <c>notifications</c> topic (<see cref="ConfigurationStore"/>).
 /// </summary>
 /// <param name="configurations">The configurations.</param>
 /// <param name="alerts">The alerts.</param>
 /// <param name="log">The delivery log.</param>
 /// <param name="hub">The hub's fan-out.</param>
-/// <param name="dapr">The Dapr client.</param>
 /// <param name="options">The list limits.</param>
 /// <param name="time">The clock.</param>
 public sealed class NotificationsApi(
-    ConfigurationStore configurations, AlertStore alerts, DeliveryLog log, HubFanOut hub, DaprClient dapr, NotificationsOptions options, TimeProvider time)
+    ConfigurationStore configurations, AlertStore alerts, DeliveryLog log, HubFanOut hub, NotificationsOptions options, TimeProvider time)
     : NotificationsService.NotificationsBase
 {
     /// <inheritdoc />
@@ -32,26 +30,20 @@ public sealed class NotificationsApi(
     {
         var configuration = Checked(request.Configuration);
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        var (saved, created) = await configurations.ChangeAsync(map =>
+        return await configurations.ChangeAsync(map =>
         {
             if (map.TryGetValue(configuration.ConfigurationId, out var existing))
             {
                 return SameSettings(existing, configuration)
-                    ? ((existing, false), false)
+                    ? new ConfigurationChange<NotificationConfiguration>(existing)
                     : throw Errors.AlreadyExists($"Notification configuration {configuration.ConfigurationId} exists with other settings.");
             }
             var made = configuration.Clone();
             made.CreatedAt = now;
             made.ChangedAt = now;
             map[made.ConfigurationId] = made;
-            return ((made, true), true);
+            return new(made, new NotificationConfigurationCreated { Configuration = made, CreatedAt = now }, EventId(made.ConfigurationId, "created", now));
         }, context.CancellationToken);
-        if (created)
-        {
-            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationCreated { Configuration = saved, CreatedAt = now },
-                $"{saved.ConfigurationId}-created-{saved.CreatedAt.Seconds}", saved.ConfigurationId, context.CancellationToken);
-        }
-        return saved;
     }
 
     /// <inheritdoc />
@@ -75,25 +67,19 @@ public sealed class NotificationsApi(
     {
         var configuration = Checked(request.Configuration);
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        var (saved, changed) = await configurations.ChangeAsync(map =>
+        return await configurations.ChangeAsync(map =>
         {
             if (!map.TryGetValue(configuration.ConfigurationId, out var existing))
             {
                 throw Errors.NotFound($"Notification configuration {configuration.ConfigurationId} does not exist.");
             }
-            if (SameSettings(existing, configuration)) return ((existing, false), false);
+            if (SameSettings(existing, configuration)) return new ConfigurationChange<NotificationConfiguration>(existing);
             var next = configuration.Clone();
             next.CreatedAt = existing.CreatedAt;
             next.ChangedAt = now;
             map[next.ConfigurationId] = next;
-            return ((next, true), true);
+            return new(next, new NotificationConfigurationChanged { Configuration = next, ChangedAt = now }, EventId(next.ConfigurationId, "changed", now));
         }, context.CancellationToken);
-        if (changed)
-        {
-            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationChanged { Configuration = saved, ChangedAt = now },
-                $"{saved.ConfigurationId}-changed-{now.Seconds}-{now.Nanos}", saved.ConfigurationId, context.CancellationToken);
-        }
-        return saved;
     }
 
     /// <inheritdoc />
@@ -101,12 +87,9 @@ public sealed class NotificationsApi(
     {
         var id = Id(request.ConfigurationId, "configuration_id");
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        var removed = await configurations.ChangeAsync(map => map.Remove(id) ? (true, true) : (false, false), context.CancellationToken);
-        if (removed)
-        {
-            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationRemoved { ConfigurationId = id, RemovedAt = now },
-                $"{id}-removed-{now.Seconds}-{now.Nanos}", id, context.CancellationToken);
-        }
+        await configurations.ChangeAsync(map => map.Remove(id)
+            ? new ConfigurationChange<bool>(true, new NotificationConfigurationRemoved { ConfigurationId = id, RemovedAt = now }, EventId(id, "removed", now))
+            : new ConfigurationChange<bool>(false), context.CancellationToken);
         return new DeleteNotificationConfigurationResponse();
     }
 
@@ -168,6 +151,8 @@ public sealed class NotificationsApi(
         copy.ChangedAt = null;
         return copy;
     }
+
+    private static string EventId(string configurationId, string what, Timestamp at) => $"{configurationId}-{what}-{at.Seconds}-{at.Nanos}";
 
     private static bool SameSettings(NotificationConfiguration a, NotificationConfiguration b)
     {

@@ -61,6 +61,7 @@ public static class NotificationsExtensions
         services.AddSingleton<DeliveryChannels>();
         services.AddSingleton<AlertRaiser>();
         services.AddHostedService<DeliveryWorker>();
+        services.AddHostedService<ConfigurationOutbox>();
 
         services.AddAuthentication().AddJwtBearer(HubAuthorization.Scheme, jwt => HubAuthorization.Configure(jwt, hub));
         services.AddAuthorizationBuilder().AddPolicy(HubAuthorization.PolicyName, HubAuthorization.Policy);
