@@ -108,8 +108,10 @@ public sealed partial class DeliveryWorker(
     {
         try
         {
+            // Only those logged before this process started: a delivery logged since was queued by its handler.
+            var started = time.GetUtcNow();
             await dapr.WaitForSidecarAsync(cancellationToken);
-            foreach (var pending in (await log.AllAsync(cancellationToken)).Where(d => d.Read().Status == DeliveryStatus.Pending))
+            foreach (var pending in (await log.AllAsync(cancellationToken)).Where(d => d.Read() is { Status: DeliveryStatus.Pending } r && r.CreatedAt.ToDateTimeOffset() < started))
             {
                 await queue.EnqueueAsync(pending, cancellationToken);
             }
