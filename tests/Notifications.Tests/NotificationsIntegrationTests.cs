@@ -94,7 +94,7 @@ public sealed class NotificationsFixture : IAsyncLifetime
         Events = await Runtime.ObserveAsync("observer", [Topics.Notifications], token);
     }
 
-    private Task<AppNode> StartReplicaAsync(int hubPort, CancellationToken token)
+    public Task<AppNode> StartReplicaAsync(int hubPort, CancellationToken token)
     {
         var build = ServiceApp.Of(typeof(NotificationsExtensions).Assembly, builder => builder.AddNotifications(), app => app.MapNotificationsApi().MapNotificationsEventHandlers());
         return Runtime.StartAsync("notifications", args => build([.. args,
@@ -237,6 +237,31 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
         }
         var kept = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-scale" }, cancellationToken: token);
         Assert.Equal(devices, kept.Alerts.Select(a => a.DeviceId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_delivery_left_pending_when_a_process_stopped_is_sent_by_the_next_one_to_start()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var alert = new Alert { Id = "alr-left", Kind = NotificationEventKind.TurnstileLocked, StationId = "stn-left", DeviceId = "ts-left", OccurredAt = Now };
+        var configuration = ConfigurationRulesTests.Valid();
+        configuration.ConfigurationId = "cfg-left";
+        var delivery = new Delivery
+        {
+            DeliveryId = "dlv-left", ConfigurationId = "cfg-left", Channel = ChannelKind.Email, Target = "ops@example.org", AlertId = alert.Id,
+            EventKind = alert.Kind, Status = Contracts.Notifications.V1.DeliveryStatus.Pending, CreatedAt = Now,
+        };
+        // Logged PENDING, as a handler logs it before queueing it, by a process that then stopped.
+        var log = new Infrastructure.DeliveryLog(fixture.Node.Client, new Infrastructure.NotificationsOptions());
+        Assert.True(await log.TryAddAsync(new Infrastructure.StoredDelivery(IntegrationEvents.ToJson(delivery), "left behind", "sent after a restart",
+            IntegrationEvents.ToJson(alert), IntegrationEvents.ToJson(configuration)), token));
+
+        await using var started = await fixture.StartReplicaAsync(LocalDapr.Sidecar.Sidecar.FreePort(), token);
+
+        var mail = await fixture.Smtp.Messages.ReadAsync(token).AsTask().WaitAsync(Wait, token);
+        Assert.Equal("left behind", mail.Subject);
+        var sent = await Eventually.MatchesAsync(() => Deliveries("cfg-left", Contracts.Notifications.V1.DeliveryStatus.Sent, token), d => d.Count == 1, Wait, token, "the delivery logged SENT");
+        Assert.Equal(1, sent[0].Attempts);
     }
 
     [Fact]
