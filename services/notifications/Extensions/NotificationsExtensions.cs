@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Maintenance.V1;
@@ -46,7 +47,7 @@ public static class NotificationsExtensions
         services.AddSingleton(options);
         services.AddSingleton(hub);
         services.AddSingleton(new HubPort(hubPort));
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConfigurationStore>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<DeliveryLog>();
