@@ -6,10 +6,7 @@ using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
 using Mtaeda.Testing;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Ridership.V1;
-using Mtaeda.Contracts.Stations.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
@@ -259,19 +256,19 @@ public class MtaedaSystem : IAsyncLifetime
     }
 
     /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
-    public async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
+    public async Task ProvisionAsync(string stationId, string name, string line, long maxPassagesBeforeMaintenance, params string[] turnstiles)
     {
-        await Stations.RegisterStationAsync(new RegisterStationRequest
+        await Stations.RegisterStationAsync(new Mtaeda.Contracts.Stations.V1.RegisterStationRequest
         {
             StationId = stationId, Name = name, LineIds = { line },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+            Address = new Mtaeda.Contracts.Common.V1.StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
         }, cancellationToken: Ct);
         foreach (var id in turnstiles)
         {
-            await Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+            await Equipment.InstallTurnstileAsync(new Mtaeda.Contracts.Equipment.V1.InstallTurnstileRequest
             {
-                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
-                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = maxPassagesBeforeMaintenance,
+                Model = new Mtaeda.Contracts.Common.V1.EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
             }, cancellationToken: Ct);
         }
     }

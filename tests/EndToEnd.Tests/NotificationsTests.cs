@@ -15,7 +15,7 @@ public sealed class NotificationsTests(MtaedaSystem system)
     [Fact]
     public async Task A_turnstile_jam_reported_by_a_device_is_pushed_as_an_alert_to_a_connected_supervisor()
     {
-        await system.ProvisionAsync("stn-alert", "Alert Avenue", "blue", "ts-alert-01");
+        await system.ProvisionAsync("stn-alert", "Alert Avenue", "blue", 1_000_000, "ts-alert-01");
         var alerts = Channel.CreateUnbounded<PushedAlert>();
         await using var hub = new HubConnectionBuilder()
             .WithUrl($"http://127.0.0.1:{system.HubPort}/hubs/operations",
