@@ -19,14 +19,14 @@ namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway,
-/// ridership, scheduling and maintenance, each a real process beside its sidecar, on the embedded in-memory default (or, for
+/// ridership, scheduling, maintenance and notifications, each a real process beside its sidecar, on the embedded in-memory default (or, for
 /// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
 {
     /// <summary>The services, and the sidecar-only simulator app.</summary>
-    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "notifications", "simulator"];
 
     /// <summary>The services a test can hold down (<see cref="Hold"/>) after killing them.</summary>
     private static readonly string[] Holdable = ["equipment", "scheduling"];
@@ -35,6 +35,7 @@ public class MtaedaSystem : IAsyncLifetime
     private readonly bool _redis;
     private Process? _redisServer;
     private RunnerProcess? _runner;
+    private TestIssuer? _issuer;
 
     public MtaedaSystem()
         : this(redis: false)
@@ -64,6 +65,12 @@ public class MtaedaSystem : IAsyncLifetime
 
     public SchedulingClient Scheduling => new(Invoker("scheduling"));
 
+    /// <summary>The issuer of the notifications hub's tokens in this run (the dashboard's development issuer in a user's run).</summary>
+    public TestIssuer HubIssuer => _issuer ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The notifications hub's port (<c>NOTIFICATIONS_HUB_PORT</c>).</summary>
+    public int HubPort { get; } = Sidecar.FreePort();
+
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
     public string SidecarGrpc(string appId) => $"http://127.0.0.1:{_ports[appId].Grpc}";
@@ -80,6 +87,7 @@ public class MtaedaSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
+        _issuer = await TestIssuer.StartAsync(CancellationToken.None);
         if (_redis)
         {
             // The Redis components as the repository ships them, pointed at a redis-server of this system's own, beside the
@@ -105,6 +113,11 @@ public class MtaedaSystem : IAsyncLifetime
             // The embedded default exactly as the repository ships it.
             foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
         }
+        // The secret store reads a secrets file of this run (the repository's points at .dapr/secrets.json under the run's directory).
+        var secrets = Path.Combine(_dir, "secrets.json");
+        await File.WriteAllTextAsync(secrets, "{}");
+        var store = Path.Combine(_dir, "components", "secretstore.yaml");
+        await File.WriteAllTextAsync(store, (await File.ReadAllTextAsync(store)).Replace(".dapr/secrets.json", secrets, StringComparison.Ordinal));
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, RunFile());
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
@@ -115,6 +128,7 @@ public class MtaedaSystem : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         if (_runner is not null) await _runner.DisposeAsync();
+        if (_issuer is not null) await _issuer.DisposeAsync();
         if (_redisServer is not null)
         {
             _redisServer.Kill();
@@ -156,24 +170,6 @@ public class MtaedaSystem : IAsyncLifetime
     }
 
     private string HoldFile(string appId) => Path.Combine(_dir, appId + ".hold");
-
-    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
-    public async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
-    {
-        await Stations.RegisterStationAsync(new RegisterStationRequest
-        {
-            StationId = stationId, Name = name, LineIds = { line },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        foreach (var id in turnstiles)
-        {
-            await Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-            {
-                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
-                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-            }, cancellationToken: Ct);
-        }
-    }
 
     /// <summary>Runs the device simulator to completion and returns its final accounting (its last line, a JSON object).</summary>
     public async Task<SimulatorResult> SimulateAsync(IEnumerable<string> args, CancellationToken cancellationToken)
@@ -249,6 +245,8 @@ public class MtaedaSystem : IAsyncLifetime
         Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
+        Line($"    NOTIFICATIONS_HUB_PORT: \"{HubPort}\"");
+        Line($"    Hub__Authority: {HubIssuer.Authority}");
         Line("apps:");
         foreach (var service in Services)
         {
@@ -268,6 +266,24 @@ public class MtaedaSystem : IAsyncLifetime
                 : $"    command: [\"dotnet\", \"{dll}\"]");
         }
         return yaml.ToString();
+    }
+
+    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
+    public async Task ProvisionAsync(string stationId, string name, string line, long maxPassagesBeforeMaintenance, params string[] turnstiles)
+    {
+        await Stations.RegisterStationAsync(new Mtaeda.Contracts.Stations.V1.RegisterStationRequest
+        {
+            StationId = stationId, Name = name, LineIds = { line },
+            Address = new Mtaeda.Contracts.Common.V1.StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+        }, cancellationToken: Ct);
+        foreach (var id in turnstiles)
+        {
+            await Equipment.InstallTurnstileAsync(new Mtaeda.Contracts.Equipment.V1.InstallTurnstileRequest
+            {
+                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = maxPassagesBeforeMaintenance,
+                Model = new Mtaeda.Contracts.Common.V1.EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+            }, cancellationToken: Ct);
+        }
     }
 
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");

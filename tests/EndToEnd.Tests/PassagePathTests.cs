@@ -47,7 +47,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     [Fact]
     public async Task A_jam_reported_by_a_device_locks_the_turnstile_which_refuses_passages_until_restored()
     {
-        await system.ProvisionAsync("stn-jam", "Jam Junction", "red", "ts-jam-01");
+        await system.ProvisionAsync("stn-jam", "Jam Junction", "red", 1_000_000, "ts-jam-01");
         var from = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
 
         // The turnstile itself, over the gateway's device port with its own certificate from the station CA.
@@ -85,7 +85,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     public async Task Closing_a_station_decommissions_its_equipment_through_events()
     {
         string[] turnstiles = ["ts-close-01", "ts-close-02"];
-        await system.ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
+        await system.ProvisionAsync("stn-close", "Closing Circus", "blue", 1_000_000, turnstiles);
         // The station learns its inventory from TurnstileInstalled events.
         await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory", cancellationToken: Ct);
 

@@ -19,7 +19,7 @@ public sealed class PreventiveScheduleTests(MtaedaSystem system)
     [Fact]
     public async Task A_schedule_fires_at_its_cron_time_and_the_stations_history_shows_its_work_orders_transitions()
     {
-        await system.ProvisionAsync("stn-sched", "Schedule Square", "green", "ts-sched-01");
+        await system.ProvisionAsync("stn-sched", "Schedule Square", "green", 1_000_000, "ts-sched-01");
         using var http = PreventiveSchedules.Http(system, "simulator");
         var due = PreventiveSchedules.SecondsAhead(8);
         using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
@@ -59,7 +59,7 @@ public sealed class PreventiveScheduleRestartTests(MtaedaRedisSystem system)
     [Fact]
     public async Task A_schedule_whose_time_passes_while_scheduling_is_down_fires_once_after_it_comes_back()
     {
-        await system.ProvisionAsync("stn-down", "Downtime Depot", "green", "ts-down-01");
+        await system.ProvisionAsync("stn-down", "Downtime Depot", "green", 1_000_000, "ts-down-01");
         using var http = PreventiveSchedules.Http(system, "simulator");
         var due = PreventiveSchedules.SecondsAhead(15);
         using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
