@@ -100,7 +100,7 @@ public sealed class StationsApi(IActorProxyFactory actors, StationIndex index) :
     /// <inheritdoc />
     public override async Task<ListStationWorkOrdersResponse> ListStationWorkOrders(ListStationWorkOrdersRequest request, ServerCallContext context)
     {
-        Checked(() => StationRules.Id(request.StationId));
+        StationRules.Id(request.StationId);
         await CallAsync(request.StationId, actor => actor.GetAsync());
         var response = new ListStationWorkOrdersResponse();
         response.WorkOrders.AddRange((await Station(request.StationId).GetWorkOrdersAsync()).Select(StationMapping.ToContract));
