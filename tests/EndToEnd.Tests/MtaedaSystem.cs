@@ -10,19 +10,27 @@ using Mtaeda.Contracts.Ridership.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
+using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 
 namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
-/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
-/// and ridership, each a real process beside its sidecar, on the embedded in-memory default (or, for
+/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway,
+/// ridership, scheduling and maintenance, each a real process beside its sidecar, on the embedded in-memory default (or, for
 /// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
 {
-    /// <summary>The four services, and the sidecar-only simulator app.</summary>
-    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    /// <summary>The services, and the sidecar-only simulator app.</summary>
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
+
+    /// <summary>
+    /// The deadlines of LOW maintenance requests (a worn turnstile at a quiet station) in this system, short so that the
+    /// tests see escalations through the real runtime; the other priorities keep their defaults.
+    /// </summary>
+    public static readonly (TimeSpan AssignWithin, TimeSpan CompleteWithin) LowDeadlines = (TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
@@ -54,6 +62,10 @@ public class MtaedaSystem : IAsyncLifetime
     public StationsClient Stations => new(Invoker("stations"));
 
     public RidershipClient Ridership => new(Invoker("ridership"));
+
+    public SchedulingClient Scheduling => new(Invoker("scheduling"));
+
+    public MaintenanceClient Maintenance => new(Invoker("maintenance"));
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
@@ -96,11 +108,34 @@ public class MtaedaSystem : IAsyncLifetime
             // The embedded default exactly as the repository ships it.
             foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
         }
-        var runFile = Path.Combine(_dir, "dapr.yaml");
-        await File.WriteAllTextAsync(runFile, RunFile());
-        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
+        await File.WriteAllTextAsync(RunFilePath, RunFile());
+        await StartRunnerAsync();
+    }
+
+    private string RunFilePath => Path.Combine(_dir, "dapr.yaml");
+
+    private async Task StartRunnerAsync()
+    {
+        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", RunFilePath, "--app-startup-timeout", "180"],
             new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null });
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+    }
+
+    /// <summary>
+    /// The whole runtime killed outright (SIGKILL to the runner, its sidecars, and every app it runs: nothing shuts down),
+    /// then started again on the same run file, ports and components, as after a machine's crash. On the Redis backend
+    /// the state, the streams and the workflows' histories are what remains.
+    /// </summary>
+    public async Task KillAndRestartRuntimeAsync()
+    {
+        var runner = Runner;
+        var tree = ProcessTree.Descendants(runner.Id);
+        ProcessTree.Signal(runner.Id, ProcessTree.SigKill); // first, so that it restarts none of its apps
+        foreach (var pid in tree) ProcessTree.Signal(pid, ProcessTree.SigKill);
+        await runner.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => tree.All(pid => !ProcessTree.IsAlive(pid)), "the runtime's processes to end", TimeSpan.FromSeconds(30));
+        await runner.DisposeAsync();
+        await StartRunnerAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -215,6 +250,8 @@ public class MtaedaSystem : IAsyncLifetime
         Line("  appLogDestination: fileAndConsole");
         Line("  env:");
         Line("    ASPNETCORE_ENVIRONMENT: Development");
+        Line($"    Maintenance__Deadlines__Low__AssignWithin: \"{LowDeadlines.AssignWithin:c}\"");
+        Line($"    Maintenance__Deadlines__Low__CompleteWithin: \"{LowDeadlines.CompleteWithin:c}\"");
         Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
