@@ -205,17 +205,6 @@ public sealed class MaintenancePathTests(MtaedaRedisSystem system)
         Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
     }
 
-    private async Task ProvisionAsync(string stationId, string turnstileId, long maxPassages)
-    {
-        await system.Stations.RegisterStationAsync(new RegisterStationRequest
-        {
-            StationId = stationId, Name = $"Station {stationId}", LineIds = { "green" },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-        {
-            TurnstileId = turnstileId, StationId = stationId, LineIds = { "green" }, MaxPassagesBeforeMaintenance = maxPassages,
-            Model = new EquipmentInfo { SerialNumber = turnstileId, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-        }, cancellationToken: Ct);
-    }
+    private Task ProvisionAsync(string stationId, string turnstileId, long maxPassages) =>
+        system.ProvisionAsync(stationId, $"Station {stationId}", "green", maxPassages, turnstileId);
 }

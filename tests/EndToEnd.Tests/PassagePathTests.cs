@@ -130,21 +130,6 @@ public sealed class PassagePathTests(MtaedaSystem system)
         Assert.NotEqual(killed, system.EquipmentPid());
     });
 
-    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
-    private async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
-    {
-        await system.Stations.RegisterStationAsync(new RegisterStationRequest
-        {
-            StationId = stationId, Name = name, LineIds = { line },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        foreach (var id in turnstiles)
-        {
-            await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-            {
-                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
-                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-            }, cancellationToken: Ct);
-        }
-    }
+    private Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles) =>
+        system.ProvisionAsync(stationId, name, line, 1_000_000, turnstiles);
 }
