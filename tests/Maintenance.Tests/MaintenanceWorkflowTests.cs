@@ -97,11 +97,13 @@ public sealed class MaintenanceWorkflowTests
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
+        // One timer per wait: the first deadline's while unassigned, then the second's while waiting for the start, and again for the completion.
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        await StepsAsync(context, 2, "the assignment");
+        await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer while waiting for the start", TimeSpan.FromSeconds(10), Ct);
         context.Raise(MaintenanceWorkflow.Started, "tech-001");
-        await StepsAsync(context, 3, "the assignment and the start");
-        // One timer per wait: the first deadline's while unassigned, then the second's while waiting for the start and the completion.
-        await Eventually.UntilAsync(() => context.TimersCreated == 3, "the second deadline's timer", TimeSpan.FromSeconds(10), Ct);
+        await StepsAsync(context, 3, "the start");
+        await Eventually.UntilAsync(() => context.TimersCreated == 3, "the second deadline's timer while waiting for the completion", TimeSpan.FromSeconds(10), Ct);
         context.AdvanceTo(T0.AddSeconds(4));
         await StepsAsync(context, 4, "the escalation");
         context.Raise(MaintenanceWorkflow.Completed, "tech-001");
