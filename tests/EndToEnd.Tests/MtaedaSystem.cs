@@ -12,8 +12,9 @@ using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Contracts.Stations.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
-using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
+using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 
 namespace Mtaeda.EndToEnd.Tests;
 
@@ -30,6 +31,12 @@ public class MtaedaSystem : IAsyncLifetime
 
     /// <summary>The services a test can hold down (<see cref="Hold"/>) after killing them.</summary>
     private static readonly string[] Holdable = ["equipment", "scheduling"];
+
+    /// <summary>
+    /// The deadlines of LOW maintenance requests (a worn turnstile at a quiet station) in this system, short so that the
+    /// tests see escalations through the real runtime; the other priorities keep their defaults.
+    /// </summary>
+    public static readonly (TimeSpan AssignWithin, TimeSpan CompleteWithin) LowDeadlines = (TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
@@ -70,6 +77,8 @@ public class MtaedaSystem : IAsyncLifetime
 
     /// <summary>The notifications hub's port (<c>NOTIFICATIONS_HUB_PORT</c>).</summary>
     public int HubPort { get; } = Sidecar.FreePort();
+
+    public MaintenanceClient Maintenance => new(Invoker("maintenance"));
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
@@ -118,11 +127,34 @@ public class MtaedaSystem : IAsyncLifetime
         await File.WriteAllTextAsync(secrets, "{}");
         var store = Path.Combine(_dir, "components", "secretstore.yaml");
         await File.WriteAllTextAsync(store, (await File.ReadAllTextAsync(store)).Replace(".dapr/secrets.json", secrets, StringComparison.Ordinal));
-        var runFile = Path.Combine(_dir, "dapr.yaml");
-        await File.WriteAllTextAsync(runFile, RunFile());
-        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
+        await File.WriteAllTextAsync(RunFilePath, RunFile());
+        await StartRunnerAsync();
+    }
+
+    private string RunFilePath => Path.Combine(_dir, "dapr.yaml");
+
+    private async Task StartRunnerAsync()
+    {
+        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", RunFilePath, "--app-startup-timeout", "180"],
             new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null });
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+    }
+
+    /// <summary>
+    /// The whole runtime killed outright (SIGKILL to the runner, its sidecars, and every app it runs: nothing shuts down),
+    /// then started again on the same run file, ports and components, as after a machine's crash. On the Redis backend
+    /// the state, the streams and the workflows' histories are what remains.
+    /// </summary>
+    public async Task KillAndRestartRuntimeAsync()
+    {
+        var runner = Runner;
+        var tree = ProcessTree.Descendants(runner.Id);
+        ProcessTree.Signal(runner.Id, ProcessTree.SigKill); // first, so that it restarts none of its apps
+        foreach (var pid in tree) ProcessTree.Signal(pid, ProcessTree.SigKill);
+        await runner.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(() => tree.All(pid => !ProcessTree.IsAlive(pid)), "the runtime's processes to end", TimeSpan.FromSeconds(30));
+        await runner.DisposeAsync();
+        await StartRunnerAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -230,6 +262,24 @@ public class MtaedaSystem : IAsyncLifetime
         return now;
     }
 
+    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
+    public async Task ProvisionAsync(string stationId, string name, string line, long maxPassagesBeforeMaintenance, params string[] turnstiles)
+    {
+        await Stations.RegisterStationAsync(new Mtaeda.Contracts.Stations.V1.RegisterStationRequest
+        {
+            StationId = stationId, Name = name, LineIds = { line },
+            Address = new Mtaeda.Contracts.Common.V1.StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+        }, cancellationToken: Ct);
+        foreach (var id in turnstiles)
+        {
+            await Equipment.InstallTurnstileAsync(new Mtaeda.Contracts.Equipment.V1.InstallTurnstileRequest
+            {
+                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = maxPassagesBeforeMaintenance,
+                Model = new Mtaeda.Contracts.Common.V1.EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+            }, cancellationToken: Ct);
+        }
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string RunFile()
@@ -242,6 +292,8 @@ public class MtaedaSystem : IAsyncLifetime
         Line("  appLogDestination: fileAndConsole");
         Line("  env:");
         Line("    ASPNETCORE_ENVIRONMENT: Development");
+        Line($"    Maintenance__Deadlines__Low__AssignWithin: \"{LowDeadlines.AssignWithin:c}\"");
+        Line($"    Maintenance__Deadlines__Low__CompleteWithin: \"{LowDeadlines.CompleteWithin:c}\"");
         Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");

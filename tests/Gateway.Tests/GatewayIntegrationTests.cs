@@ -315,6 +315,32 @@ public sealed class GatewayIntegrationTests
     }
 
     [Fact]
+    public async Task A_connected_device_hears_of_its_maintenance_and_of_the_status_it_is_given_back_when_the_maintenance_is_called_off()
+    {
+        await using var host = await GatewayTestHost.StartAsync(new Dictionary<string, string?> { ["Gateway:StatusUpdates"] = "true" });
+        await using var device = await host.ConnectAsync("ts-001-01");
+        await device.SendAsync(device.Fault(FaultKind.Jammed, "coin"));
+        await device.WaitForAsync(d => d.StatusChanges.Count == 1, "the fault's status change");
+
+        using var dapr = new Dapr.Client.DaprClientBuilder().UseGrpcEndpoint(await host.ClientSidecarAsync()).Build();
+        var now = DateTimeOffset.UtcNow;
+        await Mtaeda.ServiceDefaults.IntegrationEvents.PublishIntegrationEventAsync(dapr, Mtaeda.Contracts.Topics.Equipment, new TurnstileMaintenanceStarted
+        {
+            TurnstileId = "ts-001-01", StationId = "stn-001", RequestId = "mr-1", PreviousStatus = TurnstileStatus.Locked, Reason = "technician on site",
+            StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now),
+        }, cancellationToken: TestContext.Current.CancellationToken);
+        await device.WaitForAsync(d => d.StatusChanges.Count == 2, "the maintenance's status change");
+        await Mtaeda.ServiceDefaults.IntegrationEvents.PublishIntegrationEventAsync(dapr, Mtaeda.Contracts.Topics.Equipment, new TurnstileRestored
+        {
+            TurnstileId = "ts-001-01", StationId = "stn-001", PreviousStatus = TurnstileStatus.UnderMaintenance, Status = TurnstileStatus.Locked,
+            Reason = "work order cancelled", RequestId = "mr-1", RestoredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now.AddSeconds(1)),
+        }, cancellationToken: TestContext.Current.CancellationToken);
+
+        await device.WaitForAsync(d => d.StatusChanges.Count == 3, "the called-off maintenance's status change");
+        Assert.Equal([TurnstileStatus.Locked, TurnstileStatus.UnderMaintenance, TurnstileStatus.Locked], device.StatusChanges.Select(c => c.Status));
+    }
+
+    [Fact]
     public async Task A_device_silent_past_its_deadline_is_reported_offline_and_back_online()
     {
         await using var host = await GatewayTestHost.StartAsync(new Dictionary<string, string?>

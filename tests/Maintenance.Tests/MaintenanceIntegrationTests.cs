@@ -24,8 +24,9 @@ namespace Mtaeda.Maintenance.Tests;
 
 /// <summary>
 /// The real maintenance and scheduling apps in-process beside local sidecars (which serve the workflow engine), with a
-/// small equipment app that records restores: a locked turnstile becomes a work order, and the work order's completion
-/// restores the turnstile and closes the request.
+/// small equipment app that records the maintenance it is told of and a small ridership app that answers station
+/// figures: a locked turnstile becomes a work order ranked by its station's load, the work order's start puts the
+/// turnstile under maintenance, its completion restores it and closes the request, and every step is recorded once.
 /// </summary>
 public sealed class MaintenanceIntegrationTests
 {
@@ -45,6 +46,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         var equipment = new RecordingEquipment();
         var equipmentNode = await StartEquipmentAsync(runtime, equipment);
+        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
         var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
         var maintenance = await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
@@ -98,8 +100,15 @@ public sealed class MaintenanceIntegrationTests
             s => s is not null && s.IsWorkflowCompleted, Eventually.DefaultTimeout, Ct, "the maintenance workflow to finish");
         Assert.Equal(WorkflowRuntimeStatus.Completed, state!.RuntimeStatus);
         Assert.Equal(new MaintenanceResult(Completed: true, EscalationLevel: 0), state.ReadOutputAs<MaintenanceResult>());
-        var restore = Assert.Single(equipment.Restores);
-        Assert.Equal("ts-001-01", restore.TurnstileId);
+        var start = Assert.Single(equipment.Starts);
+        Assert.Equal(("ts-001-01", requestId), (start.TurnstileId, start.RequestId));
+        var finish = Assert.Single(equipment.Finishes);
+        Assert.Equal(("ts-001-01", requestId, true), (finish.TurnstileId, finish.RequestId, finish.Completed));
+        var done = await api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct);
+        Assert.Equal(
+            [MaintenanceSteps.WorkOrderCreated, MaintenanceSteps.WorkOrderAssigned, MaintenanceSteps.MaintenanceStarted, MaintenanceSteps.DeviceRestored, MaintenanceSteps.Closed],
+            done.Steps.Select(s => s.Name));
+        Assert.True(done.Steps.Zip(done.Steps.Skip(1)).All(p => p.First.At <= p.Second.At));
         var device = await maintenance.Client.GetStateAsync<DeviceMaintenanceState>("statestore", "device-ts-001-01", cancellationToken: Ct);
         Assert.Equal(string.Empty, device.OpenRequestId);
         // Announced once: a repeat of the opening fault publishes the same CloudEvent id again, which subscribers de-duplicate.
@@ -121,29 +130,88 @@ public sealed class MaintenanceIntegrationTests
         Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct)).WorkOrders);
     }
 
-    private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment)
+    [Fact]
+    public async Task A_locked_turnstile_at_a_busy_station_is_critical_and_a_camera_fault_without_ridership_is_ranked_high_and_joined_by_the_next()
+    {
+        await using var runtime = LocalRuntime.Create();
+        var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
+        await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var maintenance = await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
+        var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
+        var now = DateTimeOffset.UtcNow;
+
+        // Ridership is not there: the camera's request is ranked without its figures (HIGH for an outage, never CRITICAL).
+        var camera = new CameraFaulted { CameraId = "cam-002-01", StationId = "stn-002", TurnstileId = "ts-002-01", Kind = CameraFaultKind.NoSignal, Reason = "cable", FaultedAt = Timestamp.FromDateTimeOffset(now) };
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, camera, "camera-1", cancellationToken: Ct);
+        var cameraRequest = new Fault("cam-002-01", DeviceKind.Camera, "stn-002", MaintenanceCause.CameraFault, "", now).Key;
+        var cameraOrder = await Eventually.MatchesAsync(
+            () => orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002" }, cancellationToken: Ct).ResponseAsync,
+            list => list.WorkOrders.Count > 0, Eventually.DefaultTimeout, Ct, "a work order for the camera");
+        Assert.Equal((cameraRequest, DeviceKind.Camera, MaintenancePriority.High), (cameraOrder.WorkOrders[0].RequestId, cameraOrder.WorkOrders[0].DeviceKind, cameraOrder.WorkOrders[0].Priority));
+        var again = camera.Clone();
+        again.FaultedAt = Timestamp.FromDateTimeOffset(now.AddSeconds(5));
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, again, "camera-2", cancellationToken: Ct);
+        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = cameraRequest }, cancellationToken: Ct).ResponseAsync,
+            r => r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the second camera fault to join the open request");
+        Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002" }, cancellationToken: Ct)).WorkOrders);
+
+        // Ridership is back: 3,000 passages in the last hour (50 a minute) make stn-003 busy, so a lock there is CRITICAL.
+        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }));
+        var locked = new TurnstileLocked { TurnstileId = "ts-003-01", StationId = "stn-003", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now) };
+        await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, locked, "locked-3", cancellationToken: Ct);
+        var required = await observer.WaitForAsync(
+            e => e.Type == EventType.Of<MaintenanceRequired>() && IntegrationEvents.FromJson<MaintenanceRequired>(e.Data).DeviceId == "ts-003-01", Eventually.DefaultTimeout, Ct);
+        Assert.Equal(MaintenancePriority.Critical, IntegrationEvents.FromJson<MaintenanceRequired>(required.Data).Priority);
+    }
+
+    private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment) =>
+        await StartGrpcAppAsync<RecordingEquipment>(runtime, "equipment", equipment);
+
+    private static async Task<AppNode> StartRidershipAsync(LocalRuntime runtime, FixedRidership ridership) =>
+        await StartGrpcAppAsync<FixedRidership>(runtime, "ridership", ridership);
+
+    private static async Task<AppNode> StartGrpcAppAsync<TService>(LocalRuntime runtime, string appId, TService service)
+        where TService : class
     {
         var port = Sidecar.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(equipment);
+        builder.Services.AddSingleton(service);
         var app = builder.Build();
-        app.MapGrpcService<RecordingEquipment>();
+        app.MapGrpcService<TService>();
         await app.StartAsync(Ct);
-        return await runtime.AttachAsync("equipment", port, "h2c", app, Ct);
+        return await runtime.AttachAsync(appId, port, "h2c", app, Ct);
     }
 
-    /// <summary>Equipment's restore, recorded (the rest of equipment's API is not called by maintenance).</summary>
+    /// <summary>Equipment's maintenance calls, recorded (the rest of equipment's API is not called by maintenance).</summary>
     private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase
     {
-        public ConcurrentQueue<RestoreTurnstileRequest> Restores { get; } = new();
+        public ConcurrentQueue<StartTurnstileMaintenanceRequest> Starts { get; } = new();
 
-        public override Task<RestoreTurnstileResponse> RestoreTurnstile(RestoreTurnstileRequest request, ServerCallContext context)
+        public ConcurrentQueue<FinishTurnstileMaintenanceRequest> Finishes { get; } = new();
+
+        public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
         {
-            Restores.Enqueue(request);
-            return Task.FromResult(new RestoreTurnstileResponse());
+            Starts.Enqueue(request);
+            return Task.FromResult(new StartTurnstileMaintenanceResponse { Status = TurnstileStatus.UnderMaintenance });
         }
+
+        public override Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
+        {
+            Finishes.Enqueue(request);
+            return Task.FromResult(new FinishTurnstileMaintenanceResponse { Status = TurnstileStatus.Operational });
+        }
+    }
+
+    /// <summary>Ridership's station figures: a fixed number of entries per station over whatever range is asked.</summary>
+    private sealed class FixedRidership(IReadOnlyDictionary<string, long> entries) : Mtaeda.Contracts.Ridership.V1.Ridership.RidershipBase
+    {
+        public override Task<Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse> GetStationRidership(Mtaeda.Contracts.Ridership.V1.GetStationRidershipRequest request, ServerCallContext context) =>
+            Task.FromResult(new Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse { StationId = request.StationId, Ingress = entries.GetValueOrDefault(request.StationId) });
     }
 }

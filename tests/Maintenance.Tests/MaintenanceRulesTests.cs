@@ -41,6 +41,33 @@ public sealed class MaintenanceRulesTests
     public void A_station_is_busy_from_the_threshold_on(double? perMinute, StationLoad expected) =>
         Assert.Equal(expected, MaintenancePriorities.LoadOf(perMinute, busyPassagesPerMinute: 10));
 
+    [Theory]
+    [InlineData(3_000L, 60, StationLoad.Busy, MaintenancePriority.Critical)]
+    [InlineData(1_799L, 60, StationLoad.Quiet, MaintenancePriority.High)]
+    [InlineData(300L, 10, StationLoad.Busy, MaintenancePriority.Critical)]
+    [InlineData(0L, 60, StationLoad.Quiet, MaintenancePriority.High)]
+    public void A_stations_figures_over_the_window_decide_its_load_and_so_a_locked_turnstiles_priority(long passages, int windowMinutes, StationLoad load, MaintenancePriority locked)
+    {
+        var measured = MaintenancePriorities.LoadOf(passages, TimeSpan.FromMinutes(windowMinutes), busyPassagesPerMinute: 30);
+
+        Assert.Equal(load, measured);
+        Assert.Equal(locked, MaintenancePriorities.Of(MaintenanceCause.Locked, measured));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MaintenancePriorities.LoadOf(10, TimeSpan.FromSeconds(30), 30));
+    }
+
+    [Fact]
+    public void Each_step_of_a_request_is_recorded_once_with_the_time_it_was_first_reported()
+    {
+        var steps = new MaintenanceStepsState();
+
+        Assert.True(MaintenanceSteps.Record(steps, MaintenanceSteps.WorkOrderCreated, T0));
+        Assert.True(MaintenanceSteps.Record(steps, MaintenanceSteps.Escalated(1), T0.AddMinutes(15)));
+        Assert.False(MaintenanceSteps.Record(steps, MaintenanceSteps.WorkOrderCreated, T0.AddMinutes(20)));
+        Assert.False(MaintenanceSteps.Record(steps, "escalated (level 1)", T0.AddMinutes(21)));
+
+        Assert.Equal([new RecordedStep("work order created", T0), new RecordedStep("escalated (level 1)", T0.AddMinutes(15))], steps.Steps);
+    }
+
     [Fact]
     public void A_second_fault_of_a_device_with_an_open_request_joins_it_and_a_redelivery_changes_nothing()
     {

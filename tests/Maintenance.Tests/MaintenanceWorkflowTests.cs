@@ -19,20 +19,45 @@ public sealed class MaintenanceWorkflowTests
     private static Task StepsAsync(ScriptedWorkflowContext context, int count, string what) =>
         Eventually.UntilAsync(() => context.Activities.Count >= count, what, TimeSpan.FromSeconds(10), Ct);
 
+    private static async Task<MaintenanceResult> WorkAsync(ScriptedWorkflowContext context, Task<MaintenanceResult> run)
+    {
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        context.Raise(MaintenanceWorkflow.Started, "tech-001");
+        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
+        return await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+
     [Fact]
-    public async Task Assigned_and_completed_in_time_restores_the_device_and_closes_without_escalation()
+    public async Task Assigned_started_and_completed_in_time_puts_the_device_under_maintenance_restores_it_and_closes_without_escalation()
     {
         var context = new ScriptedWorkflowContext("mr-1", T0);
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
-        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
-        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var result = await WorkAsync(context, run);
 
         Assert.Equal(new MaintenanceResult(Completed: true, EscalationLevel: 0), result);
-        Assert.Equal([nameof(CreateWorkOrderActivity), nameof(RestoreDeviceActivity), nameof(CloseRequestActivity)], Names(context));
+        Assert.Equal(
+            [nameof(CreateWorkOrderActivity), nameof(RecordStepActivity), nameof(StartDeviceMaintenanceActivity), nameof(FinishDeviceMaintenanceActivity), nameof(CloseRequestActivity)],
+            Names(context));
+        Assert.True(Assert.IsType<Closing>(context.Activities.ElementAt(3).Input).Completed);
         Assert.True(Assert.IsType<Closing>(context.Activities.Last().Input).Completed);
+    }
+
+    [Fact]
+    public async Task Events_delivered_out_of_order_are_taken_in_the_process_order()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
+        context.Raise(MaintenanceWorkflow.Started, "tech-001");
+        Assert.Single(context.Activities);
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+
+        Assert.Equal(new MaintenanceResult(true, 0), await run.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(5, context.Activities.Count);
     }
 
     [Fact]
@@ -55,14 +80,14 @@ public sealed class MaintenanceWorkflowTests
         var second = Assert.IsType<Escalation>(context.Activities.Last().Input);
         Assert.Equal((2, T0.AddSeconds(4)), (second.Level, second.Deadline));
 
-        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
-        context.Raise(MaintenanceWorkflow.Completed, "tech-001");
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var result = await WorkAsync(context, run);
 
         Assert.Equal(new MaintenanceResult(true, 2), result);
         Assert.Equal(
-            [nameof(CreateWorkOrderActivity), nameof(EscalateActivity), nameof(EscalateActivity), nameof(RestoreDeviceActivity), nameof(CloseRequestActivity)],
+            [nameof(CreateWorkOrderActivity), nameof(EscalateActivity), nameof(EscalateActivity), nameof(RecordStepActivity),
+                nameof(StartDeviceMaintenanceActivity), nameof(FinishDeviceMaintenanceActivity), nameof(CloseRequestActivity)],
             Names(context));
+        Assert.Equal(2, context.TimersCreated);
     }
 
     [Fact]
@@ -72,29 +97,54 @@ public sealed class MaintenanceWorkflowTests
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
+        // One timer per wait: the first deadline's while unassigned, then the second's while waiting for the start, and again for the completion.
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
-        await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer", TimeSpan.FromSeconds(10), Ct);
+        await StepsAsync(context, 2, "the assignment");
+        await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer while waiting for the start", TimeSpan.FromSeconds(10), Ct);
+        context.Raise(MaintenanceWorkflow.Started, "tech-001");
+        await StepsAsync(context, 3, "the start");
+        await Eventually.UntilAsync(() => context.TimersCreated == 3, "the second deadline's timer while waiting for the completion", TimeSpan.FromSeconds(10), Ct);
         context.AdvanceTo(T0.AddSeconds(4));
-        await StepsAsync(context, 2, "the escalation");
+        await StepsAsync(context, 4, "the escalation");
         context.Raise(MaintenanceWorkflow.Completed, "tech-001");
 
         Assert.Equal(new MaintenanceResult(true, 2), await run.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        Assert.Equal(2, Assert.IsType<Escalation>(context.Activities.ElementAt(1).Input).Level);
+        Assert.Equal(2, Assert.IsType<Escalation>(context.Activities.ElementAt(3).Input).Level);
     }
 
     [Fact]
-    public async Task A_cancellation_closes_the_request_without_restoring_the_device()
+    public async Task A_cancellation_before_the_start_closes_the_request_without_touching_the_device()
     {
         var context = new ScriptedWorkflowContext("mr-1", T0);
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        await StepsAsync(context, 2, "the assignment");
         context.Raise(MaintenanceWorkflow.Cancelled, "duplicate");
         var result = await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         Assert.Equal(new MaintenanceResult(false, 0), result);
-        Assert.Equal([nameof(CreateWorkOrderActivity), nameof(CloseRequestActivity)], Names(context));
+        Assert.Equal([nameof(CreateWorkOrderActivity), nameof(RecordStepActivity), nameof(CloseRequestActivity)], Names(context));
         Assert.False(Assert.IsType<Closing>(context.Activities.Last().Input).Completed);
+    }
+
+    [Fact]
+    public async Task A_cancellation_after_the_start_gives_the_device_back_as_it_was_then_closes()
+    {
+        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+
+        context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
+        context.Raise(MaintenanceWorkflow.Started, "tech-001");
+        await StepsAsync(context, 3, "the start");
+        context.Raise(MaintenanceWorkflow.Cancelled, "wrong device");
+
+        Assert.Equal(new MaintenanceResult(false, 0), await run.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(
+            [nameof(CreateWorkOrderActivity), nameof(RecordStepActivity), nameof(StartDeviceMaintenanceActivity), nameof(FinishDeviceMaintenanceActivity), nameof(CloseRequestActivity)],
+            Names(context));
+        Assert.False(Assert.IsType<Closing>(context.Activities.ElementAt(3).Input).Completed);
     }
 }

@@ -46,6 +46,16 @@ public interface ITurnstileActor : IActor
     /// <returns>The outcome and the status after it.</returns>
     Task<TurnstileStatusReply> RestoreAsync(string reason);
 
+    /// <summary>A technician starts work on the turnstile for a maintenance request (UNDER_MAINTENANCE).</summary>
+    /// <param name="maintenance">The request and what is being done.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<TurnstileStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance);
+
+    /// <summary>Ends the maintenance of a request: completed (OPERATIONAL, new passage cycle) or called off (status before).</summary>
+    /// <param name="maintenance">The request, whether it was completed, and what was done.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<TurnstileStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
+
     /// <summary>The turnstile's state; null when it was never installed.</summary>
     /// <returns>The state.</returns>
     Task<TurnstileState?> GetAsync();
@@ -68,6 +78,11 @@ public interface ICameraActor : IActor
     /// <param name="turnstileId">The turnstile.</param>
     /// <returns>A task.</returns>
     Task ReleasedByAsync(string turnstileId);
+
+    /// <summary>Reports a camera fault.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The outcome and the camera's station.</returns>
+    Task<ReportCameraFaultReply> ReportFaultAsync(CameraFaultReport report);
 
     /// <summary>The camera's state; null when it was never installed.</summary>
     /// <returns>The state.</returns>

@@ -90,6 +90,16 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     }
 
     /// <inheritdoc />
+    public async Task<ReportCameraFaultReply> ReportFaultAsync(CameraFaultReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var camera = await LoadAsync();
+        var outcome = camera.ReportFault(report.Kind, report.Reason ?? "", report.OccurredAt, report.FaultId, _time.GetUtcNow());
+        await SaveAsync(camera);
+        return new() { Outcome = outcome, StationId = outcome.IsAccepted ? camera.State?.StationId ?? "" : "" };
+    }
+
+    /// <inheritdoc />
     public async Task<CameraState?> GetAsync() => (await LoadAsync()).State;
 
     private ITurnstileActor Turnstile(string turnstileId) =>

@@ -155,3 +155,16 @@ public sealed record DetachCameraReply
     [DataMember(Order = 2)]
     public bool Detached { get; init; }
 }
+
+/// <summary>Answer to <see cref="ICameraActor.ReportFaultAsync"/>.</summary>
+[DataContract]
+public sealed record ReportCameraFaultReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The camera's station; empty when refused.</summary>
+    [DataMember(Order = 2)]
+    public string StationId { get; init; } = "";
+}

@@ -112,6 +112,26 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
+    public async Task<TurnstileStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        var turnstile = await LoadAsync();
+        var outcome = turnstile.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", _time.GetUtcNow());
+        await SaveAsync(turnstile);
+        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
+    }
+
+    /// <inheritdoc />
+    public async Task<TurnstileStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        var turnstile = await LoadAsync();
+        var outcome = turnstile.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", _time.GetUtcNow());
+        await SaveAsync(turnstile);
+        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
+    }
+
+    /// <inheritdoc />
     public async Task<TurnstileState?> GetAsync() => (await LoadAsync()).State;
 
     private async Task<Domain.Turnstile> LoadAsync()

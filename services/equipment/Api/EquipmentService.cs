@@ -141,6 +141,49 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     }
 
     /// <inheritdoc />
+    public override async Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var requestId = Requests.Id(request.RequestId, "request_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Turnstile(turnstileId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var requestId = Requests.Id(request.RequestId, "request_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Turnstile(turnstileId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<ReportCameraFaultResponse> ReportCameraFault(ReportCameraFaultRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Requests.Id(request.CameraId, "camera_id");
+        if (request.Kind == CameraFaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
+        if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION");
+        var report = new CameraFaultReport
+        {
+            Kind = request.Kind,
+            Reason = Requests.Text(request.Reason, "reason"),
+            OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
+            FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
+        };
+        var reply = await actors.Camera(cameraId).ReportFaultAsync(report);
+        Requests.Ensure(reply.Outcome);
+        return new() { StationId = reply.StationId };
+    }
+
+    /// <inheritdoc />
     public override async Task<Contracts.Equipment.V1.Turnstile> GetTurnstile(GetTurnstileRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -19,6 +19,9 @@ public sealed class CameraState
 
     /// <summary>When it was installed on that turnstile.</summary>
     public DateTimeOffset? InstalledAt { get; set; }
+
+    /// <summary>The most recent fault ids recorded, oldest first, at most <see cref="Camera.RecentFaultCapacity"/>.</summary>
+    public List<string> RecentFaultIds { get; set; } = [];
 }
 
 /// <summary>
@@ -27,6 +30,9 @@ public sealed class CameraState
 /// </summary>
 public sealed class Camera
 {
+    /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
+    public const int RecentFaultCapacity = 64;
+
     private readonly List<IMessage> _events = [];
 
     private Camera(string id, CameraState? state)
@@ -129,6 +135,44 @@ public sealed class Camera
     public void ReleasedBy(string turnstileId)
     {
         if (State is { } state && state.TurnstileId == turnstileId) Detach(state);
+    }
+
+    /// <summary>
+    /// Reports a camera fault (raises <see cref="CameraFaulted"/>). A fault id already recorded changes nothing; NotFound
+    /// for a camera never installed; FailedPrecondition (CAMERA_NOT_INSTALLED) when it is on no turnstile, so at no station.
+    /// </summary>
+    /// <param name="kind">NO_SIGNAL, OBSTRUCTED or MALFUNCTION.</param>
+    /// <param name="reason">What was reported.</param>
+    /// <param name="occurredAt">When it was detected; null: <paramref name="now"/>.</param>
+    /// <param name="faultId">Idempotency key; null or empty when none.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome ReportFault(CameraFaultKind kind, string reason, DateTimeOffset? occurredAt, string? faultId, DateTimeOffset now)
+    {
+        if (kind == CameraFaultKind.Unspecified || !System.Enum.IsDefined(kind)) return Outcome.InvalidArgument("kind", "must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION");
+        if (State is not { } state) return Outcome.NotFound("camera", Id);
+        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId)
+        {
+            return Outcome.FailedPrecondition(ErrorReason.CameraNotInstalled, $"camera {Id} is installed on no turnstile");
+        }
+        if (!string.IsNullOrEmpty(faultId))
+        {
+            if (state.RecentFaultIds.Contains(faultId, StringComparer.Ordinal)) return Outcome.Accepted;
+            state.RecentFaultIds.Add(faultId);
+            if (state.RecentFaultIds.Count > RecentFaultCapacity) state.RecentFaultIds.RemoveRange(0, state.RecentFaultIds.Count - RecentFaultCapacity);
+        }
+
+        _events.Add(new CameraFaulted
+        {
+            CameraId = Id,
+            StationId = stationId,
+            TurnstileId = turnstileId,
+            Kind = kind,
+            Reason = reason,
+            FaultedAt = Timestamp.FromDateTimeOffset(occurredAt ?? now),
+        });
+        Changed = true;
+        return Outcome.Accepted;
     }
 
     private void Detach(CameraState state)

@@ -119,3 +119,41 @@ public sealed record FaultReport
     [DataMember(Order = 4)]
     public string? FaultId { get; init; }
 }
+
+/// <summary>Starts or finishes the maintenance of a turnstile for a maintenance request.</summary>
+[DataContract]
+public sealed record TurnstileMaintenance
+{
+    /// <summary>The maintenance request (and work order).</summary>
+    [DataMember(Order = 1)]
+    public string RequestId { get; init; } = "";
+
+    /// <summary>When finishing: true when the work was completed (a new passage cycle), false when it was called off.</summary>
+    [DataMember(Order = 2)]
+    public bool Completed { get; init; }
+
+    /// <summary>What is or was done; may be empty.</summary>
+    [DataMember(Order = 3)]
+    public string Reason { get; init; } = "";
+}
+
+/// <summary>A fault a camera reports.</summary>
+[DataContract]
+public sealed record CameraFaultReport
+{
+    /// <summary>NO_SIGNAL, OBSTRUCTED or MALFUNCTION.</summary>
+    [DataMember(Order = 1)]
+    public CameraFaultKind Kind { get; init; }
+
+    /// <summary>Human-readable cause; may be empty.</summary>
+    [DataMember(Order = 2)]
+    public string Reason { get; init; } = "";
+
+    /// <summary>When it was detected; null: when the command is accepted.</summary>
+    [DataMember(Order = 3)]
+    public DateTimeOffset? OccurredAt { get; init; }
+
+    /// <summary>Idempotency key; null or empty when none was given.</summary>
+    [DataMember(Order = 4)]
+    public string? FaultId { get; init; }
+}

@@ -54,6 +54,9 @@ public sealed class Turnstile
     /// <summary>Passages counted since installation (entries plus exits).</summary>
     public long PassageCount => State is null ? 0 : State.IngressCount + State.EgressCount;
 
+    /// <summary>Passages counted in the current cycle: since the last completed maintenance, or since installation.</summary>
+    public long PassagesSinceMaintenance => State is null ? 0 : PassageCount - State.PassagesBeforeCycle;
+
     /// <summary>A turnstile from its saved state.</summary>
     /// <param name="id">The turnstile id.</param>
     /// <param name="state">The saved state, or null when none was ever saved.</param>
@@ -264,17 +267,18 @@ public sealed class Turnstile
         Remember(state.RecentBatchIds, batch.BatchId, RecentBatchCapacity);
         Raise(recorded);
 
-        if (!state.PassageThresholdExceeded && PassageCount >= state.MaxPassagesBeforeMaintenance)
+        if (!state.PassageThresholdExceeded && PassagesSinceMaintenance >= state.MaxPassagesBeforeMaintenance)
         {
             state.PassageThresholdExceeded = true;
             Raise(new TurnstilePassageThresholdExceeded
             {
                 TurnstileId = Id,
                 StationId = state.StationId,
-                PassageCount = PassageCount,
+                PassageCount = PassagesSinceMaintenance,
                 MaxPassagesBeforeMaintenance = state.MaxPassagesBeforeMaintenance,
                 BatchId = batch.BatchId,
                 ExceededAt = Timestamp.FromDateTimeOffset(now),
+                MaintenanceCycles = state.MaintenanceCycles,
             });
         }
         return Outcome.Accepted;
@@ -330,6 +334,9 @@ public sealed class Turnstile
             Changed = true;
         }
 
+        // A technician is at work on it: what the device reports meanwhile is the work, not a new fault.
+        if (state.Status == TurnstileStatus.UnderMaintenance) return Outcome.Accepted;
+
         var escalates = Severity(target) > Severity(state.Status)
             || (target == state.Status && report.Kind != state.FaultKind);
         if (!escalates) return Outcome.Accepted;
@@ -376,6 +383,7 @@ public sealed class Turnstile
         if (State is not { } state) return UnknownTurnstile();
         if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
         if (state.Status == TurnstileStatus.Operational) return Outcome.Accepted;
+        if (state.Status == TurnstileStatus.UnderMaintenance) return UnderMaintenance(state);
 
         var previous = state.Status;
         state.Status = TurnstileStatus.Operational;
@@ -389,6 +397,103 @@ public sealed class Turnstile
             PreviousStatus = previous,
             Reason = reason,
             RestoredAt = Timestamp.FromDateTimeOffset(now),
+            Status = TurnstileStatus.Operational,
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// A technician starts work on the turnstile for <paramref name="requestId"/>: status UNDER_MAINTENANCE (from
+    /// OPERATIONAL, LOCKED or FAULTED; raises <see cref="TurnstileMaintenanceStarted"/>), passages refused until the
+    /// maintenance is finished. The same request again changes nothing; FailedPrecondition when decommissioned
+    /// (TURNSTILE_DECOMMISSIONED) or under maintenance for another request (TURNSTILE_UNDER_MAINTENANCE).
+    /// </summary>
+    /// <param name="requestId">The maintenance request.</param>
+    /// <param name="reason">What is being done.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome StartMaintenance(string requestId, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
+        if (state.Status == TurnstileStatus.UnderMaintenance)
+        {
+            return state.MaintenanceRequestId == requestId ? Outcome.Accepted : UnderMaintenance(state);
+        }
+
+        var previous = state.Status;
+        state.StatusBeforeMaintenance = previous;
+        state.FaultKindBeforeMaintenance = state.FaultKind;
+        state.StatusReasonBeforeMaintenance = state.StatusReason;
+        state.MaintenanceRequestId = requestId;
+        state.Status = TurnstileStatus.UnderMaintenance;
+        state.FaultKind = FaultKind.Unspecified;
+        state.StatusReason = reason;
+        state.StatusChangedAt = now;
+        Raise(new TurnstileMaintenanceStarted
+        {
+            TurnstileId = Id,
+            StationId = state.StationId,
+            RequestId = requestId,
+            PreviousStatus = previous,
+            Reason = reason,
+            StartedAt = Timestamp.FromDateTimeOffset(now),
+        });
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Ends the maintenance of <paramref name="requestId"/> (raises <see cref="TurnstileRestored"/>). Completed: the
+    /// turnstile is OPERATIONAL and its passage counter starts a new cycle (the threshold event can be raised again once
+    /// the new cycle reaches the maximum). Called off: it returns to the status it had before. Changes nothing when the
+    /// turnstile is not under maintenance for that request (a repeat: each maintenance begins one new cycle at most);
+    /// FailedPrecondition when decommissioned.
+    /// </summary>
+    /// <param name="requestId">The maintenance request.</param>
+    /// <param name="completed">True when the work was completed.</param>
+    /// <param name="reason">What was done.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome FinishMaintenance(string requestId, bool completed, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        if (State is not { } state) return UnknownTurnstile();
+        if (state.Status == TurnstileStatus.Decommissioned) return Decommissioned();
+        if (state.Status != TurnstileStatus.UnderMaintenance || state.MaintenanceRequestId != requestId) return Outcome.Accepted;
+
+        if (completed)
+        {
+            state.Status = TurnstileStatus.Operational;
+            state.FaultKind = FaultKind.Unspecified;
+            state.StatusReason = reason;
+            state.PassagesBeforeCycle = PassageCount;
+            state.PassageThresholdExceeded = false;
+            state.MaintenanceCycles++;
+            state.LastMaintainedAt = now;
+        }
+        else
+        {
+            state.Status = state.StatusBeforeMaintenance == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : state.StatusBeforeMaintenance;
+            state.FaultKind = state.FaultKindBeforeMaintenance;
+            state.StatusReason = state.StatusReasonBeforeMaintenance;
+        }
+
+        state.MaintenanceRequestId = null;
+        state.StatusBeforeMaintenance = TurnstileStatus.Unspecified;
+        state.FaultKindBeforeMaintenance = FaultKind.Unspecified;
+        state.StatusReasonBeforeMaintenance = "";
+        state.StatusChangedAt = now;
+        Raise(new TurnstileRestored
+        {
+            TurnstileId = Id,
+            StationId = state.StationId,
+            PreviousStatus = TurnstileStatus.UnderMaintenance,
+            Reason = reason,
+            RestoredAt = Timestamp.FromDateTimeOffset(now),
+            Status = state.Status,
+            MaintenanceCompleted = completed,
+            RequestId = requestId,
         });
         return Outcome.Accepted;
     }
@@ -414,8 +519,12 @@ public sealed class Turnstile
             EgressCount = state.EgressCount,
             MaxPassagesBeforeMaintenance = state.MaxPassagesBeforeMaintenance,
             PassageThresholdExceeded = state.PassageThresholdExceeded,
+            PassagesSinceMaintenance = PassagesSinceMaintenance,
+            MaintenanceCycles = state.MaintenanceCycles,
+            MaintenanceRequestId = state.MaintenanceRequestId ?? "",
         };
         if (state.DecommissionedAt is { } decommissioned) view.DecommissionedAt = Timestamp.FromDateTimeOffset(decommissioned);
+        if (state.LastMaintainedAt is { } maintained) view.LastMaintainedAt = Timestamp.FromDateTimeOffset(maintained);
         return view;
     }
 
@@ -444,11 +553,15 @@ public sealed class Turnstile
 
     private Outcome Decommissioned() => Outcome.FailedPrecondition(ErrorReason.TurnstileDecommissioned, $"turnstile {Id} is decommissioned");
 
+    private Outcome UnderMaintenance(TurnstileState state) =>
+        Outcome.FailedPrecondition(ErrorReason.TurnstileUnderMaintenance, $"turnstile {Id} is under maintenance (request {state.MaintenanceRequestId})");
+
     // Why a turnstile that is not operational refuses passages.
     private static ErrorReason ReasonOf(TurnstileStatus status) => status switch
     {
         TurnstileStatus.Locked => ErrorReason.TurnstileLocked,
         TurnstileStatus.Faulted => ErrorReason.TurnstileFaulted,
+        TurnstileStatus.UnderMaintenance => ErrorReason.TurnstileUnderMaintenance,
         _ => ErrorReason.TurnstileDecommissioned,
     };
 
@@ -471,6 +584,7 @@ public sealed class Turnstile
         TurnstileStatus.Faulted => "FAULTED",
         TurnstileStatus.Decommissioned => "DECOMMISSIONED",
         TurnstileStatus.Operational => "OPERATIONAL",
+        TurnstileStatus.UnderMaintenance => "UNDER_MAINTENANCE",
         _ => "UNSPECIFIED",
     };
 }

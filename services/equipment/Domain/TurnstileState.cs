@@ -50,8 +50,29 @@ public sealed class TurnstileState
     /// <summary>Exits recorded since installation.</summary>
     public long EgressCount { get; set; }
 
-    /// <summary>True once the passage count reached the maximum (the threshold event was raised).</summary>
+    /// <summary>True once the passage count of the current cycle reached the maximum (the threshold event was raised).</summary>
     public bool PassageThresholdExceeded { get; set; }
+
+    /// <summary>Passages (entries plus exits) counted before the current cycle began (at the last completed maintenance).</summary>
+    public long PassagesBeforeCycle { get; set; }
+
+    /// <summary>Maintenances completed; each began a new passage cycle.</summary>
+    public int MaintenanceCycles { get; set; }
+
+    /// <summary>When the last maintenance was completed; null when none was.</summary>
+    public DateTimeOffset? LastMaintainedAt { get; set; }
+
+    /// <summary>The maintenance request being worked on while UNDER_MAINTENANCE; null otherwise.</summary>
+    public string? MaintenanceRequestId { get; set; }
+
+    /// <summary>The status, fault kind and reason before the maintenance under way, to go back to if it is called off.</summary>
+    public TurnstileStatus StatusBeforeMaintenance { get; set; }
+
+    /// <summary>The fault kind before the maintenance under way.</summary>
+    public FaultKind FaultKindBeforeMaintenance { get; set; }
+
+    /// <summary>The status reason before the maintenance under way.</summary>
+    public string StatusReasonBeforeMaintenance { get; set; } = "";
 
     /// <summary>True while its station is offline: passages are refused until the station is opened again.</summary>
     public bool StationOffline { get; set; }

@@ -138,6 +138,7 @@ public static class GatewayExtensions
         app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileRestored, TurnstileRestoredHandler>(Topics.Equipment);
+        app.MapEventHandler<TurnstileMaintenanceStarted, TurnstileMaintenanceStartedHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileDecommissioned, TurnstileDecommissionedHandler>(Topics.Equipment);
         return app;
     }

@@ -4,12 +4,17 @@ using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Gateway.Handlers;
 
-/// <summary><c>TurnstileRestored</c>: the device, when connected, is told it is OPERATIONAL again and may admit passengers.</summary>
+/// <summary>
+/// <c>TurnstileRestored</c>: the device, when connected, is told its status after the restore: OPERATIONAL again (it may
+/// admit passengers), or, when a maintenance was called off, the status it had before (events without a status are
+/// restores to OPERATIONAL).
+/// </summary>
 internal sealed class TurnstileRestoredHandler(DeviceOutcomes outcomes) : IEventHandler<TurnstileRestored>
 {
     public Task HandleAsync(TurnstileRestored @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, TurnstileStatus.Operational, @event.Reason, @event.RestoredAt);
+        var status = @event.Status == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : @event.Status;
+        outcomes.StatusChanged(@event.TurnstileId, @event.StationId, status, @event.Reason, @event.RestoredAt);
         return Task.CompletedTask;
     }
 }

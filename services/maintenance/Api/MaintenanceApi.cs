@@ -17,7 +17,8 @@ namespace Mtaeda.Maintenance.Api;
 /// </summary>
 /// <param name="workflows">The workflow client.</param>
 /// <param name="requests">The devices' requests.</param>
-public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests requests) : MaintenanceService.MaintenanceBase
+/// <param name="steps">The requests' steps.</param>
+public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests requests, RequestSteps steps) : MaintenanceService.MaintenanceBase
 {
     /// <inheritdoc />
     public override async Task<ListMaintenanceRequestsResponse> ListMaintenanceRequests(ListMaintenanceRequestsRequest request, ServerCallContext context)
@@ -44,7 +45,20 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
         var process = state.ReadInputAs<MaintenanceProcess>();
         if (process is null) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
         var device = await requests.GetAsync(process.DeviceId, context.CancellationToken);
-        return Map(state, process, device);
+        var found = Map(state, process, device);
+        foreach (var step in await steps.ListAsync(request.RequestId, context.CancellationToken))
+        {
+            found.Steps.Add(new Contracts.Maintenance.V1.MaintenanceStep { Name = step.Name, At = Timestamp.FromDateTimeOffset(step.At) });
+        }
+
+        if (found.Status == MaintenanceRequestStatus.Open)
+        {
+            // Known from the workflow's result once it ends; while it runs, from the escalations recorded so far.
+            found.EscalationLevel = found.Steps.Any(s => s.Name == MaintenanceSteps.Escalated(2)) ? 2
+                : found.Steps.Any(s => s.Name == MaintenanceSteps.Escalated(1)) ? 1 : 0;
+        }
+
+        return found;
     }
 
     private async Task<MaintenanceRequest?> ReadAsync(string requestId, DeviceMaintenanceState device, CancellationToken cancellationToken)

@@ -51,4 +51,17 @@ public static class MaintenancePriorities
         var rate when rate >= busyPassagesPerMinute => StationLoad.Busy,
         _ => StationLoad.Quiet,
     };
+
+    /// <summary>How busy a station is from its entries and exits over a window (ridership's station figures).</summary>
+    /// <param name="passages">Entries plus exits counted in the window.</param>
+    /// <param name="window">The window (at least a minute).</param>
+    /// <param name="busyPassagesPerMinute">The threshold.</param>
+    /// <returns>The load.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The window is shorter than a minute, or the count negative.</exception>
+    public static StationLoad LoadOf(long passages, TimeSpan window, double busyPassagesPerMinute)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.FromMinutes(1));
+        ArgumentOutOfRangeException.ThrowIfNegative(passages);
+        return LoadOf(passages / window.TotalMinutes, busyPassagesPerMinute);
+    }
 }

@@ -8,6 +8,8 @@ using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.Maintenance.Workflows;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mtaeda.ServiceDefaults;
 
 namespace Microsoft.Extensions.Hosting;
@@ -31,20 +33,26 @@ public static class MaintenanceExtensions
         builder.ListenOnAppPort(DefaultAppPort);
         builder.AddGrpcApi();
         var options = builder.Configuration.GetSection(MaintenanceOptions.SectionName).Get<MaintenanceOptions>() ?? new MaintenanceOptions();
-        options.Deadlines.Validate();
+        options.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<OpenRequests>();
+        builder.Services.AddSingleton<RequestSteps>();
+        builder.Services.AddSingleton<StationLoadLookup>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MaintenanceIntake>();
         builder.Services.AddSingleton<WorkOrderEventRaiser>();
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(_ => new SchedulingClient(DaprSidecar.InvokerFor(configuration, "scheduling")));
         builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
+        builder.Services.AddSingleton(_ => new RidershipClient(DaprSidecar.InvokerFor(configuration, "ridership")));
         builder.Services.AddDaprWorkflow(workflows =>
         {
             workflows.RegisterWorkflow<MaintenanceWorkflow>();
             workflows.RegisterActivity<CreateWorkOrderActivity>();
             workflows.RegisterActivity<EscalateActivity>();
-            workflows.RegisterActivity<RestoreDeviceActivity>();
+            workflows.RegisterActivity<RecordStepActivity>();
+            workflows.RegisterActivity<StartDeviceMaintenanceActivity>();
+            workflows.RegisterActivity<FinishDeviceMaintenanceActivity>();
             workflows.RegisterActivity<CloseRequestActivity>();
         });
         return builder;
@@ -75,6 +83,7 @@ public static class MaintenanceExtensions
         app.MapEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment);
         app.MapEventHandler<TurnstileMaintenanceScheduleTriggered, TurnstileMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
         app.MapEventHandler<CameraMaintenanceScheduleTriggered, CameraMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
+        app.MapEventHandler<CameraFaulted, CameraFaultedHandler>(Topics.Equipment);
         app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);

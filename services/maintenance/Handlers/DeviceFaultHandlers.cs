@@ -27,6 +27,36 @@ internal static class DeviceEvents
         if (at is null) throw new InvalidEventException($"{atField} is required");
         return new Fault(turnstileId, DeviceKind.Turnstile, stationId, cause, description, at.ToDateTimeOffset());
     }
+
+    /// <summary>The fault a camera's event reports, after checking its ids and time.</summary>
+    /// <param name="faulted">The event.</param>
+    /// <returns>The fault.</returns>
+    public static Fault CameraFault(CameraFaulted faulted)
+    {
+        if (!Ids.IsValid(faulted.CameraId)) throw new InvalidEventException($"camera_id {Ids.Rule}");
+        if (!Ids.IsValid(faulted.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
+        if (faulted.FaultedAt is null) throw new InvalidEventException("faulted_at is required");
+        var kind = faulted.Kind switch
+        {
+            CameraFaultKind.NoSignal => "no signal",
+            CameraFaultKind.Obstructed => "obstructed",
+            _ => "malfunction",
+        };
+        var description = string.IsNullOrWhiteSpace(faulted.Reason) ? $"camera {kind}" : $"camera {kind}: {faulted.Reason}";
+        return new Fault(faulted.CameraId, DeviceKind.Camera, faulted.StationId, MaintenanceCause.CameraFault, description, faulted.FaultedAt.ToDateTimeOffset());
+    }
+}
+
+/// <summary>A camera reported a fault: it needs maintenance (cause CAMERA_FAULT); a second fault joins its open request.</summary>
+/// <param name="intake">The fault intake.</param>
+public sealed class CameraFaultedHandler(MaintenanceIntake intake) : IEventHandler<CameraFaulted>
+{
+    /// <inheritdoc />
+    public Task HandleAsync(CameraFaulted faulted, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(faulted);
+        return intake.ReportAsync(DeviceEvents.CameraFault(faulted), cancellationToken);
+    }
 }
 
 /// <summary>A turnstile locked itself (locked or jammed): it needs maintenance (cause LOCKED).</summary>

@@ -18,12 +18,14 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// id is fixed by the request.
 /// </summary>
 /// <param name="requests">The devices' open requests.</param>
+/// <param name="stations">How busy the device's station is (ridership).</param>
 /// <param name="workflows">The workflow client (the sidecar's workflow engine).</param>
 /// <param name="dapr">The Dapr client.</param>
 /// <param name="options">The deadlines.</param>
 /// <param name="logger">The logger.</param>
 public sealed partial class MaintenanceIntake(
     OpenRequests requests,
+    StationLoadLookup stations,
     DaprWorkflowClient workflows,
     DaprClient dapr,
     MaintenanceOptions options,
@@ -43,9 +45,9 @@ public sealed partial class MaintenanceIntake(
             return (outcome, requestId);
         }
 
-        // Opened now, or opened by this same fault before (a redelivery after a failed start): make sure it runs.
-        // No station load travels with a device's fault, so the priority is the cause's at unknown load.
-        var priority = MaintenancePriorities.Of(fault.Cause, StationLoad.Unknown);
+        // Opened now, or opened by this same fault before (a redelivery after a failed start): make sure it runs. The
+        // priority weighs the cause by how busy the station is now (ridership); the workflow's input fixes it for good.
+        var priority = MaintenancePriorities.Of(fault.Cause, await stations.LoadOfAsync(fault.StationId, cancellationToken));
         var deadlines = options.Deadlines.For(priority);
         var process = new MaintenanceProcess(
             requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, priority, fault.Description,
@@ -59,7 +61,10 @@ public sealed partial class MaintenanceIntake(
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
+            // Started by an earlier delivery, whose ranking stands (the station's load may have changed since).
             LogAlreadyRunning(requestId);
+            var running = await workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, cancellationToken);
+            if (running?.ReadInputAs<MaintenanceProcess>() is { } started) priority = started.Priority;
         }
 
         var required = new MaintenanceRequired

@@ -11,9 +11,28 @@ public sealed class MaintenanceOptions
     /// <summary>The Dapr state store holding requests and devices' open requests (default <c>statestore</c>).</summary>
     public string StateStoreName { get; set; } = "statestore";
 
-    /// <summary>Average entries plus exits per minute, over the last hour, from which a station counts as busy.</summary>
+    /// <summary>Average entries plus exits per minute, over <see cref="LoadWindow"/>, from which a station counts as busy.</summary>
     public double BusyPassagesPerMinute { get; set; } = 30;
+
+    /// <summary>How far back a station's passages are averaged to say how busy it is (whole minutes, at most a day).</summary>
+    public TimeSpan LoadWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long ridership is given to answer before a request is ranked without its figures.</summary>
+    public TimeSpan RidershipTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The deadlines per priority.</summary>
     public MaintenanceDeadlines Deadlines { get; set; } = new();
+
+    /// <summary>Checks the settings at start.</summary>
+    /// <exception cref="InvalidOperationException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        Deadlines.Validate();
+        if (LoadWindow < TimeSpan.FromMinutes(1) || LoadWindow > TimeSpan.FromDays(1) || LoadWindow.Ticks % TimeSpan.TicksPerMinute != 0)
+        {
+            throw new InvalidOperationException("Maintenance:LoadWindow must be whole minutes, from one minute to a day.");
+        }
+        if (RidershipTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Maintenance:RidershipTimeout must be positive.");
+        if (BusyPassagesPerMinute <= 0) throw new InvalidOperationException("Maintenance:BusyPassagesPerMinute must be positive.");
+    }
 }

@@ -11,9 +11,6 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// <param name="options">Where the state is kept.</param>
 public sealed class OpenRequests(DaprClient dapr, MaintenanceOptions options)
 {
-    private const int MaxAttempts = 20;
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
-
     /// <summary>Takes in a fault: opens the device's request, joins its open one, or recognises a repeat.</summary>
     /// <param name="fault">The fault.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
@@ -39,30 +36,8 @@ public sealed class OpenRequests(DaprClient dapr, MaintenanceOptions options)
     public Task<bool> CloseAsync(string deviceId, string requestId, CancellationToken cancellationToken) =>
         UpdateAsync(deviceId, device => device.Close(requestId) is var closed ? (closed, closed) : default, cancellationToken);
 
-    private async Task<T> UpdateAsync<T>(string deviceId, Func<DeviceMaintenance, (T Result, bool Changed)> decide, CancellationToken cancellationToken)
-    {
-        var key = $"device-{deviceId}";
-        for (var attempt = 1; ; attempt++)
-        {
-            var (state, etag) = await dapr.GetStateAndETagAsync<DeviceMaintenanceState?>(options.StateStoreName, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
-            var device = new DeviceMaintenance(state ?? new DeviceMaintenanceState { DeviceId = deviceId });
-            var (result, changed) = decide(device);
-            if (!changed) return result;
-            if (string.IsNullOrEmpty(etag))
-            {
-                try
-                {
-                    await dapr.SaveStateAsync(options.StateStoreName, key, device.State, FirstWrite, cancellationToken: cancellationToken);
-                    return result;
-                }
-                catch (Dapr.DaprException) when (attempt < MaxAttempts)
-                {
-                    continue;
-                }
-            }
-
-            if (await dapr.TrySaveStateAsync(options.StateStoreName, key, device.State, etag, FirstWrite, cancellationToken: cancellationToken)) return result;
-            if (attempt == MaxAttempts) throw new InvalidOperationException($"The maintenance state of '{deviceId}' stayed contended for {MaxAttempts} attempts.");
-        }
-    }
+    private Task<T> UpdateAsync<T>(string deviceId, Func<DeviceMaintenance, (T Result, bool Changed)> decide, CancellationToken cancellationToken) =>
+        OptimisticState.UpdateAsync(
+            dapr, options.StateStoreName, $"device-{deviceId}", () => new DeviceMaintenanceState { DeviceId = deviceId },
+            (DeviceMaintenanceState state) => decide(new DeviceMaintenance(state)), cancellationToken);
 }

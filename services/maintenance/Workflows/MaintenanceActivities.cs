@@ -7,6 +7,7 @@ using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Maintenance.V1;
 using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.ServiceDefaults;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
@@ -19,7 +20,8 @@ namespace Mtaeda.Maintenance.Workflows;
 /// id, and scheduling answers a repeated create with the order it created.
 /// </summary>
 /// <param name="scheduling">The scheduling client.</param>
-public sealed class CreateWorkOrderActivity(SchedulingClient scheduling) : WorkflowActivity<MaintenanceProcess, string>
+/// <param name="steps">The requests' steps.</param>
+public sealed class CreateWorkOrderActivity(SchedulingClient scheduling, RequestSteps steps) : WorkflowActivity<MaintenanceProcess, string>
 {
     /// <inheritdoc />
     public override async Task<string> RunAsync(WorkflowActivityContext context, MaintenanceProcess input)
@@ -36,6 +38,7 @@ public sealed class CreateWorkOrderActivity(SchedulingClient scheduling) : Workf
             Description = input.Description,
             DueAt = Timestamp.FromDateTime(DateTime.SpecifyKind(input.OpenedAt + input.CompleteWithin, DateTimeKind.Utc)),
         });
+        await steps.RecordAsync(input.RequestId, MaintenanceSteps.WorkOrderCreated, CancellationToken.None);
         return order.WorkOrderId;
     }
 }
@@ -45,8 +48,9 @@ public sealed class CreateWorkOrderActivity(SchedulingClient scheduling) : Workf
 /// repeated run publishes the same event, which subscribers de-duplicate.
 /// </summary>
 /// <param name="dapr">The Dapr client.</param>
+/// <param name="steps">The requests' steps.</param>
 /// <param name="time">The clock.</param>
-public sealed class EscalateActivity(DaprClient dapr, TimeProvider time) : WorkflowActivity<Escalation, bool>
+public sealed class EscalateActivity(DaprClient dapr, RequestSteps steps, TimeProvider time) : WorkflowActivity<Escalation, bool>
 {
     /// <inheritdoc />
     public override async Task<bool> RunAsync(WorkflowActivityContext context, Escalation input)
@@ -65,48 +69,111 @@ public sealed class EscalateActivity(DaprClient dapr, TimeProvider time) : Workf
             EscalatedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         };
         await dapr.PublishIntegrationEventAsync(Topics.Of(message), message, $"{process.RequestId}.escalated.{input.Level}", process.RequestId, CancellationToken.None);
+        await steps.RecordAsync(process.RequestId, MaintenanceSteps.Escalated(input.Level), CancellationToken.None);
         return true;
     }
 }
 
 /// <summary>
-/// Puts the device back in service through equipment's restore. Idempotent: restoring an operational turnstile changes
-/// nothing. Cameras have no restore in equipment's contract; their completion needs no call.
+/// The technician started: a turnstile goes UNDER_MAINTENANCE through equipment (<c>StartTurnstileMaintenance</c> for the
+/// request; repeating it changes nothing). Cameras keep working while serviced: their step is recorded only.
 /// </summary>
 /// <param name="equipment">The equipment client.</param>
-public sealed class RestoreDeviceActivity(EquipmentClient equipment) : WorkflowActivity<MaintenanceProcess, bool>
+/// <param name="steps">The requests' steps.</param>
+public sealed class StartDeviceMaintenanceActivity(EquipmentClient equipment, RequestSteps steps) : WorkflowActivity<MaintenanceProcess, bool>
 {
     /// <inheritdoc />
     public override async Task<bool> RunAsync(WorkflowActivityContext context, MaintenanceProcess input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.DeviceKind != DeviceKind.Turnstile) return false;
-        try
+        var changed = false;
+        if (input.DeviceKind == DeviceKind.Turnstile)
         {
-            await equipment.RestoreTurnstileAsync(new RestoreTurnstileRequest
+            try
             {
-                TurnstileId = input.DeviceId,
-                Reason = $"maintenance request {input.RequestId} completed",
-            });
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) == ErrorReason.TurnstileDecommissioned)
-        {
-            // Decommissioned while the work was under way: nothing to restore, and retrying cannot change that.
-            return false;
+                await equipment.StartTurnstileMaintenanceAsync(new StartTurnstileMaintenanceRequest
+                {
+                    TurnstileId = input.DeviceId,
+                    RequestId = input.RequestId,
+                    Reason = $"work order {input.RequestId} started",
+                });
+                changed = true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) is ErrorReason.TurnstileDecommissioned or ErrorReason.TurnstileUnderMaintenance)
+            {
+                // Decommissioned meanwhile, or a technician works on it for another request: retrying cannot change that,
+                // and this request's work goes on without taking the turnstile out of service a second time.
+            }
         }
 
-        return true;
+        await steps.RecordAsync(input.RequestId, MaintenanceSteps.MaintenanceStarted, CancellationToken.None);
+        return changed;
+    }
+}
+
+/// <summary>
+/// Ends the device's maintenance through equipment (<c>FinishTurnstileMaintenance</c>): completed, the turnstile is
+/// OPERATIONAL and its passage counter begins a new cycle; called off (cancelled after the start), it returns to its
+/// status before. Idempotent: equipment changes nothing when the turnstile is no longer under maintenance for the request,
+/// so a second run begins no second cycle. Cameras have nothing to restore; their step is recorded only.
+/// </summary>
+/// <param name="equipment">The equipment client.</param>
+/// <param name="steps">The requests' steps.</param>
+public sealed class FinishDeviceMaintenanceActivity(EquipmentClient equipment, RequestSteps steps) : WorkflowActivity<Closing, bool>
+{
+    /// <inheritdoc />
+    public override async Task<bool> RunAsync(WorkflowActivityContext context, Closing input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var process = input.Process;
+        var changed = false;
+        if (process.DeviceKind == DeviceKind.Turnstile)
+        {
+            try
+            {
+                await equipment.FinishTurnstileMaintenanceAsync(new FinishTurnstileMaintenanceRequest
+                {
+                    TurnstileId = process.DeviceId,
+                    RequestId = process.RequestId,
+                    Completed = input.Completed,
+                    Reason = input.Completed ? $"maintenance request {process.RequestId} completed" : $"work order {process.RequestId} cancelled",
+                });
+                changed = true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) == ErrorReason.TurnstileDecommissioned)
+            {
+                // Decommissioned while the work was under way: nothing to restore, and retrying cannot change that.
+            }
+        }
+
+        await steps.RecordAsync(process.RequestId, input.Completed ? MaintenanceSteps.DeviceRestored : MaintenanceSteps.MaintenanceCalledOff, CancellationToken.None);
+        return changed;
+    }
+}
+
+/// <summary>Records a step the workflow saw without an effect of its own (the work order's assignment).</summary>
+/// <param name="steps">The requests' steps.</param>
+public sealed class RecordStepActivity(RequestSteps steps) : WorkflowActivity<StepRecord, bool>
+{
+    /// <inheritdoc />
+    public override Task<bool> RunAsync(WorkflowActivityContext context, StepRecord input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return steps.RecordAsync(input.RequestId, input.Step, CancellationToken.None);
     }
 }
 
 /// <summary>Clears the device's open request, so its next fault opens a new one. Idempotent (closing a closed request changes nothing).</summary>
 /// <param name="requests">The devices' open requests.</param>
-public sealed class CloseRequestActivity(OpenRequests requests) : WorkflowActivity<Closing, bool>
+/// <param name="steps">The requests' steps.</param>
+public sealed class CloseRequestActivity(OpenRequests requests, RequestSteps steps) : WorkflowActivity<Closing, bool>
 {
     /// <inheritdoc />
-    public override Task<bool> RunAsync(WorkflowActivityContext context, Closing input)
+    public override async Task<bool> RunAsync(WorkflowActivityContext context, Closing input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return requests.CloseAsync(input.Process.DeviceId, input.Process.RequestId, CancellationToken.None);
+        var closed = await requests.CloseAsync(input.Process.DeviceId, input.Process.RequestId, CancellationToken.None);
+        await steps.RecordAsync(input.Process.RequestId, input.Completed ? MaintenanceSteps.Closed : MaintenanceSteps.Cancelled, CancellationToken.None);
+        return closed;
     }
 }

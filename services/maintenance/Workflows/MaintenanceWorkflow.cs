@@ -39,22 +39,32 @@ public sealed record Escalation(MaintenanceProcess Process, int Level, DateTime 
 /// <param name="Completed">True when the work order was completed (and the device restored), false when cancelled.</param>
 public sealed record Closing(MaintenanceProcess Process, bool Completed);
 
+/// <summary>A step for the record-step activity.</summary>
+/// <param name="RequestId">The request.</param>
+/// <param name="Step">The step's name.</param>
+public sealed record StepRecord(string RequestId, string Step);
+
 /// <summary>How the process ended.</summary>
 /// <param name="Completed">True when completed and restored, false when cancelled.</param>
 /// <param name="EscalationLevel">Escalations on the way (0, 1 or 2).</param>
 public sealed record MaintenanceResult(bool Completed, int EscalationLevel);
 
 /// <summary>
-/// The maintenance process of one request (a Dapr Workflow; instance id = request id): create the work order, wait for
-/// assignment or the first deadline (then escalate, level 1), wait for completion or the second deadline (then escalate,
-/// level 2), then restore the device and close the request. A cancellation at any point closes the request without a
-/// restore. The external events are the work-order events' names, raised by this app's handlers (ADR 0005); each is
-/// waited for once, from the start, so an event raised before its phase is buffered and not lost.
+/// The maintenance process of one request (a Dapr Workflow; instance id = request id): create the work order; wait for
+/// it to be assigned, then started (the device goes under maintenance), then completed (the device is restored and a new
+/// passage cycle begins), then close the request. Past the first deadline while unassigned it escalates to level 1;
+/// past the second while not completed, to level 2. A cancellation at any point closes the request; one after the start
+/// first gives the device back as it was. The external events are the work-order events' names, raised by this app's
+/// handlers (ADR 0005); each is waited for from the start, so an event raised before its phase (or delivered out of
+/// order) is buffered and not lost. Each effect is an idempotent activity that records its step.
 /// </summary>
 public sealed class MaintenanceWorkflow : Workflow<MaintenanceProcess, MaintenanceResult>
 {
     /// <summary>External event: the work order was assigned.</summary>
     public const string Assigned = nameof(WorkOrderAssigned);
+
+    /// <summary>External event: the work order was started.</summary>
+    public const string Started = nameof(WorkOrderStarted);
 
     /// <summary>External event: the work order was completed.</summary>
     public const string Completed = nameof(WorkOrderCompleted);
@@ -71,51 +81,66 @@ public sealed class MaintenanceWorkflow : Workflow<MaintenanceProcess, Maintenan
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var assigned = context.WaitForExternalEventAsync<string>(Assigned);
+        var started = context.WaitForExternalEventAsync<string>(Started);
         var completed = context.WaitForExternalEventAsync<string>(Completed);
         var cancelled = context.WaitForExternalEventAsync<string>(Cancelled);
+        var firstDeadline = input.OpenedAt + input.AssignWithin;
+        var secondDeadline = input.OpenedAt + input.CompleteWithin;
+        var level = 0;
+
+        // Waits for one event of the work order, escalating at each deadline that passes meanwhile; false when cancelled.
+        async Task<bool> UntilAsync(Task awaited)
+        {
+            while (!awaited.IsCompleted && !cancelled.IsCompleted)
+            {
+                DateTime? deadline = level switch
+                {
+                    0 when !assigned.IsCompleted => firstDeadline,
+                    < 2 => secondDeadline,
+                    _ => null,
+                };
+                if (deadline is not { } due)
+                {
+                    await Task.WhenAny(awaited, cancelled);
+                    continue;
+                }
+
+                using var timer = new CancellationTokenSource();
+                var fired = context.CreateTimer(due, timer.Token);
+                if (await Task.WhenAny(awaited, cancelled, fired) != fired)
+                {
+                    timer.Cancel();
+                    continue;
+                }
+
+                level = due == firstDeadline && level == 0 && !assigned.IsCompleted ? 1 : 2;
+                await context.CallActivityAsync(nameof(EscalateActivity), new Escalation(input, level, due), Retry);
+                context.SetCustomStatus($"escalated (level {level})");
+            }
+
+            return !cancelled.IsCompleted;
+        }
 
         await context.CallActivityAsync(nameof(CreateWorkOrderActivity), input, Retry);
         context.SetCustomStatus("work order created");
-        var level = 0;
 
-        // Phase 1: assigned (or already completed) before the first deadline, or escalate.
-        var firstDeadline = input.OpenedAt + input.AssignWithin;
-        using (var timer = new CancellationTokenSource())
+        if (!await UntilAsync(assigned)) return await CloseAsync(context, input, completed: false, level);
+        await context.CallActivityAsync(nameof(RecordStepActivity), new StepRecord(input.RequestId, Domain.MaintenanceSteps.WorkOrderAssigned), Retry);
+        context.SetCustomStatus("work order assigned");
+
+        if (!await UntilAsync(started)) return await CloseAsync(context, input, completed: false, level);
+        await context.CallActivityAsync(nameof(StartDeviceMaintenanceActivity), input, Retry);
+        context.SetCustomStatus("maintenance started");
+
+        if (!await UntilAsync(completed))
         {
-            var first = await Task.WhenAny(assigned, completed, cancelled, context.CreateTimer(firstDeadline, timer.Token));
-            if (first == cancelled) return await CloseAsync(context, input, completed: false, level);
-            if (first != assigned && first != completed) level = await EscalateAsync(context, input, 1, firstDeadline);
-            else timer.Cancel();
+            await context.CallActivityAsync(nameof(FinishDeviceMaintenanceActivity), new Closing(input, Completed: false), Retry);
+            return await CloseAsync(context, input, completed: false, level);
         }
 
-        // Phase 2: completed before the second deadline, or escalate, then wait on.
-        var secondDeadline = input.OpenedAt + input.CompleteWithin;
-        if (!completed.IsCompleted)
-        {
-            using var timer = new CancellationTokenSource();
-            var second = await Task.WhenAny(completed, cancelled, context.CreateTimer(secondDeadline, timer.Token));
-            if (second == cancelled) return await CloseAsync(context, input, completed: false, level);
-            if (second != completed)
-            {
-                level = await EscalateAsync(context, input, 2, secondDeadline);
-                if (await Task.WhenAny(completed, cancelled) == cancelled) return await CloseAsync(context, input, completed: false, level);
-            }
-            else
-            {
-                timer.Cancel();
-            }
-        }
-
-        await context.CallActivityAsync(nameof(RestoreDeviceActivity), input, Retry);
+        await context.CallActivityAsync(nameof(FinishDeviceMaintenanceActivity), new Closing(input, Completed: true), Retry);
         context.SetCustomStatus("device restored");
         return await CloseAsync(context, input, completed: true, level);
-    }
-
-    private static async Task<int> EscalateAsync(WorkflowContext context, MaintenanceProcess input, int level, DateTime deadline)
-    {
-        await context.CallActivityAsync(nameof(EscalateActivity), new Escalation(input, level, deadline), Retry);
-        context.SetCustomStatus($"escalated (level {level})");
-        return level;
     }
 
     private static async Task<MaintenanceResult> CloseAsync(WorkflowContext context, MaintenanceProcess input, bool completed, int level)

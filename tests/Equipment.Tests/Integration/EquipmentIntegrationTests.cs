@@ -284,4 +284,36 @@ public sealed class EquipmentIntegrationTests(EquipmentSystem system) : IClassFi
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Equal("is required", (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").GetProperty("kind")[0].GetString());
     }
+
+    [Fact]
+    public async Task Maintenance_and_camera_faults_are_served_as_http_json_through_the_sidecar()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{system.EquipmentSidecar.HttpPort}/v1.0/invoke/equipment/method/") };
+        await Api.InstallTurnstileAsync(Install("ts-http-m", "stn-1"));
+
+        using (var started = await http.PostAsJsonAsync("v1/turnstiles/ts-http-m/maintenance:start", new { requestId = "mr-http-1", reason = "technician on site" }, Ct))
+        {
+            Assert.Equal("TURNSTILE_STATUS_UNDER_MAINTENANCE", (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        }
+        using (var restore = await http.PostAsJsonAsync("v1/turnstiles/ts-http-m:restore", new { reason = "by hand" }, Ct))
+        {
+            Assert.Equal("TURNSTILE_UNDER_MAINTENANCE", (await restore.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("reason").GetString());
+        }
+        using (var finished = await http.PostAsJsonAsync("v1/turnstiles/ts-http-m/maintenance:finish", new { requestId = "mr-http-1", completed = true }, Ct))
+        {
+            Assert.Equal("TURNSTILE_STATUS_OPERATIONAL", (await finished.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        }
+        var turnstile = await http.GetFromJsonAsync<JsonElement>("v1/turnstiles/ts-http-m", Ct);
+        Assert.Equal(1, turnstile.GetProperty("maintenanceCycles").GetInt32());
+
+        await Api.InstallCameraAsync(new InstallCameraRequest { CameraId = "cam-http-1", TurnstileId = "ts-http-m", Model = Lens.ToContract() });
+        using var camera = await http.PostAsJsonAsync("v1/cameras/cam-http-1/faults", new { kind = "CAMERA_FAULT_KIND_NO_SIGNAL", reason = "cable", faultId = "cam-http-1:1" }, Ct);
+        Assert.Equal("stn-1", (await camera.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("stationId").GetString());
+        var recorded = await system.Recorder.WaitUntilAsync(
+            all => all.Any(e => e.Type == "mtaeda.equipment.v1.CameraFaulted"), "CameraFaulted", TimeSpan.FromSeconds(30), Ct);
+        var faulted = IntegrationEvents.FromJson<CameraFaulted>(recorded.Single(e => e.Type == "mtaeda.equipment.v1.CameraFaulted").Data);
+        Assert.Equal(("cam-http-1", "ts-http-m", "stn-1", CameraFaultKind.NoSignal), (faulted.CameraId, faulted.TurnstileId, faulted.StationId, faulted.Kind));
+        using var unknown = await http.PostAsJsonAsync("v1/cameras/cam-http-404/faults", new { kind = "CAMERA_FAULT_KIND_OBSTRUCTED" }, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
 }

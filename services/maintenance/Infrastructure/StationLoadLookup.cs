@@ -1,0 +1,51 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Maintenance.Domain;
+using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
+
+namespace Mtaeda.Maintenance.Infrastructure;
+
+/// <summary>
+/// How busy a station is, asked of ridership through the sidecar (gRPC with <c>dapr-app-id: ridership</c>, its public
+/// <c>GetStationRidership</c>): the station's entries and exits over the last <see cref="MaintenanceOptions.LoadWindow"/>,
+/// per minute, against <see cref="MaintenanceOptions.BusyPassagesPerMinute"/>. When ridership cannot answer in
+/// <see cref="MaintenanceOptions.RidershipTimeout"/> (away, restarting, refusing), the load is
+/// <see cref="StationLoad.Unknown"/> and that is logged: a request is never held up by a read side.
+/// </summary>
+/// <param name="ridership">The ridership client.</param>
+/// <param name="options">The window, threshold and timeout.</param>
+/// <param name="time">The clock.</param>
+/// <param name="logger">The logger.</param>
+public sealed partial class StationLoadLookup(RidershipClient ridership, MaintenanceOptions options, TimeProvider time, ILogger<StationLoadLookup> logger)
+{
+    /// <summary>The load of <paramref name="stationId"/> now.</summary>
+    /// <param name="stationId">The station.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>Busy, quiet, or unknown when ridership could not say.</returns>
+    public async Task<StationLoad> LoadOfAsync(string stationId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        try
+        {
+            var figures = await ridership.GetStationRidershipAsync(
+                new GetStationRidershipRequest
+                {
+                    StationId = stationId,
+                    StartTime = Timestamp.FromDateTimeOffset(now - options.LoadWindow),
+                    EndTime = Timestamp.FromDateTimeOffset(now),
+                },
+                deadline: DateTime.UtcNow + options.RidershipTimeout,
+                cancellationToken: cancellationToken);
+            return MaintenancePriorities.LoadOf(figures.Ingress + figures.Egress, options.LoadWindow, options.BusyPassagesPerMinute);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRidershipAway(stationId, e.StatusCode, e.Status.Detail);
+            return StationLoad.Unknown;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ridership could not say how busy station {StationId} is ({StatusCode}: {Detail}); the request is ranked without it")]
+    private partial void LogRidershipAway(string stationId, StatusCode statusCode, string detail);
+}
