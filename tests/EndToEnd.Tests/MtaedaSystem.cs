@@ -320,24 +320,6 @@ public class MtaedaSystem : IAsyncLifetime
         return yaml.ToString();
     }
 
-    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
-    public async Task ProvisionAsync(string stationId, string name, string line, long maxPassagesBeforeMaintenance, params string[] turnstiles)
-    {
-        await Stations.RegisterStationAsync(new Mtaeda.Contracts.Stations.V1.RegisterStationRequest
-        {
-            StationId = stationId, Name = name, LineIds = { line },
-            Address = new Mtaeda.Contracts.Common.V1.StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        foreach (var id in turnstiles)
-        {
-            await Equipment.InstallTurnstileAsync(new Mtaeda.Contracts.Equipment.V1.InstallTurnstileRequest
-            {
-                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = maxPassagesBeforeMaintenance,
-                Model = new Mtaeda.Contracts.Common.V1.EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-            }, cancellationToken: Ct);
-        }
-    }
-
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 
     private static string FindRoot()
