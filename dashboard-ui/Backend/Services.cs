@@ -17,17 +17,39 @@ public sealed record Services(
     Contracts.Scheduling.V1.Scheduling.SchedulingClient Scheduling,
     Contracts.Maintenance.V1.Maintenance.MaintenanceClient Maintenance)
 {
-    /// <summary>The clients through the sidecar that <paramref name="configuration"/> names.</summary>
+    /// <summary>
+    /// The clients through the sidecar that <paramref name="configuration"/> names. Every call without a deadline of its own
+    /// gets <c>Dashboard:CallTimeoutSeconds</c> (10 s): a service that hangs is reported unreachable, not waited for.
+    /// </summary>
     /// <param name="configuration">The app's configuration (DAPR_GRPC_PORT, DAPR_API_TOKEN).</param>
     /// <returns>The clients.</returns>
     public static Services ThroughSidecar(IConfiguration configuration)
     {
-        Grpc.Core.CallInvoker Invoker(string appId) => ServiceDefaults.DaprSidecar.InvokerFor(configuration, appId);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var timeout = TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0));
+        Grpc.Core.CallInvoker Invoker(string appId) => Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(
+            ServiceDefaults.DaprSidecar.InvokerFor(configuration, appId), new DefaultDeadline(timeout));
         return new(
             new(Invoker("stations")),
             new(Invoker("equipment")),
             new(Invoker("ridership")),
             new(Invoker("scheduling")),
             new(Invoker("maintenance")));
+    }
+}
+
+/// <summary>Gives a unary call without a deadline one <paramref name="timeout"/> from now.</summary>
+/// <param name="timeout">How long a call may take.</param>
+internal sealed class DefaultDeadline(TimeSpan timeout) : Grpc.Core.Interceptors.Interceptor
+{
+    /// <inheritdoc/>
+    public override Grpc.Core.AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context, Grpc.Core.Interceptors.Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        if (context.Options.Deadline is null)
+        {
+            context = new(context.Method, context.Host, context.Options.WithDeadline(DateTime.UtcNow + timeout));
+        }
+        return continuation(request, context);
     }
 }
