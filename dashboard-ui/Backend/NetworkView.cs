@@ -12,8 +12,8 @@ namespace Mtaeda.Dashboard.Backend;
 /// <param name="PerMinute">Passages (in + out) per minute, oldest first, one per minute of the window.</param>
 public sealed record StationRow(Station Station, IReadOnlyList<Turnstile> Turnstiles, IReadOnlyList<long> PerMinute)
 {
-    /// <summary>Passages in the last complete minute.</summary>
-    public long LastMinute => PerMinute.Count >= 2 ? PerMinute[^2] : PerMinute.LastOrDefault();
+    /// <summary>Passages in the current minute so far (it grows as passages are counted).</summary>
+    public long ThisMinute => PerMinute.LastOrDefault();
 
     /// <summary>How many turnstiles are in each status.</summary>
     public IReadOnlyDictionary<TurnstileStatus, int> ByStatus => Turnstiles.GroupBy(t => t.Status).ToDictionary(g => g.Key, g => g.Count());
