@@ -30,6 +30,18 @@ public static class Topics
     /// <summary>Events of <c>mtaeda.scheduling.v1</c> (work orders, preventive schedules).</summary>
     public const string Scheduling = "scheduling";
 
+    /// <summary>Events of <c>mtaeda.notifications.v1</c> (notification configurations).</summary>
+    public const string Notifications = "notifications";
+
+    /// <summary>
+    /// The pub/sub component of the hub's fan-out: its consumer id is per replica (Dapr's <c>{uuid}</c> or <c>{podName}</c>
+    /// template), so every replica of notifications receives every event on <see cref="HubFanOut"/> (docs/adr/0007-hub-scale-out.md).
+    /// </summary>
+    public const string HubFanOutPubSubName = "hubfanout";
+
+    /// <summary>The hub's pushes (<c>AlertRaised</c>, <c>AlertAcknowledged</c>, <c>NotificationPushed</c>), on <see cref="HubFanOutPubSubName"/>.</summary>
+    public const string HubFanOut = "notifications-hub";
+
     private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
 
     /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
@@ -48,6 +60,7 @@ public static class Topics
             "mtaeda.gateway.v1" => Gateway,
             "mtaeda.maintenance.v1" => Maintenance,
             "mtaeda.scheduling.v1" => Scheduling,
+            "mtaeda.notifications.v1" => Notifications,
             _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
         };
     }

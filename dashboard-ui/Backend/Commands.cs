@@ -68,14 +68,12 @@ public sealed class Commands(Services services, NotificationsApi notifications, 
     /// <summary>Creates or changes a configuration (supervisor), after checking it.</summary>
     /// <param name="configuration">The configuration; without an id it is new.</param>
     /// <returns>The configuration as stored.</returns>
-    public async Task<NotificationConfiguration> SaveConfigurationAsync(NotificationConfiguration configuration)
+    public async Task<Contracts.Notifications.V1.NotificationConfiguration> SaveConfigurationAsync(ConfigurationForm configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (Permissions.ConfigurationRefusal(await user.GetAsync()) is { } refusal) throw new CommandRefusedException(refusal);
         if (configuration.Problems() is { Count: > 0 } problems) throw new CommandRefusedException(string.Join(" ", problems.Select(p => p.Message)));
-        return configuration.ConfigurationId.Length == 0
-            ? await notifications.CreateConfigurationAsync(configuration)
-            : await notifications.ChangeConfigurationAsync(configuration);
+        return await notifications.SaveConfigurationAsync(configuration.ToProto());
     }
 
     /// <summary>Removes a configuration (supervisor).</summary>

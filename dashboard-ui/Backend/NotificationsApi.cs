@@ -1,28 +1,16 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Dashboard.Alerts;
+using AlertMessage = Mtaeda.Dashboard.Alerts.AlertMessage;
 
 namespace Mtaeda.Dashboard.Backend;
 
-/// <summary>
-/// Notifications' API (alerts, configurations, delivery log) through the dashboard's sidecar: Dapr service invocation over
-/// HTTP (<c>/v1.0/invoke/notifications/method/…</c>) to notifications' JSON transcoding of its gRPC service, so the dashboard
-/// reads the same contract without a compiled copy of notifications' protos. Refusals come back as problem details.
-/// </summary>
-/// <param name="http">An HttpClient whose base address is the sidecar's invoke URL of notifications.</param>
+/// <summary>Notifications' API (alerts, configurations, the delivery log) through the dashboard's sidecar, with gRPC.</summary>
+/// <param name="services">The clients.</param>
 /// <param name="reachability">Where reachability is recorded.</param>
-public sealed class NotificationsApi(HttpClient http, Reachability reachability)
+public sealed class NotificationsApi(Services services, Reachability reachability)
 {
     /// <summary>The app id.</summary>
     public const string AppId = "notifications";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    /// <summary>The base address of notifications' methods through a sidecar.</summary>
-    /// <param name="configuration">The app's configuration (DAPR_HTTP_PORT).</param>
-    /// <returns>The URL.</returns>
-    public static Uri BaseAddress(IConfiguration configuration) =>
-        new($"{ServiceDefaults.DaprSidecar.HttpEndpoint(configuration).TrimEnd('/')}/v1.0/invoke/{AppId}/method/");
 
     /// <summary>The alerts, newest first.</summary>
     /// <param name="stationId">Only this station's, when given.</param>
@@ -31,11 +19,8 @@ public sealed class NotificationsApi(HttpClient http, Reachability reachability)
     /// <returns>The alerts.</returns>
     public async Task<IReadOnlyList<AlertMessage>> ListAlertsAsync(string? stationId = null, bool unacknowledged = false, CancellationToken cancellationToken = default)
     {
-        var query = new List<string>();
-        if (!string.IsNullOrEmpty(stationId)) query.Add("station_id=" + Uri.EscapeDataString(stationId));
-        if (unacknowledged) query.Add("unacknowledged=true");
-        var list = await SendAsync<AlertList>(HttpMethod.Get, "v1/alerts" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty), null, cancellationToken);
-        return [.. (list.Alerts ?? []).OrderByDescending(a => a.OccurredAt)];
+        var list = await reachability.CallAsync(AppId, () => services.Notifications.ListAlertsAsync(new ListAlertsRequest { StationId = stationId ?? string.Empty, Unacknowledged = unacknowledged }, cancellationToken: cancellationToken).ResponseAsync);
+        return [.. list.Alerts.Select(Of).OrderByDescending(a => a.OccurredAt)];
     }
 
     /// <summary>Acknowledges an alert on behalf of <paramref name="by"/>.</summary>
@@ -43,70 +28,50 @@ public sealed class NotificationsApi(HttpClient http, Reachability reachability)
     /// <param name="by">Who acknowledges (the signed-in user's name).</param>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>The alert as acknowledged.</returns>
-    public Task<AlertMessage> AcknowledgeAsync(string alertId, string by, CancellationToken cancellationToken = default) =>
-        SendAsync<AlertMessage>(HttpMethod.Post, $"v1/alerts/{Uri.EscapeDataString(alertId)}:acknowledge", new { acknowledgedBy = by }, cancellationToken);
+    public async Task<AlertMessage> AcknowledgeAsync(string alertId, string by, CancellationToken cancellationToken = default) =>
+        Of(await reachability.CallAsync(AppId, () => services.Notifications.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = alertId, AcknowledgedBy = by }, cancellationToken: cancellationToken).ResponseAsync));
 
     /// <summary>The configurations.</summary>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>The configurations.</returns>
     public async Task<IReadOnlyList<NotificationConfiguration>> ListConfigurationsAsync(CancellationToken cancellationToken = default) =>
-        (await SendAsync<ConfigurationList>(HttpMethod.Get, "v1/notification-configurations", null, cancellationToken)).Configurations ?? [];
+        (await reachability.CallAsync(AppId, () => services.Notifications.ListNotificationConfigurationsAsync(new ListNotificationConfigurationsRequest(), cancellationToken: cancellationToken).ResponseAsync)).Configurations;
 
-    /// <summary>Creates a configuration.</summary>
-    /// <param name="configuration">The new configuration.</param>
+    /// <summary>Creates (no id) or changes a configuration.</summary>
+    /// <param name="configuration">The configuration.</param>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>The configuration as stored.</returns>
-    public Task<NotificationConfiguration> CreateConfigurationAsync(NotificationConfiguration configuration, CancellationToken cancellationToken = default) =>
-        SendAsync<NotificationConfiguration>(HttpMethod.Post, "v1/notification-configurations", configuration, cancellationToken);
-
-    /// <summary>Changes a configuration.</summary>
-    /// <param name="configuration">The configuration, with its id.</param>
-    /// <param name="cancellationToken">Cancels.</param>
-    /// <returns>The configuration as stored.</returns>
-    public Task<NotificationConfiguration> ChangeConfigurationAsync(NotificationConfiguration configuration, CancellationToken cancellationToken = default) =>
-        SendAsync<NotificationConfiguration>(HttpMethod.Put, $"v1/notification-configurations/{Uri.EscapeDataString(configuration.ConfigurationId)}", configuration, cancellationToken);
+    public Task<NotificationConfiguration> SaveConfigurationAsync(NotificationConfiguration configuration, CancellationToken cancellationToken = default) =>
+        reachability.CallAsync(AppId, () => configuration.ConfigurationId.Length == 0
+            ? services.Notifications.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: cancellationToken).ResponseAsync
+            : services.Notifications.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: cancellationToken).ResponseAsync);
 
     /// <summary>Removes a configuration.</summary>
     /// <param name="configurationId">The configuration.</param>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>When removed.</returns>
     public Task RemoveConfigurationAsync(string configurationId, CancellationToken cancellationToken = default) =>
-        SendAsync<JsonElement>(HttpMethod.Delete, $"v1/notification-configurations/{Uri.EscapeDataString(configurationId)}", null, cancellationToken);
+        reachability.CallAsync(AppId, () => services.Notifications.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = configurationId }, cancellationToken: cancellationToken).ResponseAsync);
 
     /// <summary>The delivery log, newest first.</summary>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>The deliveries.</returns>
     public async Task<IReadOnlyList<Delivery>> ListDeliveriesAsync(CancellationToken cancellationToken = default) =>
-        [.. ((await SendAsync<DeliveryList>(HttpMethod.Get, "v1/notification-deliveries", null, cancellationToken)).Deliveries ?? []).OrderByDescending(d => d.LastAttemptAt)];
+        [.. (await reachability.CallAsync(AppId, () => services.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { Limit = 200 }, cancellationToken: cancellationToken).ResponseAsync)).Deliveries
+            .OrderByDescending(d => (d.CompletedAt ?? d.CreatedAt)?.ToDateTimeOffset())];
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>An alert as the hub pushes it, from notifications' message.</summary>
+    /// <param name="alert">The alert.</param>
+    /// <returns>The same, as the hub words it.</returns>
+    public static AlertMessage Of(Alert alert)
     {
-        HttpResponseMessage response;
-        try
+        ArgumentNullException.ThrowIfNull(alert);
+        return new AlertMessage
         {
-            using var request = new HttpRequestMessage(method, path);
-            if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json);
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            reachability.Down(AppId, e.Message);
-            throw new ServiceUnreachableException(AppId, e);
-        }
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            // 5xx: notifications (or its sidecar) is away; 4xx: the service's own refusal, to show as it words it.
-            if ((int)response.StatusCode >= 500)
-            {
-                var why = ServiceMessage.OfProblem(response.StatusCode, text);
-                reachability.Down(AppId, why);
-                throw new ServiceUnreachableException(AppId, new HttpRequestException(why, null, response.StatusCode));
-            }
-            reachability.Up(AppId);
-            if (!response.IsSuccessStatusCode) throw new CommandRefusedException(ServiceMessage.OfProblem(response.StatusCode, text));
-            if (typeof(T) == typeof(JsonElement) && text.Length == 0) return default!;
-            return JsonSerializer.Deserialize<T>(text, Json) ?? throw new CommandRefusedException($"{AppId} answered {path} with nothing");
-        }
+            Id = alert.Id, Kind = ConfigurationForm.ProtoName(alert.Kind), StationId = alert.StationId, DeviceId = alert.DeviceId,
+            Priority = ConfigurationForm.ProtoName(alert.Priority), Title = alert.Title, Text = alert.Text,
+            OccurredAt = alert.OccurredAt?.ToDateTimeOffset() ?? default, WorkOrderId = alert.WorkOrderId.Length == 0 ? null : alert.WorkOrderId,
+            AcknowledgedBy = alert.AcknowledgedBy.Length == 0 ? null : alert.AcknowledgedBy, AcknowledgedAt = alert.AcknowledgedAt?.ToDateTimeOffset(),
+        };
     }
 }

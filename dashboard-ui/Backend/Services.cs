@@ -10,12 +10,14 @@ namespace Mtaeda.Dashboard.Backend;
 /// <param name="Ridership">ridership.</param>
 /// <param name="Scheduling">scheduling (work orders, technicians).</param>
 /// <param name="Maintenance">maintenance (requests of a device).</param>
+/// <param name="Notifications">notifications (alerts, configurations, deliveries).</param>
 public sealed record Services(
     Contracts.Stations.V1.Stations.StationsClient Stations,
     Contracts.Equipment.V1.Equipment.EquipmentClient Equipment,
     Contracts.Ridership.V1.Ridership.RidershipClient Ridership,
     Contracts.Scheduling.V1.Scheduling.SchedulingClient Scheduling,
-    Contracts.Maintenance.V1.Maintenance.MaintenanceClient Maintenance)
+    Contracts.Maintenance.V1.Maintenance.MaintenanceClient Maintenance,
+    Contracts.Notifications.V1.Notifications.NotificationsClient Notifications)
 {
     /// <summary>
     /// The clients through the sidecar that <paramref name="configuration"/> names. Every call without a deadline of its own
@@ -34,7 +36,8 @@ public sealed record Services(
             new(Invoker("equipment")),
             new(Invoker("ridership")),
             new(Invoker("scheduling")),
-            new(Invoker("maintenance")));
+            new(Invoker("maintenance")),
+            new(Invoker("notifications")));
     }
 }
 

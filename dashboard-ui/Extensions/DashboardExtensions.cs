@@ -55,12 +55,7 @@ public static class DashboardExtensions
 
         builder.Services.AddSingleton(Services.ThroughSidecar(builder.Configuration));
         builder.Services.AddSingleton<Reachability>();
-        builder.Services.AddHttpClient<NotificationsApi>(http =>
-        {
-            http.BaseAddress = NotificationsApi.BaseAddress(builder.Configuration);
-            http.Timeout = TimeSpan.FromSeconds(10);
-            if (Mtaeda.ServiceDefaults.DaprSidecar.ApiToken(builder.Configuration) is { } token) http.DefaultRequestHeaders.Add("dapr-api-token", token);
-        });
+        builder.Services.AddSingleton<NotificationsApi>();
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<Commands>();
         builder.Services.AddScoped<IAlertFeed, AlertFeed>();

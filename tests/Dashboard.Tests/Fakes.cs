@@ -1,6 +1,4 @@
-using System.Net;
 using System.Security.Claims;
-using System.Text;
 using Bunit;
 using Google.Protobuf;
 using Grpc.Core;
@@ -26,7 +24,7 @@ public sealed class FakeBackend : CallInvoker
     public List<(string Method, IMessage Request)> Calls { get; } = [];
 
     /// <summary>The clients, all on this backend.</summary>
-    public Services Services => new(new(this), new(this), new(this), new(this), new(this));
+    public Services Services => new(new(this), new(this), new(this), new(this), new(this), new(this));
 
     /// <summary>Answers <paramref name="method"/> (a method name such as ListWorkOrders).</summary>
     /// <typeparam name="TRequest">The request.</typeparam>
@@ -70,35 +68,6 @@ public sealed class FakeBackend : CallInvoker
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) => throw new NotSupportedException();
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) => throw new NotSupportedException();
-}
-
-/// <summary>Notifications' HTTP side for component tests: answers by method and path, records every request with its body.</summary>
-public sealed class FakeNotifications : HttpMessageHandler
-{
-    private readonly Dictionary<string, Func<string, (HttpStatusCode, string)>> _routes = [];
-
-    /// <summary>Every request: "METHOD path" and its body.</summary>
-    public List<(string Route, string Body)> Requests { get; } = [];
-
-    /// <summary>Answers "METHOD path" (path after the invoke prefix, query included).</summary>
-    /// <param name="route">e.g. "GET v1/alerts".</param>
-    /// <param name="answer">Status and JSON body from the request's body.</param>
-    /// <returns>This.</returns>
-    public FakeNotifications On(string route, Func<string, (HttpStatusCode, string)> answer)
-    {
-        _routes[route] = answer;
-        return this;
-    }
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var path = request.RequestUri!.PathAndQuery.Replace("/v1.0/invoke/notifications/method/", string.Empty, StringComparison.Ordinal);
-        var route = $"{request.Method} {Uri.UnescapeDataString(path)}";
-        var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
-        Requests.Add((route, body));
-        var (status, json) = _routes.TryGetValue(route, out var answer) ? answer(body) : (HttpStatusCode.NotFound, """{"title":"Not Found","status":404}""");
-        return new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-    }
 }
 
 /// <summary>An alert feed the test drives.</summary>
@@ -158,7 +127,7 @@ public class DashboardContext : BunitContext
         Services.AddSingleton(Backend.Services);
         Services.AddSingleton<Reachability>();
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(sp => new NotificationsApi(new HttpClient(Notifications) { BaseAddress = new Uri("http://127.0.0.1:3510/v1.0/invoke/notifications/method/") }, sp.GetRequiredService<Reachability>()));
+        Services.AddSingleton<NotificationsApi>();
         Services.AddScoped<CurrentUser>();
         Services.AddScoped<Commands>();
         Services.AddSingleton<IAlertFeed>(Feed);
@@ -167,8 +136,6 @@ public class DashboardContext : BunitContext
     }
 
     public FakeBackend Backend { get; } = new();
-
-    public FakeNotifications Notifications { get; } = new();
 
     public FakeAlertFeed Feed { get; } = new();
 

@@ -6,7 +6,10 @@ using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
 using Mtaeda.Testing;
+using Mtaeda.Contracts.Common.V1;
+using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Contracts.Stations.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
@@ -14,20 +17,21 @@ using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
-/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway
+/// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway, notifications
 /// and ridership, each a real process beside its sidecar, on the embedded in-memory default (or, for
 /// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
 {
-    /// <summary>The four services, and the sidecar-only simulator app.</summary>
-    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
+    /// <summary>The five services, and the sidecar-only simulator app.</summary>
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "notifications", "simulator"];
     private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports;
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
     private Process? _redisServer;
     private RunnerProcess? _runner;
+    private TestIssuer? _issuer;
 
     public MtaedaSystem()
         : this(redis: false)
@@ -68,6 +72,12 @@ public class MtaedaSystem : IAsyncLifetime
 
     public RidershipClient Ridership => new(Invoker("ridership"));
 
+    /// <summary>The issuer of the notifications hub's tokens in this run (the dashboard's development issuer in a user's run).</summary>
+    public TestIssuer HubIssuer => _issuer ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The notifications hub's port (<c>NOTIFICATIONS_HUB_PORT</c>).</summary>
+    public int HubPort { get; } = Sidecar.FreePort();
+
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 
     public string SidecarGrpc(string appId) => $"http://127.0.0.1:{_ports[appId].Grpc}";
@@ -84,6 +94,7 @@ public class MtaedaSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
+        _issuer = await TestIssuer.StartAsync(CancellationToken.None);
         if (_redis)
         {
             // The Redis components as the repository ships them, pointed at a redis-server of this system's own, beside the
@@ -109,6 +120,11 @@ public class MtaedaSystem : IAsyncLifetime
             // The embedded default exactly as the repository ships it.
             foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
         }
+        // The secret store reads a secrets file of this run (the repository's points at .dapr/secrets.json under the run's directory).
+        var secrets = Path.Combine(_dir, "secrets.json");
+        await File.WriteAllTextAsync(secrets, "{}");
+        var store = Path.Combine(_dir, "components", "secretstore.yaml");
+        await File.WriteAllTextAsync(store, (await File.ReadAllTextAsync(store)).Replace(".dapr/secrets.json", secrets, StringComparison.Ordinal));
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, RunFile());
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
@@ -119,6 +135,7 @@ public class MtaedaSystem : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         if (_runner is not null) await _runner.DisposeAsync();
+        if (_issuer is not null) await _issuer.DisposeAsync();
         if (_redisServer is not null)
         {
             _redisServer.Kill();
@@ -231,7 +248,11 @@ public class MtaedaSystem : IAsyncLifetime
         Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
-        foreach (var (name, value) in Environment()) Line($"    {name}: \"{value}\"");
+        var more = Environment().ToList();
+        Line($"    NOTIFICATIONS_HUB_PORT: \"{HubPort}\"");
+        // The hub trusts this run's test issuer, unless the system says otherwise (the dashboard's development issuer).
+        if (!more.Any(e => e.Name == "Hub__Authority")) Line($"    Hub__Authority: {HubIssuer.Authority}");
+        foreach (var (name, value) in more) Line($"    {name}: \"{value}\"");
         Line("apps:");
         foreach (var service in Apps)
         {
@@ -256,6 +277,24 @@ public class MtaedaSystem : IAsyncLifetime
     /// <summary>More environment for every app of the run file.</summary>
     /// <returns>Names and values.</returns>
     protected virtual IEnumerable<(string Name, string Value)> Environment() => [];
+
+    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
+    public async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
+    {
+        await Stations.RegisterStationAsync(new RegisterStationRequest
+        {
+            StationId = stationId, Name = name, LineIds = { line },
+            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+        }, cancellationToken: Ct);
+        foreach (var id in turnstiles)
+        {
+            await Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+            {
+                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
+                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+            }, cancellationToken: Ct);
+        }
+    }
 
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 

@@ -47,7 +47,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     [Fact]
     public async Task A_jam_reported_by_a_device_locks_the_turnstile_which_refuses_passages_until_restored()
     {
-        await ProvisionAsync("stn-jam", "Jam Junction", "red", "ts-jam-01");
+        await system.ProvisionAsync("stn-jam", "Jam Junction", "red", "ts-jam-01");
         var from = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
 
         // The turnstile itself, over the gateway's device port with its own certificate from the station CA.
@@ -85,7 +85,7 @@ public sealed class PassagePathTests(MtaedaSystem system)
     public async Task Closing_a_station_decommissions_its_equipment_through_events()
     {
         string[] turnstiles = ["ts-close-01", "ts-close-02"];
-        await ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
+        await system.ProvisionAsync("stn-close", "Closing Circus", "blue", turnstiles);
         // The station learns its inventory from TurnstileInstalled events.
         await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = "stn-close" }, cancellationToken: Ct)).TurnstileIds.Count == 2, "the station's inventory", cancellationToken: Ct);
 
@@ -129,22 +129,4 @@ public sealed class PassagePathTests(MtaedaSystem system)
         await Eventually.UntilAsync(() => Task.FromResult(system.RunningEquipmentPid() is { } pid && pid != killed), "equipment started again", cancellationToken: Ct);
         Assert.NotEqual(killed, system.EquipmentPid());
     });
-
-    /// <summary>Registers a station on <paramref name="line"/> and installs <paramref name="turnstiles"/> there.</summary>
-    private async Task ProvisionAsync(string stationId, string name, string line, params string[] turnstiles)
-    {
-        await system.Stations.RegisterStationAsync(new RegisterStationRequest
-        {
-            StationId = stationId, Name = name, LineIds = { line },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        foreach (var id in turnstiles)
-        {
-            await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-            {
-                TurnstileId = id, StationId = stationId, LineIds = { line }, MaxPassagesBeforeMaintenance = 1_000_000,
-                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-            }, cancellationToken: Ct);
-        }
-    }
 }

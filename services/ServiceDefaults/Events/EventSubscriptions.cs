@@ -54,15 +54,15 @@ public sealed class EventSubscriptions(IConfiguration configuration, IHostEnviro
 
     /// <summary>The subscriptions as Dapr reads them from <c>/dapr/subscribe</c>.</summary>
     /// <returns>The JSON model.</returns>
-    public IReadOnlyList<object> ToDapr() => [.. _topics.Values.OrderBy(t => t.Topic, StringComparer.Ordinal).Select(t => t.ToDapr())];
+    public IReadOnlyList<object> ToDapr() => [.. _topics.Values.OrderBy(t => t.PubSubName, StringComparer.Ordinal).ThenBy(t => t.Topic, StringComparer.Ordinal).Select(t => t.ToDapr())];
 
-    internal TopicSubscription Topic(IEndpointRouteBuilder endpoints, string topic, BulkDelivery? bulk)
+    internal TopicSubscription Topic(IEndpointRouteBuilder endpoints, string topic, BulkDelivery? bulk, string pubSubName = Topics.PubSubName)
     {
         var created = false;
-        var subscription = _topics.GetOrAdd(topic, name =>
+        var subscription = _topics.GetOrAdd(pubSubName == Topics.PubSubName ? topic : $"{pubSubName}/{topic}", _ =>
         {
             created = true;
-            return new TopicSubscription(name, DeadLetterTopic(name), bulk);
+            return new TopicSubscription(pubSubName, topic, DeadLetterTopic(topic), bulk);
         });
         if (subscription.Bulk != bulk)
         {
@@ -72,19 +72,22 @@ public sealed class EventSubscriptions(IConfiguration configuration, IHostEnviro
         return subscription;
     }
 
-    internal sealed class TopicSubscription(string topic, string deadLetterTopic, BulkDelivery? bulk)
+    internal sealed class TopicSubscription(string pubSubName, string topic, string deadLetterTopic, BulkDelivery? bulk)
     {
         private readonly List<(string Match, string Path)> _rules = [];
+
+        public string PubSubName { get; } = pubSubName;
 
         public string Topic { get; } = topic;
 
         public BulkDelivery? Bulk { get; } = bulk;
 
-        public string DefaultPath => $"/events/{Topic}";
+        // Topics of the shared component keep their paths; another component's are under its name.
+        public string DefaultPath => PubSubName == Topics.PubSubName ? $"/events/{Topic}" : $"/events/{PubSubName}/{Topic}";
 
         public string Route(string type)
         {
-            var path = $"/events/{Topic}/{type}";
+            var path = $"{DefaultPath}/{type}";
             lock (_rules)
             {
                 if (_rules.Any(r => r.Path == path)) throw new InvalidOperationException($"{type} on topic {Topic} has a handler already.");
@@ -99,7 +102,7 @@ public sealed class EventSubscriptions(IConfiguration configuration, IHostEnviro
             {
                 return new Dictionary<string, object?>
                 {
-                    ["pubsubname"] = Topics.PubSubName,
+                    ["pubsubname"] = PubSubName,
                     ["topic"] = Topic,
                     ["routes"] = new { rules = _rules.Select(r => new { match = r.Match, path = r.Path }).ToArray(), @default = DefaultPath },
                     ["deadLetterTopic"] = deadLetterTopic,
@@ -139,9 +142,38 @@ public static class EventSubscriptionEndpoints
         where THandler : IEventHandler<TEvent>
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        return MapSingle<TEvent, THandler>(endpoints, Topics.PubSubName, topic, guarded: true);
+    }
+
+    /// <summary>
+    /// Subscribes <typeparamref name="THandler"/> to the events of type <typeparamref name="TEvent"/> on <paramref name="topic"/>
+    /// of the pub/sub component <paramref name="pubSubName"/> whose consumer id is per replica (Dapr's <c>{uuid}</c> or
+    /// <c>{podName}</c>), so that every replica of the app receives every event: a broadcast, such as the notifications hub's
+    /// fan-out. It is not behind the idempotency guard, whose record in the shared state store would let one replica alone
+    /// handle each event; the handler's effect must bear a redelivery (a push a client recognises by its id).
+    /// </summary>
+    /// <typeparam name="TEvent">The event type.</typeparam>
+    /// <typeparam name="THandler">The handler.</typeparam>
+    /// <param name="endpoints">The app's endpoints.</param>
+    /// <param name="pubSubName">The pub/sub component (per-replica consumer id).</param>
+    /// <param name="topic">The topic.</param>
+    /// <returns>The endpoint.</returns>
+    public static RouteHandlerBuilder MapBroadcastEventHandler<TEvent, THandler>(this IEndpointRouteBuilder endpoints, string pubSubName, string topic)
+        where TEvent : IMessage<TEvent>, new()
+        where THandler : IEventHandler<TEvent>
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrWhiteSpace(pubSubName);
+        return MapSingle<TEvent, THandler>(endpoints, pubSubName, topic, guarded: false);
+    }
+
+    private static RouteHandlerBuilder MapSingle<TEvent, THandler>(IEndpointRouteBuilder endpoints, string pubSubName, string topic, bool guarded)
+        where TEvent : IMessage<TEvent>, new()
+        where THandler : IEventHandler<TEvent>
+    {
         var type = EventType.Of<TEvent>();
         var subscriptions = endpoints.ServiceProvider.GetRequiredService<EventSubscriptions>();
-        var path = subscriptions.Topic(endpoints, topic, bulk: null).Route(type);
+        var path = subscriptions.Topic(endpoints, topic, bulk: null, pubSubName).Route(type);
         var consumer = $"{subscriptions.AppId}:{type}";
         return endpoints.MapPost(path, async (HttpContext http, IIdempotencyGuard guard, ILoggerFactory loggers) =>
         {
@@ -150,8 +182,10 @@ public static class EventSubscriptionEndpoints
             var body = await reader.ReadToEndAsync(http.RequestAborted);
             var id = http.Request.CloudEventId();
             var status = await DeliverAsync<TEvent>(body, id, http.Request.Headers["Cloudevent.source"].ToString(), topic, logger, (message, context) =>
-                guard.RunOnceAsync(consumer, context.EventId, token =>
-                    ActivatorUtilities.GetServiceOrCreateInstance<THandler>(http.RequestServices).HandleAsync(message, context, token), http.RequestAborted));
+            {
+                Task Handle(CancellationToken token) => ActivatorUtilities.GetServiceOrCreateInstance<THandler>(http.RequestServices).HandleAsync(message, context, token);
+                return guarded ? (Task)guard.RunOnceAsync(consumer, context.EventId, Handle, http.RequestAborted) : Handle(http.RequestAborted);
+            });
             return Results.Json(new { status = Wire(status) });
         }).RequireDapr();
     }

@@ -113,7 +113,6 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         var page = await system.SignInAsync("supervisor");
         await page.GotoAsync(system.Url + "/alerts");
         await DashboardSystem.ScreenshotAsync(page, "07-alerts.png");
-        Assert.SkipUnless(DashboardSystem.Notifications, "notifications (the hub) is not in this tree yet: the alert cannot be pushed");
         await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
         await ProvisionAsync("stn-dash-d", "Delta Dock", "ts-dash-d1");
 
@@ -130,7 +129,6 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     [Fact]
     public async Task A_dropped_hub_connection_shows_reconnecting_and_recovers()
     {
-        Assert.SkipUnless(DashboardSystem.Notifications, "notifications (the hub) is not in this tree yet");
         var page = await system.SignInAsync("supervisor");
         await page.GotoAsync(system.Url + "/alerts");
         await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });

@@ -1,5 +1,3 @@
-using System.Globalization;
-using LocalDapr.Sidecar;
 using Mtaeda.EndToEnd.Tests;
 using Microsoft.Playwright;
 
@@ -10,19 +8,13 @@ namespace Mtaeda.Dashboard.Tests.Browser;
 /// maintenance and scheduling, notifications when the tree has it, and the dashboard, with the development sign-ins'
 /// password given for the test, figures refreshed every second, and Debian's Chromium driven by Playwright.
 /// </summary>
-public sealed class DashboardSystem() : MtaedaSystem(redis: false, Notifications ? ["maintenance", "scheduling", "notifications", "dashboard"] : ["maintenance", "scheduling", "dashboard"]), IAsyncLifetime
+public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance", "scheduling", "dashboard"]), IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    /// <summary>Whether notifications (the hub) is part of this tree.</summary>
-    public static bool Notifications => File.Exists(Path.Combine(Root, "services", "notifications", "Mtaeda.Notifications.csproj"));
-
     /// <summary>The password of the three development users for this run.</summary>
     public string Password { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
-
-    /// <summary>The hub's port.</summary>
-    public int HubPort { get; } = Sidecar.FreePort();
 
     /// <summary>The dashboard's address (also its development issuer).</summary>
     public string Url => $"http://localhost:{AppPort("dashboard")}";
@@ -41,7 +33,6 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, Notifications
         ("Dashboard__CallTimeoutSeconds", "3"),
         ("Hub__Url", $"http://localhost:{HubPort}/hubs/operations"),
         ("Hub__Authority", Url),
-        ("NOTIFICATIONS_HUB_PORT", HubPort.ToString(CultureInfo.InvariantCulture)),
     ];
 
     public new async ValueTask InitializeAsync()

@@ -1,4 +1,6 @@
-using System.Net;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Contracts.Scheduling.V1;
 using Bunit;
 using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Components.Pages;
@@ -39,14 +41,17 @@ public sealed class AlertsPageTests
     {
         await using var context = new DashboardContext(Roles.Technician, "tech-003");
         context.Feed.Set([Alert("a-1", 1)]);
-        context.Notifications.On("POST v1/alerts/a-1:acknowledge", _ => (HttpStatusCode.OK,
-            $$"""{"id":"a-1","kind":"TurnstileLocked","stationId":"stn-001","title":"t","text":"x","priority":3,"occurredAt":"{{DateTimeOffset.UtcNow:O}}","acknowledgedBy":"technician tech-003","acknowledgedAt":"{{DateTimeOffset.UtcNow:O}}"}"""));
+        context.Backend.On<AcknowledgeAlertRequest>("AcknowledgeAlert", r => new Alert
+        {
+            Id = r.AlertId, Kind = NotificationEventKind.TurnstileLocked, StationId = "stn-001", Title = "t", Text = "x", Priority = MaintenancePriority.High,
+            OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), AcknowledgedBy = r.AcknowledgedBy, AcknowledgedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        });
         var page = context.RenderPage<AlertsPage>();
 
         page.Find("button[data-testid=acknowledge]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("Acknowledged by technician tech-003", page.Find("[data-testid=acknowledged]").TextContent, StringComparison.Ordinal));
-        Assert.Contains("\"acknowledgedBy\":\"technician tech-003\"", Assert.Single(context.Notifications.Requests).Body, StringComparison.Ordinal);
+        Assert.Equal(("a-1", "technician tech-003"), Assert.Single(context.Backend.CallsTo<AcknowledgeAlertRequest>("AcknowledgeAlert")) is var r ? (r.AlertId, r.AcknowledgedBy) : default);
     }
 
     [Fact]
@@ -54,7 +59,7 @@ public sealed class AlertsPageTests
     {
         await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
         context.Feed.Set([Alert("a-1", 1)]);
-        context.Notifications.On("POST v1/alerts/a-1:acknowledge", _ => (HttpStatusCode.BadRequest, """{"title":"Bad Request","status":400,"detail":"alert a-1 is already acknowledged"}"""));
+        context.Backend.On<AcknowledgeAlertRequest>("AcknowledgeAlert", _ => throw Mtaeda.Contracts.Errors.FailedPrecondition(Mtaeda.Contracts.Common.V1.ErrorReason.Unspecified, "alert a-1 is already acknowledged"));
         var page = context.RenderPage<AlertsPage>();
 
         page.Find("button[data-testid=acknowledge]").Click();

@@ -38,7 +38,7 @@ public sealed class CommandsTests
         Assert.Contains("viewer", refused.Message, StringComparison.Ordinal);
         Assert.Empty(context.Backend.CallsTo<StartWorkOrderRequest>("StartWorkOrder"));
         Assert.Empty(context.Backend.CallsTo<AssignWorkOrderRequest>("AssignWorkOrder"));
-        Assert.Empty(context.Notifications.Requests);
+        Assert.Empty(context.Backend.CallsTo<Mtaeda.Contracts.Notifications.V1.AcknowledgeAlertRequest>("AcknowledgeAlert"));
     }
 
     [Fact]

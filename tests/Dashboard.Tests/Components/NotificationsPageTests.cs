@@ -1,5 +1,8 @@
-using System.Net;
 using Bunit;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components.Pages;
 using Mtaeda.Dashboard.Identity;
@@ -11,9 +14,29 @@ public sealed class NotificationsPageTests
     private static DashboardContext With(string role)
     {
         var context = new DashboardContext(role, "user-1");
-        context.Notifications
-            .On("GET v1/notification-configurations", _ => (HttpStatusCode.OK, """{"configurations":[{"configurationId":"cfg-1","name":"Night shift","eventKinds":["TurnstileLocked"],"stationIds":[],"minimumPriority":"MAINTENANCE_PRIORITY_HIGH","channel":"CHANNEL_EMAIL","target":"night@example.org","template":"{{title}}"}]}"""))
-            .On("GET v1/notification-deliveries", _ => (HttpStatusCode.OK, """{"deliveries":[{"deliveryId":"d-1","configurationId":"cfg-1","alertId":"a-1","channel":"CHANNEL_WEBHOOK","target":"https://hooks.example.org","status":"DELIVERY_STATUS_FAILED","attempts":5,"error":"503 from target","lastAttemptAt":"2026-12-07T01:00:00Z"}]}"""));
+        context.Backend
+            .On<ListNotificationConfigurationsRequest>("ListNotificationConfigurations", _ => new ListNotificationConfigurationsResponse
+            {
+                Configurations =
+                {
+                    new NotificationConfiguration
+                    {
+                        ConfigurationId = "cfg-1", Name = "Night shift", EventKinds = { NotificationEventKind.TurnstileLocked }, MinimumPriority = MaintenancePriority.High,
+                        Channels = new NotificationChannels { Email = new EmailChannel { To = { "night@example.org" } } }, Template = new NotificationTemplate { Body = "{title}" },
+                    },
+                },
+            })
+            .On<ListDeliveriesRequest>("ListDeliveries", _ => new ListDeliveriesResponse
+            {
+                Deliveries =
+                {
+                    new Delivery
+                    {
+                        DeliveryId = "d-1", ConfigurationId = "cfg-1", AlertId = "a-1", Channel = ChannelKind.Webhook, Target = "https://hooks.example.org",
+                        Status = DeliveryStatus.Failed, Attempts = 5, LastError = "503 from target", CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    },
+                },
+            });
         return context;
     }
 
@@ -25,6 +48,7 @@ public sealed class NotificationsPageTests
         var page = context.RenderPage<NotificationsPage>();
 
         Assert.Contains("Night shift", page.Find("[data-testid=configurations]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("e-mail night@example.org", page.Find("[data-testid=configurations]").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("button[data-testid=new-configuration]"));
         page.FindAll("[role=tab]")[1].Click();
         Assert.Contains("503 from target", page.Find("[data-testid=deliveries]").TextContent, StringComparison.Ordinal);
@@ -39,43 +63,47 @@ public sealed class NotificationsPageTests
         page.Find("button[data-testid=new-configuration]").Click();
         page.Find("button[data-testid=save-configuration]").Click();
 
-        Assert.DoesNotContain(context.Notifications.Requests, r => r.Route.StartsWith("POST", StringComparison.Ordinal));
+        Assert.Empty(context.Backend.CallsTo<CreateNotificationConfigurationRequest>("CreateNotificationConfiguration"));
         Assert.Contains("Choose at least one event kind.", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("Give the configuration a name.", page.Markup, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_configuration_refused_by_notifications_shows_its_own_message()
     {
         await using var context = With(Roles.Supervisor);
-        context.Notifications.On("POST v1/notification-configurations", _ => (HttpStatusCode.BadRequest,
-            """{"title":"One or more validation errors occurred.","status":400,"errors":{"template":["refers to an unknown field 'colour'"]}}"""));
+        context.Backend.On<CreateNotificationConfigurationRequest>("CreateNotificationConfiguration", _ => throw Errors.InvalidArgument("configuration.template.body", "names an unknown field 'colour'"));
         var page = context.RenderPage<NotificationsPage>();
 
         page.Find("button[data-testid=new-configuration]").Click();
         page.Find("input[data-testid=field-name]").Input("Day shift");
-        page.Find("input[data-testid=field-kinds]").Input("TurnstileLocked");
-        page.Find("textarea[data-testid=field-template]").Input("{{colour}}");
-        await page.Find("button[data-testid=save-configuration]").ClickAsync(new());
+        page.Find("input[data-testid=kind-TurnstileLocked]").Change(true);
+        page.Find("textarea[data-testid=field-body]").Input("{colour}");
+        page.Find("button[data-testid=save-configuration]").Click();
 
-        page.WaitForAssertion(() => Assert.Contains("template: refers to an unknown field 'colour'", page.Find("[data-testid=command-error]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("configuration.template.body: names an unknown field 'colour'", page.Find("[data-testid=command-error]").TextContent, StringComparison.Ordinal));
+        var sent = Assert.Single(context.Backend.CallsTo<CreateNotificationConfigurationRequest>("CreateNotificationConfiguration")).Configuration;
+        Assert.Equal(("Day shift", NotificationEventKind.TurnstileLocked, true, "{colour}"), (sent.Name, Assert.Single(sent.EventKinds), sent.Channels.Dashboard, sent.Template.Body));
     }
 
     [Theory]
-    [InlineData(Channels.Email, "not-an-address", "Target")]
-    [InlineData(Channels.Webhook, "ftp://example.org/hook", "Target")]
-    [InlineData("CHANNEL_PIGEON", "", "Channel")]
-    public void A_target_must_fit_its_channel(string channel, string target, string field)
+    [InlineData("not-an-address", "", "", "EmailTo")]
+    [InlineData("", "ftp://example.org/hook", "hook-secret", "WebhookUrl")]
+    [InlineData("", "https://example.org/hook", "", "WebhookSecretName")]
+    public void A_channel_must_be_complete(string email, string webhook, string secret, string field)
     {
-        var configuration = new NotificationConfiguration { Name = "x", EventKinds = ["TurnstileLocked"], Template = "{{title}}", Channel = channel, Target = target };
+        var form = new ConfigurationForm { Name = "x", EventKinds = [NotificationEventKind.TurnstileLocked], Body = "{title}", EmailTo = email, WebhookUrl = webhook, WebhookSecretName = secret };
 
-        Assert.Contains(configuration.Problems(), p => p.Field == field);
+        Assert.Contains(form.Problems(), p => p.Field == field);
     }
 
     [Fact]
-    public void A_dashboard_configuration_needs_no_target()
+    public void A_configuration_without_any_channel_is_refused_and_a_dashboard_one_needs_no_target()
     {
-        var configuration = new NotificationConfiguration { Name = "x", EventKinds = ["TurnstileLocked"], Template = "{{title}}", Channel = Channels.Dashboard };
+        var form = new ConfigurationForm { Name = "x", EventKinds = [NotificationEventKind.TurnstileLocked], Body = "{title}", Dashboard = false };
+        Assert.Contains(form.Problems(), p => p.Field == nameof(ConfigurationForm.Dashboard));
 
-        Assert.Empty(configuration.Problems());
+        form.Dashboard = true;
+        Assert.Empty(form.Problems());
     }
 }

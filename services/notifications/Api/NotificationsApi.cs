@@ -1,0 +1,192 @@
+using Dapr.Client;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Notifications.Domain;
+using Mtaeda.Notifications.Infrastructure;
+using Mtaeda.ServiceDefaults;
+using DeliveryStatus = Mtaeda.Contracts.Notifications.V1.DeliveryStatus;
+using NotificationsService = Mtaeda.Contracts.Notifications.V1.Notifications;
+
+namespace Mtaeda.Notifications.Api;
+
+/// <summary>
+/// The <c>mtaeda.notifications.v1.Notifications</c> API, over gRPC and HTTP JSON (<c>/v1/notification-configurations…</c>,
+/// <c>/v1/deliveries</c>, <c>/v1/alerts…</c>). Configurations are checked, templates included, before they are saved
+/// (InvalidArgument naming the field); each change is published on the <c>notifications</c> topic.
+/// </summary>
+/// <param name="configurations">The configurations.</param>
+/// <param name="alerts">The alerts.</param>
+/// <param name="log">The delivery log.</param>
+/// <param name="hub">The hub's fan-out.</param>
+/// <param name="dapr">The Dapr client.</param>
+/// <param name="options">The list limits.</param>
+/// <param name="time">The clock.</param>
+public sealed class NotificationsApi(
+    ConfigurationStore configurations, AlertStore alerts, DeliveryLog log, HubFanOut hub, DaprClient dapr, NotificationsOptions options, TimeProvider time)
+    : NotificationsService.NotificationsBase
+{
+    /// <inheritdoc />
+    public override async Task<NotificationConfiguration> CreateNotificationConfiguration(CreateNotificationConfigurationRequest request, ServerCallContext context)
+    {
+        var configuration = Checked(request.Configuration);
+        var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        var (saved, created) = await configurations.ChangeAsync(map =>
+        {
+            if (map.TryGetValue(configuration.ConfigurationId, out var existing))
+            {
+                return SameSettings(existing, configuration)
+                    ? ((existing, false), false)
+                    : throw Errors.AlreadyExists($"Notification configuration {configuration.ConfigurationId} exists with other settings.");
+            }
+            var made = configuration.Clone();
+            made.CreatedAt = now;
+            made.ChangedAt = now;
+            map[made.ConfigurationId] = made;
+            return ((made, true), true);
+        }, context.CancellationToken);
+        if (created)
+        {
+            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationCreated { Configuration = saved, CreatedAt = now },
+                $"{saved.ConfigurationId}-created-{saved.CreatedAt.Seconds}", saved.ConfigurationId, context.CancellationToken);
+        }
+        return saved;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListNotificationConfigurationsResponse> ListNotificationConfigurations(ListNotificationConfigurationsRequest request, ServerCallContext context)
+    {
+        var response = new ListNotificationConfigurationsResponse();
+        response.Configurations.AddRange(await configurations.ListAsync(context.CancellationToken));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<NotificationConfiguration> GetNotificationConfiguration(GetNotificationConfigurationRequest request, ServerCallContext context)
+    {
+        var id = Id(request.ConfigurationId, "configuration_id");
+        return (await configurations.ListAsync(context.CancellationToken)).FirstOrDefault(c => c.ConfigurationId == id)
+            ?? throw Errors.NotFound($"Notification configuration {id} does not exist.");
+    }
+
+    /// <inheritdoc />
+    public override async Task<NotificationConfiguration> UpdateNotificationConfiguration(UpdateNotificationConfigurationRequest request, ServerCallContext context)
+    {
+        var configuration = Checked(request.Configuration);
+        var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        var (saved, changed) = await configurations.ChangeAsync(map =>
+        {
+            if (!map.TryGetValue(configuration.ConfigurationId, out var existing))
+            {
+                throw Errors.NotFound($"Notification configuration {configuration.ConfigurationId} does not exist.");
+            }
+            if (SameSettings(existing, configuration)) return ((existing, false), false);
+            var next = configuration.Clone();
+            next.CreatedAt = existing.CreatedAt;
+            next.ChangedAt = now;
+            map[next.ConfigurationId] = next;
+            return ((next, true), true);
+        }, context.CancellationToken);
+        if (changed)
+        {
+            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationChanged { Configuration = saved, ChangedAt = now },
+                $"{saved.ConfigurationId}-changed-{now.Seconds}-{now.Nanos}", saved.ConfigurationId, context.CancellationToken);
+        }
+        return saved;
+    }
+
+    /// <inheritdoc />
+    public override async Task<DeleteNotificationConfigurationResponse> DeleteNotificationConfiguration(DeleteNotificationConfigurationRequest request, ServerCallContext context)
+    {
+        var id = Id(request.ConfigurationId, "configuration_id");
+        var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        var removed = await configurations.ChangeAsync(map => map.Remove(id) ? (true, true) : (false, false), context.CancellationToken);
+        if (removed)
+        {
+            await dapr.PublishIntegrationEventAsync(Topics.Notifications, new NotificationConfigurationRemoved { ConfigurationId = id, RemovedAt = now },
+                $"{id}-removed-{now.Seconds}-{now.Nanos}", id, context.CancellationToken);
+        }
+        return new DeleteNotificationConfigurationResponse();
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListDeliveriesResponse> ListDeliveries(ListDeliveriesRequest request, ServerCallContext context)
+    {
+        if (request.ConfigurationId.Length > 0) Id(request.ConfigurationId, "configuration_id");
+        if (!System.Enum.IsDefined(request.Status)) throw Errors.InvalidArgument("status", "is not a delivery status");
+        var response = new ListDeliveriesResponse();
+        response.Deliveries.AddRange(await log.ListAsync(request.ConfigurationId, request.Status, Limit(request.Limit), context.CancellationToken));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
+    {
+        if (request.StationId.Length > 0) Id(request.StationId, "station_id");
+        var response = new ListAlertsResponse();
+        response.Alerts.AddRange(await alerts.ListAsync(request.StationId, request.Unacknowledged, Limit(request.Limit), context.CancellationToken));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context)
+    {
+        var id = Id(request.AlertId, "alert_id");
+        var by = request.AcknowledgedBy.Trim();
+        if (by.Length == 0) throw Errors.InvalidArgument("acknowledged_by", "is required");
+        if (by.Length > 200) throw Errors.InvalidArgument("acknowledged_by", "must be at most 200 characters");
+        var (alert, acknowledged) = await alerts.AcknowledgeAsync(id, by, time.GetUtcNow(), context.CancellationToken)
+            ?? throw Errors.NotFound($"Alert {id} does not exist.");
+        if (acknowledged)
+        {
+            await hub.PublishAsync(new AlertAcknowledged
+            {
+                AlertId = alert.Id,
+                StationId = alert.StationId,
+                Kind = alert.Kind,
+                AcknowledgedBy = alert.AcknowledgedBy,
+                AcknowledgedAt = alert.AcknowledgedAt,
+            }, alert.Id + "-acknowledged", context.CancellationToken);
+        }
+        return alert;
+    }
+
+    private static NotificationConfiguration Checked(NotificationConfiguration? configuration)
+    {
+        if (configuration is null) throw Errors.InvalidArgument("configuration", "is required");
+        try
+        {
+            ConfigurationRules.Validate(configuration);
+        }
+        catch (ConfigurationException invalid)
+        {
+            throw Errors.InvalidArgument(invalid.Field, invalid.Description);
+        }
+        var copy = configuration.Clone();
+        copy.CreatedAt = null;
+        copy.ChangedAt = null;
+        return copy;
+    }
+
+    private static bool SameSettings(NotificationConfiguration a, NotificationConfiguration b)
+    {
+        var (x, y) = (a.Clone(), b.Clone());
+        x.CreatedAt = y.CreatedAt = null;
+        x.ChangedAt = y.ChangedAt = null;
+        return x.Equals(y);
+    }
+
+    private int Limit(int limit) => limit switch
+    {
+        < 0 => throw Errors.InvalidArgument("limit", "must not be negative"),
+        0 => options.MaxListSize,
+        _ => Math.Min(limit, options.MaxListSize),
+    };
+
+    private static string Id(string id, string field)
+    {
+        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
+        return Ids.IsValid(id) ? id : throw Errors.InvalidArgument(field, Ids.Rule);
+    }
+}

@@ -1,0 +1,27 @@
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+
+namespace Mtaeda.Notifications.Domain;
+
+/// <summary>
+/// What an alert says, read from the event that raised it: the fields a template may name (<see cref="TemplateFields"/>).
+/// </summary>
+/// <param name="Kind">What happened.</param>
+/// <param name="StationId">Where.</param>
+/// <param name="DeviceId">The turnstile or camera.</param>
+/// <param name="Priority">How urgent (the maintenance priority; see <see cref="AlertRules.PriorityOf"/>).</param>
+/// <param name="Title">One line.</param>
+/// <param name="Text">The details.</param>
+/// <param name="OccurredAt">When it happened.</param>
+/// <param name="WorkOrderId">The work order, when there is one.</param>
+/// <param name="RequestId">The maintenance request, when there is one.</param>
+public sealed record AlertFacts(
+    NotificationEventKind Kind,
+    string StationId,
+    string DeviceId,
+    MaintenancePriority Priority,
+    string Title,
+    string Text,
+    DateTimeOffset OccurredAt,
+    string WorkOrderId = "",
+    string RequestId = "");

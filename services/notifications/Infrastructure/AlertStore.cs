@@ -1,0 +1,92 @@
+using Dapr.Client;
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Notifications.Infrastructure;
+
+/// <summary>
+/// The alerts: each under its own key (<c>alert|{id}</c>, proto3 JSON), listed by an index of their ids
+/// (<see cref="SortedIdIndex"/>). An alert's id is derived from the event that raised it, so a redelivered event finds it.
+/// </summary>
+/// <param name="dapr">The Dapr client.</param>
+/// <param name="options">The state store.</param>
+public sealed class AlertStore(DaprClient dapr, NotificationsOptions options)
+{
+    /// <summary>The state key of the index.</summary>
+    public const string IndexKey = "alerts-index";
+
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+    private readonly SortedIdIndex _index = new(dapr, options.StateStoreName, IndexKey, "alert");
+
+    /// <summary>Keeps <paramref name="alert"/>, or answers the alert kept under its id already.</summary>
+    /// <param name="alert">The new alert.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The kept alert.</returns>
+    public async Task<Alert> AddAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var kept = await GetAsync(alert.Id, cancellationToken);
+        if (kept is null)
+        {
+            await dapr.SaveStateAsync(options.StateStoreName, Key(alert.Id), IntegrationEvents.ToJson(alert), FirstWrite, cancellationToken: cancellationToken);
+            kept = alert;
+        }
+        await _index.AddAsync(alert.Id, cancellationToken);
+        return kept;
+    }
+
+    /// <summary>One alert.</summary>
+    /// <param name="alertId">Its id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The alert, or null.</returns>
+    public async Task<Alert?> GetAsync(string alertId, CancellationToken cancellationToken)
+    {
+        var json = await dapr.GetStateAsync<string?>(options.StateStoreName, Key(alertId), ConsistencyMode.Strong, cancellationToken: cancellationToken);
+        return json is null ? null : IntegrationEvents.FromJson<Alert>(json);
+    }
+
+    /// <summary>Acknowledges an alert once: a second acknowledgement answers the first.</summary>
+    /// <param name="alertId">The alert.</param>
+    /// <param name="by">Who.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The alert and whether this call acknowledged it; null when there is no such alert.</returns>
+    public async Task<(Alert Alert, bool Acknowledged)?> AcknowledgeAsync(string alertId, string by, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (json, etag) = await dapr.GetStateAndETagAsync<string?>(options.StateStoreName, Key(alertId), ConsistencyMode.Strong, cancellationToken: cancellationToken);
+            if (json is null) return null;
+            var alert = IntegrationEvents.FromJson<Alert>(json);
+            if (alert.AcknowledgedBy.Length > 0) return (alert, false);
+            alert.AcknowledgedBy = by;
+            alert.AcknowledgedAt = Timestamp.FromDateTimeOffset(at);
+            if (await dapr.TrySaveStateAsync(options.StateStoreName, Key(alertId), IntegrationEvents.ToJson(alert), etag, FirstWrite, cancellationToken: cancellationToken))
+            {
+                return (alert, true);
+            }
+            if (attempt == 20) throw new InvalidOperationException($"Alert {alertId} stayed contended.");
+        }
+    }
+
+    /// <summary>Alerts, newest first.</summary>
+    /// <param name="stationId">Only this station's, when not empty.</param>
+    /// <param name="unacknowledged">Only those nobody acknowledged.</param>
+    /// <param name="limit">At most this many.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The alerts.</returns>
+    public async Task<IReadOnlyList<Alert>> ListAsync(string stationId, bool unacknowledged, int limit, CancellationToken cancellationToken)
+    {
+        var ids = await _index.ListAsync(cancellationToken);
+        if (ids.Count == 0) return [];
+        var items = await dapr.GetBulkStateAsync<string>(options.StateStoreName, [.. ids.Select(Key)], parallelism: null, cancellationToken: cancellationToken);
+        return [.. items.Where(i => !string.IsNullOrEmpty(i.Value))
+            .Select(i => IntegrationEvents.FromJson<Alert>(i.Value))
+            .Where(a => (stationId.Length == 0 || a.StationId == stationId) && (!unacknowledged || a.AcknowledgedBy.Length == 0))
+            .OrderByDescending(a => a.OccurredAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue).ThenBy(a => a.Id, StringComparer.Ordinal)
+            .Take(limit)];
+    }
+
+    private static string Key(string alertId) => "alert|" + alertId;
+}

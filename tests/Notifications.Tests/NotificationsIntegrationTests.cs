@@ -1,0 +1,297 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using MailKit.Security;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.Tokens;
+using MimeKit;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Notifications.Api;
+using Mtaeda.ServiceDefaults;
+using Mtaeda.Testing;
+using StandardWebhooks;
+using NotificationsClient = Mtaeda.Contracts.Notifications.V1.Notifications.NotificationsClient;
+
+namespace Mtaeda.Notifications.Tests;
+
+/// <summary>
+/// The notifications service in the test process on the local runtime, with a token issuer, an SMTP server, a webhook
+/// receiver, a file secret store and the hub's fan-out component: events in, alerts pushed to hub clients, deliveries logged.
+/// </summary>
+public sealed class NotificationsFixture : IAsyncLifetime
+{
+    public static readonly string WebhookSecret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public LocalRuntime Runtime { get; private set; } = null!;
+
+    public AppNode Node { get; private set; } = null!;
+
+    public TestIssuer Issuer { get; private set; } = null!;
+
+    public SmtpListener Smtp { get; private set; } = null!;
+
+    public WebhookReceiver Webhooks { get; private set; } = null!;
+
+    public int HubPort { get; } = LocalDapr.Sidecar.Sidecar.FreePort();
+
+    public NotificationsClient Client { get; private set; } = null!;
+
+    public string HubUrl => $"http://127.0.0.1:{HubPort}{Infrastructure.HubOptions.Path}";
+
+    public async ValueTask InitializeAsync()
+    {
+        var token = TestContext.Current.CancellationToken;
+        Issuer = await TestIssuer.StartAsync(token);
+        Smtp = await SmtpListener.StartAsync(token);
+        Webhooks = await WebhookReceiver.StartAsync(token);
+        Runtime = LocalRuntime.Create();
+        // The signing secrets live in a file made for this run, read through a Dapr secret store (never in the repository).
+        var secrets = Path.Combine(Runtime.Resources, "secrets.json");
+        await File.WriteAllTextAsync(secrets, $$"""{ "ops-hook": "{{WebhookSecret}}" }""", token);
+        await File.WriteAllTextAsync(Path.Combine(Runtime.Resources, "notifications.yaml"), $$"""
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: secretstore
+            spec:
+              type: secretstores.local.file
+              version: v1
+              metadata:
+              - name: secretsFile
+                value: "{{secrets}}"
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: hubfanout
+            spec:
+              type: pubsub.in-memory
+              version: v1
+              metadata:
+              - name: consumerID
+                value: "{uuid}"
+            """, token);
+        var build = ServiceApp.Of(typeof(NotificationsExtensions).Assembly, builder => builder.AddNotifications(), app => app.MapNotificationsApi().MapNotificationsEventHandlers());
+        Node = await Runtime.StartAsync("notifications", args => build([.. args,
+            $"--{Infrastructure.HubOptions.PortVariable}={HubPort}",
+            $"--Hub:Authority={Issuer.Authority}",
+            "--Hub:RequireHttpsMetadata=false",
+            "--Notifications:Smtp:Host=127.0.0.1",
+            $"--Notifications:Smtp:Port={Smtp.Port}",
+            $"--Notifications:Smtp:Security={SecureSocketOptions.None}",
+            "--Notifications:Delivery:MaxAttempts=3",
+            "--Notifications:Delivery:FirstRetryDelay=00:00:00.050",
+            "--Notifications:Delivery:UseJitter=false",
+            "--Notifications:Delivery:AttemptTimeout=00:00:01",
+        ]), token);
+        Client = new NotificationsClient(Node.Invoker("notifications"));
+    }
+
+    public async Task<(HubConnection Connection, ChannelReader<AlertMessage> Alerts, ChannelReader<AlertAcknowledgedMessage> Acknowledged)> ConnectAsync(string accessToken, CancellationToken cancellationToken)
+    {
+        var alerts = Channel.CreateUnbounded<AlertMessage>();
+        var acknowledged = Channel.CreateUnbounded<AlertAcknowledgedMessage>();
+        var connection = new HubConnectionBuilder()
+            .WithUrl(HubUrl, options => options.AccessTokenProvider = () => Task.FromResult<string?>(accessToken))
+            .Build();
+        connection.On<AlertMessage>(OperationsHub.AlertMethod, alert => alerts.Writer.TryWrite(alert));
+        connection.On<AlertAcknowledgedMessage>(OperationsHub.AlertAcknowledgedMethod, ack => acknowledged.Writer.TryWrite(ack));
+        await connection.StartAsync(cancellationToken);
+        return (connection, alerts.Reader, acknowledged.Reader);
+    }
+
+    public Task PublishAsync(Google.Protobuf.IMessage message, CancellationToken cancellationToken) =>
+        Node.Client.PublishIntegrationEventAsync(Topics.Of(message), message, null, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Runtime.DisposeAsync();
+        await Webhooks.DisposeAsync();
+        await Smtp.DisposeAsync();
+        await Issuer.DisposeAsync();
+    }
+}
+
+public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) : IClassFixture<NotificationsFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private static Timestamp Now => Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task A_hub_connection_without_a_valid_identity_is_refused()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var otherKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "test-key" };
+        var refused = new (string What, string Token, HttpStatusCode Status)[]
+        {
+            ("no token", "", HttpStatusCode.Unauthorized),
+            ("not a token", "garbage", HttpStatusCode.Unauthorized),
+            ("another audience", fixture.Issuer.Token("supervisor", "*", audience: "someone-else"), HttpStatusCode.Unauthorized),
+            ("signed by another key", fixture.Issuer.Token("supervisor", "*", signedWith: otherKey), HttpStatusCode.Unauthorized),
+            ("an unknown role", fixture.Issuer.Token("admin", "*"), HttpStatusCode.Forbidden),
+            ("no stations", fixture.Issuer.Token("supervisor", ""), HttpStatusCode.Forbidden),
+        };
+        foreach (var (what, accessToken, status) in refused)
+        {
+            var error = await Assert.ThrowsAsync<HttpRequestException>(() => fixture.ConnectAsync(accessToken, token));
+            Assert.True(error.StatusCode == status, $"{what}: {error.StatusCode}");
+        }
+
+        // The hub's port serves the hub alone.
+        using var http = new HttpClient();
+        using var response = await http.GetAsync($"http://127.0.0.1:{fixture.HubPort}/healthz", token);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_jammed_turnstile_is_pushed_to_the_users_allowed_to_see_it_and_kept_until_acknowledged()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (supervisor, supervisorAlerts, supervisorAcks) = await fixture.ConnectAsync(fixture.Issuer.Token("supervisor", "*"), token);
+        var (elsewhere, elsewhereAlerts, _) = await fixture.ConnectAsync(fixture.Issuer.Token("technician", "stn-other"), token);
+        var (viewer, viewerAlerts, viewerAcks) = await fixture.ConnectAsync(fixture.Issuer.Token("viewer", "stn-jam"), token);
+        await using var _1 = supervisor;
+        await using var _2 = elsewhere;
+        await using var _3 = viewer;
+
+        await fixture.PublishAsync(new WorkOrderEscalated { RequestId = "r-1", WorkOrderId = "wo-1", DeviceId = "ts-9", StationId = "stn-jam", Priority = MaintenancePriority.High, Level = 1, EscalatedAt = Now }, token);
+        await fixture.PublishAsync(new TurnstileLocked { TurnstileId = "ts-9", StationId = "stn-jam", Kind = FaultKind.Jammed, Reason = "coin stuck", LockedAt = Now }, token);
+
+        // The two events travel on different topics: they may arrive in either order.
+        var two = new[] { await supervisorAlerts.ReadAsync(token).AsTask().WaitAsync(Wait, token), await supervisorAlerts.ReadAsync(token).AsTask().WaitAsync(Wait, token) };
+        Assert.Single(two, a => a.Kind == "NOTIFICATION_EVENT_KIND_WORK_ORDER_ESCALATED");
+        var jam = Assert.Single(two, a => a.Kind == "NOTIFICATION_EVENT_KIND_TURNSTILE_LOCKED");
+        Assert.Equal(("stn-jam", "ts-9", "MAINTENANCE_PRIORITY_HIGH", "Turnstile ts-9 jammed", "coin stuck"), (jam.StationId, jam.DeviceId, jam.Priority, jam.Title, jam.Text));
+
+        Assert.Equal(jam.Id, (await viewerAlerts.ReadAsync(token).AsTask().WaitAsync(Wait, token)).Id);
+
+        var kept = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", Unacknowledged = true }, cancellationToken: token);
+        Assert.Contains(kept.Alerts, a => a.Id == jam.Id);
+
+        var acknowledged = await fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Sam Supervisor" }, cancellationToken: token);
+        Assert.Equal("Sam Supervisor", acknowledged.AcknowledgedBy);
+        var pushed = await supervisorAcks.ReadAsync(token).AsTask().WaitAsync(Wait, token);
+        Assert.Equal((jam.Id, "Sam Supervisor"), (pushed.Id, pushed.AcknowledgedBy));
+
+        // The viewer of the station saw the jam and its acknowledgement (pushed after both alerts, so a connection receives
+        // it after any push of the escalation), and not the escalation; the technician of another station saw nothing.
+        Assert.Equal(jam.Id, (await viewerAcks.ReadAsync(token).AsTask().WaitAsync(Wait, token)).Id);
+        Assert.False(viewerAlerts.TryRead(out var extra), $"the viewer received {extra?.Kind}");
+        Assert.False(elsewhereAlerts.TryRead(out var other), $"another station's technician received {other?.Kind}");
+        var again = await fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Someone Else" }, cancellationToken: token);
+        Assert.Equal(("Sam Supervisor", acknowledged.AcknowledgedAt), (again.AcknowledgedBy, again.AcknowledgedAt));
+        var open = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", Unacknowledged = true }, cancellationToken: token);
+        Assert.DoesNotContain(open.Alerts, a => a.Id == jam.Id);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = "alr-none", AcknowledgedBy = "x" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_template_naming_an_unknown_field_is_refused_when_saved()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var configuration = ConfigurationRulesTests.Valid();
+        configuration.ConfigurationId = "cfg-bad-template";
+        configuration.Template.Body = "{title} for {passenger_name}";
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal("configuration.template.body", Assert.Single(Errors.FieldViolationsOf(refused)).Field);
+        var all = await fixture.Client.ListNotificationConfigurationsAsync(new ListNotificationConfigurationsRequest(), cancellationToken: token);
+        Assert.DoesNotContain(all.Configurations, c => c.ConfigurationId == "cfg-bad-template");
+    }
+
+    [Fact]
+    public async Task Configurations_are_created_changed_and_removed()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var configuration = ConfigurationRulesTests.Valid();
+        configuration.ConfigurationId = "cfg-crud";
+
+        var created = await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token);
+        var repeated = await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token);
+        Assert.Equal(created, repeated);
+        configuration.Name = "changed";
+        var clash = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, clash.StatusCode);
+
+        var changed = await fixture.Client.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token);
+        Assert.Equal(("changed", created.CreatedAt), (changed.Name, changed.CreatedAt));
+        Assert.Equal("changed", (await fixture.Client.GetNotificationConfigurationAsync(new GetNotificationConfigurationRequest { ConfigurationId = "cfg-crud" }, cancellationToken: token)).Name);
+
+        await fixture.Client.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = "cfg-crud" }, cancellationToken: token);
+        await fixture.Client.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = "cfg-crud" }, cancellationToken: token);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.GetNotificationConfigurationAsync(new GetNotificationConfigurationRequest { ConfigurationId = "cfg-crud" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = configuration }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deliveries_are_retried_logged_and_a_receiver_that_never_answers_blocks_no_other()
+    {
+        var token = TestContext.Current.CancellationToken;
+        fixture.Webhooks.Behaviour["/flaky"] = call => call <= 2 ? 503 : 200;
+        fixture.Webhooks.Behaviour["/stuck"] = _ => 0;
+        await Create("cfg-flaky", "/flaky", email: false);
+        await Create("cfg-stuck", "/stuck", email: true);
+
+        await fixture.PublishAsync(new TurnstileFaulted { TurnstileId = "ts-1", StationId = "stn-deliver", Kind = FaultKind.Malfunction, Reason = "reader dead", FaultedAt = Now }, token);
+
+        // The e-mail of the configuration whose webhook never answers arrives while that webhook is still being tried.
+        var mail = await fixture.Smtp.Messages.ReadAsync(token).AsTask().WaitAsync(Wait, token);
+        Assert.Equal("[medium] Turnstile ts-1 malfunctioned", mail.Subject);
+        var stuck = await Deliveries("cfg-stuck", Contracts.Notifications.V1.DeliveryStatus.Unspecified, token);
+        Assert.Equal(Contracts.Notifications.V1.DeliveryStatus.Pending, stuck.Single(d => d.Channel == ChannelKind.Webhook).Status);
+
+        var flaky = await Eventually.MatchesAsync(() => Deliveries("cfg-flaky", Contracts.Notifications.V1.DeliveryStatus.Sent, token), d => d.Count == 1, Wait, token, "the flaky webhook sent");
+        Assert.Equal(3, flaky[0].Attempts);
+        Assert.Equal("", flaky[0].LastError);
+        var failed = await Eventually.MatchesAsync(() => Deliveries("cfg-stuck", Contracts.Notifications.V1.DeliveryStatus.Failed, token), d => d.Count == 1, Wait, token, "the stuck webhook failed");
+        Assert.Equal((ChannelKind.Webhook, 3), (failed[0].Channel, failed[0].Attempts));
+        Assert.Contains("no answer within 1 s", failed[0].LastError, StringComparison.Ordinal);
+        Assert.Equal(Contracts.Notifications.V1.DeliveryStatus.Sent, (await Deliveries("cfg-stuck", Contracts.Notifications.V1.DeliveryStatus.Unspecified, token)).Single(d => d.Channel == ChannelKind.Email).Status);
+
+        // What the flaky receiver finally accepted verifies, with the secret from the secret store.
+        var received = new List<ReceivedWebhook>();
+        while (fixture.Webhooks.Received.TryRead(out var webhook)) received.Add(webhook);
+        var accepted = received.Where(r => r.Path == "/flaky").ToList();
+        Assert.Equal(3, accepted.Count);
+        Assert.Single(accepted.Select(r => r.Headers["webhook-id"].ToString()).Distinct());
+        new StandardWebhook(NotificationsFixture.WebhookSecret).Verify(accepted[^1].Body, accepted[^1].Headers);
+        Assert.Contains("\"subject\":\"[medium] Turnstile ts-1 malfunctioned\"", accepted[^1].Body, StringComparison.Ordinal);
+
+        async Task Create(string id, string path, bool email)
+        {
+            var channels = new NotificationChannels { Webhook = new WebhookChannel { Url = fixture.Webhooks.BaseUrl + path, SecretName = "ops-hook" } };
+            if (email) channels.Email = new EmailChannel { To = { "ops@example.org" } };
+            await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest
+            {
+                Configuration = new NotificationConfiguration
+                {
+                    ConfigurationId = id,
+                    Name = id,
+                    EventKinds = { NotificationEventKind.TurnstileFaulted },
+                    StationIds = { "stn-deliver" },
+                    Channels = channels,
+                    Template = new NotificationTemplate { Subject = "[{priority}] {title}", Body = "{text} ({device_id} at {station_id})" },
+                },
+            }, cancellationToken: token);
+        }
+    }
+
+    private async Task<IReadOnlyList<Delivery>> Deliveries(string configurationId, Contracts.Notifications.V1.DeliveryStatus status, CancellationToken token) =>
+        (await fixture.Client.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = configurationId, Status = status }, cancellationToken: token)).Deliveries;
+}

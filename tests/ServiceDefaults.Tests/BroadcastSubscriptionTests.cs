@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapr.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Mtaeda.Contracts;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.ServiceDefaults.Tests.Fakes;
+
+namespace Mtaeda.ServiceDefaults.Tests;
+
+/// <summary>
+/// <c>MapBroadcastEventHandler</c>: a subscription on another pub/sub component (per-replica consumer id) that every replica
+/// handles, so it is not behind the idempotency guard, next to an ordinary one on <c>pubsub</c>.
+/// </summary>
+public sealed class BroadcastSubscriptionTests : IAsyncLifetime
+{
+    private readonly FakeDaprClient dapr = new();
+    private readonly List<string> handled = [];
+    private TestApp? service;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => service = await TestApp.StartAsync(
+        services: builder => builder.Services.AddSingleton<DaprClient>(dapr).AddSingleton(handled),
+        endpoints: app =>
+        {
+            app.MapEventHandler<TurnstileLocked, LockedHandler>(Topics.Equipment);
+            app.MapBroadcastEventHandler<TurnstileLocked, LockedHandler>("fanout", "pushes");
+        });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (service is not null) await service.DisposeAsync();
+        dapr.Dispose();
+    }
+
+    [Fact]
+    public async Task The_broadcast_is_subscribed_on_its_own_component_under_its_own_path()
+    {
+        var subscriptions = (await service!.Client.GetFromJsonAsync<JsonElement>("/dapr/subscribe", Ct)).EnumerateArray().ToList();
+
+        Assert.Equal([("fanout", "pushes"), ("pubsub", Topics.Equipment)], subscriptions.Select(s => (s.GetProperty("pubsubname").GetString(), s.GetProperty("topic").GetString())));
+        var rule = Assert.Single(subscriptions[0].GetProperty("routes").GetProperty("rules").EnumerateArray());
+        Assert.Equal("/events/fanout/pushes/mtaeda.equipment.v1.TurnstileLocked", rule.GetProperty("path").GetString());
+        Assert.Equal("/events/fanout/pushes", subscriptions[0].GetProperty("routes").GetProperty("default").GetString());
+        Assert.Equal("servicedefaults-tests.pushes.deadletter", subscriptions[0].GetProperty("deadLetterTopic").GetString());
+    }
+
+    [Fact]
+    public async Task A_broadcast_redelivery_is_handled_again_where_an_ordinary_one_is_not()
+    {
+        Assert.Equal("SUCCESS", await DeliverAsync("/events/fanout/pushes", "evt-1", "ts-1"));
+        Assert.Equal("SUCCESS", await DeliverAsync("/events/fanout/pushes", "evt-1", "ts-1"));
+        Assert.Equal("SUCCESS", await DeliverAsync("/events/equipment", "evt-2", "ts-2"));
+        Assert.Equal("SUCCESS", await DeliverAsync("/events/equipment", "evt-2", "ts-2"));
+
+        Assert.Equal(["evt-1:ts-1", "evt-1:ts-1", "evt-2:ts-2"], handled);
+    }
+
+    [Fact]
+    public async Task A_broadcast_event_breaking_its_handler_is_dropped_like_any_other()
+    {
+        Assert.Equal("DROP", await DeliverAsync("/events/fanout/pushes", "evt-3", "ts-invalid"));
+        Assert.Empty(handled);
+    }
+
+    private async Task<string?> DeliverAsync(string route, string id, string turnstileId)
+    {
+        var envelope = new Dictionary<string, object>
+        {
+            ["specversion"] = "1.0",
+            ["id"] = id,
+            ["source"] = "notifications",
+            ["type"] = EventType.Of<TurnstileLocked>(),
+            ["datacontenttype"] = "application/json",
+            ["data"] = JsonDocument.Parse(IntegrationEvents.ToJson(new TurnstileLocked { TurnstileId = turnstileId })).RootElement,
+        };
+        using var content = new StringContent(JsonSerializer.Serialize(envelope), Encoding.UTF8);
+        content.Headers.ContentType = new("application/cloudevents+json") { CharSet = "utf-8" };
+        using var response = await service!.Client.PostAsync($"{route}/{EventType.Of<TurnstileLocked>()}", content, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString();
+    }
+
+    private sealed class LockedHandler(List<string> handled) : IEventHandler<TurnstileLocked>
+    {
+        public Task HandleAsync(TurnstileLocked @event, IntegrationEventContext context, CancellationToken cancellationToken)
+        {
+            if (@event.TurnstileId == "ts-invalid") throw new InvalidEventException("turnstile_id is not one this app knows");
+            lock (handled) handled.Add($"{context.EventId}:{@event.TurnstileId}");
+            return Task.CompletedTask;
+        }
+    }
+}
