@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using LocalDapr.Runner;
 using Microsoft.Playwright;
-using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Scheduling.V1;
@@ -154,19 +153,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
 
     private async Task ProvisionAsync(string stationId, string name, params string[] turnstiles)
     {
-        await system.Stations.RegisterStationAsync(new RegisterStationRequest
-        {
-            StationId = stationId, Name = name, LineIds = { "green" },
-            Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-        }, cancellationToken: Ct);
-        foreach (var id in turnstiles)
-        {
-            await system.Equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-            {
-                TurnstileId = id, StationId = stationId, LineIds = { "green" }, MaxPassagesBeforeMaintenance = 1_000_000,
-                Model = new EquipmentInfo { SerialNumber = id, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-            }, cancellationToken: Ct);
-        }
+        await system.ProvisionAsync(stationId, name, "green", turnstiles);
         await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = stationId }, cancellationToken: Ct)).TurnstileIds.Count == turnstiles.Length,
             $"{stationId}'s inventory", Patience, Ct);
     }
