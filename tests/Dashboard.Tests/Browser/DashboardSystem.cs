@@ -39,13 +39,18 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance
     {
         await base.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await LaunchChromiumAsync(_playwright);
     }
+
+    /// <summary>Debian's Chromium, headless (the package's own browsers are never installed).</summary>
+    /// <param name="playwright">Playwright.</param>
+    /// <returns>The browser.</returns>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
 
     public new async ValueTask DisposeAsync()
     {
