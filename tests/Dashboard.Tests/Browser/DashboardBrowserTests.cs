@@ -50,7 +50,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
 
         await page.GotoAsync(system.Url + "/work-orders");
         var actions = page.Locator($"[data-testid=actions-{order}]");
-        await actions.Locator(".mud-select").ClickAsync();
+        await actions.Locator(".mud-input-control.mud-select").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "tech-003" }).ClickAsync();
         await actions.Locator($"[data-testid=assign-{order}]").ClickAsync();
         await actions.Locator($"[data-testid=start-{order}]").ClickAsync();
