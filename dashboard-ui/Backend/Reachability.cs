@@ -4,7 +4,7 @@ using Grpc.Core;
 namespace Mtaeda.Dashboard.Backend;
 
 /// <summary>
-/// Which services answer: every call goes through <see cref="CallAsync{T}"/>, which marks a service unreachable when a call
+/// Which services answer, as seen by one circuit (scoped): every call goes through <see cref="CallAsync{T}"/>, which marks a service unreachable when a call
 /// fails for want of it and reachable again at its next answer. The layout shows "reconnecting…" meanwhile; the pages keep
 /// their periodic reads going, so they recover without a reload.
 /// </summary>

@@ -54,8 +54,9 @@ public static class DashboardExtensions
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddSingleton(Services.ThroughSidecar(builder.Configuration));
-        builder.Services.AddSingleton<Reachability>();
-        builder.Services.AddSingleton<NotificationsApi>();
+        // Per circuit: each user's "reconnecting…" reflects the calls of their own pages, and clears at their next answer.
+        builder.Services.AddScoped<Reachability>();
+        builder.Services.AddScoped<NotificationsApi>();
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<Commands>();
         builder.Services.AddScoped<IAlertFeed, AlertFeed>();
