@@ -38,8 +38,28 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance
     public new async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
+        // Up and running is not yet ready for actors: wait until stations and equipment answer an actor call for an unknown id as such.
+        await Mtaeda.Testing.Eventually.UntilAsync(async () => await AnswersAsync(() => Stations.GetStationAsync(new() { StationId = "stn-probe" }).ResponseAsync)
+            && await AnswersAsync(() => Equipment.GetTurnstileAsync(new() { TurnstileId = "ts-probe" }).ResponseAsync), "stations and equipment to answer", TimeSpan.FromSeconds(120), CancellationToken.None);
         _playwright = await Playwright.CreateAsync();
         _browser = await LaunchChromiumAsync(_playwright);
+    }
+
+    private static async Task<bool> AnswersAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            await call();
+            return true;
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode is Grpc.Core.StatusCode.NotFound)
+        {
+            return true;
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Debian's Chromium, headless (the package's own browsers are never installed).</summary>
