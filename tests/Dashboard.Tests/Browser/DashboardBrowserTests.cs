@@ -50,7 +50,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
 
         await page.GotoAsync(system.Url + "/work-orders");
         var actions = page.Locator($"[data-testid=actions-{order}]");
-        await actions.Locator(".mud-input-control.mud-select").ClickAsync();
+        await actions.Locator("div.mud-select").First.ClickAsync(); // the outer select element carries the click that opens its list
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "tech-003" }).ClickAsync();
         await actions.Locator($"[data-testid=assign-{order}]").ClickAsync();
         await actions.Locator($"[data-testid=start-{order}]").ClickAsync();
