@@ -89,6 +89,17 @@ public static class Labels
         _ => "Unknown",
     };
 
+    /// <summary>A protobuf enum name for people: its prefix dropped, e.g. NOTIFICATION_EVENT_KIND_TURNSTILE_LOCKED → "Turnstile locked".</summary>
+    /// <param name="name">The name as the hub and notifications send it.</param>
+    /// <param name="prefix">The enum's prefix.</param>
+    /// <returns>The words.</returns>
+    public static string Words(string name, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var words = (name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name).Replace('_', ' ').ToLowerInvariant();
+        return words.Length == 0 ? name : char.ToUpperInvariant(words[0]) + words[1..];
+    }
+
     /// <summary>A time for people (UTC, to the second), or a dash.</summary>
     /// <param name="time">The time.</param>
     /// <returns>The text.</returns>
