@@ -37,7 +37,7 @@ public class MtaedaSystem : IAsyncLifetime
     /// tests see escalations through the real runtime; the other priorities keep their defaults.
     /// </summary>
     public static readonly (TimeSpan AssignWithin, TimeSpan CompleteWithin) LowDeadlines = (TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
-    private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports = Services.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
+    private readonly Dictionary<string, (int App, int Http, int Grpc)> _ports;
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
     private Process? _redisServer;
@@ -50,9 +50,22 @@ public class MtaedaSystem : IAsyncLifetime
     }
 
     protected MtaedaSystem(bool redis)
+        : this(redis, [])
+    {
+    }
+
+    /// <summary>The system with more apps (under services/, or dashboard-ui for the dashboard, which serves HTTP/1.1).</summary>
+    /// <param name="redis">Whether on the Redis components.</param>
+    /// <param name="moreApps">The apps beside <see cref="Services"/>.</param>
+    protected MtaedaSystem(bool redis, IReadOnlyList<string> moreApps)
     {
         _redis = redis;
+        Apps = [.. Services, .. moreApps];
+        _ports = Apps.ToDictionary(s => s, _ => (Sidecar.FreePort(), Sidecar.FreePort(), Sidecar.FreePort()));
     }
+
+    /// <summary>Every app of this system.</summary>
+    public IReadOnlyList<string> Apps { get; }
 
     public static string Root { get; } = FindRoot();
 
@@ -297,20 +310,23 @@ public class MtaedaSystem : IAsyncLifetime
         Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
         Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
+        var more = Environment().ToList();
         Line($"    NOTIFICATIONS_HUB_PORT: \"{HubPort}\"");
-        Line($"    Hub__Authority: {HubIssuer.Authority}");
+        // The hub trusts this run's test issuer, unless the system says otherwise (the dashboard's development issuer).
+        if (!more.Any(e => e.Name == "Hub__Authority")) Line($"    Hub__Authority: {HubIssuer.Authority}");
+        foreach (var (name, value) in more) Line($"    {name}: \"{value}\"");
         Line("apps:");
-        foreach (var service in Services)
+        foreach (var service in Apps)
         {
             var (app, http, grpc) = _ports[service];
-            var dir = service == "simulator" ? "tools/simulator" : $"services/{service}";
+            var dir = service switch { "simulator" => "tools/simulator", "dashboard" => "dashboard-ui", _ => $"services/{service}" };
             Line($"  - appID: {service}");
             Line($"    appDirPath: {Path.Combine(Root, dir)}");
             Line($"    daprHTTPPort: {http}");
             Line($"    daprGRPCPort: {grpc}");
             if (service == "simulator") continue; // a sidecar alone: the tests run the simulator beside it
             Line($"    appPort: {app}");
-            Line("    appProtocol: h2c");
+            Line(service == "dashboard" ? "    appProtocol: http" : "    appProtocol: h2c");
             var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
             // The runner restarts a service when it dies; a restart of a holdable one waits while a test holds it down, then becomes the service (exec).
             Line(Holdable.Contains(service)
@@ -319,6 +335,10 @@ public class MtaedaSystem : IAsyncLifetime
         }
         return yaml.ToString();
     }
+
+    /// <summary>More environment for every app of the run file.</summary>
+    /// <returns>Names and values.</returns>
+    protected virtual IEnumerable<(string Name, string Value)> Environment() => [];
 
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 

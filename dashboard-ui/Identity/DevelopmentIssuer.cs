@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Mtaeda.Dashboard.Identity;
+
+/// <summary>
+/// The development JWT issuer of the hub's contract (Development only): an RSA key made at start, its OpenID Connect
+/// metadata at <c>/.well-known/openid-configuration</c> and its JWKS at <c>/.well-known/jwks.json</c>, and tokens for the
+/// audience <c>mtaeda-hub</c> with the claims sub, name, role and stations. The hub's JwtBearer handler reads the metadata
+/// from <c>Hub:Authority</c> = this issuer (http://localhost:5110 by default).
+/// </summary>
+public sealed class DevelopmentIssuer : IDisposable
+{
+    /// <summary>The audience of the hub's tokens.</summary>
+    public const string HubAudience = "mtaeda-hub";
+
+    /// <summary>Where the metadata is served.</summary>
+    public const string MetadataPath = "/.well-known/openid-configuration";
+
+    /// <summary>Where the keys are served.</summary>
+    public const string JwksPath = "/.well-known/jwks.json";
+
+    private readonly RSA _rsa = RSA.Create(2048);
+    private readonly RsaSecurityKey _key;
+    private readonly TimeProvider _time;
+
+    /// <summary>Makes the key.</summary>
+    /// <param name="issuer">The issuer URL (the dashboard's own address).</param>
+    /// <param name="time">The clock.</param>
+    public DevelopmentIssuer(string issuer, TimeProvider time)
+    {
+        Issuer = issuer.TrimEnd('/');
+        _time = time;
+        _key = new RsaSecurityKey(_rsa) { KeyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) };
+    }
+
+    /// <summary>The issuer (iss).</summary>
+    public string Issuer { get; }
+
+    /// <summary>How long a token lives; the SignalR client asks for a new one on each (re)connection.</summary>
+    public TimeSpan Lifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>A token for the hub on behalf of <paramref name="user"/>.</summary>
+    /// <param name="user">The signed-in user.</param>
+    /// <returns>The compact JWT.</returns>
+    public string Issue(DashboardUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var now = _time.GetUtcNow().UtcDateTime;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = HubAudience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + Lifetime,
+            Claims = user.Claims().ToDictionary(c => c.Type, c => (object)c.Value),
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>The OpenID Connect discovery document.</summary>
+    /// <returns>JSON.</returns>
+    public JsonObject Metadata() => new()
+    {
+        ["issuer"] = Issuer,
+        ["jwks_uri"] = Issuer + JwksPath,
+        ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+        ["response_types_supported"] = new JsonArray("token"),
+        ["subject_types_supported"] = new JsonArray("public"),
+        ["claims_supported"] = new JsonArray("sub", "name", "role", "stations"),
+    };
+
+    /// <summary>The public key set.</summary>
+    /// <returns>JSON.</returns>
+    public JsonObject Jwks()
+    {
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = _key.KeyId });
+        return new JsonObject
+        {
+            ["keys"] = new JsonArray(new JsonObject
+            {
+                ["kty"] = jwk.Kty,
+                ["use"] = "sig",
+                ["alg"] = "RS256",
+                ["kid"] = jwk.Kid,
+                ["n"] = jwk.N,
+                ["e"] = jwk.E,
+            }),
+        };
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _rsa.Dispose();
+}

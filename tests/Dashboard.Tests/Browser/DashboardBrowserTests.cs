@@ -1,0 +1,186 @@
+using System.Text.RegularExpressions;
+using LocalDapr.Runner;
+using Microsoft.Playwright;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Gateway.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Gateway.Devices;
+using Mtaeda.Testing;
+using static Microsoft.Playwright.Assertions;
+
+namespace Mtaeda.Dashboard.Tests.Browser;
+
+/// <summary>The dashboard in Chromium against the whole system started by the runner; each test on a station of its own.</summary>
+[Collection(nameof(DashboardSystem))]
+public sealed class DashboardBrowserTests(DashboardSystem system)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Scheduling.SchedulingClient SchedulingClient => new(system.Invoker("scheduling"));
+
+    [Fact]
+    public async Task A_supervisor_signs_in_and_sees_the_stations_and_their_passages_update()
+    {
+        await ProvisionAsync("stn-dash-a", "Dash Depot", "ts-dash-a1");
+        var page = await system.SignInAsync("supervisor", screenshot: "01-sign-in.png");
+
+        await Expect(page.Locator("[data-testid=stations]")).ToContainTextAsync("Dash Depot", new() { Timeout = 60_000 });
+        await using (var device = await ConnectAsync("ts-dash-a1", "stn-dash-a"))
+        {
+            await device.SendAsync([.. Enumerable.Range(0, 7).Select(_ => device.Passage(PassageDirection.Ingress))]);
+            await device.WaitForAsync(d => d.Forwarded >= 7, "the passages to be forwarded");
+        }
+
+        // The figure is read again every second; the passages of this minute show without a reload.
+        await Expect(page.Locator("[data-testid=passages-stn-dash-a]")).ToHaveTextAsync(new Regex("^[1-9][0-9]*$"), new() { Timeout = 60_000 });
+        await Expect(page.Locator("[data-testid=passages-chart]")).ToBeVisibleAsync();
+        await DashboardSystem.ScreenshotAsync(page, "02-network.png");
+    }
+
+    [Fact]
+    public async Task A_jammed_turnstiles_work_order_is_assigned_started_and_completed_from_the_page_and_the_turnstile_is_back_in_service()
+    {
+        await ProvisionAsync("stn-dash-b", "Bolt Bridge", "ts-dash-b1");
+        await JamAsync("ts-dash-b1", "stn-dash-b");
+        var order = await OpenWorkOrderAsync("stn-dash-b");
+        var page = await system.SignInAsync("supervisor");
+
+        await page.GotoAsync(system.Url + "/work-orders");
+        var actions = page.Locator($"[data-testid=actions-{order}]");
+        await actions.Locator("div.mud-select").First.ClickAsync(); // the outer select element carries the click that opens its list
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "tech-003" }).ClickAsync();
+        await actions.Locator($"[data-testid=assign-{order}]").ClickAsync();
+        await actions.Locator($"[data-testid=start-{order}]").ClickAsync();
+        await actions.Locator($"[data-testid=complete-{order}]").ClickAsync();
+        await actions.Locator($"input[data-testid=text-{order}]").FillAsync("coin removed, mechanism cleaned");
+        await DashboardSystem.ScreenshotAsync(page, "03-work-orders.png");
+        await actions.Locator($"[data-testid=confirm-{order}]").ClickAsync();
+
+        await Expect(page.Locator($"[data-testid=order-{order}]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        var completed = await SchedulingClient.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = order }, cancellationToken: Ct);
+        Assert.Equal((WorkOrderStatus.Completed, "tech-003", "coin removed, mechanism cleaned"), (completed.Status, completed.TechnicianId, completed.Notes));
+
+        await page.GotoAsync(system.Url + "/stations/stn-dash-b");
+        await Expect(page.Locator("[data-testid=turnstile-ts-dash-b1]")).ToHaveTextAsync("In service", new() { Timeout = 60_000 });
+        await Expect(page.Locator("[data-testid=history]")).ToContainTextAsync(order);
+        await DashboardSystem.ScreenshotAsync(page, "04-station.png");
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_the_work_orders_without_any_command_button()
+    {
+        await ProvisionAsync("stn-dash-c", "Cinder Cross", "ts-dash-c1");
+        await JamAsync("ts-dash-c1", "stn-dash-c");
+        var order = await OpenWorkOrderAsync("stn-dash-c");
+        var page = await system.SignInAsync("viewer");
+
+        await page.GotoAsync(system.Url + "/work-orders");
+
+        await Expect(page.Locator($"[data-testid=order-{order}]")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("button[data-testid^=assign-], button[data-testid^=start-], button[data-testid^=complete-], button[data-testid^=cancel-]").CountAsync());
+        await DashboardSystem.ScreenshotAsync(page, "05-work-orders-viewer.png");
+    }
+
+    [Fact]
+    public async Task A_service_that_stops_answering_shows_reconnecting_and_the_page_recovers_without_a_reload()
+    {
+        var page = await system.SignInAsync("supervisor");
+        await page.GotoAsync(system.Url + "/work-orders");
+        await Expect(page.Locator("[data-testid=open-work-orders]")).ToBeVisibleAsync();
+        var scheduling = system.RunningPid("scheduling") ?? throw new InvalidOperationException("scheduling is not running");
+
+        ProcessTree.Signal(scheduling, 19); // SIGSTOP: the process is there but answers nothing
+        try
+        {
+            await Expect(page.Locator("[data-testid=reconnecting]")).ToContainTextAsync("scheduling", new() { Timeout = 30_000 });
+            await DashboardSystem.ScreenshotAsync(page, "06-reconnecting.png");
+        }
+        finally
+        {
+            ProcessTree.Signal(scheduling, 18); // SIGCONT
+        }
+
+        await Expect(page.Locator("[data-testid=reconnecting]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task A_jam_appears_as_a_live_alert_without_a_reload_and_is_acknowledged()
+    {
+        var page = await system.SignInAsync("supervisor");
+        await page.GotoAsync(system.Url + "/alerts");
+        await DashboardSystem.ScreenshotAsync(page, "07-alerts.png");
+        await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
+        await ProvisionAsync("stn-dash-d", "Delta Dock", "ts-dash-d1");
+
+        await JamAsync("ts-dash-d1", "stn-dash-d");
+
+        var alert = page.Locator("[data-testid=alert]", new() { HasText = "ts-dash-d1" }).First;
+        await Expect(alert).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(alert).ToHaveClassAsync(new Regex("alert-fresh"));
+        await DashboardSystem.ScreenshotAsync(page, "07-alerts.png");
+        await alert.Locator("[data-testid=acknowledge]").ClickAsync();
+        await Expect(alert.Locator("[data-testid=acknowledged]")).ToContainTextAsync("Acknowledged by Sam Supervisor");
+    }
+
+    [Fact]
+    public async Task A_dropped_hub_connection_shows_reconnecting_and_recovers()
+    {
+        var page = await system.SignInAsync("supervisor");
+        await page.GotoAsync(system.Url + "/alerts");
+        await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
+        var notifications = system.RunningPid("notifications") ?? throw new InvalidOperationException("notifications is not running");
+
+        ProcessTree.Signal(notifications, 9); // killed: the runner starts it again
+        await Expect(page.Locator("[data-testid=reconnecting]")).ToContainTextAsync("live alerts", new() { Timeout = 60_000 });
+
+        await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 120_000 });
+        await Expect(page.Locator("[data-testid=reconnecting]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_notification_configurations_page_shows_for_a_supervisor()
+    {
+        var page = await system.SignInAsync("supervisor");
+
+        await page.GotoAsync(system.Url + "/notifications");
+
+        await Expect(page.Locator("[data-testid=configurations]")).ToBeVisibleAsync();
+        await DashboardSystem.ScreenshotAsync(page, "08-notifications.png");
+    }
+
+    private async Task ProvisionAsync(string stationId, string name, params string[] turnstiles)
+    {
+        await system.ProvisionAsync(stationId, name, "green", 1_000_000, turnstiles);
+        await Eventually.UntilAsync(async () => (await system.Stations.GetStationAsync(new GetStationRequest { StationId = stationId }, cancellationToken: Ct)).TurnstileIds.Count == turnstiles.Length,
+            $"{stationId}'s inventory", Patience, Ct);
+    }
+
+    private async Task<TestDevice> ConnectAsync(string turnstileId, string stationId)
+    {
+        using var certificates = DevCertificates.Ensure(system.CertsDir);
+        using var certificate = DevCertificates.IssueDeviceCertificate(certificates.Ca, turnstileId, stationId);
+        return await TestDevice.ConnectAsync(new Uri($"https://localhost:{system.DevicePort}"), turnstileId, certificate, certificates.Ca, Ct);
+    }
+
+    private async Task JamAsync(string turnstileId, string stationId)
+    {
+        await using var device = await ConnectAsync(turnstileId, stationId);
+        await device.SendAsync(device.Fault(FaultKind.Jammed, "coin in the mechanism"));
+        await device.WaitForAsync(d => d.StatusChanges.Any(c => c.Status == TurnstileStatus.Locked), "the device to be told it is LOCKED");
+    }
+
+    private async Task<string> OpenWorkOrderAsync(string stationId)
+    {
+        var id = string.Empty;
+        await Eventually.UntilAsync(async () =>
+        {
+            var open = await SchedulingClient.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = stationId, Open = true }, cancellationToken: Ct);
+            id = open.WorkOrders.FirstOrDefault()?.WorkOrderId ?? string.Empty;
+            return id.Length > 0;
+        }, $"a work order for {stationId}", Patience, Ct);
+        return id;
+    }
+}

@@ -1,0 +1,107 @@
+using Mtaeda.EndToEnd.Tests;
+using Microsoft.Playwright;
+
+namespace Mtaeda.Dashboard.Tests.Browser;
+
+/// <summary>
+/// The whole system as the README's run command starts it, through the runner (<see cref="MtaedaSystem"/>): the services,
+/// maintenance and scheduling, notifications when the tree has it, and the dashboard, with the development sign-ins'
+/// password given for the test, figures refreshed every second, and Debian's Chromium driven by Playwright.
+/// </summary>
+public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance", "scheduling", "dashboard"]), IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>The password of the three development users for this run.</summary>
+    public string Password { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
+
+    /// <summary>The dashboard's address (also its development issuer).</summary>
+    public string Url => $"http://localhost:{AppPort("dashboard")}";
+
+    /// <summary>Where the screenshots go.</summary>
+    public static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(Root, "artifacts", "screenshots")).FullName;
+
+    /// <summary>Chromium.</summary>
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("not started");
+
+    protected override IEnumerable<(string Name, string Value)> Environment() =>
+    [
+        ("DASHBOARD_DEV_PASSWORD", Password),
+        ("DevelopmentIssuer__Issuer", Url),
+        ("Dashboard__RefreshSeconds", "1"),
+        ("Dashboard__CallTimeoutSeconds", "3"),
+        ("Hub__Url", $"http://localhost:{HubPort}/hubs/operations"),
+        ("Hub__Authority", Url),
+    ];
+
+    public new async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        // Up and running is not yet ready for actors: wait until stations and equipment answer an actor call for an unknown id as such.
+        await Mtaeda.Testing.Eventually.UntilAsync(async () => await AnswersAsync(() => Stations.GetStationAsync(new() { StationId = "stn-probe" }).ResponseAsync)
+            && await AnswersAsync(() => Equipment.GetTurnstileAsync(new() { TurnstileId = "ts-probe" }).ResponseAsync), "stations and equipment to answer", TimeSpan.FromSeconds(120), CancellationToken.None);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await LaunchChromiumAsync(_playwright);
+    }
+
+    private static async Task<bool> AnswersAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            await call();
+            return true;
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode is Grpc.Core.StatusCode.NotFound)
+        {
+            return true;
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Debian's Chromium, headless (the package's own browsers are never installed).</summary>
+    /// <param name="playwright">Playwright.</param>
+    /// <returns>The browser.</returns>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+
+    public new async ValueTask DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+
+    /// <summary>A new browser page signed in as <paramref name="user"/> (supervisor, technician or viewer), on the network overview.</summary>
+    /// <param name="user">The development user.</param>
+    /// <param name="screenshot">A file name to save the sign-in page under, before signing in.</param>
+    /// <returns>The page.</returns>
+    public async Task<IPage> SignInAsync(string user, string? screenshot = null)
+    {
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        page.SetDefaultTimeout(60_000);
+        await page.GotoAsync(Url + "/");
+        await page.FillAsync("#userName", user);
+        await page.FillAsync("#password", Password);
+        if (screenshot is not null) await ScreenshotAsync(page, screenshot);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=signed-in]");
+        return page;
+    }
+
+    /// <summary>Saves a full-page screenshot under artifacts/screenshots/.</summary>
+    /// <param name="page">The page.</param>
+    /// <param name="name">The file name.</param>
+    /// <returns>When saved.</returns>
+    public static Task ScreenshotAsync(IPage page, string name) => page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name), FullPage = true });
+}
+
+[CollectionDefinition(nameof(DashboardSystem))]
+public sealed class DashboardSystemCollection : ICollectionFixture<DashboardSystem>;

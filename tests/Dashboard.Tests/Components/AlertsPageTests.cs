@@ -1,0 +1,96 @@
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Notifications.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Bunit;
+using Mtaeda.Dashboard.Alerts;
+using Mtaeda.Dashboard.Components.Pages;
+using Mtaeda.Dashboard.Components.Shared;
+using Mtaeda.Dashboard.Identity;
+
+namespace Mtaeda.Dashboard.Tests.Components;
+
+public sealed class AlertsPageTests
+{
+    private static AlertMessage Alert(string id, int minutesAgo, string? acknowledgedBy = null) => new()
+    {
+        Id = id, Kind = "TurnstileLocked", StationId = "stn-001", DeviceId = "ts-001", Priority = "MAINTENANCE_PRIORITY_HIGH",
+        Title = $"Turnstile locked ({id})", Text = "jammed", OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-minutesAgo),
+        AcknowledgedBy = acknowledgedBy, AcknowledgedAt = acknowledgedBy is null ? null : DateTimeOffset.UtcNow,
+    };
+
+    [Fact]
+    public async Task A_pushed_alert_shows_first_with_the_fresh_cue_without_a_reload()
+    {
+        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
+        context.Feed.Set([Alert("a-2", 2), Alert("a-1", 5)]);
+        var page = context.RenderPage<AlertsPage>();
+
+        context.Feed.Push(Alert("a-3", 0));
+
+        page.WaitForAssertion(() =>
+        {
+            var alerts = page.FindAll("[data-testid=alert]");
+            Assert.Equal(["a-3", "a-2", "a-1"], alerts.Select(a => a.GetAttribute("data-alert-id")));
+            Assert.Contains("alert-fresh", alerts[0].ClassName, StringComparison.Ordinal);
+            Assert.DoesNotContain("alert-fresh", alerts[1].ClassName, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task Acknowledging_sends_it_to_notifications_and_shows_who_and_when()
+    {
+        await using var context = new DashboardContext(Roles.Technician, "tech-003");
+        context.Feed.Set([Alert("a-1", 1)]);
+        context.Backend.On<AcknowledgeAlertRequest>("AcknowledgeAlert", r => new Alert
+        {
+            Id = r.AlertId, Kind = NotificationEventKind.TurnstileLocked, StationId = "stn-001", Title = "t", Text = "x", Priority = MaintenancePriority.High,
+            OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), AcknowledgedBy = r.AcknowledgedBy, AcknowledgedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        });
+        var page = context.RenderPage<AlertsPage>();
+
+        page.Find("button[data-testid=acknowledge]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Acknowledged by technician tech-003", page.Find("[data-testid=acknowledged]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(("a-1", "technician tech-003"), Assert.Single(context.Backend.CallsTo<AcknowledgeAlertRequest>("AcknowledgeAlert")) is var r ? (r.AlertId, r.AcknowledgedBy) : default);
+    }
+
+    [Fact]
+    public async Task A_refused_acknowledgement_shows_notifications_own_message()
+    {
+        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
+        context.Feed.Set([Alert("a-1", 1)]);
+        context.Backend.On<AcknowledgeAlertRequest>("AcknowledgeAlert", _ => throw Mtaeda.Contracts.Errors.FailedPrecondition(Mtaeda.Contracts.Common.V1.ErrorReason.Unspecified, "alert a-1 is already acknowledged"));
+        var page = context.RenderPage<AlertsPage>();
+
+        page.Find("button[data-testid=acknowledge]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("alert a-1 is already acknowledged", page.Find("[data-testid=command-error]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_alerts_but_cannot_acknowledge()
+    {
+        await using var context = new DashboardContext(Roles.Viewer, "view-001");
+        context.Feed.Set([Alert("a-1", 1)]);
+
+        var page = context.RenderPage<AlertsPage>();
+
+        Assert.Single(page.FindAll("[data-testid=alert]"));
+        Assert.Empty(page.FindAll("button[data-testid=acknowledge]"));
+    }
+
+    [Fact]
+    public async Task The_banner_says_reconnecting_while_the_hub_or_a_service_is_away_and_goes_when_they_are_back()
+    {
+        await using var context = new DashboardContext(Roles.Viewer, "view-001");
+
+        var banner = context.Render<ConnectionBanner>(p => p.Add(b => b.HubState, HubState.Reconnecting));
+        Assert.Contains("Reconnecting… (live alerts unreachable)", banner.Markup, StringComparison.Ordinal);
+
+        banner.Render(p => p.Add(b => b.HubState, HubState.Connected).Add(b => b.Unreachable, new Dictionary<string, string> { ["scheduling"] = "connection refused" }));
+        Assert.Contains("Reconnecting… (scheduling unreachable)", banner.Markup, StringComparison.Ordinal);
+
+        banner.Render(p => p.Add(b => b.HubState, HubState.Connected).Add(b => b.Unreachable, new Dictionary<string, string>()));
+        Assert.Empty(banner.FindAll("[data-testid=reconnecting]"));
+    }
+}
