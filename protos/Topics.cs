@@ -30,6 +30,12 @@ public static class Topics
     /// <summary>Events of <c>mtaeda.scheduling.v1</c> (work orders, preventive schedules).</summary>
     public const string Scheduling = "scheduling";
 
+    /// <summary>
+    /// Events of <c>mtaeda.identification.v1</c> (watch-list and passenger matches, watch-list changes). Only matches and
+    /// watch-list changes are events: a face capture that matches no one is never published.
+    /// </summary>
+    public const string Identification = "identification";
+
     private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
 
     /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
@@ -48,6 +54,7 @@ public static class Topics
             "mtaeda.gateway.v1" => Gateway,
             "mtaeda.maintenance.v1" => Maintenance,
             "mtaeda.scheduling.v1" => Scheduling,
+            "mtaeda.identification.v1" => Identification,
             _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
         };
     }

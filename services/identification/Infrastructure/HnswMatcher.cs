@@ -1,0 +1,139 @@
+using Cloud.Unum.USearch;
+using Mtaeda.Identification.Domain;
+
+namespace Mtaeda.Identification.Infrastructure;
+
+/// <summary>
+/// The service's matcher: an HNSW graph (hierarchical navigable small world, USearch's native index) over every
+/// template, cosine metric, 32-bit floats, in memory. A search visits O(log n) layers and about
+/// <see cref="HnswSettings.ExpansionSearch"/> nodes of the bottom layer, each compared in O(d): cost grows with the
+/// logarithm of the list, not with its length. Each template gets a 64-bit key; the person and template id behind a
+/// key are kept here. Searches run concurrently (a read lock); changes take the write lock. A removed template is
+/// marked removed in the graph (USearch keeps the node as a bridge and never answers it).
+/// </summary>
+public sealed class HnswMatcher : IMatcher, IDisposable
+{
+    private readonly USearchIndex _index;
+    private readonly Dictionary<ulong, (PersonRef Person, string TemplateId)> _byKey = [];
+    private readonly Dictionary<PersonRef, ulong[]> _keys = [];
+    private readonly ReaderWriterLockSlim _lock = new();
+    private ulong _nextKey;
+    private int _count;
+
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="dimensions">Template length.</param>
+    /// <param name="settings">Graph parameters.</param>
+    public HnswMatcher(int dimensions, HnswSettings? settings = null)
+    {
+        settings ??= new HnswSettings();
+        Dimensions = dimensions;
+        _index = new USearchIndex(MetricKind.Cos, ScalarKind.Float32, (ulong)dimensions, (ulong)settings.Connectivity,
+            (ulong)settings.ExpansionAdd, (ulong)settings.ExpansionSearch, false);
+    }
+
+    /// <inheritdoc />
+    public int Dimensions { get; }
+
+    /// <inheritdoc />
+    public int Count => Volatile.Read(ref _count);
+
+    /// <inheritdoc />
+    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates)
+    {
+        ArgumentNullException.ThrowIfNull(templates);
+        foreach (var t in templates)
+        {
+            if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(templates));
+        }
+        _lock.EnterWriteLock();
+        try
+        {
+            RemoveHeld(person);
+            if (templates.Count == 0) return;
+            var keys = new ulong[templates.Count];
+            for (var i = 0; i < templates.Count; i++)
+            {
+                var key = ++_nextKey;
+                _index.Add(key, templates[i].Values);
+                _byKey[key] = (person, templates[i].TemplateId);
+                keys[i] = key;
+            }
+            _keys[person] = keys;
+            _count += keys.Length;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Remove(PersonRef person)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            return RemoveHeld(person);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values, not {Dimensions}", nameof(query));
+        if (count <= 0) return [];
+        _lock.EnterReadLock();
+        try
+        {
+            if (_count == 0) return [];
+            var found = _index.Search(query, count, out ulong[] keys, out float[] distances);
+            var candidates = new List<Candidate>(found);
+            for (var i = 0; i < found; i++)
+            {
+                if (_byKey.TryGetValue(keys[i], out var owner)) candidates.Add(new Candidate(owner.Person, owner.TemplateId, 1f - distances[i]));
+            }
+            return candidates;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _index.Dispose();
+        _lock.Dispose();
+    }
+
+    private bool RemoveHeld(PersonRef person)
+    {
+        if (!_keys.Remove(person, out var old)) return false;
+        foreach (var key in old)
+        {
+            _index.Remove(key);
+            _byKey.Remove(key);
+        }
+        _count -= old.Length;
+        return true;
+    }
+}
+
+/// <summary>HNSW graph parameters (section <c>Identification:Hnsw</c>).</summary>
+public sealed class HnswSettings
+{
+    /// <summary>Links per node (M): more gives better recall and more memory.</summary>
+    public int Connectivity { get; init; } = 16;
+
+    /// <summary>Candidates kept while inserting (efConstruction).</summary>
+    public int ExpansionAdd { get; init; } = 128;
+
+    /// <summary>Candidates kept while searching (ef): the recall/speed trade-off.</summary>
+    public int ExpansionSearch { get; init; } = 64;
+}
