@@ -45,6 +45,14 @@ public interface IMatcher
     /// <param name="templates">The templates, L2-normalised, of <see cref="Dimensions"/> values.</param>
     void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates);
 
+    /// <summary>Makes each person's templates theirs, as <see cref="Put"/> does, in one go (building the index at start-up).</summary>
+    /// <param name="people">The people and their templates.</param>
+    void PutMany(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        foreach (var (person, templates) in people) Put(person, templates);
+    }
+
     /// <summary>Forgets the person's templates.</summary>
     /// <param name="person">The person.</param>
     /// <returns>True when templates were held.</returns>

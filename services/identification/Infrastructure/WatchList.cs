@@ -194,22 +194,26 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
     /// <summary>Builds the matcher from the store: every listed offender and enrolled passenger. Returns the templates loaded.</summary>
     public async Task<int> LoadAllAsync(CancellationToken cancellationToken)
     {
+        var people = new List<(PersonRef, IReadOnlyList<StoredTemplate>)>();
         foreach (var chunk in (await store.Offenders.ListAsync(cancellationToken)).Chunk(100))
         {
-            foreach (var record in (await store.GetManyAsync<OffenderRecord>([.. chunk.Select(IdentificationStore.OffenderKey)], cancellationToken)).Values) Apply(record);
+            foreach (var record in (await store.GetManyAsync<OffenderRecord>([.. chunk.Select(IdentificationStore.OffenderKey)], cancellationToken)).Values)
+                people.Add((new PersonRef(PersonKind.Offender, record.Id), Templates(record.Templates)));
         }
         foreach (var chunk in (await store.Passengers.ListAsync(cancellationToken)).Chunk(100))
         {
-            foreach (var record in (await store.GetManyAsync<PassengerRecord>([.. chunk.Select(IdentificationStore.PassengerKey)], cancellationToken)).Values) Apply(record);
+            foreach (var record in (await store.GetManyAsync<PassengerRecord>([.. chunk.Select(IdentificationStore.PassengerKey)], cancellationToken)).Values)
+                people.Add((new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates)));
         }
+        matcher.PutMany(people);
         return matcher.Count;
     }
 
-    private void Apply(OffenderRecord record) =>
-        matcher.Put(new PersonRef(PersonKind.Offender, record.Id), [.. record.Templates.Select(t => new StoredTemplate(t.Id, t.Read()))]);
+    private void Apply(OffenderRecord record) => matcher.Put(new PersonRef(PersonKind.Offender, record.Id), Templates(record.Templates));
 
-    private void Apply(PassengerRecord record) =>
-        matcher.Put(new PersonRef(PersonKind.Passenger, record.Id), [.. record.Templates.Select(t => new StoredTemplate(t.Id, t.Read()))]);
+    private void Apply(PassengerRecord record) => matcher.Put(new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates));
+
+    private static StoredTemplate[] Templates(List<TemplateRecord> templates) => [.. templates.Select(t => new StoredTemplate(t.Id, t.Read()))];
 
     private OutboxEvent EnrollmentEvent(string id, bool enrolled, ulong version) => IdentificationOutbox.Entry(
         new PassengerEnrollmentChanged { PassengerId = id, Enrolled = enrolled, Version = version, ChangedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()) },
