@@ -172,6 +172,11 @@ public static class ConformanceHost
             await dapr.SaveStateAsync("statestore", key, await reader.ReadToEndAsync());
             return Results.Text(await dapr.GetStateAsync<string>("statestore", key));
         });
+        // Secrets read with the DaprClient from DI; a DaprException comes back as its gRPC status and detail.
+        app.MapGet("/plain/secret/{store}/{key}", async (string store, string key, Dapr.Client.DaprClient dapr) =>
+            await Secret(() => dapr.GetSecretAsync(store, key)));
+        app.MapGet("/plain/secrets/{store}", async (string store, Dapr.Client.DaprClient dapr) =>
+            await Secret(() => dapr.GetBulkSecretAsync(store)));
         app.MapPost("/plain/publish/{n:int}", async (int n, Dapr.Client.DaprClient dapr) =>
         {
             await dapr.PublishEventAsync(PubSub, "orders", new Order(n));
@@ -194,6 +199,18 @@ public static class ConformanceHost
             return Results.Text("slow answer");
         });
         return app;
+    }
+
+    private static async Task<IResult> Secret<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return Results.Json(await read());
+        }
+        catch (DaprException e) when (e.InnerException is global::Grpc.Core.RpcException rpc)
+        {
+            return Results.Json(new { status = rpc.StatusCode.ToString(), detail = rpc.Status.Detail }, statusCode: 500);
+        }
     }
 
     private static IResult Handle(HttpContext context, Recorder recorder, string instance, string topic, string route, Order order)

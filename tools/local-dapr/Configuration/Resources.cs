@@ -18,6 +18,12 @@ public sealed record ComponentSpec(
 {
     public string Kind => Type.Split('.', 2)[0];
 
+    /// <summary>Metadata items given by <c>secretKeyRef</c> (<c>{name, key}</c>), resolved from <see cref="AuthSecretStore"/> when the sidecar starts.</summary>
+    public IReadOnlyDictionary<string, SecretKeyRef> SecretRefs { get; init; } = new Dictionary<string, SecretKeyRef>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The component's <c>auth.secretStore</c>.</summary>
+    public string? AuthSecretStore { get; init; }
+
     public bool AppliesTo(string appId) => Scopes.Count == 0 || Scopes.Contains(appId, StringComparer.Ordinal);
 
     public string? Meta(string key) => Metadata.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v) ? v : null;
@@ -34,6 +40,9 @@ public sealed record ComponentSpec(
             ? int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw new ConfigurationException(File, Line, $"metadata '{key}' of component '{Name}' is not a whole number: '{text}'")
             : fallback;
 }
+
+/// <summary>A metadata item's <c>secretKeyRef</c>: the secret's name and, when it holds several values, the key (default: the name).</summary>
+public sealed record SecretKeyRef(string Name, string? Key);
 
 /// <summary>The resiliency targets that apply to one app, merged from every <c>Resiliency</c> resource in scope.</summary>
 public sealed record ResiliencyTargets(
@@ -61,11 +70,15 @@ public sealed record Resources(IReadOnlyList<ComponentSpec> Components, IReadOnl
 
     /// <summary>The workflow limits of a <c>Configuration</c> resource (<c>spec.workflow</c>); none when there is none.</summary>
     public Workflows.WorkflowLimits Workflow { get; init; } = Workflows.WorkflowLimits.None;
+
+    /// <summary>The secret scopes of a <c>Configuration</c> resource (<c>spec.secrets.scopes</c>), by store name.</summary>
+    public IReadOnlyDictionary<string, Secrets.SecretScope> SecretScopes { get; init; } = new Dictionary<string, Secrets.SecretScope>(StringComparer.Ordinal);
 }
 
 /// <summary>
 /// Reads the resources paths the way the Dapr CLI does: every <c>.yaml</c>/<c>.yml</c> file directly in each folder,
-/// several documents per file, only the kinds the runtime knows (of a <c>Configuration</c>, only <c>spec.workflow</c>; other kinds are skipped).
+/// several documents per file, only the kinds the runtime knows (of a <c>Configuration</c>, only <c>spec.workflow</c> and
+/// <c>spec.secrets</c>; other kinds are skipped).
 /// </summary>
 public static partial class ResourceLoader
 {
@@ -76,6 +89,8 @@ public static partial class ResourceLoader
         "state.in-memory",
         "pubsub.redis",
         "state.redis",
+        "secretstores.local.file",
+        "secretstores.local.env",
     };
 
     public static Resources Load(IEnumerable<string> paths, string appId)
@@ -87,6 +102,7 @@ public static partial class ResourceLoader
         var inbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         var outbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         var workflow = Workflows.WorkflowLimits.None;
+        var secretScopes = new Dictionary<string, Secrets.SecretScope>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             var files = System.IO.File.Exists(path)
@@ -120,11 +136,32 @@ public static partial class ResourceLoader
                     else if (string.Equals(kind, "Configuration", StringComparison.Ordinal))
                     {
                         workflow = ReadWorkflowLimits(yaml, doc) ?? workflow;
+                        if (ReadSecretScopes(yaml, doc) is { } scopes) secretScopes = scopes;
                     }
                 }
             }
         }
-        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound)) { Workflow = workflow };
+        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound)) { Workflow = workflow, SecretScopes = secretScopes };
+    }
+
+    /// <summary>
+    /// <c>spec.secrets.scopes</c> of a <c>Configuration</c>, validated as daprd does (a store named twice, or a
+    /// <c>defaultAccess</c> other than <c>allow</c>/<c>deny</c>, is an error).
+    /// </summary>
+    private static Dictionary<string, Secrets.SecretScope>? ReadSecretScopes(YamlFile yaml, YamlMappingNode doc)
+    {
+        if (yaml.Map(doc, "spec") is not { } spec || yaml.Map(spec, "secrets") is not { } secrets) return null;
+        var scopes = new Dictionary<string, Secrets.SecretScope>(StringComparer.Ordinal);
+        foreach (var scope in yaml.Sequence(secrets, "scopes"))
+        {
+            var store = yaml.String(scope, "storeName") ?? "";
+            if (scopes.ContainsKey(store)) throw yaml.Error(scope, $"{store} storeName is repeated in secrets configuration");
+            var access = yaml.String(scope, "defaultAccess");
+            if (!string.IsNullOrEmpty(access) && !access.Equals("allow", StringComparison.OrdinalIgnoreCase) && !access.Equals("deny", StringComparison.OrdinalIgnoreCase))
+                throw yaml.Error(scope, $"defaultAccess {access} can be either allow or deny");
+            scopes[store] = new Secrets.SecretScope(store, access, yaml.Strings(scope, "allowedSecrets") ?? [], yaml.Strings(scope, "deniedSecrets") ?? []);
+        }
+        return scopes;
     }
 
     /// <summary><c>spec.workflow.maxConcurrentWorkflowInvocations</c> and <c>maxConcurrentActivityInvocations</c> of a <c>Configuration</c>.</summary>
@@ -276,13 +313,25 @@ public static partial class ResourceLoader
                 "Run with the Dapr CLI (`dapr run -f .`) for this component, or point the resources path at a folder of supported components.");
         }
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var secretRefs = new Dictionary<string, SecretKeyRef>(StringComparer.OrdinalIgnoreCase);
         foreach (var item in yaml.Sequence(spec, "metadata"))
         {
             var key = yaml.RequiredString(item, "name", "component metadata item");
-            if (yaml.Get(item, "secretKeyRef") is { } secretRef)
-                throw yaml.Error(secretRef, $"metadata '{key}' of component '{name}' uses secretKeyRef; the local runtime has no secret stores, give the value directly or through an environment variable");
-            values[key] = yaml.String(item, "value") ?? "";
+            var value = yaml.String(item, "value") ?? "";
+            if (yaml.Map(item, "secretKeyRef") is { } secretRef && yaml.String(secretRef, "name") is { Length: > 0 } secretName)
+                secretRefs[key] = new SecretKeyRef(secretName, yaml.String(secretRef, "key"));
+            else if (value.Length == 0 && yaml.String(item, "envRef") is { Length: > 0 } envRef)
+            {
+                // daprd reads an envRef from its own environment, never APP_API_TOKEN or DAPR_* (nor a name with a space).
+                if (Secrets.EnvSecretStore.IsAllowed(envRef) && !envRef.Contains(' ', StringComparison.Ordinal)) value = System.Environment.GetEnvironmentVariable(envRef) ?? "";
+            }
+            values[key] = value;
         }
-        return new ComponentSpec(name, type, yaml.String(spec, "version") ?? "v1", values, yaml.Strings(doc, "scopes") ?? [], yaml.Path, doc.Start.Line);
+        var auth = yaml.Map(doc, "auth");
+        return new ComponentSpec(name, type, yaml.String(spec, "version") ?? "v1", values, yaml.Strings(doc, "scopes") ?? [], yaml.Path, doc.Start.Line)
+        {
+            SecretRefs = secretRefs,
+            AuthSecretStore = auth is null ? null : yaml.String(auth, "secretStore"),
+        };
     }
 }

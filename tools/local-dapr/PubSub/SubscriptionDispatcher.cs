@@ -34,10 +34,17 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
     private readonly DeliveryWorkers? _workers;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
 
+    private readonly Func<string, DaprApiException?> _refusePublish;
+
+    /// <param name="refusePublish">
+    /// The sidecar's publish check for a topic (its scopes), null when it may publish there: a dead-letter topic goes
+    /// through it as any publish does in daprd.
+    /// </param>
     /// <param name="workers">The component's delivery workers in this sidecar; null delivers one message at a time, in order.</param>
     public SubscriptionDispatcher(Subscription subscription, IPubSub pubsub, ITopicConsumer consumer, AppChannel channel,
-        CallPolicy policy, ILogger logger, TimeProvider time, DeliveryWorkers? workers = null)
+        CallPolicy policy, ILogger logger, TimeProvider time, Func<string, DaprApiException?> refusePublish, DeliveryWorkers? workers = null)
     {
+        _refusePublish = refusePublish;
         _workers = workers;
         _subscription = subscription;
         _pubsub = pubsub;
@@ -333,6 +340,13 @@ public sealed class SubscriptionDispatcher : IAsyncDisposable
         }
         if (_subscription.DeadLetterTopic is { } deadLetter)
         {
+            if (_refusePublish(deadLetter) is { } refused)
+            {
+                // daprd: the message is neither acknowledged nor dropped, so the broker keeps it (a retry from the component).
+                _logger.LogError("error sending message to dead letter, origin topic: {Topic} dead letter topic {DeadLetter} err: {Error}", message.Topic, deadLetter, refused.Message);
+                await _consumer.NackAsync(message);
+                return;
+            }
             try
             {
                 await _pubsub.PublishAsync(deadLetter, [message with { Topic = deadLetter, BrokerId = "" }], CancellationToken.None);

@@ -18,6 +18,8 @@ public sealed class ComponentHost(ILoggerFactory loggers, TimeProvider time) : I
 
     public IStateStore StateStore(ComponentSpec spec) => (IStateStore)Get(spec);
 
+    public Secrets.ISecretStore SecretStore(ComponentSpec spec) => (Secrets.ISecretStore)Get(spec);
+
     private IAsyncDisposable Get(ComponentSpec spec)
     {
         var identity = $"{Path.GetFullPath(spec.File)}#{spec.Name}#{spec.Type}";
@@ -30,6 +32,8 @@ public sealed class ComponentHost(ILoggerFactory loggers, TimeProvider time) : I
         "state.in-memory" => new InMemoryStateStore(spec, time),
         "pubsub.redis" => new RedisPubSub(spec, loggers.CreateLogger($"pubsub.{spec.Name}"), time),
         "state.redis" => new RedisStateStore(spec, loggers.CreateLogger($"state.{spec.Name}"), time),
+        "secretstores.local.file" => new Secrets.LocalFileSecretStore(spec),
+        "secretstores.local.env" => new Secrets.EnvSecretStore(spec),
         _ => throw new ConfigurationException(spec.File, spec.Line, $"component type '{spec.Type}' is not implemented"),
     };
 

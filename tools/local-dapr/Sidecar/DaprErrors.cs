@@ -60,5 +60,20 @@ public static class DaprErrors
     public static DaprApiException Malformed(string message) =>
         new(StatusCode.InvalidArgument, 400, "ERR_MALFORMED_REQUEST", message);
 
+    public static DaprApiException SecretStoresNotConfigured() =>
+        new(StatusCode.FailedPrecondition, 500, "ERR_SECRET_STORES_NOT_CONFIGURED", "secret store is not configured");
+
+    public static DaprApiException SecretStoreNotFound(string name) =>
+        new(StatusCode.InvalidArgument, 401, "ERR_SECRET_STORE_NOT_FOUND", $"failed finding secret store with key {name}");
+
+    public static DaprApiException SecretPermissionDenied(string key, string store) =>
+        new(StatusCode.PermissionDenied, 403, "ERR_PERMISSION_DENIED", $"access denied by policy to get \"{key}\" from \"{store}\"");
+
+    public static DaprApiException SecretGet(string key, string store, string error) =>
+        new(StatusCode.Internal, 500, "ERR_SECRET_GET", $"failed getting secret with key {key} from secret store {store}: {error}");
+
+    public static DaprApiException BulkSecretGet(string store, string error) =>
+        new(StatusCode.Internal, 500, "ERR_SECRET_GET", $"failed getting secrets from secret store {store}: {error}");
+
     public const string ProxyWithoutAppId = "failed to proxy request: required metadata dapr-callee-app-id or dapr-app-id not found";
 }

@@ -39,6 +39,8 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
         binder.AddMethod(Unary<DeleteStateRequest, Empty>("DeleteState"), api is null ? null! : api.DeleteState);
         binder.AddMethod(Unary<DeleteBulkStateRequest, Empty>("DeleteBulkState"), api is null ? null! : api.DeleteBulkState);
         binder.AddMethod(Unary<ExecuteStateTransactionRequest, Empty>("ExecuteStateTransaction"), api is null ? null! : api.ExecuteStateTransaction);
+        binder.AddMethod(Unary<GetSecretRequest, GetSecretResponse>("GetSecret"), api is null ? null! : api.GetSecret);
+        binder.AddMethod(Unary<GetBulkSecretRequest, GetBulkSecretResponse>("GetBulkSecret"), api is null ? null! : api.GetBulkSecret);
         binder.AddMethod(Unary<GetMetadataRequest, GetMetadataResponse>("GetMetadata"), api is null ? null! : api.GetMetadata);
         binder.AddMethod(Unary<SetMetadataRequest, Empty>("SetMetadata"), api is null ? null! : api.SetMetadata);
         binder.AddMethod(Unary<InvokeServiceRequest, InvokeResponse>("InvokeService"), api is null ? null! : api.InvokeService);
@@ -134,6 +136,25 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
         }
         await sidecar.TransactAsync(request.StoreName, writes, context.CancellationToken);
         return new Empty();
+    });
+
+    public virtual Task<GetSecretResponse> GetSecret(GetSecretRequest request, ServerCallContext context) => Call(async () =>
+    {
+        var response = new GetSecretResponse();
+        foreach (var (key, value) in await sidecar.GetSecretAsync(request.StoreName, request.Key, request.Metadata, context.CancellationToken)) response.Data[key] = value;
+        return response;
+    });
+
+    public virtual Task<GetBulkSecretResponse> GetBulkSecret(GetBulkSecretRequest request, ServerCallContext context) => Call(async () =>
+    {
+        var response = new GetBulkSecretResponse();
+        foreach (var (name, values) in await sidecar.GetBulkSecretAsync(request.StoreName, request.Metadata, context.CancellationToken))
+        {
+            var secret = new SecretResponse();
+            foreach (var (key, value) in values) secret.Secrets[key] = value;
+            response.Data[name] = secret;
+        }
+        return response;
     });
 
     public virtual Task<GetMetadataResponse> GetMetadata(GetMetadataRequest request, ServerCallContext context) =>

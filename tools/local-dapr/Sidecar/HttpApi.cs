@@ -133,11 +133,28 @@ public static class HttpApi
             context.Response.StatusCode = 204;
         }));
 
+        // daprd answers with the secret's values as a JSON object (Go's encoding/json sorts the keys); an empty answer is 204.
+        api.MapGet("/v1.0/secrets/{store}/bulk", (HttpContext context, string store) => Run(context, async () =>
+        {
+            var secrets = await sidecar.GetBulkSecretAsync(store, QueryMetadata(context), context.RequestAborted);
+            var body = new JsonObject();
+            foreach (var (name, values) in secrets.OrderBy(s => s.Key, StringComparer.Ordinal)) body[name] = Sorted(values);
+            await context.Response.WriteAsJsonAsync(body);
+        }));
+        api.MapGet("/v1.0/secrets/{store}/{key}", (HttpContext context, string store, string key) => Run(context, async () =>
+        {
+            var values = await sidecar.GetSecretAsync(store, key, QueryMetadata(context), context.RequestAborted);
+            await context.Response.WriteAsJsonAsync(Sorted(values));
+        }));
+
         Actors.ActorHttpApi.Map(api, sidecar);
 
         api.Map("/v1.0/invoke/{appId}/method/{**method}", (HttpContext context, string appId, string? method) =>
             invocation.ForwardAsync(context, sidecar, appId, method ?? "", grpc: false));
     }
+
+    private static JsonObject Sorted(IReadOnlyDictionary<string, string> values) =>
+        new(values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value))));
 
     private static readonly JsonSerializerOptions BulkJson = new() { PropertyNameCaseInsensitive = true };
 

@@ -49,6 +49,9 @@ public sealed class Invocation(IHttpForwarder forwarder)
             var outcome = await policy.ExecuteAsync(async token =>
             {
                 if (context.Request.Body.CanSeek) context.Request.Body.Position = 0;
+                // A failed attempt can leave its status behind (the forwarder answers a transport failure with 502), and
+                // the forwarder refuses to forward over a response whose status is set; a retry starts from a clean one.
+                if (!context.Response.HasStarted) context.Response.Clear();
                 transformer.Held = null;
                 var error = await forwarder.SendAsync(context, target.Channel.BaseAddress.ToString().TrimEnd('/'), invoker, config, transformer, token);
                 return Classify(context, error, transformer.Held, grpc);

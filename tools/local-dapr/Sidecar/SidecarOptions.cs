@@ -37,5 +37,11 @@ public sealed record SidecarOptions
 
     public IReadOnlyList<string> ResourcesPaths { get; init; } = [];
 
+    /// <summary>The pod name for the <c>{podName}</c> template of component metadata; daprd reads <c>POD_NAME</c>.</summary>
+    public string? PodName { get; init; } = System.Environment.GetEnvironmentVariable("POD_NAME");
+
+    /// <summary>The namespace for the <c>{namespace}</c> template; daprd reads <c>NAMESPACE</c> (default <c>default</c>).</summary>
+    public string Namespace { get; init; } = System.Environment.GetEnvironmentVariable("NAMESPACE") ?? "default";
+
     public bool UsesHttp2 => AppProtocol is "h2c" or "grpc";
 }

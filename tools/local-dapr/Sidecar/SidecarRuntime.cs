@@ -15,6 +15,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
     private readonly RuntimeEnvironment _env;
     private readonly Dictionary<string, (ComponentSpec Spec, IPubSub PubSub)> _pubsubs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ComponentSpec Spec, IStateStore Store)> _stores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Secrets.ISecretStore> _secretStores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StateEncryption> _encryption = new(StringComparer.Ordinal);
     private readonly List<SubscriptionDispatcher> _dispatchers = [];
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -27,9 +29,21 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public SidecarRuntime(SidecarOptions options, Resources resources, RuntimeEnvironment env)
     {
         Options = options;
-        Resources = resources;
         _env = env;
         _logger = env.Loggers.CreateLogger($"daprd.{options.AppId}");
+        // Secret stores first (in file order, each able to use the ones before it), then every other component with its
+        // secret references read and its metadata templates expanded, as daprd does before initialising a component.
+        var resolved = new Dictionary<ComponentSpec, ComponentSpec>(ReferenceEqualityComparer.Instance);
+        foreach (var component in resources.Components.Where(c => c.Kind == "secretstores"))
+        {
+            var spec = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
+            resolved[component] = spec;
+            _secretStores[spec.Name] = env.Components.SecretStore(spec);
+        }
+        foreach (var component in resources.Components.Where(c => c.Kind != "secretstores"))
+            resolved[component] = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
+        resources = resources with { Components = [.. resources.Components.Select(c => resolved[c])] };
+        Resources = resources;
         foreach (var component in resources.Components)
         {
             var fallback = component.Kind == "pubsub" ? RetrySpec.FromComponent(component, RetrySpec.InMemoryDefault) : null;
@@ -41,6 +55,11 @@ public sealed class SidecarRuntime : IAsyncDisposable
                     _pubsubs[component.Name] = (component, env.Components.PubSub(component));
                     break;
                 case "state":
+                    if (StateEncryption.Create(component, _secretStores.GetValueOrDefault(component.AuthSecretStore ?? "")) is { } encryption)
+                    {
+                        _encryption[component.Name] = encryption;
+                        _logger.LogInformation("Automatic encryption enabled for state store {Store}", component.Name);
+                    }
                     _stores[component.Name] = (component, env.Components.StateStore(component));
                     break;
             }
@@ -139,6 +158,51 @@ public sealed class SidecarRuntime : IAsyncDisposable
         return entry.PubSub;
     }
 
+    // ---------------------------------------------------------------- secrets
+
+    /// <summary>The store, after daprd's checks: no secret store at all, then an unknown one (<c>secretsValidateRequest</c>).</summary>
+    private Secrets.ISecretStore SecretStore(string name)
+    {
+        if (_secretStores.Count == 0) throw DaprErrors.SecretStoresNotConfigured();
+        return _secretStores.TryGetValue(name ?? "", out var store) ? store : throw DaprErrors.SecretStoreNotFound(name ?? "");
+    }
+
+    /// <summary>Whether the Configuration's secret scopes let the app read <paramref name="key"/> (allowed when the store has no scope).</summary>
+    private bool IsSecretAllowed(string storeName, string key) =>
+        !Resources.SecretScopes.TryGetValue(storeName, out var scope) || scope.IsAllowed(key);
+
+    /// <summary>One secret's values (dapr/dapr <c>universal.GetSecret</c>): store checks, then the scope, then the store under the outbound policy.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetSecretAsync(string storeName, string key, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var store = SecretStore(storeName);
+        if (!IsSecretAllowed(storeName, key)) throw DaprErrors.SecretPermissionDenied(key, storeName);
+        try
+        {
+            return await _outbound[storeName].ExecuteAsync(_ => Task.FromResult(store.Get(key, metadata)), _ => false, IsPermanent, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.SecretGet(key, storeName, e.Message);
+        }
+    }
+
+    /// <summary>Every secret of the store the scopes allow (<c>universal.GetBulkSecret</c>: the others are left out, not refused).</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetBulkSecretAsync(string storeName, IReadOnlyDictionary<string, string> metadata,
+        CancellationToken cancellationToken)
+    {
+        var store = SecretStore(storeName);
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> all;
+        try
+        {
+            all = await _outbound[storeName].ExecuteAsync(_ => Task.FromResult(store.BulkGet(metadata)), _ => false, IsPermanent, cancellationToken);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
+        {
+            throw DaprErrors.BulkSecretGet(storeName, e.Message);
+        }
+        return all.Where(s => IsSecretAllowed(storeName, s.Key)).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+    }
+
     // ---------------------------------------------------------------- state
 
     public (ComponentSpec Spec, IStateStore Store) Store(string name)
@@ -166,6 +230,19 @@ public sealed class SidecarRuntime : IAsyncDisposable
 
     public async Task<StateEntry?> GetStateAsync(string storeName, string key, CancellationToken cancellationToken)
     {
+        var entry = await ReadStateAsync(storeName, key, cancellationToken);
+        try
+        {
+            return Decrypt(storeName, entry);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw DaprErrors.StateGet(key, storeName, e.Message);
+        }
+    }
+
+    private async Task<StateEntry?> ReadStateAsync(string storeName, string key, CancellationToken cancellationToken)
+    {
         var (spec, store) = Store(storeName);
         var storeKey = StoreKey(spec, key);
         try
@@ -178,9 +255,18 @@ public sealed class SidecarRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>The entry as the app saved it, when the store is encrypted (daprd decrypts on get and bulk get only).</summary>
+    private StateEntry? Decrypt(string storeName, StateEntry? entry) =>
+        entry is not null && _encryption.TryGetValue(storeName, out var encryption) ? entry with { Value = encryption.Decrypt(entry.Value) } : entry;
+
+    /// <summary>The value to store: sealed with the primary key when the store is encrypted (daprd encrypts saves and transactions' upserts).</summary>
+    private byte[]? Encrypt(string storeName, byte[]? value) =>
+        value is not null && _encryption.TryGetValue(storeName, out var encryption) ? encryption.Encrypt(value) : value;
+
     /// <summary>
     /// Reads many keys at once: the reads are issued together (a networked store pipelines them) rather than one after
-    /// another. Each key's entry (null when absent) or its error, in key order; an unknown store throws.
+    /// another. Each key's entry (null when absent) or its error, in key order; an unknown store throws. A value that
+    /// cannot be decrypted is that item's error, in the cipher's words, as daprd reports it.
     /// </summary>
     public async Task<(StateEntry? Entry, DaprApiException? Error)[]> GetBulkStateAsync(string storeName, IEnumerable<string> keys, CancellationToken cancellationToken)
     {
@@ -189,11 +275,15 @@ public sealed class SidecarRuntime : IAsyncDisposable
         {
             try
             {
-                return (await GetStateAsync(storeName, key, cancellationToken), (DaprApiException?)null);
+                return (Decrypt(storeName, await ReadStateAsync(storeName, key, cancellationToken)), (DaprApiException?)null);
             }
             catch (DaprApiException e)
             {
                 return ((StateEntry?)null, e);
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                return ((StateEntry?)null, new DaprApiException(Grpc.Core.StatusCode.Internal, 500, "ERR_STATE_GET", e.Message));
             }
         }));
     }
@@ -202,7 +292,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public async Task WriteStateAsync(string storeName, IReadOnlyList<StateWrite> writes, bool isDelete, CancellationToken cancellationToken)
     {
         var (spec, store) = Store(storeName);
-        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key) }).ToList();
+        var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key), Value = Encrypt(storeName, w.Value) }).ToList();
         // Each item of a save or bulk delete is its own operation, as with daprd.
         for (var i = 0; i < prefixed.Count; i++)
         {
@@ -231,7 +321,7 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var (spec, store) = Store(storeName);
         try
         {
-            var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key), Ttl = TtlMetadata.Parse(w.TtlText, spec.Type) ?? w.Ttl }).ToList();
+            var prefixed = writes.Select(w => w with { Key = StoreKey(spec, w.Key), Value = Encrypt(storeName, w.Value), Ttl = TtlMetadata.Parse(w.TtlText, spec.Type) ?? w.Ttl }).ToList();
             await _outbound[storeName].ExecuteAsync(token => store.WriteAsync(prefixed, token).AsTask(), IsPermanent, cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DaprApiException))
@@ -332,7 +422,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
         lock (_dispatchers)
         {
             _dispatchers.Add(new SubscriptionDispatcher(subscription, entry.PubSub, consumer, Channel!, _inbound[subscription.PubSubName],
-                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time, workers));
+                _env.Loggers.CreateLogger($"daprd.{AppId}.pubsub"), _env.Time,
+                topic => TopicScopes.MayPublish(entry.Spec, AppId, topic) ? null : DaprErrors.TopicForbidden(topic, AppId), workers));
         }
     }
 
