@@ -72,7 +72,7 @@ public sealed class MatchingTests
         var match = Policy.Identify(matcher, Axis(0));
         Assert.NotNull(match);
         Assert.Equal(("o-1", "b"), (match.Person.Id, match.TemplateId));
-        Assert.Equal(0.99f, match.Similarity, 2); // int8 storage: within about 0.005
+        Assert.Equal(0.99f, match.Similarity, 2); // 16-bit storage
     }
 
     [Fact]

@@ -66,7 +66,7 @@ var idThreads = new Option<int>("--threads") { Description = "Matching threads",
 var idM = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
 var idEfAdd = new Option<int>("--ef-construction") { Description = "HNSW candidates while inserting", DefaultValueFactory = _ => 128 };
 var idEf = new Option<int>("--ef") { Description = "HNSW candidates while searching", DefaultValueFactory = _ => 64 };
-var idQuant = new Option<string>("--quantization") { Description = "int8, float16 or float32", DefaultValueFactory = _ => "int8" };
+var idQuant = new Option<string>("--quantization") { Description = "int8, float16 or float32", DefaultValueFactory = _ => "float16" };
 var idOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/identification.md" };
 var identification = new Command("identification", "Face captures matched per second against watch lists of growing size, recall@1 against exact search") { idSizes, idDimensions, idCaptures, idRecall, idThreads, idM, idEfAdd, idEf, idQuant, idOut };
 identification.SetAction(async (parse, _) =>
