@@ -35,7 +35,7 @@ public sealed partial class MatcherLoader(WatchList watchList, MatcherReadiness 
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogRetry(e.GetType().Name, wait);
+                LogRetry(e.InnerException?.Message ?? e.Message, wait);
                 await Task.Delay(wait, stoppingToken);
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
