@@ -180,7 +180,7 @@ public sealed class HnswSettings
     public int ExpansionAdd { get; init; } = 128;
 
     /// <summary>Candidates kept while searching (ef): the recall/speed trade-off.</summary>
-    public int ExpansionSearch { get; init; } = 64;
+    public int ExpansionSearch { get; init; } = 128;
 
     /// <summary>How the index stores each value: 16-bit floats (the default: half the memory of 32-bit, similarity
     /// within about 0.001), 32-bit floats, or 8-bit integers (a quarter of the memory, but a 512-value unit vector's
