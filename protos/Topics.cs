@@ -42,6 +42,12 @@ public static class Topics
     /// <summary>The hub's pushes (<c>AlertRaised</c>, <c>AlertAcknowledged</c>, <c>NotificationPushed</c>), on <see cref="HubFanOutPubSubName"/>.</summary>
     public const string HubFanOut = "notifications-hub";
 
+    /// <summary>
+    /// Events of <c>mtaeda.identification.v1</c> (watch-list and passenger matches, watch-list changes). Only matches and
+    /// watch-list changes are events: a face capture that matches no one is never published.
+    /// </summary>
+    public const string Identification = "identification";
+
     private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
 
     /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
@@ -61,6 +67,7 @@ public static class Topics
             "mtaeda.maintenance.v1" => Maintenance,
             "mtaeda.scheduling.v1" => Scheduling,
             "mtaeda.notifications.v1" => Notifications,
+            "mtaeda.identification.v1" => Identification,
             _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
         };
     }

@@ -50,6 +50,18 @@ public sealed class GatewayOptions
     /// <summary>Calls to equipment in flight at once (each device has at most one: its order is kept).</summary>
     public int MaxConcurrentForwards { get; set; } = 32;
 
+    /// <summary>App id of identification, which face captures are handed to.</summary>
+    public string IdentificationAppId { get; set; } = "identification";
+
+    /// <summary>How long a capture's call to identification may take.</summary>
+    public TimeSpan IdentificationCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Captures in flight to identification at once.</summary>
+    public int MaxConcurrentCaptures { get; set; } = 8;
+
+    /// <summary>Captures waiting for a call at most; more are dropped (counted, never kept).</summary>
+    public int CaptureQueue { get; set; } = 1000;
+
     /// <summary>First wait after equipment could not be reached; doubles up to <see cref="RetryMaxBackoff"/>.</summary>
     public TimeSpan RetryMinBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -100,6 +112,8 @@ public sealed class GatewayOptions
         if (EffectiveOfflineAfter <= HeartbeatInterval) throw new InvalidOperationException("Gateway:OfflineAfter must be longer than Gateway:HeartbeatInterval.");
         if (MaxConcurrentForwards < 1) throw new InvalidOperationException("Gateway:MaxConcurrentForwards must be at least 1.");
         if (EquipmentCallTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Gateway:EquipmentCallTimeout must be positive.");
+        if (IdentificationCallTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Gateway:IdentificationCallTimeout must be positive.");
+        if (MaxConcurrentCaptures < 1 || CaptureQueue < 1) throw new InvalidOperationException("Gateway:MaxConcurrentCaptures and Gateway:CaptureQueue must be at least 1.");
         if (StationOfflineRetryInterval <= TimeSpan.Zero) throw new InvalidOperationException("Gateway:StationOfflineRetryInterval must be positive.");
         if (AppPort == DevicePort) throw new InvalidOperationException("APP_PORT and GATEWAY_DEVICE_PORT must differ.");
         var files = new[] { ServerCertificatePath, ServerKeyPath, StationCaPath }.Count(p => !string.IsNullOrWhiteSpace(p));

@@ -58,6 +58,34 @@ workflowsCommand.SetAction(async (parse, _) =>
     return 0;
 });
 root.Subcommands.Add(workflowsCommand);
+var idSizes = new Option<int[]>("--size") { Description = "Watch-list sizes (templates; repeat)", DefaultValueFactory = _ => [10_000, 100_000] };
+var idDimensions = new Option<int>("--dimensions") { Description = "Template length", DefaultValueFactory = _ => 512 };
+var idCaptures = new Option<int>("--captures") { Description = "Captures matched per size", DefaultValueFactory = _ => 20_000 };
+var idRecall = new Option<int>("--recall-queries") { Description = "Captures of listed people (and as many of strangers) checked against exact search", DefaultValueFactory = _ => 1000 };
+var idThreads = new Option<int>("--threads") { Description = "Matching threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+var idM = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
+var idEfAdd = new Option<int>("--ef-construction") { Description = "HNSW candidates while inserting", DefaultValueFactory = _ => 128 };
+var idEf = new Option<int>("--ef") { Description = "HNSW candidates while searching", DefaultValueFactory = _ => 64 };
+var idQuant = new Option<string>("--quantization") { Description = "int8, float16 or float32", DefaultValueFactory = _ => "float16" };
+var idOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/identification.md" };
+var identification = new Command("identification", "Face captures matched per second against watch lists of growing size, recall@1 against exact search") { idSizes, idDimensions, idCaptures, idRecall, idThreads, idM, idEfAdd, idEf, idQuant, idOut };
+identification.SetAction(async (parse, _) =>
+{
+    var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
+    var settings = new Mtaeda.Identification.Infrastructure.HnswSettings { Connectivity = parse.GetValue(idM), ExpansionAdd = parse.GetValue(idEfAdd), ExpansionSearch = parse.GetValue(idEf), Quantization = Enum.Parse<Mtaeda.Identification.Infrastructure.HnswQuantization>(parse.GetValue(idQuant)!, ignoreCase: true) };
+    var sizes = parse.GetValue(idSizes)!;
+    var table = IdentificationBench.Run(sizes, parse.GetValue(idDimensions), parse.GetValue(idCaptures), parse.GetValue(idRecall), parse.GetValue(idThreads), settings, 7, Console.Out);
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- identification {string.Join(' ', sizes.Select(s => $"--size {s}"))} --dimensions {parse.GetValue(idDimensions)} --captures {parse.GetValue(idCaptures)} --recall-queries {parse.GetValue(idRecall)} --threads {parse.GetValue(idThreads)} --m {parse.GetValue(idM)} --ef-construction {parse.GetValue(idEfAdd)} --ef {parse.GetValue(idEf)} --quantization {parse.GetValue(idQuant)}";
+    var path = Path.Combine(repository, parse.GetValue(idOut)!);
+    var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+    const string Marker = "<!-- measured -->";
+    var head = existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Identification benchmark\n\n" + Marker;
+    var measured = $"\n\nMeasured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores with\n\n```\n{command}\n```\n\n{table}";
+    await File.WriteAllTextAsync(path, head + measured);
+    Console.WriteLine($"report written to {path}");
+    return 0;
+});
+root.Subcommands.Add(identification);
 root.SetAction(async (parse, _) =>
 {
     var report = await LocalRuntimeBench.RunAsync(parse.GetValue(calls), parse.GetValue(rate), parse.GetValue(events), Console.Out)

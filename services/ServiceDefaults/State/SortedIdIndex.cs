@@ -4,7 +4,7 @@ using Dapr.Client;
 namespace Mtaeda.ServiceDefaults;
 
 /// <summary>
-/// The sorted ids of every instance of one kind (stations, work orders), under one key of the state store, updated with
+/// The sorted ids of every instance of one kind (stations, work orders, listed offenders), under one key of the state store, updated with
 /// optimistic concurrency: read with its ETag, write back only if unchanged, else read again after a short random wait.
 /// </summary>
 /// <remarks>
@@ -47,6 +47,28 @@ public class SortedIdIndex(DaprClient dapr, string storeName, string key, string
             if (attempt == MaxAttempts)
             {
                 throw new InvalidOperationException($"The {what} index stayed contended for {MaxAttempts} attempts; '{id}' was not added.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+        }
+    }
+
+    /// <summary>Removes <paramref name="id"/> from the index (nothing when it is not there).</summary>
+    /// <param name="id">The id.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>A task.</returns>
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (ids, etag) = await dapr.GetStateAndETagAsync<List<string>?>(storeName, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+            var index = ids is null ? -1 : ids.BinarySearch(id, StringComparer.Ordinal);
+            if (index < 0) return;
+            ids!.RemoveAt(index);
+            if (await TryWriteAsync(ids, etag, cancellationToken)) return;
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"The {what} index stayed contended for {MaxAttempts} attempts; '{id}' was not removed.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);

@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Gateway.Domain;
+using Mtaeda.Gateway.Forwarding;
 using Mtaeda.Gateway.Journal;
 using Mtaeda.Gateway.Telemetry;
 
@@ -31,10 +32,12 @@ internal sealed class DeviceRegistry : BackgroundService
     private readonly LivenessTracker _liveness;
     private readonly LivenessEvents _events;
     private readonly TimeProvider _time;
+    private readonly ICaptureSink? _captures;
 
     public DeviceRegistry(PassageJournal journal, DeviceOutcomes outcomes, GatewayOptions options, GatewayMetrics metrics, LivenessTracker liveness,
-        LivenessEvents events, TimeProvider time)
+        LivenessEvents events, TimeProvider time, ICaptureSink? captures = null)
     {
+        _captures = captures;
         _journal = journal;
         _outcomes = outcomes;
         _options = options;
@@ -160,6 +163,11 @@ internal sealed class DeviceRegistry : BackgroundService
                         // Passages before the fault are recorded before it, and the ones after it are refused by equipment.
                         if (device.Batcher.Flush() is { } open) JournalBatch(device, open, now);
                         JournalFault(device, signal, now);
+                        break;
+                    case DeviceSignal.SignalOneofCase.FaceCapture:
+                        // Never journaled: handed to identification once (or dropped); the watermarks pass it at once.
+                        if (_captures is null) _metrics.Capture("dropped");
+                        else _captures.TryForward(device.DeviceId, signal);
                         break;
                 }
             }

@@ -95,6 +95,11 @@ public static class GatewayExtensions
         services.AddSingleton(_ => new EquipmentApi.EquipmentClient(DaprSidecar.InvokerFor(configuration, options.EquipmentAppId)));
         services.AddSingleton<EquipmentCommands>();
         services.AddHostedService<EquipmentForwarder>();
+        // Face captures: to identification by service invocation, never through the journal (see CaptureForwarder).
+        services.AddSingleton(_ => new Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient(DaprSidecar.InvokerFor(configuration, options.IdentificationAppId)));
+        services.AddSingleton<CaptureForwarder>();
+        services.AddSingleton<ICaptureSink>(sp => sp.GetRequiredService<CaptureForwarder>());
+        services.AddHostedService(sp => sp.GetRequiredService<CaptureForwarder>());
         // Started after the forwarder, so stopped before it: open batches are cut and journaled at shutdown.
         services.AddHostedService(sp => sp.GetRequiredService<DeviceRegistry>());
         services.AddHostedService<LivenessMonitor>();

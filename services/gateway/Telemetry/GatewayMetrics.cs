@@ -26,6 +26,9 @@ internal sealed class GatewayMetrics
     private readonly UpDownCounter<long> _connected = MtaedaTelemetry.Meter.CreateUpDownCounter<long>(
         "mtaeda.gateway.devices.connected", unit: "{device}", description: "Device sessions open.");
 
+    private readonly Counter<long> _captures = MtaedaTelemetry.Meter.CreateCounter<long>(
+        "mtaeda.gateway.captures", unit: "{capture}", description: "Face captures handed to identification, by outcome (offender, passenger, unmatched, refused, failed, dropped); nothing else of them is kept.");
+
     public GatewayMetrics(PassageJournal journal)
     {
         MtaedaTelemetry.Meter.CreateObservableGauge(
@@ -39,6 +42,8 @@ internal sealed class GatewayMetrics
     public void Rejected(long passages, string reason) => _rejected.Add(passages, new KeyValuePair<string, object?>("reason", reason));
 
     public void EquipmentFailure(string status) => _failures.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    public void Capture(string outcome) => _captures.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Connected() => _connected.Add(1);
 

@@ -48,6 +48,16 @@ public sealed class InMemoryStateStore(ComponentSpec spec, TimeProvider time) : 
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Every live key and its value, for tests and diagnostics that must see all a store holds.</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _items.Keys.ToList().Select(key => (Key: key, Item: Live(key))).Where(e => e.Item is not null).Select(e => KeyValuePair.Create(e.Key, e.Item!.Value))];
+        }
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private void Check(StateWrite write)

@@ -1,0 +1,265 @@
+using Google.Protobuf.WellKnownTypes;
+using Mtaeda.Contracts.Identification.V1;
+using Mtaeda.Identification.Domain;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Identification.Infrastructure;
+
+/// <summary>A validated template to store.</summary>
+/// <param name="Id">Template id.</param>
+/// <param name="Values">L2-normalised values of the configured length.</param>
+public sealed record NewTemplate(string Id, float[] Values);
+
+/// <summary>A validated change of an offender's entry.</summary>
+public sealed record OffenderChange(string? CaseReference, AlertLevel? AlertLevel, IReadOnlyList<string>? Recipients, IReadOnlyList<NewTemplate> AddTemplates,
+    IReadOnlyList<string> RemoveTemplateIds);
+
+/// <summary>Who asked for a watch-list change.</summary>
+/// <param name="ChangedBy">The operator id given with the request.</param>
+/// <param name="CallerAppId">The calling app, as Dapr says (<c>dapr-caller-app-id</c>), or empty.</param>
+public sealed record ChangeAuthor(string ChangedBy, string CallerAppId);
+
+/// <summary>The watch-list entry is not there (NotFound) or already there (AlreadyExists), or the change is not allowed.</summary>
+public sealed class WatchListRefusal(WatchListRefusal.Kind kind, string field, string message) : Exception(message)
+{
+    /// <summary>What went wrong.</summary>
+    public enum Kind
+    {
+        /// <summary>No such offender.</summary>
+        NotFound,
+
+        /// <summary>The offender is listed already.</summary>
+        AlreadyExists,
+
+        /// <summary>The change itself is invalid (a template id held or not held).</summary>
+        Invalid,
+    }
+
+    /// <summary>What went wrong.</summary>
+    public Kind Reason { get; } = kind;
+
+    /// <summary>The field at fault.</summary>
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// The watch list and the passengers' enrolments: each change written in one state transaction with its audit entry
+/// (who, what, when) and its event (<see cref="WatchListChanged"/> / <see cref="PassengerEnrollmentChanged"/>, which
+/// carry no template and no case data), then applied to this replica's matcher at once; the other replicas reload the
+/// entry from the store when the event reaches them. At start-up the matcher is rebuilt from the store.
+/// </summary>
+public sealed class WatchList(IdentificationStore store, IdentificationOutbox outbox, IMatcher matcher, TimeProvider time)
+{
+    /// <summary>Lists an offender.</summary>
+    public async Task<OffenderRecord> AddOffenderAsync(string id, string caseReference, AlertLevel level, IReadOnlyList<string> recipients,
+        IReadOnlyList<NewTemplate> templates, ChangeAuthor author, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var record = new OffenderRecord(id, caseReference, (int)level, [.. recipients], [.. templates.Select(t => TemplateRecord.Of(t.Id, t.Values))], now, now);
+        var changes = new List<string> { "case_reference", "alert_level", "recipients" };
+        changes.AddRange(templates.Select(t => "templates+" + t.Id));
+        await CommitChangeAsync(id, WatchListAction.Added, author, changes, "", null, record, mustNotExist: true, cancellationToken);
+        await store.Offenders.AddAsync(id, cancellationToken);
+        Apply(record);
+        return record;
+    }
+
+    /// <summary>Changes an offender's entry.</summary>
+    public async Task<OffenderRecord> UpdateOffenderAsync(string id, OffenderChange change, ChangeAuthor author, CancellationToken cancellationToken)
+    {
+        OffenderRecord? updated = null;
+        var changes = new List<string>();
+        await CommitChangeAsync(id, WatchListAction.Updated, author, changes, "", current =>
+        {
+            changes.Clear();
+            var templates = new List<TemplateRecord>(current.Templates);
+            foreach (var remove in change.RemoveTemplateIds)
+            {
+                if (templates.RemoveAll(t => t.Id == remove) == 0) throw new WatchListRefusal(WatchListRefusal.Kind.Invalid, "remove_template_ids", $"template '{remove}' is not held for this offender");
+                changes.Add("templates-" + remove);
+            }
+            foreach (var add in change.AddTemplates)
+            {
+                if (templates.Any(t => t.Id == add.Id)) throw new WatchListRefusal(WatchListRefusal.Kind.Invalid, "add_templates", $"template '{add.Id}' is held already");
+                templates.Add(TemplateRecord.Of(add.Id, add.Values));
+                changes.Add("templates+" + add.Id);
+            }
+            if (templates.Count == 0) throw new WatchListRefusal(WatchListRefusal.Kind.Invalid, "remove_template_ids", "an offender keeps at least one template (remove the offender instead)");
+            if (templates.Count > 20) throw new WatchListRefusal(WatchListRefusal.Kind.Invalid, "add_templates", "an offender holds at most 20 templates");
+            if (change.CaseReference is not null && change.CaseReference != current.CaseReference) changes.Add("case_reference");
+            if (change.AlertLevel is { } level && (int)level != current.AlertLevel) changes.Add("alert_level");
+            if (change.Recipients is not null && !change.Recipients.SequenceEqual(current.Recipients)) changes.Add("recipients");
+            updated = current with
+            {
+                CaseReference = change.CaseReference ?? current.CaseReference,
+                AlertLevel = change.AlertLevel is { } l ? (int)l : current.AlertLevel,
+                Recipients = change.Recipients is { } r ? [.. r] : current.Recipients,
+                Templates = templates,
+                UpdatedAt = time.GetUtcNow(),
+            };
+            return updated;
+        }, null, mustNotExist: false, cancellationToken);
+        Apply(updated!);
+        return updated!;
+    }
+
+    /// <summary>Takes an offender off the watch list.</summary>
+    public async Task RemoveOffenderAsync(string id, string reason, ChangeAuthor author, CancellationToken cancellationToken)
+    {
+        await CommitChangeAsync(id, WatchListAction.Removed, author, ["offender"], reason, _ => null, null, mustNotExist: false, cancellationToken);
+        matcher.Remove(new PersonRef(PersonKind.Offender, id));
+        await store.Offenders.RemoveAsync(id, cancellationToken);
+    }
+
+    /// <summary>An offender's entry, or null.</summary>
+    public async Task<OffenderRecord?> GetOffenderAsync(string id, CancellationToken cancellationToken) =>
+        (await store.GetAsync<OffenderRecord>(IdentificationStore.OffenderKey(id), cancellationToken)).Value;
+
+    /// <summary>The audit trail, newest first (at most <paramref name="limit"/>; an offender filter scans at most 10,000 entries back).</summary>
+    public async Task<IReadOnlyList<WatchListChange>> ChangesAsync(string? offenderId, int limit, CancellationToken cancellationToken)
+    {
+        var (head, _) = await store.GetAsync<AuditHead>(IdentificationStore.AuditHeadKey, cancellationToken);
+        var result = new List<WatchListChange>();
+        var sequence = head?.Sequence ?? 0;
+        var scanned = 0;
+        while (sequence > 0 && result.Count < limit && scanned < 10_000)
+        {
+            var keys = new List<string>();
+            for (var s = sequence; s > 0 && keys.Count < 100; s--) keys.Add(IdentificationStore.AuditKey(s));
+            sequence -= (ulong)keys.Count;
+            scanned += keys.Count;
+            var entries = await store.GetManyAsync<string>(keys, cancellationToken);
+            foreach (var key in keys)
+            {
+                if (!entries.TryGetValue(key, out var json)) continue;
+                var change = IntegrationEvents.FromJson<WatchListChange>(json);
+                if (offenderId is null || change.OffenderId == offenderId) result.Add(change);
+                if (result.Count == limit) break;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Enrols a passenger (replacing the templates held).</summary>
+    public async Task EnrollPassengerAsync(string id, IReadOnlyList<NewTemplate> templates, CancellationToken cancellationToken)
+    {
+        var record = await IdentificationStore.RetryAsync(async ct =>
+        {
+            var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
+            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            var next = new PassengerRecord(id, [.. templates.Select(t => TemplateRecord.Of(t.Id, t.Values))], (current?.Version ?? 0) + 1, time.GetUtcNow());
+            var entry = EnrollmentEvent(id, true, next.Version);
+            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), IdentificationStore.Json(next), etag), IdentificationOutbox.Add(pending, outboxTag, entry)], ct);
+            return (done, (next, entry));
+        }, "enrolling a passenger", cancellationToken);
+        await store.Passengers.AddAsync(id, cancellationToken);
+        Apply(record.next);
+        await outbox.PublishAsync([record.entry], cancellationToken);
+    }
+
+    /// <summary>Withdraws a passenger's enrolment: the templates are deleted. True when there were any.</summary>
+    public async Task<bool> WithdrawPassengerAsync(string id, CancellationToken cancellationToken)
+    {
+        var (deleted, entry) = await IdentificationStore.RetryAsync(async ct =>
+        {
+            var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
+            if (current is null) return (true, (false, (OutboxEvent?)null));
+            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            var e = EnrollmentEvent(id, false, current.Version + 1);
+            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), null, etag), IdentificationOutbox.Add(pending, outboxTag, e)], ct);
+            return (done, (true, (OutboxEvent?)e));
+        }, "withdrawing a passenger", cancellationToken);
+        matcher.Remove(new PersonRef(PersonKind.Passenger, id));
+        if (!deleted) return false;
+        await store.Passengers.RemoveAsync(id, cancellationToken);
+        await outbox.PublishAsync([entry!], cancellationToken);
+        return true;
+    }
+
+    /// <summary>Reloads one offender from the store into the matcher (another replica changed it).</summary>
+    public async Task ReloadOffenderAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await GetOffenderAsync(id, cancellationToken) is { } record) Apply(record);
+        else matcher.Remove(new PersonRef(PersonKind.Offender, id));
+    }
+
+    /// <summary>Reloads one passenger from the store into the matcher.</summary>
+    public async Task ReloadPassengerAsync(string id, CancellationToken cancellationToken)
+    {
+        var (record, _) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), cancellationToken);
+        if (record is not null) Apply(record);
+        else matcher.Remove(new PersonRef(PersonKind.Passenger, id));
+    }
+
+    /// <summary>Builds the matcher from the store: every listed offender and enrolled passenger. Returns the templates loaded.</summary>
+    public async Task<int> LoadAllAsync(CancellationToken cancellationToken)
+    {
+        var people = new List<(PersonRef, IReadOnlyList<StoredTemplate>)>();
+        foreach (var chunk in (await store.Offenders.ListAsync(cancellationToken)).Chunk(100))
+        {
+            foreach (var record in (await store.GetManyAsync<OffenderRecord>([.. chunk.Select(IdentificationStore.OffenderKey)], cancellationToken)).Values)
+                people.Add((new PersonRef(PersonKind.Offender, record.Id), Templates(record.Templates)));
+        }
+        foreach (var chunk in (await store.Passengers.ListAsync(cancellationToken)).Chunk(100))
+        {
+            foreach (var record in (await store.GetManyAsync<PassengerRecord>([.. chunk.Select(IdentificationStore.PassengerKey)], cancellationToken)).Values)
+                people.Add((new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates)));
+        }
+        matcher.PutMany(people);
+        return matcher.Count;
+    }
+
+    private void Apply(OffenderRecord record) => matcher.Put(new PersonRef(PersonKind.Offender, record.Id), Templates(record.Templates));
+
+    private void Apply(PassengerRecord record) => matcher.Put(new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates));
+
+    private static StoredTemplate[] Templates(List<TemplateRecord> templates) => [.. templates.Select(t => new StoredTemplate(t.Id, t.Read()))];
+
+    private OutboxEvent EnrollmentEvent(string id, bool enrolled, ulong version) => IdentificationOutbox.Entry(
+        new PassengerEnrollmentChanged { PassengerId = id, Enrolled = enrolled, Version = version, ChangedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()) },
+        $"enrolment-{id}-{version}", id);
+
+    // One transaction: the offender's record (written, or deleted when change answers null), the audit head and entry,
+    // and the WatchListChanged event in the outbox; published after the commit.
+    private async Task CommitChangeAsync(string id, WatchListAction action, ChangeAuthor author, List<string> changes, string reason,
+        Func<OffenderRecord, OffenderRecord?>? change, OffenderRecord? created, bool mustNotExist, CancellationToken cancellationToken)
+    {
+        var entry = await IdentificationStore.RetryAsync(async ct =>
+        {
+            var (current, etag) = await store.GetAsync<OffenderRecord>(IdentificationStore.OffenderKey(id), ct);
+            if (mustNotExist && current is not null) throw new WatchListRefusal(WatchListRefusal.Kind.AlreadyExists, "offender_id", $"offender '{id}' is on the watch list already");
+            if (!mustNotExist && current is null) throw new WatchListRefusal(WatchListRefusal.Kind.NotFound, "offender_id", $"offender '{id}' is not on the watch list");
+            var next = mustNotExist ? created : change!(current!);
+            var (head, headTag) = await store.GetAsync<AuditHead>(IdentificationStore.AuditHeadKey, ct);
+            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            var sequence = (head?.Sequence ?? 0) + 1;
+            var now = time.GetUtcNow();
+            var audit = new WatchListChange
+            {
+                Sequence = sequence,
+                OffenderId = id,
+                Action = action,
+                ChangedBy = author.ChangedBy,
+                CallerAppId = author.CallerAppId,
+                ChangedAt = Timestamp.FromDateTimeOffset(now),
+                Reason = reason,
+            };
+            audit.Changes.AddRange(changes);
+            var e = IdentificationOutbox.Entry(new WatchListChanged { Sequence = sequence, OffenderId = id, Action = action, ChangedAt = audit.ChangedAt },
+                "watch-list-" + sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), id);
+            var done = await store.TryCommitAsync(
+            [
+                new StateWrite(IdentificationStore.OffenderKey(id), next is null ? null : IdentificationStore.Json(next), etag),
+                new StateWrite(IdentificationStore.AuditHeadKey, IdentificationStore.Json(new AuditHead(sequence)), headTag),
+                new StateWrite(IdentificationStore.AuditKey(sequence), IdentificationStore.Json(IntegrationEvents.ToJson(audit)), null),
+                IdentificationOutbox.Add(pending, outboxTag, e),
+            ], ct);
+            return (done, e);
+        }, "a watch-list change", cancellationToken);
+        await outbox.PublishAsync([entry], cancellationToken);
+    }
+}
+
+/// <summary>The audit trail's last sequence number.</summary>
+/// <param name="Sequence">The sequence.</param>
+public sealed record AuditHead(ulong Sequence);
