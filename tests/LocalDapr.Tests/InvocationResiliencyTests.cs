@@ -4,9 +4,11 @@ using ConformanceApp.Grpc;
 using Dapr.Client;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace LocalDapr.Tests;
 
@@ -32,6 +34,12 @@ public sealed class InvocationResiliencyTests
                 policy: constant
                 duration: 10ms
                 maxRetries: 3
+              twice:
+                policy: constant
+                duration: 10ms
+                maxRetries: 2
+                matching:
+                  gRPCStatusCodes: "4,8,14"
               transport:
                 policy: constant
                 duration: 10ms
@@ -43,10 +51,18 @@ public sealed class InvocationResiliencyTests
               fuse:
                 timeout: 30s
                 trip: consecutiveFailures >= 2
+            timeouts:
+              short: 300ms
           targets:
             apps:
               every:
                 retry: every
+              slow:
+                timeout: short
+                retry: twice
+              stuck:
+                timeout: short
+                retry: twice
               matched:
                 retry: transport
               fused:
@@ -126,6 +142,58 @@ public sealed class InvocationResiliencyTests
     }
 
     [Fact]
+    public async Task A_proxied_grpc_call_whose_attempt_outlives_the_policys_timeout_is_tried_again_and_answers_with_a_grpc_status()
+    {
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        var caller = await harness.AddAsync("caller", withApp: false);
+        // The first Say hangs until the call is cancelled (a cold app's first call, slower than the policy's timeout).
+        await using var slow = await CountingEcho.StartAsync(harness, "slow", unavailableFirst: 0, hangFirst: 1);
+        var client = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("slow", caller.GrpcEndpoint));
+
+        Assert.Equal("hi", (await client.SayAsync(new SayRequest { Text = "hi" }, cancellationToken: Ct)).Text);
+        Assert.Equal(2, slow.Calls("Say"));
+
+        // Every attempt outliving the timeout: after the last retry the proxy answers with a gRPC status, never a bare HTTP status.
+        await using var stuck = await CountingEcho.StartAsync(harness, "stuck", unavailableFirst: 0, hangFirst: int.MaxValue);
+        var timedOut = await Assert.ThrowsAsync<RpcException>(() => new Echo.EchoClient(DaprClient.CreateInvocationInvoker("stuck", caller.GrpcEndpoint)).SayAsync(new SayRequest { Text = "hi" }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, timedOut.StatusCode);
+        Assert.Equal("failed to proxy request: timeout after 300 ms", timedOut.Status.Detail);
+        Assert.Equal(3, stuck.Calls("Say"));
+    }
+
+    [Fact]
+    public async Task A_proxied_call_the_forwarding_itself_fails_is_answered_with_a_grpc_status_and_logged_not_with_a_bare_http_500()
+    {
+        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        var caller = await harness.AddAsync("caller", withApp: false);
+        await using var callee = await CountingEcho.StartAsync(harness, "matched", unavailableFirst: 0);
+        // The forwarder refusing the call as YARP refuses to forward over a response already set: an exception, not a ForwarderError.
+        var invocation = new Sidecar.Invocation(new RefusingForwarder());
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Protocol = "HTTP/2";
+        context.Request.ContentType = "application/grpc";
+        context.Request.Body = new MemoryStream([0, 0, 0, 0, 0]);
+
+        await invocation.ForwardAsync(context, caller.Sidecar.Runtime, "matched", "/conformance.v1.Echo/Say", grpc: true);
+
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal("14", context.Response.Headers["grpc-status"].ToString());
+        Assert.Contains("failed to proxy request", Uri.UnescapeDataString(context.Response.Headers["grpc-message"].ToString()), StringComparison.Ordinal);
+        Assert.Contains(harness.Logs.Entries, e => e.Category == "daprd.caller" && e.Message.Contains("Invocation of matched", StringComparison.Ordinal));
+    }
+
+    /// <summary>A forwarder that throws, as YARP does when asked to forward over a response already set.</summary>
+    private sealed class RefusingForwarder : IHttpForwarder
+    {
+        public ValueTask<ForwarderError> SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker httpClient, ForwarderRequestConfig requestConfig, HttpTransformer transformer) =>
+            SendAsync(context, destinationPrefix, httpClient, requestConfig, transformer, CancellationToken.None);
+
+        public ValueTask<ForwarderError> SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker httpClient, ForwarderRequestConfig requestConfig, HttpTransformer transformer, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The request cannot be forwarded, the response has already started");
+    }
+
+    [Fact]
     public async Task Every_non_ok_answer_of_a_proxied_grpc_call_counts_against_the_circuit_breaker()
     {
         await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
@@ -179,22 +247,25 @@ public sealed class InvocationResiliencyTests
     {
         private readonly ConcurrentDictionary<string, int> _calls = new();
         private readonly int _unavailableFirst;
+        private readonly int _hangFirst;
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private WebApplication? _app;
         private Sidecar.Sidecar? _sidecar;
 
-        private CountingEcho(string appId, int unavailableFirst)
+        private CountingEcho(string appId, int unavailableFirst, int hangFirst)
         {
             AppId = appId;
             _unavailableFirst = unavailableFirst;
+            _hangFirst = hangFirst;
         }
 
         public string AppId { get; }
 
         public int Calls(string method) => _calls.GetValueOrDefault(method);
 
-        public static async Task<CountingEcho> StartAsync(Harness harness, string appId, int unavailableFirst)
+        public static async Task<CountingEcho> StartAsync(Harness harness, string appId, int unavailableFirst, int hangFirst = 0)
         {
-            var echo = new CountingEcho(appId, unavailableFirst);
+            var echo = new CountingEcho(appId, unavailableFirst, hangFirst);
             var port = Sidecar.Sidecar.FreePort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -209,10 +280,20 @@ public sealed class InvocationResiliencyTests
             return echo;
         }
 
-        public override Task<SayReply> Say(SayRequest request, ServerCallContext context) =>
-            _calls.AddOrUpdate("Say", 1, (_, n) => n + 1) <= _unavailableFirst
-                ? throw new RpcException(new Status(StatusCode.Unavailable, "not yet"))
-                : Task.FromResult(new SayReply { Text = request.Text });
+        public override async Task<SayReply> Say(SayRequest request, ServerCallContext context)
+        {
+            var call = _calls.AddOrUpdate("Say", 1, (_, n) => n + 1);
+            if (call <= _hangFirst)
+            {
+                // Like a cold app busy with its first call: it does not give up when the caller cancels, and answers late.
+                await _released.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+            }
+            else
+            {
+                _released.TrySetResult();
+            }
+            return call <= _unavailableFirst ? throw new RpcException(new Status(StatusCode.Unavailable, "not yet")) : new SayReply { Text = request.Text };
+        }
 
         public override Task<SayReply> Fail(SayRequest request, ServerCallContext context)
         {

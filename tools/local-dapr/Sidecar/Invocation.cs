@@ -2,6 +2,7 @@ using System.Net;
 using LocalDapr.PubSub;
 using LocalDapr.Resiliency;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace LocalDapr.Sidecar;
@@ -66,6 +67,13 @@ public sealed class Invocation(IHttpForwarder forwarder)
         }
         catch (Exception e) when (e is CircuitOpenException or PolicyTimeoutException)
         {
+            failure = e.Message;
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Anything else that breaks the forwarding is answered as daprd answers a failed proxy call (a gRPC status, or
+            // ERR_DIRECT_INVOKE), never left to the server, which would answer a bare HTTP 500 and log nothing.
+            caller.Environment.Loggers.CreateLogger($"daprd.{caller.AppId}").LogError(e, "Invocation of {AppId} {Path} failed", appId, path);
             failure = e.Message;
         }
         if (context.Response.HasStarted) return;
