@@ -96,6 +96,16 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance
         return page;
     }
 
+    /// <summary>Opens <paramref name="path"/> and waits until the page is interactive (a prerendered page shows the data but answers no click).</summary>
+    /// <param name="page">The page.</param>
+    /// <param name="path">The dashboard's path, e.g. /work-orders.</param>
+    /// <returns>When interactive.</returns>
+    public async Task OpenAsync(IPage page, string path)
+    {
+        await page.GotoAsync(Url + path);
+        await page.Locator("[data-render=interactive]").WaitForAsync();
+    }
+
     /// <summary>Saves a full-page screenshot under artifacts/screenshots/.</summary>
     /// <param name="page">The page.</param>
     /// <param name="name">The file name.</param>
