@@ -33,6 +33,9 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard"]
         ("Dashboard__CallTimeoutSeconds", "3"),
         ("Hub__Url", $"http://localhost:{HubPort}/hubs/operations"),
         ("Hub__Authority", Url),
+        // Scheduling's development technicians cover stn-001..stn-004: Chen Li (tech-003, the third) also covers the station
+        // the work-order test assigns on, so the assign list offers her there.
+        ("Scheduling__Technicians__2__StationIds__4", "stn-dash-b"),
     ];
 
     public new async ValueTask InitializeAsync()
