@@ -48,9 +48,9 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         var order = await OpenWorkOrderAsync("stn-dash-b");
         var page = await system.SignInAsync("supervisor");
 
-        await page.GotoAsync(system.Url + "/work-orders");
+        await system.OpenAsync(page, "/work-orders");
         var actions = page.Locator($"[data-testid=actions-{order}]");
-        await actions.Locator("div.mud-select").First.ClickAsync(); // the outer select element carries the click that opens its list
+        await actions.Locator("div.mud-select").First.ClickAsync(); // MudSelect opens its list on a pointer-down in its input control
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "tech-003" }).ClickAsync();
         await actions.Locator($"[data-testid=assign-{order}]").ClickAsync();
         await actions.Locator($"[data-testid=start-{order}]").ClickAsync();
@@ -77,7 +77,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         var order = await OpenWorkOrderAsync("stn-dash-c");
         var page = await system.SignInAsync("viewer");
 
-        await page.GotoAsync(system.Url + "/work-orders");
+        await system.OpenAsync(page, "/work-orders");
 
         await Expect(page.Locator($"[data-testid=order-{order}]")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator("button[data-testid^=assign-], button[data-testid^=start-], button[data-testid^=complete-], button[data-testid^=cancel-]").CountAsync());

@@ -5,10 +5,10 @@ namespace Mtaeda.Dashboard.Tests.Browser;
 
 /// <summary>
 /// The whole system as the README's run command starts it, through the runner (<see cref="MtaedaSystem"/>): the services,
-/// maintenance and scheduling, notifications when the tree has it, and the dashboard, with the development sign-ins'
+/// maintenance, scheduling and notifications among them, and the dashboard, with the development sign-ins'
 /// password given for the test, figures refreshed every second, and Debian's Chromium driven by Playwright.
 /// </summary>
-public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance", "scheduling", "dashboard"]), IAsyncLifetime
+public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard"]), IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -33,6 +33,9 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance
         ("Dashboard__CallTimeoutSeconds", "3"),
         ("Hub__Url", $"http://localhost:{HubPort}/hubs/operations"),
         ("Hub__Authority", Url),
+        // Scheduling's development technicians cover stn-001..stn-004: Chen Li (tech-003, the third) also covers the station
+        // the work-order test assigns on, so the assign list offers her there.
+        ("Scheduling__Technicians__2__StationIds__4", "stn-dash-b"),
     ];
 
     public new async ValueTask InitializeAsync()
@@ -94,6 +97,16 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["maintenance
         await page.ClickAsync("button[type=submit]");
         await page.WaitForSelectorAsync("[data-testid=signed-in]");
         return page;
+    }
+
+    /// <summary>Opens <paramref name="path"/> and waits until the page is interactive (a prerendered page shows the data but answers no click).</summary>
+    /// <param name="page">The page.</param>
+    /// <param name="path">The dashboard's path, e.g. /work-orders.</param>
+    /// <returns>When interactive.</returns>
+    public async Task OpenAsync(IPage page, string path)
+    {
+        await page.GotoAsync(Url + path);
+        await page.Locator("[data-render=interactive]").WaitForAsync();
     }
 
     /// <summary>Saves a full-page screenshot under artifacts/screenshots/.</summary>

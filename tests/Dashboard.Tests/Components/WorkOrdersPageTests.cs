@@ -74,6 +74,27 @@ public sealed class WorkOrdersPageTests
     }
 
     [Fact]
+    public async Task A_work_order_that_arrives_above_another_leaves_the_notes_being_typed_on_the_work_order_they_belong_to()
+    {
+        List<WorkOrder> orders = [Order("wo-1", MaintenancePriority.High, WorkOrderStatus.Started, "tech-003"), Order("wo-2", MaintenancePriority.Low, WorkOrderStatus.Assigned, "tech-003")];
+        await using var context = With(Roles.Supervisor, "sup-001");
+        context.Backend
+            .On<ListWorkOrdersRequest>("ListWorkOrders", r => new ListWorkOrdersResponse { WorkOrders = { orders.Where(_ => !r.Late) } })
+            .On<GetWorkOrderRequest>("GetWorkOrder", r => orders.Single(o => o.WorkOrderId == r.WorkOrderId))
+            .On<StartWorkOrderRequest>("StartWorkOrder", r => Order(r.WorkOrderId, MaintenancePriority.Low, WorkOrderStatus.Started, "tech-003"));
+        var page = context.RenderPage<WorkOrders>();
+        page.Find("button[data-testid=complete-wo-1]").Click();
+
+        // A critical work order arrives and sorts first; the list is read again (here after another command).
+        orders.Add(Order("wo-0", MaintenancePriority.Critical, WorkOrderStatus.Created));
+        page.Find("button[data-testid=start-wo-2]").Click();
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=order-wo-0]")));
+        Assert.NotNull(page.Find("[data-testid=actions-wo-1] input[data-testid=text-wo-1]"));
+        Assert.Empty(page.FindAll("[data-testid=actions-wo-0] input[data-testid^=text-]"));
+    }
+
+    [Fact]
     public async Task Completing_without_notes_is_refused_on_the_page_and_nothing_is_sent()
     {
         await using var context = With(Roles.Supervisor, "sup-001", Order("wo-1", MaintenancePriority.High, WorkOrderStatus.Started, "tech-003"));
