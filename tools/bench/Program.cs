@@ -58,7 +58,7 @@ workflowsCommand.SetAction(async (parse, _) =>
     return 0;
 });
 root.Subcommands.Add(workflowsCommand);
-var mRate = new Option<int>("--rate") { Description = "Target passages per second of the passage load (0: none)", DefaultValueFactory = _ => 20_000 };
+var mRate = new Option<int[]>("--rate") { Description = "Target passages per second of the passage load (0: none; repeat for a run at each)", DefaultValueFactory = _ => [20_000] };
 var mWarmup = new Option<int>("--load-warmup") { Description = "Seconds of passage load before the first fault", DefaultValueFactory = _ => 20 };
 var mFaults = new Option<int>("--faults") { Description = "Turnstile faults, each a maintenance process driven to completion", DefaultValueFactory = _ => 300 };
 var mConcurrency = new Option<int>("--technicians") { Description = "Processes a scripted technician drives at once", DefaultValueFactory = _ => 20 };
@@ -71,9 +71,11 @@ maintenanceCommand.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
     var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-    var table = await MaintenanceBench.RunAsync(repository, configuration, parse.GetValue(mRate), parse.GetValue(mWarmup), parse.GetValue(mFaults), parse.GetValue(mConcurrency),
-        parse.GetValue(mSeconds), parse.GetValue(mStations), parse.GetValue(mTurnstiles), Console.Out);
-    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- maintenance --rate {parse.GetValue(mRate)} --load-warmup {parse.GetValue(mWarmup)} --faults {parse.GetValue(mFaults)} --technicians {parse.GetValue(mConcurrency)} --max-seconds {parse.GetValue(mSeconds)} --stations {parse.GetValue(mStations)} --turnstiles-per-station {parse.GetValue(mTurnstiles)}";
+    var table = new System.Text.StringBuilder();
+    foreach (var rate in parse.GetValue(mRate)!)
+        table.Append(await MaintenanceBench.RunAsync(repository, configuration, rate, parse.GetValue(mWarmup), parse.GetValue(mFaults), parse.GetValue(mConcurrency),
+            parse.GetValue(mSeconds), parse.GetValue(mStations), parse.GetValue(mTurnstiles), Console.Out));
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- maintenance {string.Join(' ', parse.GetValue(mRate)!.Select(r => $"--rate {r}"))} --load-warmup {parse.GetValue(mWarmup)} --faults {parse.GetValue(mFaults)} --technicians {parse.GetValue(mConcurrency)} --max-seconds {parse.GetValue(mSeconds)} --stations {parse.GetValue(mStations)} --turnstiles-per-station {parse.GetValue(mTurnstiles)}";
     var path = Path.Combine(repository, parse.GetValue(mOut)!);
     var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
     const string Marker = "<!-- measured -->";
