@@ -178,7 +178,7 @@ public static partial class PassageBench
         return sb.ToString();
     }
 
-    private sealed record Simulator(Process Process, List<string> Lines)
+    internal sealed record Simulator(Process Process, List<string> Lines)
     {
         /// <summary>The simulator's accounting: its last line that is a JSON object (<c>{}</c> when there is none).</summary>
         public System.Text.Json.JsonDocument Summary()
@@ -190,10 +190,10 @@ public static partial class PassageBench
     }
 
     // A whole number of the simulator's summary; 0 when it is missing.
-    private static long Number(System.Text.Json.JsonDocument summary, string name) =>
+    internal static long Number(System.Text.Json.JsonDocument summary, string name) =>
         summary.RootElement.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
 
-    private static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, int lingerMs, bool provision, List<(long Sent, long At)> progress, TextWriter log)
+    internal static Simulator StartSimulator(string root, string configuration, (int App, int Http, int Grpc) ports, int devicePort, string dir, int rate, int seconds, int stations, int turnstiles, int lingerMs, bool provision, List<(long Sent, long At)> progress, TextWriter log)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(root, "tools", "simulator", "bin", configuration, "net10.0", "mtaeda-simulator.dll"));
@@ -224,7 +224,8 @@ public static partial class PassageBench
         return new Simulator(process, lines);
     }
 
-    private static string RunFile(string root, string configuration, string dir, string components, Dictionary<string, (int App, int Http, int Grpc)> ports, int devicePort)
+    /// <summary>The runner's file for the apps of <paramref name="ports"/> (in its order; the simulator has no app port).</summary>
+    internal static string RunFile(string root, string configuration, string dir, string components, Dictionary<string, (int App, int Http, int Grpc)> ports, int devicePort)
     {
         var yaml = new StringBuilder();
         void Line(string text) => yaml.Append(text).Append('\n');
@@ -241,7 +242,7 @@ public static partial class PassageBench
         Line($"    GATEWAY_CERTS_DIR: {Path.Combine(dir, "certs")}");
         Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(dir, "journal")}");
         Line("apps:");
-        foreach (var service in Services)
+        foreach (var service in ports.Keys)
         {
             var (app, http, grpc) = ports[service];
             var folder = service == "simulator" ? "tools/simulator" : $"services/{service}";

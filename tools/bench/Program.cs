@@ -58,6 +58,34 @@ workflowsCommand.SetAction(async (parse, _) =>
     return 0;
 });
 root.Subcommands.Add(workflowsCommand);
+var mRate = new Option<int[]>("--rate") { Description = "Target passages per second of the passage load (0: none; repeat for a run at each)", DefaultValueFactory = _ => [20_000] };
+var mWarmup = new Option<int>("--load-warmup") { Description = "Seconds of passage load before the first fault", DefaultValueFactory = _ => 20 };
+var mFaults = new Option<int>("--faults") { Description = "Turnstile faults, each a maintenance process driven to completion", DefaultValueFactory = _ => 300 };
+var mConcurrency = new Option<int>("--technicians") { Description = "Processes a scripted technician drives at once", DefaultValueFactory = _ => 20 };
+var mSeconds = new Option<int>("--max-seconds") { Description = "Time limit of the faults' phase", DefaultValueFactory = _ => 120 };
+var mStations = new Option<int>("--stations") { Description = "Stations of the passage load", DefaultValueFactory = _ => 10 };
+var mTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station of the passage load", DefaultValueFactory = _ => 10 };
+var mOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/maintenance.md" };
+var maintenanceCommand = new Command("maintenance", "Faults to completed maintenance processes, and fault-to-work-order latency, under passage load") { mRate, mWarmup, mFaults, mConcurrency, mSeconds, mStations, mTurnstiles, mOut };
+maintenanceCommand.SetAction(async (parse, _) =>
+{
+    var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
+    var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+    var table = new System.Text.StringBuilder();
+    foreach (var rate in parse.GetValue(mRate)!)
+        table.Append(await MaintenanceBench.RunAsync(repository, configuration, rate, parse.GetValue(mWarmup), parse.GetValue(mFaults), parse.GetValue(mConcurrency),
+            parse.GetValue(mSeconds), parse.GetValue(mStations), parse.GetValue(mTurnstiles), Console.Out));
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- maintenance {string.Join(' ', parse.GetValue(mRate)!.Select(r => $"--rate {r}"))} --load-warmup {parse.GetValue(mWarmup)} --faults {parse.GetValue(mFaults)} --technicians {parse.GetValue(mConcurrency)} --max-seconds {parse.GetValue(mSeconds)} --stations {parse.GetValue(mStations)} --turnstiles-per-station {parse.GetValue(mTurnstiles)}";
+    var path = Path.Combine(repository, parse.GetValue(mOut)!);
+    var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+    const string Marker = "<!-- measured -->";
+    var head = existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Maintenance benchmark\n\n" + Marker;
+    var measured = $"\n\nMeasured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores with\n\n```\n{command}\n```\n\n{table}";
+    await File.WriteAllTextAsync(path, head + measured);
+    Console.WriteLine($"report written to {path}");
+    return 0;
+});
+root.Subcommands.Add(maintenanceCommand);
 var idSizes = new Option<int[]>("--size") { Description = "Watch-list sizes (templates; repeat)", DefaultValueFactory = _ => [10_000, 100_000] };
 var idDimensions = new Option<int>("--dimensions") { Description = "Template length", DefaultValueFactory = _ => 512 };
 var idCaptures = new Option<int>("--captures") { Description = "Captures matched per size", DefaultValueFactory = _ => 20_000 };

@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using Dapr.Client;
+using LocalDapr.Runner;
+using LocalDapr.Sidecar;
+using Mtaeda.Contracts.Common.V1;
+using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.Contracts.Stations.V1;
+
+namespace Bench;
+
+/// <summary>
+/// The maintenance path under passage load: the services under the runner (in-memory backend), the device simulator
+/// sending passages through the gateway for a bounded time, and meanwhile turnstiles of stations of their own faulted
+/// over equipment's API. Each fault is followed by a scripted technician who waits for its work order and assigns,
+/// starts and completes it over HTTP through a sidecar, then waits for the maintenance request to be closed.
+/// Reports fault-to-work-order-created latency (the order's own <c>created_at</c> against the time the fault was sent,
+/// one clock) and maintenance processes completed per second, fault to closed request.
+/// </summary>
+public static class MaintenanceBench
+{
+    private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
+    private static readonly string[] Technicians = ["tech-001", "tech-002", "tech-003"];
+    private const int TurnstilesPerStation = 10;
+
+    public static async Task<string> RunAsync(string root, string configuration, int rate, int loadWarmup, int faults, int concurrency, int faultSeconds, int stations, int turnstiles, TextWriter log)
+    {
+        var dir = Directory.CreateTempSubdirectory("bench-maintenance-").FullName;
+        try
+        {
+            var components = Directory.CreateDirectory(Path.Combine(dir, "components")).FullName;
+            foreach (var file in Directory.GetFiles(Path.Combine(root, "components"), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
+            var devicePort = Sidecar.FreePort();
+            var runFile = Path.Combine(dir, "dapr.yaml");
+            await File.WriteAllTextAsync(runFile, PassageBench.RunFile(root, configuration, dir, components, ports, devicePort));
+            var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+            Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
+            await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
+                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = apiToken, ["APP_API_TOKEN"] = null });
+            await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+            log.WriteLine("maintenance: system up");
+
+            var sidecar = $"http://127.0.0.1:{ports["simulator"].Grpc}";
+            var stationsApi = new Stations.StationsClient(DaprClient.CreateInvocationInvoker("stations", sidecar, apiToken));
+            var equipment = new Equipment.EquipmentClient(DaprClient.CreateInvocationInvoker("equipment", sidecar, apiToken));
+            var scheduling = new Scheduling.SchedulingClient(DaprClient.CreateInvocationInvoker("scheduling", sidecar, apiToken));
+            var maintenance = new Maintenance.MaintenanceClient(DaprClient.CreateInvocationInvoker("maintenance", sidecar, apiToken));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["simulator"].Http}/v1.0/invoke/"), Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Add("dapr-api-token", apiToken);
+
+            // The faulted turnstiles are stations of their own (not the simulator's), one turnstile per fault, so that no
+            // fault joins another's open request and no simulated device is stopped by a fault.
+            var ids = Enumerable.Range(0, faults).Select(i => (Station: $"stn-{900 + i / TurnstilesPerStation:D3}", Turnstile: $"ts-{900 + i / TurnstilesPerStation:D3}-{i % TurnstilesPerStation + 1:D2}")).ToArray();
+            foreach (var station in ids.Select(i => i.Station).Distinct())
+            {
+                await stationsApi.RegisterStationAsync(new RegisterStationRequest
+                {
+                    StationId = station, Name = $"Bench {station}", LineIds = { "green" },
+                    Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
+                });
+            }
+            foreach (var (station, turnstile) in ids)
+            {
+                await equipment.InstallTurnstileAsync(new InstallTurnstileRequest
+                {
+                    TurnstileId = turnstile, StationId = station, LineIds = { "green" }, MaxPassagesBeforeMaintenance = 1_000_000,
+                    Model = new EquipmentInfo { SerialNumber = turnstile, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
+                });
+            }
+            log.WriteLine($"maintenance: {faults} turnstiles installed for faults");
+
+            // The passage load, for longer than the faults can take; stopped once they are done.
+            var progress = new List<(long Sent, long At)>();
+            var loadSeconds = loadWarmup + faultSeconds + 60;
+            var load = rate > 0 ? PassageBench.StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, loadSeconds, stations, turnstiles, 5, provision: true, progress, log) : null;
+            if (load is not null)
+            {
+                var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * (120 + loadWarmup);
+                while (!load.Process.HasExited && Stopwatch.GetTimestamp() < until && Stopwatch.GetElapsedTime(FirstProgress(progress) ?? Stopwatch.GetTimestamp()) < TimeSpan.FromSeconds(loadWarmup))
+                    await Task.Delay(200);
+                if (load.Process.HasExited) throw new InvalidOperationException("the simulator ended before the faults: " + string.Join(" | ", load.Lines.TakeLast(5)));
+            }
+
+            var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => runner.PidOf(s));
+            pids["runtime (all sidecars)"] = runner.Id;
+            var cpuBefore = pids.ToDictionary(p => p.Key, p => PassageBench.CpuOf(p.Value));
+
+            log.WriteLine($"maintenance: {faults} faults, {concurrency} technicians at work, at most {faultSeconds} s");
+            var toOrder = new Sample("fault to work order created");
+            var toClosed = new Sample("fault to request closed");
+            var failures = new List<string>();
+            var completed = 0;
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(faultSeconds));
+            var begin = Stopwatch.GetTimestamp();
+            try
+            {
+                await Parallel.ForAsync(0, faults, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = stop.Token }, async (i, ct) =>
+                {
+                    try
+                    {
+                        await ProcessAsync(i, ids[i], equipment, scheduling, maintenance, http, toOrder, toClosed, ct);
+                        Interlocked.Increment(ref completed);
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        lock (failures) failures.Add($"{ids[i].Turnstile}: {e.Message}");
+                    }
+                });
+            }
+            catch (OperationCanceledException)
+            {
+                log.WriteLine($"maintenance: stopped at the time limit with {completed} of {faults} completed");
+            }
+            var elapsed = Stopwatch.GetElapsedTime(begin);
+            var end = Stopwatch.GetTimestamp();
+            var cpu = pids.ToDictionary(p => p.Key, p => PassageBench.CpuOf(p.Value) - cpuBefore[p.Key]);
+
+            // The passage rate the devices kept up while the faults ran, from the simulator's progress lines.
+            string loadRate = "no passage load";
+            if (load is not null)
+            {
+                List<(long Sent, long At)> during;
+                lock (progress) during = [.. progress.Where(p => p.At >= begin && p.At <= end)];
+                loadRate = during.Count >= 2
+                    ? string.Create(CultureInfo.InvariantCulture, $"{(during[^1].Sent - during[0].Sent) / ((double)(during[^1].At - during[0].At) / Stopwatch.Frequency):N0} passages/s")
+                    : "not measured (fewer than two progress lines while the faults ran)";
+                // How many of those passages the gateway forwarded to equipment meanwhile (the rest waits in its journal).
+                var forwardedAt = new Dictionary<long, long>();
+                lock (load.Lines)
+                {
+                    foreach (var line in load.Lines)
+                    {
+                        var m = System.Text.RegularExpressions.Regex.Match(line, @"sent\s+(?<sent>\d+)\s+acked\s+\d+\s+forwarded\s+(?<forwarded>\d+)");
+                        if (m.Success) forwardedAt[long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture)] = long.Parse(m.Groups["forwarded"].Value, CultureInfo.InvariantCulture);
+                    }
+                }
+                if (during.Count >= 2 && forwardedAt.TryGetValue(during[0].Sent, out var f0) && forwardedAt.TryGetValue(during[^1].Sent, out var f1))
+                    loadRate += string.Create(CultureInfo.InvariantCulture, $" sent by the devices, {(f1 - f0) / ((double)(during[^1].At - during[0].At) / Stopwatch.Frequency):N0} passages/s forwarded to equipment");
+                try
+                {
+                    cpu["simulator"] = load.Process.TotalProcessorTime;
+                    load.Process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                await load.Process.WaitForExitAsync();
+            }
+            return Report(rate, loadRate, faults, concurrency, completed, elapsed, toOrder, toClosed, failures, cpu);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static long? FirstProgress(List<(long Sent, long At)> progress)
+    {
+        lock (progress) return progress.Count > 0 ? progress[0].At : null;
+    }
+
+    /// <summary>One maintenance process: the fault, the work order, the technician's three steps, the closed request.</summary>
+    private static async Task ProcessAsync(int i, (string Station, string Turnstile) device, Equipment.EquipmentClient equipment, Scheduling.SchedulingClient scheduling,
+        Maintenance.MaintenanceClient maintenance, HttpClient http, Sample toOrder, Sample toClosed, CancellationToken ct)
+    {
+        var sentAt = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        await equipment.ReportFaultAsync(new ReportFaultRequest { TurnstileId = device.Turnstile, Kind = FaultKind.Jammed, Reason = "bench: ticket stuck" }, cancellationToken: ct);
+
+        WorkOrder? order = null;
+        for (var attempt = 0; attempt < 150 && order is null; attempt++)
+        {
+            var list = await scheduling.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = device.Station }, cancellationToken: ct);
+            order = list.WorkOrders.FirstOrDefault(o => o.DeviceId == device.Turnstile);
+            if (order is null) await Task.Delay(200, ct);
+        }
+        if (order is null) throw new InvalidOperationException("no work order within 30 s");
+        // The order's creation time is the scheduling service's clock, the same machine's as the fault's.
+        var createdAfter = order.CreatedAt.ToDateTimeOffset() - sentAt;
+        toOrder.Record(0, Math.Max(0, (long)(createdAfter.TotalSeconds * Stopwatch.Frequency)));
+
+        await PostAsync(http, $"scheduling/method/v1/work-orders/{order.WorkOrderId}:assign", new { technicianId = Technicians[i % Technicians.Length] }, ct);
+        await PostAsync(http, $"scheduling/method/v1/work-orders/{order.WorkOrderId}:start", new { }, ct);
+        await PostAsync(http, $"scheduling/method/v1/work-orders/{order.WorkOrderId}:complete", new { notes = "bench: reader cleaned" }, ct);
+
+        for (var attempt = 0; attempt < 240; attempt++)
+        {
+            var request = await maintenance.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = order.RequestId }, cancellationToken: ct);
+            if (request.Status == MaintenanceRequestStatus.Closed)
+            {
+                toClosed.Record(started, Stopwatch.GetTimestamp());
+                return;
+            }
+            if (request.Status is not MaintenanceRequestStatus.Open) throw new InvalidOperationException($"request {order.RequestId} ended {request.Status}");
+            await Task.Delay(250, ct);
+        }
+        throw new InvalidOperationException($"request {order.RequestId} not closed within 60 s");
+    }
+
+    private static async Task PostAsync(HttpClient http, string path, object body, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+    }
+
+    private static string Report(int rate, string loadRate, int faults, int concurrency, int completed, TimeSpan elapsed, Sample toOrder, Sample toClosed, List<string> failures, Dictionary<string, TimeSpan> cpu)
+    {
+        var i = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(i, $"## Maintenance under passage load (in-memory backend; target load {rate:N0} passages/s, {faults} faults, {concurrency} technicians at once)");
+        sb.AppendLine();
+        sb.AppendLine("| measure | value |");
+        sb.AppendLine("|---|---:|");
+        sb.AppendLine(i, $"| passage load while the faults ran | {loadRate} |");
+        sb.AppendLine(i, $"| maintenance processes completed (fault to closed request) | {completed:N0} of {faults:N0} |");
+        sb.AppendLine(i, $"| failed | {failures.Count:N0} |");
+        sb.AppendLine(i, $"| time from the first fault to the last closed request | {elapsed.TotalSeconds:0.0} s |");
+        sb.AppendLine(i, $"| **maintenance processes completed per second** | **{completed / elapsed.TotalSeconds:0.00}** |");
+        sb.AppendLine(i, $"| fault to work order created p50 / p90 / p99 / max ({toOrder.Count} orders) | {toOrder.PercentileMs(50):0} / {toOrder.PercentileMs(90):0} / {toOrder.PercentileMs(99):0} / {toOrder.PercentileMs(100):0} ms |");
+        sb.AppendLine(i, $"| fault to request closed p50 / p99 (technician's steps included) | {toClosed.PercentileMs(50):0} / {toClosed.PercentileMs(99):0} ms |");
+        sb.AppendLine(i, $"| target: fault to work order p99 under 1 s | {(toOrder.Count > 0 && toOrder.PercentileMs(99) < 1000 ? "met" : "not met")} |");
+        sb.AppendLine();
+        if (failures.Count > 0)
+        {
+            sb.AppendLine("Failures (first five):").AppendLine();
+            foreach (var failure in failures.Take(5)) sb.AppendLine(i, $"- {failure}");
+            sb.AppendLine();
+        }
+        sb.AppendLine("CPU seconds per process while the faults ran (the machine has 2 cores; the simulator's is over its whole run):");
+        sb.AppendLine();
+        sb.AppendLine("| process | CPU s |");
+        sb.AppendLine("|---|---:|");
+        foreach (var (name, used) in cpu.OrderByDescending(c => c.Value)) sb.AppendLine(i, $"| {name} | {used.TotalSeconds:0.0} |");
+        sb.AppendLine();
+        return sb.ToString();
+    }
+}
