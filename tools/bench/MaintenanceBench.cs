@@ -218,7 +218,7 @@ public static class MaintenanceBench
     {
         var i = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(i, $"## Maintenance under passage load (in-memory backend; target load {rate:N0} passages/s, {faults} faults, {concurrency} technicians at once)");
+        sb.AppendLine(i, $"## Maintenance under passage load (in-memory backend; the simulator at {rate:N0} passages/s, {faults} faults, {concurrency} technicians at once)");
         sb.AppendLine();
         sb.AppendLine("| measure | value |");
         sb.AppendLine("|---|---:|");
