@@ -117,8 +117,12 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
 
         await JamAsync("ts-dash-d1", "stn-dash-d");
 
-        var alert = page.Locator("[data-testid=alert]", new() { HasText = "ts-dash-d1" }).First;
-        await Expect(alert).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var first = page.Locator("[data-testid=alert]", new() { HasText = "ts-dash-d1" }).First;
+        await Expect(first).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        // The jam raises several alerts (the fault, the maintenance request, the work order), pushed one after another and
+        // each put on top: hold on to one alert by its id, or a later one takes the first place between click and check.
+        var id = await first.GetAttributeAsync("data-alert-id") ?? throw new InvalidOperationException("an alert without an id");
+        var alert = page.Locator($"[data-testid=alert][data-alert-id='{id}']");
         await Expect(alert).ToHaveClassAsync(new Regex("alert-fresh"));
         await DashboardSystem.ScreenshotAsync(page, "07-alerts.png");
         await alert.Locator("[data-testid=acknowledge]").ClickAsync();
