@@ -63,7 +63,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         var completed = await SchedulingClient.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = order }, cancellationToken: Ct);
         Assert.Equal((WorkOrderStatus.Completed, "tech-003", "coin removed, mechanism cleaned"), (completed.Status, completed.TechnicianId, completed.Notes));
 
-        await page.GotoAsync(system.Url + "/stations/stn-dash-b");
+        await system.OpenAsync(page, "/stations/stn-dash-b");
         await Expect(page.Locator("[data-testid=turnstile-ts-dash-b1]")).ToHaveTextAsync("In service", new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-testid=history]")).ToContainTextAsync(order);
         await DashboardSystem.ScreenshotAsync(page, "04-station.png");
@@ -88,7 +88,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     public async Task A_service_that_stops_answering_shows_reconnecting_and_the_page_recovers_without_a_reload()
     {
         var page = await system.SignInAsync("supervisor");
-        await page.GotoAsync(system.Url + "/work-orders");
+        await system.OpenAsync(page, "/work-orders");
         await Expect(page.Locator("[data-testid=open-work-orders]")).ToBeVisibleAsync();
         var scheduling = system.RunningPid("scheduling") ?? throw new InvalidOperationException("scheduling is not running");
 
@@ -110,7 +110,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     public async Task A_jam_appears_as_a_live_alert_without_a_reload_and_is_acknowledged()
     {
         var page = await system.SignInAsync("supervisor");
-        await page.GotoAsync(system.Url + "/alerts");
+        await system.OpenAsync(page, "/alerts");
         await DashboardSystem.ScreenshotAsync(page, "07-alerts.png");
         await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
         await ProvisionAsync("stn-dash-d", "Delta Dock", "ts-dash-d1");
@@ -133,7 +133,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     public async Task A_dropped_hub_connection_shows_reconnecting_and_recovers()
     {
         var page = await system.SignInAsync("supervisor");
-        await page.GotoAsync(system.Url + "/alerts");
+        await system.OpenAsync(page, "/alerts");
         await Expect(page.Locator("[data-testid=hub-state]")).ToHaveTextAsync("live", new() { Timeout = 60_000 });
         var notifications = system.RunningPid("notifications") ?? throw new InvalidOperationException("notifications is not running");
 
@@ -149,7 +149,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     {
         var page = await system.SignInAsync("supervisor");
 
-        await page.GotoAsync(system.Url + "/notifications");
+        await system.OpenAsync(page, "/notifications");
 
         await Expect(page.Locator("[data-testid=configurations]")).ToBeVisibleAsync();
         await DashboardSystem.ScreenshotAsync(page, "08-notifications.png");
