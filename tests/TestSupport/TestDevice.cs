@@ -52,7 +52,15 @@ public sealed class TestDevice : IAsyncDisposable
         var device = new TestDevice(deviceId, channel, call, cancellationToken);
         try
         {
-            await call.RequestStream.WriteAsync(new DeviceMessage { DeviceId = deviceId }, cancellationToken);
+            try
+            {
+                await call.RequestStream.WriteAsync(new DeviceMessage { DeviceId = deviceId }, cancellationToken);
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The gateway may end the call (a refused certificate) before the first message is written: the write then
+                // fails without the reason, which the response carries. Read it, as a device would.
+            }
             if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.Welcome is not { } welcome)
                 throw new InvalidOperationException("the gateway did not answer with Welcome");
             device.Welcome = welcome;
