@@ -13,7 +13,7 @@ public sealed class ChartRenderTests
         (["values.yaml"], ["broker=redis"]),
         (["values.yaml"], ["stateStore=postgresql"]),
         (["values.yaml"], ["stateStore=cosmosdb", "identification.secondaryKey=secondary"]),
-        (["values.yaml"], ["kafka.authType=password", "kafka.tls=true", "apps.simulator.enabled=true", "dapr.tracing.otlpEndpoint=otel:4317", "dapr.systemConfiguration.enabled=true", "notifications.allowedSecrets[0]=ops-webhook", "image.pullSecrets[0]=acr"]),
+        (["values.yaml"], ["kafka.authType=password", "kafka.tls=true", "apps.simulator.enabled=true", "ingress.api.grpcHost=grpc.example.com", "dapr.tracing.otlpEndpoint=otel:4317", "dapr.systemConfiguration.enabled=true", "notifications.allowedSecrets[0]=ops-webhook", "image.pullSecrets[0]=acr"]),
     ];
 
     [Theory]

@@ -134,6 +134,24 @@ function checkConfiguration(c, problems) {
     unknownKeys(spec.mtls, ["enabled", "workloadCertTTL", "allowedClockSkew", "controlPlaneTrustDomain", "sentryAddress", "tokenValidators"], "spec.mtls", problems);
     if (typeof spec.mtls.enabled !== "boolean") problems.push("spec.mtls.enabled must be a boolean");
   }
+  if (spec.accessControl !== undefined) {
+    const acl = spec.accessControl;
+    unknownKeys(acl, ["defaultAction", "trustDomain", "policies"], "spec.accessControl", problems);
+    if (!["allow", "deny"].includes(acl.defaultAction)) problems.push("spec.accessControl.defaultAction must be allow or deny");
+    for (const [i, p] of (acl.policies ?? []).entries()) {
+      const at = `spec.accessControl.policies[${i}]`;
+      unknownKeys(p, ["appId", "namespace", "trustDomain", "defaultAction", "operations"], at, problems);
+      if (!p.appId) problems.push(`${at}.appId is required`);
+      if (!["allow", "deny"].includes(p.defaultAction)) problems.push(`${at}.defaultAction must be allow or deny`);
+      for (const [j, o] of (p.operations ?? []).entries()) {
+        unknownKeys(o, ["name", "httpVerb", "action"], `${at}.operations[${j}]`, problems);
+        if (typeof o.name !== "string" || !o.name.startsWith("/")) problems.push(`${at}.operations[${j}].name must be a path starting with /`);
+        if (!["allow", "deny"].includes(o.action)) problems.push(`${at}.operations[${j}].action must be allow or deny`);
+        if (o.httpVerb !== undefined && (!Array.isArray(o.httpVerb) || o.httpVerb.some(v => !["*", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"].includes(v))))
+          problems.push(`${at}.operations[${j}].httpVerb must list HTTP verbs or "*"`);
+      }
+    }
+  }
   for (const [i, s] of (spec.secrets?.scopes ?? []).entries()) {
     unknownKeys(s, ["storeName", "defaultAccess", "allowedSecrets", "deniedSecrets"], `spec.secrets.scopes[${i}]`, problems);
     if (!s.storeName) problems.push(`spec.secrets.scopes[${i}].storeName is required`);
