@@ -142,6 +142,20 @@ public sealed class ChartConsistencyTests
     }
 
     [Fact]
+    public async Task A_change_to_the_dapr_resources_rolls_every_pod()
+    {
+        // daprd reads its components, resiliency and configuration at start: a change must change every pod template.
+        var kafka = await Chart.RenderAsync("broker=kafka");
+        var redis = await Chart.RenderAsync("broker=redis");
+        string Checksum(Rendered r, string app) => (string)r.WorkloadOf(app)!["spec"]!["template"]!["metadata"]!["annotations"]!["checksum/dapr"]!;
+        foreach (var workload in kafka.Workloads)
+        {
+            var app = (string)workload["spec"]!["template"]!["metadata"]!["annotations"]!["dapr.io/app-id"]!;
+            Assert.NotEqual(Checksum(kafka, app), Checksum(redis, app));
+        }
+    }
+
+    [Fact]
     public async Task Kafka_and_redis_and_every_state_store_declare_the_same_dapr_resources_and_scopes()
     {
         var variants = await Task.WhenAll(

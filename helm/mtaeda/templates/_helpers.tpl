@@ -213,3 +213,12 @@ equipment=stations;stations=equipment,scheduling;gateway=equipment;ridership=pas
 {{- end -}}
 {{- toJson $topics -}}
 {{- end -}}
+
+
+{{/*
+A checksum of the Dapr resources on every pod template: daprd reads components, resiliency and configuration when it
+starts, so a change to them rolls the pods with `helm upgrade`.
+*/}}
+{{- define "mtaeda.daprChecksum" -}}
+checksum/dapr: {{ print (include (print .Template.BasePath "/dapr-components.yaml") .) (include (print .Template.BasePath "/dapr-resiliency.yaml") .) (include (print .Template.BasePath "/dapr-configuration.yaml") .) | sha256sum }}
+{{- end -}}
