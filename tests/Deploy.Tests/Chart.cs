@@ -49,19 +49,23 @@ public static class Chart
     }
 
     /// <summary>Renders the chart with the values files (relative to the chart) and --set pairs; cached.</summary>
-    public static Task<Rendered> RenderAsync(string[] valuesFiles, params string[] sets)
+    public static Task<Rendered> RenderAsync(string[] valuesFiles, params string[] sets) => RenderAsync(valuesFiles, sets, checkSchema: true);
+
+    /// <summary>Renders the chart, optionally without checking the values against values.schema.json; cached.</summary>
+    public static Task<Rendered> RenderAsync(string[] valuesFiles, string[] sets, bool checkSchema)
     {
         RequireHelm();
-        var key = string.Join('|', valuesFiles) + "#" + string.Join('|', sets);
-        return Renders.GetOrAdd(key, _ => new Lazy<Task<Rendered>>(() => RenderUncachedAsync(valuesFiles, sets))).Value;
+        var key = string.Join('|', valuesFiles) + "#" + string.Join('|', sets) + "#" + checkSchema;
+        return Renders.GetOrAdd(key, _ => new Lazy<Task<Rendered>>(() => RenderUncachedAsync(valuesFiles, sets, checkSchema))).Value;
     }
 
     /// <summary>Renders the chart with its default values and --set pairs.</summary>
     public static Task<Rendered> RenderAsync(params string[] sets) => RenderAsync(["values.yaml"], sets);
 
-    private static async Task<Rendered> RenderUncachedAsync(string[] valuesFiles, string[] sets)
+    private static async Task<Rendered> RenderUncachedAsync(string[] valuesFiles, string[] sets, bool checkSchema)
     {
         var args = new List<string> { "template", "mtaeda", Directory, "--namespace", "mtaeda" };
+        if (!checkSchema) args.Add("--skip-schema-validation");
         foreach (var file in valuesFiles) args.AddRange(["-f", Path.Combine(Directory, file)]);
         foreach (var set in sets) args.AddRange(["--set", set]);
         var result = await RunAsync(Helm!, args, Root);

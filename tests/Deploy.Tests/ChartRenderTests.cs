@@ -49,6 +49,16 @@ public sealed class ChartRenderTests
     }
 
     [Fact]
+    public async Task The_values_schema_is_the_one_values_yaml_gives()
+    {
+        Chart.RequireValidator();
+        var result = await Chart.RunAsync(Chart.Node!, [Path.Combine(Chart.ChecksDirectory, "values-schema.mjs"), Path.Combine(Chart.Directory, "values.yaml")], Chart.Root);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(result.Output == await File.ReadAllTextAsync(Path.Combine(Chart.Directory, "values.schema.json"), TestContext.Current.CancellationToken),
+            "helm/mtaeda/values.schema.json is out of date: node tests/helm-checks/values-schema.mjs helm/mtaeda/values.yaml > helm/mtaeda/values.schema.json");
+    }
+
+    [Fact]
     public async Task The_validator_refuses_broken_objects()
     {
         Chart.RequireValidator();
@@ -109,9 +119,12 @@ public sealed class ChartRenderTests
     }
 
     [Theory]
-    [InlineData("broker=rabbitmq", "broker must be kafka or redis")]
-    [InlineData("stateStore=mongodb", "stateStore must be redis, postgresql or cosmosdb")]
-    public async Task An_unknown_broker_or_store_is_refused_with_the_reason(string set, string message)
+    [InlineData("broker=rabbitmq", "at '/broker': value must be one of 'kafka', 'redis'")]
+    [InlineData("stateStore=mongodb", "at '/stateStore': value must be one of 'redis', 'postgresql', 'cosmosdb'")]
+    [InlineData("apps.ridership.autoscaling.kind=vpa", "at '/apps/ridership/autoscaling/kind': value must be one of 'hpa', 'keda', 'none'")]
+    [InlineData("brokr=redis", "additional properties 'brokr' not allowed")]
+    [InlineData("apps.ridership.replica=3", "additional properties 'replica' not allowed")]
+    public async Task A_misspelt_or_unknown_value_is_refused_with_the_reason(string set, string message)
     {
         Chart.RequireHelm();
         var result = await Chart.RunAsync(Chart.Helm!, ["template", "mtaeda", Chart.Directory, "--set", set], Chart.Root);

@@ -23,9 +23,33 @@ public sealed partial class ChartSecretsTests
     [InlineData("kafka", "cosmosdb", "password")]
     public async Task No_secret_value_appears_in_any_rendered_object(string broker, string store, string kafkaAuth)
     {
-        var rendered = await Chart.RenderAsync([.. DummySecrets, $"broker={broker}", $"stateStore={store}", $"kafka.authType={kafkaAuth}", "apps.simulator.enabled=true"]);
+        // Without the schema (which refuses them, below), the templates still render none of them.
+        var rendered = await Chart.RenderAsync(["values.yaml"], [.. DummySecrets, $"broker={broker}", $"stateStore={store}", $"kafka.authType={kafkaAuth}", "apps.simulator.enabled=true"], checkSchema: false);
         Assert.DoesNotContain("5f1c", rendered.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(rendered.Objects, o => (string?)o["kind"] is "Secret" or "ConfigMap");
+    }
+
+    [Fact]
+    public async Task Secrets_given_as_values_are_refused_by_the_values_schema()
+    {
+        Chart.RequireHelm();
+        var refused = await Chart.RunAsync(Chart.Helm!, ["template", "mtaeda", Chart.Directory, "--set", string.Join(',', DummySecrets)], Chart.Root);
+        Assert.NotEqual(0, refused.ExitCode);
+        foreach (var secret in DummySecrets)
+        {
+            var path = secret[..secret.IndexOf('=', StringComparison.Ordinal)];
+            var parent = "/" + string.Join('/', path.Split('.')[..^1]);
+            var line = refused.Error.Split('\n').FirstOrDefault(l => l.Contains($"at '{parent}': additional properties", StringComparison.Ordinal));
+            Assert.True(line is not null && line.Contains($"'{path.Split('.')[^1]}'", StringComparison.Ordinal), $"{path} was not refused:\n{refused.Error}");
+        }
+    }
+
+    [Fact]
+    public void No_template_reads_the_cluster()
+    {
+        // lookup would read live objects (Secrets among them) at install time into the rendered manifests.
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Chart.Directory, "templates")))
+            Assert.DoesNotMatch(@"\blookup\b", File.ReadAllText(file));
     }
 
     [Theory]
