@@ -138,7 +138,33 @@ public sealed class ChartConsistencyTests
             var triggers = scaledObject["spec"]!["triggers"]!.AsArray().OfType<JsonObject>().ToList();
             Assert.All(triggers, t => Assert.Equal(app, (string?)t["metadata"]!["consumerGroup"]));
             Assert.Equal(subscriptions[app].Order(), triggers.Select(t => (string)t["metadata"]!["topic"]!).Order());
+
+            // The brokers KEDA reads come from the Kafka Secret, in the container KEDA is told to read.
+            var source = (string)scaledObject["spec"]!["scaleTargetRef"]!["envSourceContainerName"]!;
+            var container = rendered.WorkloadOf(app)!["spec"]!["template"]!["spec"]!["containers"]!.AsArray().OfType<JsonObject>().Single(c => (string?)c["name"] == source);
+            Assert.All(triggers, t =>
+                Assert.Equal("brokers", (string?)EnvEntry(container, (string)t["metadata"]!["bootstrapServersFromEnv"]!)?["valueFrom"]?["secretKeyRef"]?["key"]));
         }
+    }
+
+    [Fact]
+    public async Task The_public_api_ingress_invokes_only_apps_that_serve_an_api_and_only_their_public_operations()
+    {
+        var rendered = await Chart.RenderAsync();
+        var api = rendered.OfKind("Ingress").Single(i => ((string?)i["metadata"]!["annotations"]?["nginx.ingress.kubernetes.io/rewrite-target"])?.StartsWith("/v1.0/invoke/", StringComparison.Ordinal) == true);
+        var path = (string)api["spec"]!["rules"]![0]!["http"]!["paths"]![0]!["path"]!;
+        var apps = System.Text.RegularExpressions.Regex.Match(path, @"^/\(([^)]*)\)").Groups[1].Value.Split('|');
+        Assert.NotEmpty(apps);
+        foreach (var app in apps)
+            Assert.Equal("h2c", (string?)rendered.WorkloadOf(app)?["spec"]!["template"]!["metadata"]!["annotations"]!["dapr.io/app-protocol"]);
+        Assert.DoesNotContain("gateway", apps);
+        Assert.DoesNotContain("dashboard", apps);
+        Assert.Equal("/v1.0/invoke/$1.mtaeda/method/$3", (string?)api["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/rewrite-target"]);
+
+        var policy = rendered.OfKind("Configuration").Single()["spec"]!["accessControl"]!["policies"]!.AsArray().OfType<JsonObject>().Single();
+        Assert.Equal("nginx-ingress", (string?)policy["appId"]);
+        Assert.Equal("deny", (string?)policy["defaultAction"]);
+        Assert.Equal(["/v1/**"], policy["operations"]!.AsArray().Select(o => (string)o!["name"]!));
     }
 
     [Fact]
