@@ -27,6 +27,16 @@ public static class Chart
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<Rendered>>> Renders = new();
 
+    // The renders of this test run, written for the Node validator; removed when the run ends.
+    private static readonly string RenderDirectory = CreateRenderDirectory();
+
+    private static string CreateRenderDirectory()
+    {
+        var dir = System.IO.Directory.CreateTempSubdirectory("mtaeda-renders-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => System.IO.Directory.Delete(dir, recursive: true);
+        return dir;
+    }
+
     /// <summary>The helm binary, or null.</summary>
     public static string? Helm { get; } = FindTool(Path.Combine(ChecksDirectory, "bin", "helm", "helm"), "helm");
 
@@ -70,7 +80,7 @@ public static class Chart
         foreach (var set in sets) args.AddRange(["--set", set]);
         var result = await RunAsync(Helm!, args, Root);
         Assert.True(result.ExitCode == 0, $"helm {string.Join(' ', args)} failed:\n{result.Error}\n{result.Output}");
-        var path = Path.Combine(Path.GetTempPath(), $"mtaeda-render-{Guid.NewGuid():N}.yaml");
+        var path = Path.Combine(RenderDirectory, $"{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(path, result.Output);
         return new Rendered(path, result.Output, ParseAll(result.Output));
     }

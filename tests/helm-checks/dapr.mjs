@@ -27,6 +27,7 @@ function checkMetadata(items, where, problems) {
     const hasValue = Object.hasOwn(item, "value"), hasRef = Object.hasOwn(item, "secretKeyRef"), hasEnv = Object.hasOwn(item, "envRef");
     if ([hasValue, hasRef, hasEnv].filter(Boolean).length !== 1) problems.push(`${at} (${item.name}) needs exactly one of value, secretKeyRef, envRef`);
     if (hasValue && typeof item.value !== "string") problems.push(`${at} (${item.name}).value must be a string (quote it), not ${typeof item.value}`);
+    if (hasValue && /^[+-]?\d+(\.\d+)?e[+-]?\d+$/i.test(String(item.value))) problems.push(`${at} (${item.name}): ${item.value} is a number in exponent form (a template printed a float; use int64)`);
     if (hasRef && (typeof item.secretKeyRef?.name !== "string" || !item.secretKeyRef.name || typeof item.secretKeyRef?.key !== "string" || !item.secretKeyRef.key))
       problems.push(`${at} (${item.name}).secretKeyRef needs a name and a key`);
     for (const key of Object.keys(item)) if (!["name", "value", "secretKeyRef", "envRef"].includes(key)) problems.push(`${at} (${item.name}): unknown field ${key}`);
