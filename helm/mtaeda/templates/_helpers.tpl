@@ -106,8 +106,6 @@ dapr.io/sidecar-seccomp-profile-type: RuntimeDefault
 {{- end }}
 - name: ASPNETCORE_ENVIRONMENT
   value: {{ $v.environment | quote }}
-- name: DOTNET_gcServer
-  value: "1"
 {{- if .cfg.appPort }}
 - name: APP_API_TOKEN
   valueFrom:
