@@ -9,6 +9,7 @@ using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components;
 using Mtaeda.Dashboard.Identity;
+using Mtaeda.ServiceDefaults;
 using MudBlazor.Services;
 
 namespace Microsoft.Extensions.Hosting;
@@ -29,7 +30,8 @@ public static class DashboardExtensions
     public const string PasswordSignInPath = "/account/signin/password";
 
     /// <summary>
-    /// Kestrel on <c>APP_PORT</c> (HTTP/1.1, the browser's and the sidecar's health checks), Razor components with
+    /// Kestrel on <c>APP_PORT</c> (HTTP/1.1, the browser's and the sidecar's health checks) and, when <c>MANAGEMENT_PORT</c>
+    /// is set, the management listener (<see cref="Mtaeda.ServiceDefaults.ManagementPort"/>), telemetry, Razor components with
     /// interactive server rendering and MudBlazor, the services' clients through the sidecar, the alert feed, and sign-in:
     /// OpenID Connect when <c>Authentication:Oidc</c> is configured, the development users and issuer in Development.
     /// </summary>
@@ -47,10 +49,14 @@ public static class DashboardExtensions
             else if (address.Trim() == "*") kestrel.ListenAnyIP(port, http1);
             else kestrel.Listen(IPAddress.Parse(address.Trim()), port, http1);
         });
+        // MANAGEMENT_PORT (Kubernetes): probes and the scrape on a port of their own; the browser port serves no metrics.
+        builder.ListenOnManagementPort(port);
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddDaprClient();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddSingleton(Services.ThroughSidecar(builder.Configuration));
@@ -65,7 +71,7 @@ public static class DashboardExtensions
         return builder;
     }
 
-    /// <summary>Health, static assets, antiforgery, sign-in endpoints, the development issuer (Development only) and the pages.</summary>
+    /// <summary>Health (<c>/healthz</c>, <c>/readyz</c>; <c>/metrics</c> on the management port only), static assets, antiforgery, sign-in endpoints, the development issuer (Development only) and the pages.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapDashboard(this WebApplication app)
@@ -75,7 +81,8 @@ public static class DashboardExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapManagementMetrics();
         app.MapStaticAssets();
 
         var oidc = app.Configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
