@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtaeda.Dashboard.Alerts;
@@ -54,6 +55,7 @@ public static class DashboardExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddDaprClient();
+        AddDataProtection(builder);
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -138,6 +140,21 @@ public static class DashboardExtensions
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/";
+
+    /// <summary>The configuration key (and environment variable) of the directory the data protection keys are kept in.</summary>
+    public const string KeysDirectoryKey = "DASHBOARD_KEYS_DIR";
+
+    /// <summary>
+    /// The keys that protect the sign-in cookie and the antiforgery tokens: in <c>DASHBOARD_KEYS_DIR</c> when it is set (the
+    /// image sets a directory under /tmp, so the dashboard runs on a read-only root filesystem; replicas that must honour
+    /// each other's cookies share one volume there), else where ASP.NET Core keeps them by default (the user's profile).
+    /// </summary>
+    private static void AddDataProtection(WebApplicationBuilder builder)
+    {
+        var protection = builder.Services.AddDataProtection().SetApplicationName("mtaeda-dashboard");
+        if (builder.Configuration[KeysDirectoryKey] is { Length: > 0 } directory)
+            protection.PersistKeysToFileSystem(Directory.CreateDirectory(directory));
+    }
 
     private static void AddSignIn(WebApplicationBuilder builder)
     {

@@ -12,7 +12,7 @@ public sealed class ComponentSetTests
 {
     private static readonly string[] Sets = ["memory", "redis", "kafka"];
 
-    private static string Root { get; } = FindRoot();
+    private static string Root => Mtaeda.Testing.Repository.Root;
 
     [Fact]
     public void The_three_sets_declare_the_same_components_with_the_same_scopes()
@@ -131,14 +131,5 @@ public sealed class ComponentSetTests
         using var reader = new StreamReader(file);
         stream.Load(reader);
         return string.Join(",", stream.Documents.Select(d => ((YamlScalarNode)((YamlMappingNode)d.RootNode)["kind"]).Value).Distinct());
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
     }
 }

@@ -105,7 +105,7 @@ public abstract class RepositoryTopicScopeTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Root { get; } = FindRoot();
+    private static string Root => Mtaeda.Testing.Repository.Root;
 
     [Fact]
     public async Task Only_equipment_may_publish_passages_and_each_topic_only_its_publisher()
@@ -130,15 +130,6 @@ public abstract class RepositoryTopicScopeTests
                 Assert.Equal($"topic {topic} is not allowed for app id {app}", Assert.IsType<RpcException>(refused.InnerException).Status.Detail);
             }
         }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
     }
 }
 
