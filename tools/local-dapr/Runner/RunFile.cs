@@ -41,7 +41,9 @@ public static class ApiTokens
 
 /// <summary>
 /// The multi-app run file of <c>dapr run -f</c> (dapr/cli <c>pkg/runfileconfig</c>): <c>version</c>, <c>common</c> and <c>apps</c>,
-/// with per-app values overriding the common ones and paths relative to the file.
+/// with per-app values overriding the common ones and paths relative to the file. Read as the CLI reads it: field names
+/// match only as spelled (Go's YAML decoder), lists must be lists, and what the CLI refuses is refused with its words
+/// (docs/adr/0008-component-sets.md).
 /// </summary>
 public static class RunFile
 {
