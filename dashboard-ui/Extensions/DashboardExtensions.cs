@@ -3,12 +3,14 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components;
 using Mtaeda.Dashboard.Identity;
+using Mtaeda.ServiceDefaults;
 using MudBlazor.Services;
 
 namespace Microsoft.Extensions.Hosting;
@@ -29,7 +31,8 @@ public static class DashboardExtensions
     public const string PasswordSignInPath = "/account/signin/password";
 
     /// <summary>
-    /// Kestrel on <c>APP_PORT</c> (HTTP/1.1, the browser's and the sidecar's health checks), Razor components with
+    /// Kestrel on <c>APP_PORT</c> (HTTP/1.1, the browser's and the sidecar's health checks) and, when <c>MANAGEMENT_PORT</c>
+    /// is set, the management listener (<see cref="Mtaeda.ServiceDefaults.ManagementPort"/>), telemetry, Razor components with
     /// interactive server rendering and MudBlazor, the services' clients through the sidecar, the alert feed, and sign-in:
     /// OpenID Connect when <c>Authentication:Oidc</c> is configured, the development users and issuer in Development.
     /// </summary>
@@ -47,10 +50,15 @@ public static class DashboardExtensions
             else if (address.Trim() == "*") kestrel.ListenAnyIP(port, http1);
             else kestrel.Listen(IPAddress.Parse(address.Trim()), port, http1);
         });
+        // MANAGEMENT_PORT (Kubernetes): probes and the scrape on a port of their own; the browser port serves no metrics.
+        builder.ListenOnManagementPort(port);
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddDaprClient();
+        AddDataProtection(builder);
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddSingleton(Services.ThroughSidecar(builder.Configuration));
@@ -65,7 +73,7 @@ public static class DashboardExtensions
         return builder;
     }
 
-    /// <summary>Health, static assets, antiforgery, sign-in endpoints, the development issuer (Development only) and the pages.</summary>
+    /// <summary>Health (<c>/healthz</c>, <c>/readyz</c>; <c>/metrics</c> on the management port only), static assets, antiforgery, sign-in endpoints, the development issuer (Development only) and the pages.</summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
     public static WebApplication MapDashboard(this WebApplication app)
@@ -75,7 +83,8 @@ public static class DashboardExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapManagementMetrics();
         app.MapStaticAssets();
 
         var oidc = app.Configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
@@ -131,6 +140,21 @@ public static class DashboardExtensions
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/";
+
+    /// <summary>The configuration key (and environment variable) of the directory the data protection keys are kept in.</summary>
+    public const string KeysDirectoryKey = "DASHBOARD_KEYS_DIR";
+
+    /// <summary>
+    /// The keys that protect the sign-in cookie and the antiforgery tokens: in <c>DASHBOARD_KEYS_DIR</c> when it is set (the
+    /// image sets a directory under /tmp, so the dashboard runs on a read-only root filesystem; replicas that must honour
+    /// each other's cookies share one volume there), else where ASP.NET Core keeps them by default (the user's profile).
+    /// </summary>
+    private static void AddDataProtection(WebApplicationBuilder builder)
+    {
+        var protection = builder.Services.AddDataProtection().SetApplicationName("mtaeda-dashboard");
+        if (builder.Configuration[KeysDirectoryKey] is { Length: > 0 } directory)
+            protection.PersistKeysToFileSystem(Directory.CreateDirectory(directory));
+    }
 
     private static void AddSignIn(WebApplicationBuilder builder)
     {

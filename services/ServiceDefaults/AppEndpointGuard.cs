@@ -11,7 +11,8 @@ namespace Mtaeda.ServiceDefaults;
 /// <summary>
 /// The first step of every request to a service's app port (the one <see cref="DaprSidecar.ListenOnAppPort"/> opened; every
 /// port when there is none), ahead of routing (a startup filter, so no endpoint can be mapped around it). Other ports of
-/// the app, such as the gateway's device port with its own client certificates, are not the sidecar's and not guarded:
+/// the app, such as the gateway's device port with its own client certificates, or the management port (<see cref="ManagementPort"/>,
+/// guarded by its own filter), are not the sidecar's and not guarded here:
 /// <list type="bullet">
 /// <item><description>with <c>APP_API_TOKEN</c> set, every call but the health probes (<see cref="DefaultEndpoints.LivenessPath"/>,
 /// <see cref="DefaultEndpoints.ReadinessPath"/>) must carry it in <c>dapr-api-token</c>, as the sidecar sends it on all
@@ -27,6 +28,7 @@ internal sealed class AppEndpointGuard(DaprAppTokenSettings settings) : IStartup
     {
         var expected = settings.Token is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
         var appPort = app.ApplicationServices.GetService<AppPortBinding>()?.Port;
+        var managementPort = app.ApplicationServices.GetService<ManagementPortBinding>()?.Port;
         var actors = app.ApplicationServices.GetService<ActorRuntime>();
         var hosted = actors?.RegisteredActors.ToDictionary(
             r => r.Type.ActorTypeName,
@@ -34,7 +36,8 @@ internal sealed class AppEndpointGuard(DaprAppTokenSettings settings) : IStartup
             StringComparer.Ordinal);
         app.Use(async (context, nextStep) =>
         {
-            if (appPort is { } port && context.Connection.LocalPort != port)
+            // The management port has its own guard (ManagementPortGuard: the probes and the scrape, nothing else).
+            if ((appPort is { } port && context.Connection.LocalPort != port) || context.Connection.LocalPort == managementPort)
             {
                 await nextStep(context);
                 return;

@@ -65,15 +65,19 @@ public static class DaprSidecar
     /// address (an IP address, or <c>*</c> for every address). Loopback is right wherever the sidecar runs beside the
     /// app: the Dapr CLI and the local runtime, and Kubernetes, where daprd shares the pod's network and calls the app on
     /// 127.0.0.1 (its <c>app-channel-address</c>); set it only when the sidecar's app channel address is another one.
+    /// With <c>MANAGEMENT_PORT</c> set, it also opens the management listener (<see cref="ManagementPort"/>: HTTP/1.1 on
+    /// every address, health and metrics only), which must be another port.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <param name="defaultPort">The port when <c>APP_PORT</c> is not set.</param>
     /// <returns>The same builder.</returns>
-    /// <exception cref="InvalidOperationException"><c>APP_LISTEN_ADDRESS</c> is not an IP address or <c>*</c>.</exception>
+    /// <exception cref="InvalidOperationException"><c>APP_LISTEN_ADDRESS</c> is not an IP address or <c>*</c>, or
+    /// <c>MANAGEMENT_PORT</c> is not a port number or is the app port.</exception>
     public static WebApplicationBuilder ListenOnAppPort(this WebApplicationBuilder builder, int defaultPort)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var port = builder.Configuration.GetValue("APP_PORT", defaultPort);
+        builder.ListenOnManagementPort(port);
         var address = builder.Configuration[ListenAddressKey];
         builder.Services.AddSingleton(new AppPortBinding(port));
         Action<ListenOptions> h2c = listen => listen.Protocols = HttpProtocols.Http2;

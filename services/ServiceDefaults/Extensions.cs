@@ -1,6 +1,5 @@
 using Dapr;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -83,7 +82,9 @@ public static class ServiceDefaultsExtensions
     /// <item><description>routing, then problem+json for the errors of gRPC calls made over HTTP (<see cref="TranscodedProblemDetails"/>);</description></item>
     /// <item><description>authentication and authorization (the Dapr app token, see <c>RequireDapr()</c>);</description></item>
     /// <item><description><c>/healthz</c> (liveness), <c>/readyz</c> (readiness), <c>/metrics</c> (Prometheus) and
-    /// <c>/dapr/subscribe</c> (the subscriptions made with <c>MapEventHandler</c>, see <see cref="EventSubscriptions"/>); none of them requires the token.</description></item>
+    /// <c>/dapr/subscribe</c> (the subscriptions made with <c>MapEventHandler</c>, see <see cref="EventSubscriptions"/>); none of them requires the token
+    /// but <c>/metrics</c> and <c>/dapr/subscribe</c> on the app port. With <c>MANAGEMENT_PORT</c> set, the first three are also served on the
+    /// management port (HTTP/1.1, no token; see <see cref="ManagementPort"/>).</description></item>
     /// </list>
     /// </summary>
     /// <param name="app">The application.</param>
@@ -99,14 +100,7 @@ public static class ServiceDefaultsExtensions
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHealthChecks(DefaultEndpoints.LivenessPath, new HealthCheckOptions
-        {
-            Predicate = registration => registration.Tags.Contains(DefaultEndpoints.LiveTag),
-        });
-        app.MapHealthChecks(DefaultEndpoints.ReadinessPath, new HealthCheckOptions
-        {
-            Predicate = registration => registration.Tags.Contains(DefaultEndpoints.ReadyTag),
-        });
+        app.MapHealthEndpoints();
         app.MapPrometheusScrapingEndpoint(DefaultEndpoints.MetricsPath);
         app.MapGet("/dapr/subscribe", (EventSubscriptions subscriptions) => Results.Json(subscriptions.ToDapr()));
         return app;

@@ -20,8 +20,8 @@ namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway,
-/// ridership, scheduling, maintenance and notifications, each a real process beside its sidecar, on the embedded in-memory default (or, for
-/// <see cref="MtaedaRedisSystem"/>, on the Redis components beside a <c>redis-server</c> of its own). A sidecar-only
+/// ridership, scheduling, maintenance and notifications, each a real process beside its sidecar, on the in-memory set with the shared resources (or, for
+/// <see cref="MtaedaRedisSystem"/>, on the Redis set beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
@@ -41,6 +41,7 @@ public class MtaedaSystem : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
     private Process? _redisServer;
+    private string? _redisHost;
     private RunnerProcess? _runner;
     private TestIssuer? _issuer;
 
@@ -108,15 +109,13 @@ public class MtaedaSystem : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "components"));
         _issuer = await TestIssuer.StartAsync(CancellationToken.None);
         if (_redis)
         {
-            // The Redis components as the repository ships them, pointed at a redis-server of this system's own, beside the
-            // shared resiliency policies (without them a delivery that fails while a subscriber restarts is retried only as
-            // the component's defaults say, then goes to the subscription's dead-letter topic).
-            File.Copy(Path.Combine(Root, "components", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
+            // The Redis set as the repository ships it (docs/adr/0008-component-sets.md), its endpoint given to the runtime in
+            // MTAEDA_REDIS_HOST (envRef), pointed at a redis-server of this system's own.
             var port = Sidecar.FreePort();
+            _redisHost = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             var data = Directory.CreateDirectory(Path.Combine(_dir, "redis")).FullName;
             _redisServer = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data])
             {
@@ -124,21 +123,14 @@ public class MtaedaSystem : IAsyncLifetime
                 UseShellExecute = false,
             })!;
             _redisServer.BeginOutputReadLine();
-            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components", "redis"), "*.yaml"))
-            {
-                var text = await File.ReadAllTextAsync(file);
-                await File.WriteAllTextAsync(Path.Combine(_dir, "components", Path.GetFileName(file)), text.Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
-            }
         }
-        else
-        {
-            // The embedded default exactly as the repository ships it.
-            foreach (var file in Directory.GetFiles(Path.Combine(Root, "components"), "*.yaml")) File.Copy(file, Path.Combine(_dir, "components", Path.GetFileName(file)));
-        }
-        // The secret store reads a secrets file of this run (the repository's points at .dapr/secrets.json under the run's directory).
+        // The shared resources as the repository ships them, but for the secret store, which reads a secrets file of this
+        // run (the repository's points at .dapr/secrets.json under the sidecar's working directory, the app's folder).
+        var common = Directory.CreateDirectory(Path.Combine(_dir, "components", "common")).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "components", "common"), "*.yaml")) File.Copy(file, Path.Combine(common, Path.GetFileName(file)));
         var secrets = Path.Combine(_dir, "secrets.json");
         await File.WriteAllTextAsync(secrets, "{}");
-        var store = Path.Combine(_dir, "components", "secretstore.yaml");
+        var store = Path.Combine(common, "secretstore.yaml");
         await File.WriteAllTextAsync(store, (await File.ReadAllTextAsync(store)).Replace(".dapr/secrets.json", secrets, StringComparison.Ordinal));
         await File.WriteAllTextAsync(RunFilePath, RunFile());
         await StartRunnerAsync();
@@ -149,7 +141,7 @@ public class MtaedaSystem : IAsyncLifetime
     private async Task StartRunnerAsync()
     {
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", RunFilePath, "--app-startup-timeout", "180"],
-            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null });
+            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null, ["MTAEDA_REDIS_HOST"] = _redisHost });
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
     }
 
@@ -301,7 +293,8 @@ public class MtaedaSystem : IAsyncLifetime
         void Line(string text) => yaml.Append(text).Append('\n');
         Line("version: 1");
         Line("common:");
-        Line($"  resourcesPath: {Path.Combine(_dir, "components")}");
+        // The shared resources and one component set, composed as dapr.yaml and dapr.cli.yaml compose them.
+        Line($"  resourcesPaths: [{Path.Combine(_dir, "components", "common")}, {Path.Combine(Root, "components", _redis ? "redis" : "memory")}]");
         Line("  appLogDestination: fileAndConsole");
         Line("  env:");
         Line("    ASPNETCORE_ENVIRONMENT: Development");
@@ -357,7 +350,7 @@ public sealed record SimulatorResult(long Ingress, long Egress, long Passages, l
 [CollectionDefinition(nameof(MtaedaSystem))]
 public sealed class MtaedaSystemCollection : ICollectionFixture<MtaedaSystem>;
 
-/// <summary>The whole system on the Redis components (durable pub/sub and state), as <c>resourcesPath: ./components/redis</c> runs it.</summary>
+/// <summary>The whole system on the Redis components (durable pub/sub and state), as <c>resourcesPaths: [./components/common, ./components/redis]</c> runs it.</summary>
 public sealed class MtaedaRedisSystem() : MtaedaSystem(redis: true);
 
 [CollectionDefinition(nameof(MtaedaRedisSystem))]

@@ -152,6 +152,13 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appProtocol: grpcs\n", "appProtocol 'grpcs' is not supported by the local runtime")]
     [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appPort: 7000\n  - appID: y\n    appDirPath: .\n    daprHTTPPort: 7000\n", "port 7000 is given to more than one app or sidecar")]
     [InlineData("version: 1\napps: [\n", "malformed YAML")]
+    [InlineData("apps:\n  - appID: x\n    appDirPath: .\n", ":1: required field 'version' not found in the provided run template file")]
+    [InlineData("Version: 1\napps:\n  - appID: x\n    appDirPath: .\n", ":1: required field 'version' not found")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    appLogDestination: FILE\n", ":5: invalid log destination type: FILE")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    resourcesPaths: ./nowhere\n", ":5: 'resourcesPaths' must be a list")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    command: dotnet run\n", ":5: 'command' must be a list")]
+    [InlineData("version: 1\ncommon:\n  resourcesPaths: [./nowhere]\napps:\n  - appID: x\n    appDirPath: .\n", ":3: resources path './nowhere' does not exist")]
+    [InlineData("version: 1\napps:\n  - appID: x\n    appDirPath: .\n    resourcesPath: ./nowhere\n", ":5: resources path './nowhere' does not exist")]
     public void Bad_run_files_are_refused_with_file_and_line(string text, string expected)
     {
         var path = Write("dapr.yaml", text);
@@ -160,6 +167,61 @@ public sealed class ConfigurationTests : IDisposable
 
         Assert.StartsWith(path + ":", e.Message);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Resources_paths_compose_as_the_dapr_cli_resolves_them()
+    {
+        foreach (var dir in new[] { "components/common", "components/memory", "extra", "services/one/own", "services/two/.dapr/resources", "services/three" })
+            Directory.CreateDirectory(Path.Combine(_dir, dir));
+        var path = Write("dapr.yaml", """
+            version: 1
+            common:
+              resourcesPaths: [./components/common, ./components/memory]
+              resourcesPath: ./extra
+            apps:
+              - appID: one
+                appDirPath: ./services/one
+                resourcesPaths: [./own]
+              - appID: two
+                appDirPath: ./services/two
+              - appID: three
+                appDirPath: ./services/three
+                resourcespaths: [./ignored, spelled in another case]
+            """);
+
+        var apps = RunFile.Load(path, new Dictionary<string, string>());
+
+        // An app's own paths (relative to its folder), then its folder's .dapr/resources, then the common paths, in that order;
+        // in a section, resourcesPaths and the older resourcesPath together.
+        Assert.Equal([Path.Combine(_dir, "services", "one", "own")], apps[0].Sidecar.ResourcesPaths);
+        Assert.Equal([Path.Combine(_dir, "services", "two", ".dapr", "resources")], apps[1].Sidecar.ResourcesPaths);
+        Assert.Equal([Path.Combine(_dir, "components", "common"), Path.Combine(_dir, "components", "memory"), Path.Combine(_dir, "extra")], apps[2].Sidecar.ResourcesPaths);
+        // daprd's working directory is the app's folder (the Dapr CLI starts it there).
+        Assert.Equal(Path.Combine(_dir, "services", "three"), apps[2].Sidecar.WorkingDirectory);
+    }
+
+    [Fact]
+    public void Only_the_top_level_of_a_resources_path_is_read_as_daprd_reads_it()
+    {
+        Write("c/pubsub.yaml", "kind: Component\nmetadata: {name: pubsub}\nspec: {type: pubsub.in-memory}\n");
+        Write("c/nested/statestore.yaml", "kind: Component\nmetadata: {name: statestore}\nspec: {type: state.in-memory}\n");
+
+        var resources = ResourceLoader.Load([Path.Combine(_dir, "c")], "x");
+
+        Assert.Equal(["pubsub"], resources.Components.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void A_relative_secrets_file_is_read_from_the_sidecars_working_directory()
+    {
+        Write("app/.dapr/secrets.json", """{"hook": "whsec_x"}""");
+        var spec = new ComponentSpec("secretstore", "secretstores.local.file", "v1", new Dictionary<string, string> { ["secretsFile"] = ".dapr/secrets.json" }, [], "c.yaml", 1);
+
+        var store = new LocalDapr.Secrets.LocalFileSecretStore(LocalDapr.Secrets.LocalFileSecretStore.InDirectory(spec, Path.Combine(_dir, "app")));
+
+        Assert.Equal("whsec_x", store.Get("hook", new Dictionary<string, string>())["hook"]);
+        Assert.Same(spec, LocalDapr.Secrets.LocalFileSecretStore.InDirectory(spec, null));
     }
 
     [Theory]

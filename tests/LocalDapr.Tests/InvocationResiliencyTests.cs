@@ -214,8 +214,8 @@ public sealed class InvocationResiliencyTests
     public async Task The_projects_resiliency_retries_equipments_unavailability_but_not_its_refusals_and_opens_no_breaker_on_them()
     {
         var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "components", "resiliency.yaml"))) dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException("components/resiliency.yaml above " + AppContext.BaseDirectory);
-        await using var harness = Harness.Create(ResiliencyTests.Components(await File.ReadAllTextAsync(Path.Combine(dir, "components", "resiliency.yaml"), Ct)));
+        while (!File.Exists(Path.Combine(dir, "components", "common", "resiliency.yaml"))) dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException("components/common/resiliency.yaml above " + AppContext.BaseDirectory);
+        await using var harness = Harness.Create(ResiliencyTests.Components(await File.ReadAllTextAsync(Path.Combine(dir, "components", "common", "resiliency.yaml"), Ct)));
         var gateway = await harness.AddAsync("gateway", withApp: false);
         await using var equipment = await CountingEcho.StartAsync(harness, "equipment", unavailableFirst: 2);
         var client = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("equipment", gateway.GrpcEndpoint));

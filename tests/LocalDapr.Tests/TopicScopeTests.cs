@@ -105,12 +105,12 @@ public abstract class RepositoryTopicScopeTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Root { get; } = FindRoot();
+    private static string Root => Mtaeda.Testing.Repository.Root;
 
     [Fact]
     public async Task Only_equipment_may_publish_passages_and_each_topic_only_its_publisher()
     {
-        await using var harness = Harness.Create(File.ReadAllText(Path.Combine(Root, "components", "pubsub.yaml")), backend: Backend);
+        await using var harness = Harness.Create(File.ReadAllText(Path.Combine(Root, "components", "memory", "pubsub.yaml")), backend: Backend);
         string[] apps = ["equipment", "stations", "gateway", "ridership", "simulator"];
         var nodes = new Dictionary<string, Node>();
         foreach (var app in apps) nodes[app] = await harness.AddAsync(app, withApp: false);
@@ -130,26 +130,6 @@ public abstract class RepositoryTopicScopeTests
                 Assert.Equal($"topic {topic} is not allowed for app id {app}", Assert.IsType<RpcException>(refused.InnerException).Status.Detail);
             }
         }
-    }
-
-    [Fact]
-    public void The_three_component_sets_scope_topics_alike()
-    {
-        static string[] Scopes(string path) => [.. File.ReadAllLines(Path.Combine(Root, path)).SkipWhile(l => !l.Contains("name: protectedTopics", StringComparison.Ordinal))];
-
-        var embedded = Scopes("components/pubsub.yaml");
-        Assert.Equal(6, embedded.Length);
-        Assert.Equal(embedded, Scopes("components/redis/pubsub.yaml"));
-        Assert.Equal(embedded, Scopes("components/kafka/pubsub.yaml"));
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
     }
 }
 

@@ -33,7 +33,10 @@ public static class MaintenanceBench
         try
         {
             var components = Directory.CreateDirectory(Path.Combine(dir, "components")).FullName;
-            foreach (var file in Directory.GetFiles(Path.Combine(root, "components"), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            foreach (var source in new[] { "common", "memory" }) // the shared resources and the in-memory set
+            {
+                foreach (var file in Directory.GetFiles(Path.Combine(root, "components", source), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            }
             var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
             var devicePort = Sidecar.FreePort();
             var runFile = Path.Combine(dir, "dapr.yaml");

@@ -28,15 +28,18 @@ public static partial class PassageBench
         {
             var components = Path.Combine(dir, "components");
             Directory.CreateDirectory(components);
-            var source = backend == "redis" ? Path.Combine(root, "components", "redis") : Path.Combine(root, "components");
-            foreach (var file in Directory.GetFiles(source, "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            // The shared resources and the backend's component set (docs/adr/0008-component-sets.md), in one folder of this run.
+            foreach (var source in new[] { "common", backend == "redis" ? "redis" : "memory" })
+            {
+                foreach (var file in Directory.GetFiles(Path.Combine(root, "components", source), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+            }
+            string? redisHost = null;
             if (backend == "redis")
             {
                 var port = Sidecar.FreePort();
                 redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir])
                 { RedirectStandardOutput = true, UseShellExecute = false })!;
-                foreach (var file in Directory.GetFiles(components, "*.yaml"))
-                    await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(file)).Replace("localhost:6379", $"127.0.0.1:{port}", StringComparison.Ordinal));
+                redisHost = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"; // the Redis set's envRef
             }
 
             var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
@@ -47,7 +50,7 @@ public static partial class PassageBench
             var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
             Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
-                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = apiToken, ["APP_API_TOKEN"] = null });
+                new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = apiToken, ["APP_API_TOKEN"] = null, ["MTAEDA_REDIS_HOST"] = redisHost });
             await runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
             log.WriteLine($"passage path on {backend}: system up; {rate}/s for {seconds} s over {stations}x{turnstiles} turnstiles");
 

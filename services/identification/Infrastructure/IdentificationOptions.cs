@@ -17,7 +17,7 @@ public sealed class IdentificationOptions
 
     /// <summary>
     /// The state store of templates, case data and identifications: a store of its own, encrypted at rest by Dapr
-    /// (<c>primaryEncryptionKey</c> from a secret store; see <c>components/identificationstore.yaml</c>).
+    /// (<c>primaryEncryptionKey</c> from a secret store; see <c>components/redis/identificationstore.yaml</c>).
     /// </summary>
     public string StateStore { get; init; } = "identificationstore";
 

@@ -29,7 +29,7 @@ public sealed class AloneDashboard : IAsyncLifetime
         var root = Mtaeda.EndToEnd.Tests.MtaedaSystem.Root;
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
-        File.Copy(Path.Combine(root, "components", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
+        File.Copy(Path.Combine(root, "components", "common", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
         var runFile = Path.Combine(_dir, "dapr.yaml");
         await File.WriteAllTextAsync(runFile, $"""
             version: 1

@@ -19,18 +19,27 @@ public sealed class ConfigurationException(string file, long line, string messag
 /// </summary>
 public sealed class YamlFile
 {
-    private YamlFile(string path, IReadOnlyList<YamlMappingNode?> documents)
+    private YamlFile(string path, IReadOnlyList<YamlMappingNode?> documents, bool exactKeys)
     {
         Path = path;
         Documents = documents;
+        _keys = exactKeys ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
     }
+
+    private readonly StringComparison _keys;
 
     public string Path { get; }
 
     /// <summary>The top-level mapping of each document; null for an empty document.</summary>
     public IReadOnlyList<YamlMappingNode?> Documents { get; }
 
-    public static YamlFile Load(string path)
+    /// <summary>Reads <paramref name="path"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="exactKeys">
+    /// Whether keys match only as spelled: the Dapr CLI reads the run file with Go's YAML decoder, which matches field
+    /// names exactly, while daprd reads resources through JSON, which ignores the case of field names.
+    /// </param>
+    public static YamlFile Load(string path, bool exactKeys = false)
     {
         var stream = new YamlStream();
         try
@@ -58,7 +67,7 @@ public sealed class YamlFile
                     throw new ConfigurationException(path, document.RootNode.Start.Line, "expected a mapping at the top of the document");
             }
         }
-        return new YamlFile(path, documents);
+        return new YamlFile(path, documents, exactKeys);
     }
 
     public ConfigurationException Error(YamlNode node, string message) => new(Path, node.Start.Line, message);
@@ -67,7 +76,7 @@ public sealed class YamlFile
     {
         foreach (var (k, v) in map.Children)
         {
-            if (k is YamlScalarNode s && string.Equals(s.Value, key, StringComparison.OrdinalIgnoreCase))
+            if (k is YamlScalarNode s && string.Equals(s.Value, key, _keys))
                 return v is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" } ? null : v;
         }
         return null;
@@ -121,6 +130,14 @@ public sealed class YamlFile
             _ => throw Error(node, $"'{key}' must be a list"),
         };
     }
+
+    /// <summary>A list of strings that must be written as a YAML sequence (a Go <c>[]string</c> field refuses a single value).</summary>
+    public List<string>? List(YamlMappingNode map, string key) => Get(map, key) switch
+    {
+        null => null,
+        YamlSequenceNode => Strings(map, key),
+        var other => throw Error(other, $"'{key}' must be a list (for example [\"{(other as YamlScalarNode)?.Value}\"])"),
+    };
 
     public Dictionary<string, string>? StringMap(YamlMappingNode map, string key)
     {

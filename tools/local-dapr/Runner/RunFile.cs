@@ -41,7 +41,9 @@ public static class ApiTokens
 
 /// <summary>
 /// The multi-app run file of <c>dapr run -f</c> (dapr/cli <c>pkg/runfileconfig</c>): <c>version</c>, <c>common</c> and <c>apps</c>,
-/// with per-app values overriding the common ones and paths relative to the file.
+/// with per-app values overriding the common ones and paths relative to the file. Read as the CLI reads it: field names
+/// match only as spelled (Go's YAML decoder), lists must be lists, and what the CLI refuses is refused with its words
+/// (docs/adr/0008-component-sets.md).
 /// </summary>
 public static class RunFile
 {
@@ -49,9 +51,10 @@ public static class RunFile
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "dapr.yaml");
         if (!File.Exists(path)) throw new ConfigurationException(path, 0, "run file not found");
-        var yaml = YamlFile.Load(path);
+        var yaml = YamlFile.Load(path, exactKeys: true);
         var root = yaml.Documents.FirstOrDefault() ?? throw new ConfigurationException(path, 1, "the run file is empty");
         var version = yaml.Int(root, "version");
+        if (version is null or 0) throw yaml.Error(root, "required field 'version' not found in the provided run template file");
         if (version is not 1) throw yaml.Error(root, $"unsupported run file version '{version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(missing)"}'; expected 1");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var common = yaml.Map(root, "common");
@@ -79,12 +82,7 @@ public static class RunFile
         if (!Directory.Exists(appDir)) throw yaml.Error(app, $"appDirPath '{dir}' does not exist ({appDir})");
         var appId = yaml.String(app, "appID") ?? Path.GetFileName(appDir.TrimEnd(Path.DirectorySeparatorChar)).ToLowerInvariant();
 
-        var resources = yaml.Strings(app, "resourcesPaths") ?? yaml.Strings(app, "resourcesPath")
-            ?? (common is null ? null : yaml.Strings(common, "resourcesPaths") ?? yaml.Strings(common, "resourcesPath"))
-            ?? [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dapr", "components")];
-        // Per-app relative paths resolve against the app's folder, common ones against the run file's folder (as the Dapr CLI does).
-        var appHasOwn = yaml.Get(app, "resourcesPaths") is not null || yaml.Get(app, "resourcesPath") is not null;
-        var resolved = resources.Select(r => Path.GetFullPath(Path.Combine(appHasOwn ? appDir : baseDir, r))).Where(r => Directory.Exists(r) || File.Exists(r)).ToList();
+        var resolved = ResourcesPaths(yaml, app, common, baseDir, appDir);
 
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in (common is null ? null : yaml.StringMap(common, "env")) ?? []) env[k] = v;
@@ -105,7 +103,7 @@ public static class RunFile
         {
             AppId = appId,
             AppDirPath = appDir,
-            Command = yaml.Strings(app, "command") ?? [],
+            Command = yaml.List(app, "command") ?? [],
             Env = env,
             GeneratedApiToken = apiToken is null,
             AppLogDestination = Destination(yaml, app, common, "appLogDestination", LogDestination.FileAndConsole),
@@ -119,6 +117,7 @@ public static class RunFile
                 HttpPort = yaml.Int(app, "daprHTTPPort") ?? 0,
                 GrpcPort = yaml.Int(app, "daprGRPCPort") ?? 0,
                 ResourcesPaths = resolved,
+                WorkingDirectory = appDir,
                 EnableAppHealthCheck = Bool("enableAppHealthCheck") ?? false,
                 AppHealthCheckPath = Str("appHealthCheckPath") ?? "/healthz",
                 AppHealthProbeInterval = TimeSpan.FromSeconds(Int("appHealthProbeInterval") ?? 5),
@@ -134,13 +133,54 @@ public static class RunFile
     {
         var node = yaml.Get(app, key) ?? (common is null ? null : yaml.Get(common, key));
         var text = yaml.String(app, key) ?? (common is null ? null : yaml.String(common, key));
-        return text?.ToLowerInvariant() switch
+        // Spelled exactly, as the Dapr CLI compares them.
+        return text switch
         {
-            null => fallback,
+            null or "" => fallback,
             "console" => LogDestination.Console,
             "file" => LogDestination.File,
-            "fileandconsole" => LogDestination.FileAndConsole,
-            _ => throw yaml.Error(node!, $"'{key}' must be file, console or fileAndConsole"),
+            "fileAndConsole" => LogDestination.FileAndConsole,
+            _ => throw yaml.Error(node!, $"invalid log destination type: {text} ('{key}' must be file, console or fileAndConsole)"),
         };
+    }
+
+    /// <summary>
+    /// The resources paths of one app, as the Dapr CLI (<c>pkg/runfileconfig</c>) resolves them: in each section,
+    /// <c>resourcesPaths</c> (a list) and the older <c>resourcesPath</c> (one path) together, every path made absolute
+    /// (the common section's against the run file's folder, an app's against its <c>appDirPath</c>) and refused when it
+    /// does not exist. An app uses, in this order, its own paths, its folder's <c>.dapr/resources</c> when there is one,
+    /// the common paths, or <c>~/.dapr/components</c> (skipped when missing: nothing installed the Dapr CLI's defaults).
+    /// Each path is read as daprd reads it (<see cref="ResourceLoader"/>): the files directly in the folder, never its
+    /// subfolders.
+    /// </summary>
+    private static List<string> ResourcesPaths(YamlFile yaml, YamlMappingNode app, YamlMappingNode? common, string baseDir, string appDir)
+    {
+        var own = Section(app, appDir);
+        if (own.Count > 0) return own;
+        var local = Path.Combine(appDir, ".dapr", "resources");
+        if (Directory.Exists(local)) return [local];
+        var shared = common is null ? [] : Section(common, baseDir);
+        if (shared.Count > 0) return shared;
+        var fallback = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dapr", "components");
+        return Directory.Exists(fallback) ? [fallback] : [];
+
+        List<string> Section(YamlMappingNode section, string dir)
+        {
+            var paths = new List<string>();
+            foreach (var given in yaml.List(section, "resourcesPaths") ?? [])
+                paths.Add(Existing(yaml.Get(section, "resourcesPaths")!, given, dir));
+            if (yaml.String(section, "resourcesPath") is { } single && !string.IsNullOrWhiteSpace(single))
+                paths.Add(Existing(yaml.Get(section, "resourcesPath")!, single, dir));
+            return paths;
+        }
+
+        string Existing(YamlNode node, string given, string dir)
+        {
+            var home = given == "~" || given.StartsWith("~/", StringComparison.Ordinal)
+                ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + given[1..]
+                : given;
+            var full = Path.GetFullPath(Path.Combine(dir, home));
+            return Directory.Exists(full) || File.Exists(full) ? full : throw yaml.Error(node, $"resources path '{given}' does not exist ({full})");
+        }
     }
 }

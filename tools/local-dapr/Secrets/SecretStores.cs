@@ -29,6 +29,17 @@ public sealed class LocalFileSecretStore : ISecretStore
 
     public IReadOnlyList<string> Features { get; }
 
+    /// <summary>
+    /// <paramref name="spec"/> with a relative <c>secretsFile</c> made absolute against <paramref name="workingDirectory"/>
+    /// (daprd opens it relative to its working directory); other components, and a null directory, are left as they are.
+    /// </summary>
+    public static ComponentSpec InDirectory(ComponentSpec spec, string? workingDirectory)
+    {
+        if (spec.Type != "secretstores.local.file" || workingDirectory is null || spec.Meta("secretsFile") is not { } file || Path.IsPathRooted(file)) return spec;
+        var metadata = new Dictionary<string, string>(spec.Metadata, StringComparer.OrdinalIgnoreCase) { ["secretsFile"] = Path.Combine(workingDirectory, file) };
+        return spec with { Metadata = metadata };
+    }
+
     public LocalFileSecretStore(ComponentSpec spec)
     {
         var file = spec.Meta("secretsFile") ?? throw new ConfigurationException(spec.File, spec.Line, $"component '{spec.Name}' ({spec.Type}): missing local secrets file in metadata");
@@ -36,7 +47,7 @@ public sealed class LocalFileSecretStore : ISecretStore
         JsonDocument document;
         try
         {
-            // Relative to the working directory, as os.Open in daprd resolves it.
+            // Relative to the working directory, as os.Open in daprd resolves it (see InDirectory).
             document = JsonDocument.Parse(File.ReadAllBytes(file));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

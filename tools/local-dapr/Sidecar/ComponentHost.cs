@@ -22,7 +22,8 @@ public sealed class ComponentHost(ILoggerFactory loggers, TimeProvider time) : I
 
     private IAsyncDisposable Get(ComponentSpec spec)
     {
-        var identity = $"{Path.GetFullPath(spec.File)}#{spec.Name}#{spec.Type}";
+        // A local file secret store is one per secrets file: sidecars in different working directories read different files.
+        var identity = $"{Path.GetFullPath(spec.File)}#{spec.Name}#{spec.Type}{(spec.Type == "secretstores.local.file" ? "#" + spec.Meta("secretsFile") : "")}";
         return _instances.GetOrAdd(identity, _ => new Lazy<IAsyncDisposable>(() => Create(spec))).Value;
     }
 

@@ -37,6 +37,13 @@ public sealed record SidecarOptions
 
     public IReadOnlyList<string> ResourcesPaths { get; init; } = [];
 
+    /// <summary>
+    /// The directory a component's relative file paths (a local file secret store's <c>secretsFile</c>) resolve against,
+    /// daprd's working directory: the Dapr CLI starts each daprd of a run file in the app's <c>appDirPath</c>. Null: this
+    /// process's working directory.
+    /// </summary>
+    public string? WorkingDirectory { get; init; }
+
     /// <summary>The pod name for the <c>{podName}</c> template of component metadata; daprd reads <c>POD_NAME</c>.</summary>
     public string? PodName { get; init; } = System.Environment.GetEnvironmentVariable("POD_NAME");
 

@@ -36,7 +36,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
         var resolved = new Dictionary<ComponentSpec, ComponentSpec>(ReferenceEqualityComparer.Instance);
         foreach (var component in resources.Components.Where(c => c.Kind == "secretstores"))
         {
-            var spec = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
+            var spec = Secrets.LocalFileSecretStore.InDirectory(
+                Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger), options.WorkingDirectory);
             resolved[component] = spec;
             _secretStores[spec.Name] = env.Components.SecretStore(spec);
         }
