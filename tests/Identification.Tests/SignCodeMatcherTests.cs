@@ -70,6 +70,7 @@ public sealed class SignCodeMatcherTests
         Assert.Equal(expected.Select(c => c.Person), actual.Select(c => c.Person));
         foreach (var (e, a) in expected.Zip(actual)) Assert.Equal(e.Similarity, a.Similarity, 3); // 16-bit storage
         Assert.Equal(templates.Length, matcher.Nearest(capture, 100).Count);
+        Assert.Equal(templates.Length, matcher.Nearest(capture, int.MaxValue).Count);
         Assert.Throws<ArgumentException>(() => matcher.Nearest(new float[Dimensions - 1], 8));
         Assert.Throws<ArgumentException>(() => matcher.Put(Person(1), [new StoredTemplate("t", new float[3])]));
     }

@@ -137,14 +137,13 @@ public sealed class SignCodeMatcher : IMatcher
         if (count <= 0) return [];
         Span<ulong> code = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
         Encode(query, code);
-        var depth = Math.Max(count, _depth);
-        var nearest = new NearestCodes(depth);
         float[]? rented = null;
         Span<float> values = Dimensions <= 1024 ? stackalloc float[Dimensions] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(Dimensions)).AsSpan(0, Dimensions);
         _lock.EnterReadLock();
         try
         {
             if (_count == 0) return [];
+            var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _high));
             Scan(code, nearest);
             var ranked = new (float Similarity, int Slot)[nearest.Count];
             for (var i = 0; i < ranked.Length; i++)
