@@ -10,9 +10,14 @@ public sealed class MatchingTests
     private const int Dimensions = 64;
     private static readonly MatchPolicy Policy = new(OffenderThreshold: 0.8f, PassengerThreshold: 0.9f);
 
-    public static TheoryData<string> Matchers => ["exact", "hnsw"];
+    public static TheoryData<string> Matchers => ["exact", "hnsw", "signcode"];
 
-    private static IMatcher Make(string kind) => kind == "exact" ? new ExactMatcher(Dimensions) : new HnswMatcher(Dimensions);
+    private static IMatcher Make(string kind) => kind switch
+    {
+        "exact" => new ExactMatcher(Dimensions),
+        "hnsw" => new HnswMatcher(Dimensions),
+        _ => new SignCodeMatcher(Dimensions),
+    };
 
     /// <summary>A unit vector with cosine <paramref name="similarity"/> to the axis <paramref name="axis"/>, leaning towards <paramref name="other"/>.</summary>
     internal static float[] Towards(int axis, float similarity, int other, int dimensions = Dimensions)
@@ -90,7 +95,7 @@ public sealed class MatchingTests
     public void Both_matchers_agree_on_identical_templates_ties_included()
     {
         // Two people holding the same template: both matchers see the same similarity, and the policy picks the same one.
-        foreach (var kind in new[] { "exact", "hnsw" })
+        foreach (var kind in new[] { "exact", "hnsw", "signcode" })
         {
             var matcher = Make(kind);
             matcher.Put(Offender("o-b"), [new StoredTemplate("t", Axis(3))]);

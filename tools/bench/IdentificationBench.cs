@@ -7,22 +7,25 @@ using Mtaeda.Identification.Infrastructure;
 namespace Bench;
 
 /// <summary>
-/// Captures matched per second against watch lists of growing size: the service's HNSW matcher (with its match policy)
-/// beside exact search over the same templates, recall@1 of the index against exact search, and memory per entry.
-/// Captures of listed people are a listed template plus Gaussian noise (cosine about 0.7 to it, as a second photo of
-/// the same face gives); the others are random unit vectors (a stranger: cosine about 0 to everyone).
+/// Captures matched per second against watch lists of growing size: the service's matcher (with its match policy)
+/// beside exact search over the same templates, recall@1 of the matcher against exact search, and memory per entry.
+/// Captures of listed people are a listed template plus Gaussian noise (cosine <c>captureSimilarity</c> to it on
+/// average, as a second photo of the same face gives); the others are random unit vectors (a stranger: cosine about 0
+/// to everyone).
 /// </summary>
 internal static class IdentificationBench
 {
-    private const float NoiseSigma = 0.045f;
-
-    public static string Run(int[] sizes, int dimensions, int captures, int recallQueries, int threads, HnswSettings settings, int seed, TextWriter log)
+    /// <summary>Measures <paramref name="matcher"/> (described by <paramref name="description"/>) at every size.</summary>
+    public static string Run(int[] sizes, int dimensions, int captures, int recallQueries, int threads, float threshold, float captureSimilarity,
+        string description, Func<IMatcher> matcher, int seed, TextWriter log)
     {
         var report = new StringBuilder();
-        var policy = new MatchPolicy(0.5f, 0.5f);
-        report.AppendLine(CultureInfo.InvariantCulture, $"HNSW: M = {settings.Connectivity}, efConstruction = {settings.ExpansionAdd}, ef = {settings.ExpansionSearch}, cosine, values stored as {settings.Quantization}, {MatchPolicy.Candidates} candidates per capture, threshold 0.5; {dimensions} dimensions; {captures} captures per size (half of listed people, half strangers), {threads} matching threads; recall over {recallQueries} captures of listed people and {recallQueries} of strangers.").AppendLine();
-        report.AppendLine("| templates | build: wall s (CPU s) | captures/s (HNSW), wall clock | captures per CPU-second (HNSW) | p50 / p99 per capture (µs) | captures/s (exact) | recall@1, listed | recall@1, strangers | listed found | strangers matched | memory per entry (bytes) |");
-        report.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var policy = new MatchPolicy(threshold, threshold);
+        // A unit template plus noise of σ per value has cosine 1/√(1 + d·σ²) to it.
+        var noiseSigma = (float)Math.Sqrt((1.0 / (captureSimilarity * captureSimilarity) - 1) / dimensions);
+        report.AppendLine(CultureInfo.InvariantCulture, $"{description}; {MatchPolicy.Candidates} candidates per capture, threshold {threshold}; {dimensions} dimensions; {captures} captures per size (half of listed people at cosine {captureSimilarity} to their template on average, half strangers), {threads} matching threads; recall over {recallQueries} captures of listed people and {recallQueries} of strangers. Load average (1 min) before: {LoadAverage()}.").AppendLine();
+        report.AppendLine("| templates | build: wall s (CPU s) | captures/s, wall clock | CPU µs per capture | p50 / p99 per capture (µs) | captures/s (exact search) | listed found (threshold) | strangers matched | recall@1, listed | recall@1, strangers | memory per entry (bytes) | load average (1 min) |");
+        report.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var size in sizes)
         {
             var random = new Random(seed);
@@ -35,9 +38,9 @@ internal static class IdentificationBench
             var before = Process.GetCurrentProcess().PrivateMemorySize64;
             var build = Stopwatch.StartNew();
             var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
-            using var hnsw = new HnswMatcher(dimensions, settings);
-            // As the service builds it at start-up: one insertion call for the whole list.
-            hnsw.PutMany([.. Enumerable.Range(0, size).Select(i => (new PersonRef(PersonKind.Offender, Id(i)), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", templates[i])]))]);
+            var index = matcher();
+            // As the service builds it at start-up: the whole list in one call.
+            index.PutMany([.. Enumerable.Range(0, size).Select(i => (new PersonRef(PersonKind.Offender, Id(i)), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", templates[i])]))]);
             build.Stop();
             buildCpu = Process.GetCurrentProcess().TotalProcessorTime - buildCpu;
             GC.Collect();
@@ -51,7 +54,7 @@ internal static class IdentificationBench
                 if (q % 2 == 0)
                 {
                     listed[q] = random.Next(size);
-                    queries[q] = Noisy(random, templates[listed[q]]);
+                    queries[q] = Noisy(random, templates[listed[q]], noiseSigma);
                 }
                 else
                 {
@@ -73,7 +76,7 @@ internal static class IdentificationBench
                 while ((q = Interlocked.Increment(ref next)) < captures)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    var match = policy.Identify(hnsw, queries[q]);
+                    var match = policy.Identify(index, queries[q]);
                     latencies[q] = Stopwatch.GetTimestamp() - start;
                     if (listed[q] >= 0 && match?.Person.Id == Id(listed[q])) Interlocked.Increment(ref found);
                     if (listed[q] < 0 && match is not null) Interlocked.Increment(ref strangersMatched);
@@ -83,11 +86,11 @@ internal static class IdentificationBench
             run.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var rate = captures / run.Elapsed.TotalSeconds;
-            var cpuRate = captures / cpu.TotalSeconds;
+            var cpuPerCapture = cpu.TotalSeconds * 1e6 / captures;
             Array.Sort(latencies);
             var p50 = latencies[captures / 2] * 1e6 / Stopwatch.Frequency;
             var p99 = latencies[(int)(captures * 0.99)] * 1e6 / Stopwatch.Frequency;
-            log.WriteLine($"  HNSW {rate:F0} captures/s ({cpuRate:F0} per CPU-second), p50 {p50:F0} µs, p99 {p99:F0} µs; listed found {found}/{captures / 2}, strangers matched {strangersMatched}");
+            log.WriteLine($"  {rate:F0} captures/s ({cpuPerCapture:F0} CPU-µs each), p50 {p50:F0} µs, p99 {p99:F0} µs; listed found {found}/{captures / 2}, strangers matched {strangersMatched}");
 
             // Recall@1 against exact search (brute force over the same templates), and exact search's own rate.
             var exactRun = Stopwatch.StartNew();
@@ -96,7 +99,7 @@ internal static class IdentificationBench
             for (var q = 0; q < 2 * sampled; q++)
             {
                 var exact = ExactTop(templates, queries[q]);
-                var approx = hnsw.Nearest(queries[q], 1);
+                var approx = index.Nearest(queries[q], 1);
                 if (approx.Count == 1 && approx[0].Person.Id == Id(exact))
                 {
                     if (listed[q] >= 0) recallListed++;
@@ -107,7 +110,8 @@ internal static class IdentificationBench
             var exactRate = 2 * sampled / exactRun.Elapsed.TotalSeconds;
             log.WriteLine($"  exact {exactRate:F1} captures/s; recall@1 listed {recallListed}/{sampled}, strangers {recallStrangers}/{sampled}");
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"| {size:N0} | {build.Elapsed.TotalSeconds:F1} ({buildCpu.TotalSeconds:F1}) | {rate:N0} | {cpuRate:N0} | {p50:F0} / {p99:F0} | {exactRate:N1} | {recallListed / (double)sampled:F4} | {recallStrangers / (double)sampled:F4} | {found}/{captures / 2} | {strangersMatched}/{captures - captures / 2} | {perEntry:N0} |");
+                $"| {size:N0} | {build.Elapsed.TotalSeconds:F1} ({buildCpu.TotalSeconds:F1}) | {rate:N0} | {cpuPerCapture:F0} | {p50:F0} / {p99:F0} | {exactRate:N1} | {found}/{captures / 2} | {strangersMatched}/{captures - captures / 2} | {recallListed / (double)sampled:F4} | {recallStrangers / (double)sampled:F4} | {perEntry:N0} | {LoadAverage()} |");
+            (index as IDisposable)?.Dispose();
         }
         return report.ToString();
     }
@@ -139,10 +143,14 @@ internal static class IdentificationBench
         return Normalised(v);
     }
 
-    private static float[] Noisy(Random random, float[] template)
+    /// <summary>The 1-minute load average of the machine (shared: other work runs beside the bench).</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    private static float[] Noisy(Random random, float[] template, float sigma)
     {
         var v = new float[template.Length];
-        for (var i = 0; i < v.Length; i++) v[i] = template[i] + NoiseSigma * Gaussian(random);
+        for (var i = 0; i < v.Length; i++) v[i] = template[i] + sigma * Gaussian(random);
         return Normalised(v);
     }
 

@@ -91,23 +91,51 @@ var idDimensions = new Option<int>("--dimensions") { Description = "Template len
 var idCaptures = new Option<int>("--captures") { Description = "Captures matched per size", DefaultValueFactory = _ => 20_000 };
 var idRecall = new Option<int>("--recall-queries") { Description = "Captures of listed people (and as many of strangers) checked against exact search", DefaultValueFactory = _ => 1000 };
 var idThreads = new Option<int>("--threads") { Description = "Matching threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+var idMatcher = new Option<string>("--matcher") { Description = "signcode (the service's default) or hnsw", DefaultValueFactory = _ => "signcode" };
+var idThreshold = new Option<float>("--threshold") { Description = "Least cosine similarity for a match", DefaultValueFactory = _ => 0.6f };
+var idSimilarity = new Option<float>("--capture-similarity") { Description = "Average cosine of a listed person's capture to their template", DefaultValueFactory = _ => 0.7f };
+var idDepth = new Option<int>("--rerank-depth") { Description = "Sign codes nearest by Hamming distance re-ranked by exact cosine", DefaultValueFactory = _ => new Mtaeda.Identification.Domain.SignCodeSettings().RerankDepth };
 var idM = new Option<int>("--m") { Description = "HNSW links per node", DefaultValueFactory = _ => 16 };
 var idEfAdd = new Option<int>("--ef-construction") { Description = "HNSW candidates while inserting", DefaultValueFactory = _ => 128 };
 var idEf = new Option<int>("--ef") { Description = "HNSW candidates while searching", DefaultValueFactory = _ => 64 };
-var idQuant = new Option<string>("--quantization") { Description = "int8, float16 or float32", DefaultValueFactory = _ => "float16" };
+var idQuant = new Option<string>("--quantization") { Description = "HNSW values: int8, float16 or float32", DefaultValueFactory = _ => "float16" };
+var idAppend = new Option<bool>("--append") { Description = "Add the results to the report's measurements instead of replacing them" };
 var idOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/identification.md" };
-var identification = new Command("identification", "Face captures matched per second against watch lists of growing size, recall@1 against exact search") { idSizes, idDimensions, idCaptures, idRecall, idThreads, idM, idEfAdd, idEf, idQuant, idOut };
+var identification = new Command("identification", "Face captures matched per second against watch lists of growing size, recall@1 against exact search")
+{
+    idSizes, idDimensions, idCaptures, idRecall, idThreads, idMatcher, idThreshold, idSimilarity, idDepth, idM, idEfAdd, idEf, idQuant, idAppend, idOut,
+};
 identification.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
-    var settings = new Mtaeda.Identification.Infrastructure.HnswSettings { Connectivity = parse.GetValue(idM), ExpansionAdd = parse.GetValue(idEfAdd), ExpansionSearch = parse.GetValue(idEf), Quantization = Enum.Parse<Mtaeda.Identification.Infrastructure.HnswQuantization>(parse.GetValue(idQuant)!, ignoreCase: true) };
     var sizes = parse.GetValue(idSizes)!;
-    var table = IdentificationBench.Run(sizes, parse.GetValue(idDimensions), parse.GetValue(idCaptures), parse.GetValue(idRecall), parse.GetValue(idThreads), settings, 7, Console.Out);
-    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- identification {string.Join(' ', sizes.Select(s => $"--size {s}"))} --dimensions {parse.GetValue(idDimensions)} --captures {parse.GetValue(idCaptures)} --recall-queries {parse.GetValue(idRecall)} --threads {parse.GetValue(idThreads)} --m {parse.GetValue(idM)} --ef-construction {parse.GetValue(idEfAdd)} --ef {parse.GetValue(idEf)} --quantization {parse.GetValue(idQuant)}";
+    var dimensions = parse.GetValue(idDimensions);
+    var hnsw = string.Equals(parse.GetValue(idMatcher), "hnsw", StringComparison.OrdinalIgnoreCase);
+    string description, options;
+    Func<Mtaeda.Identification.Domain.IMatcher> matcher;
+    if (hnsw)
+    {
+        var settings = new Mtaeda.Identification.Infrastructure.HnswSettings { Connectivity = parse.GetValue(idM), ExpansionAdd = parse.GetValue(idEfAdd), ExpansionSearch = parse.GetValue(idEf), Quantization = Enum.Parse<Mtaeda.Identification.Infrastructure.HnswQuantization>(parse.GetValue(idQuant)!, ignoreCase: true) };
+        description = $"HNSW (USearch): M = {settings.Connectivity}, efConstruction = {settings.ExpansionAdd}, ef = {settings.ExpansionSearch}, cosine, values stored as {settings.Quantization}";
+        options = $"--matcher hnsw --m {settings.Connectivity} --ef-construction {settings.ExpansionAdd} --ef {settings.ExpansionSearch} --quantization {parse.GetValue(idQuant)}";
+        matcher = () => new Mtaeda.Identification.Infrastructure.HnswMatcher(dimensions, settings);
+    }
+    else
+    {
+        var settings = new Mtaeda.Identification.Domain.SignCodeSettings { RerankDepth = parse.GetValue(idDepth) };
+        var bits = new Mtaeda.Identification.Domain.SignCodeMatcher(dimensions, settings).Bits;
+        description = $"Sign codes: {bits} bits per template (randomized Hadamard rotation), all scanned with popcount, the {settings.RerankDepth} nearest by Hamming distance re-ranked by cosine on 16-bit values";
+        options = $"--matcher signcode --rerank-depth {settings.RerankDepth}";
+        matcher = () => new Mtaeda.Identification.Domain.SignCodeMatcher(dimensions, settings);
+    }
+    var table = IdentificationBench.Run(sizes, dimensions, parse.GetValue(idCaptures), parse.GetValue(idRecall), parse.GetValue(idThreads),
+        parse.GetValue(idThreshold), parse.GetValue(idSimilarity), description, matcher, 7, Console.Out);
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- identification {string.Join(' ', sizes.Select(s => $"--size {s}"))} --dimensions {dimensions} --captures {parse.GetValue(idCaptures)} --recall-queries {parse.GetValue(idRecall)} --threads {parse.GetValue(idThreads)} --threshold {parse.GetValue(idThreshold).ToString(System.Globalization.CultureInfo.InvariantCulture)} --capture-similarity {parse.GetValue(idSimilarity).ToString(System.Globalization.CultureInfo.InvariantCulture)} {options}{(parse.GetValue(idAppend) ? " --append" : "")}";
     var path = Path.Combine(repository, parse.GetValue(idOut)!);
     var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
     const string Marker = "<!-- measured -->";
-    var head = existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Identification benchmark\n\n" + Marker;
+    var head = parse.GetValue(idAppend) && existing.Contains(Marker, StringComparison.Ordinal) ? existing.TrimEnd()
+        : existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Identification benchmark\n\n" + Marker;
     var measured = $"\n\nMeasured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores with\n\n```\n{command}\n```\n\n{table}";
     await File.WriteAllTextAsync(path, head + measured);
     Console.WriteLine($"report written to {path}");

@@ -28,8 +28,9 @@ public sealed record Candidate(PersonRef Person, string TemplateId, float Simila
 
 /// <summary>
 /// The templates of the watch list and of the enrolled passengers, searched by cosine similarity. Implementations:
-/// <c>HnswMatcher</c> (an approximate nearest-neighbour index, the service's) and <see cref="ExactMatcher"/> (every
-/// template compared: the reference the index is measured against). A real model or vector database can take its
+/// <see cref="SignCodeMatcher"/> (the service's: sign codes scanned with popcount, the nearest re-ranked by cosine),
+/// <c>HnswMatcher</c> (an HNSW graph, selectable) and <see cref="ExactMatcher"/> (every template compared: the reference
+/// the others are measured against). A real model or vector database can take its
 /// place. Safe for concurrent searches and changes.
 /// </summary>
 public interface IMatcher

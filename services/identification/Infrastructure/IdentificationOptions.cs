@@ -1,3 +1,5 @@
+using Mtaeda.Identification.Domain;
+
 namespace Mtaeda.Identification.Infrastructure;
 
 /// <summary>Settings (section <c>Identification</c>, environment <c>Identification__Name</c>).</summary>
@@ -36,6 +38,22 @@ public sealed class IdentificationOptions
     /// <summary>How often events whose publish failed are published again.</summary>
     public TimeSpan OutboxSweep { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>HNSW graph parameters.</summary>
+    /// <summary>Which matcher holds the templates: <see cref="MatcherKind.SignCode"/> (the default) or <see cref="MatcherKind.Hnsw"/>.</summary>
+    public MatcherKind Matcher { get; init; } = MatcherKind.SignCode;
+
+    /// <summary>Sign-code matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.SignCode"/>).</summary>
+    public SignCodeSettings SignCode { get; init; } = new();
+
+    /// <summary>HNSW graph parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.Hnsw"/>).</summary>
     public HnswSettings Hnsw { get; init; } = new();
+}
+
+/// <summary>The matchers the service can run.</summary>
+public enum MatcherKind
+{
+    /// <summary><see cref="SignCodeMatcher"/>: sign codes scanned with popcount, re-ranked by exact cosine.</summary>
+    SignCode,
+
+    /// <summary><see cref="HnswMatcher"/>: USearch's HNSW graph.</summary>
+    Hnsw,
 }

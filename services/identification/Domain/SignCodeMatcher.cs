@@ -1,0 +1,360 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Numerics.Tensors;
+
+namespace Mtaeda.Identification.Domain;
+
+/// <summary>
+/// The service's matcher: every template reduced to a sign code of b bits (random-hyperplane hashing: bit j says on
+/// which side of a fixed random hyperplane the template lies, so the share of bits two codes differ in estimates the
+/// angle between the templates divided by π, whatever the templates' distribution), all codes scanned with popcount for
+/// the <see cref="SignCodeSettings.RerankDepth"/> nearest by Hamming distance, and those re-ranked by cosine on the
+/// stored values (16-bit floats: within about 10⁻⁴ of the 32-bit cosine). With b = 512, a capture at cosine 0.6 to an
+/// enrolled template differs from it in about 150 ± 10 bits, an unrelated template in 256 ± 11: the enrolled template
+/// is among the re-ranked ones by a margin of many standard deviations, so the decision (a template at or above the
+/// threshold, or none) is the one exact search makes.
+/// Cost per capture: O(n · b/64) word operations for the scan (8 words per template at 512 dimensions), O(b log b) to
+/// encode the capture and O(k · d) to re-rank the k nearest codes: linear in the list, but reading 64 bytes per
+/// template where exact search reads 2,048. Memory per template: b/8 bytes of code, 2·d bytes of values, its owner.
+/// Searches run concurrently (a read lock); changes take the write lock. A removed template's slot is wiped and reused.
+/// </summary>
+public sealed class SignCodeMatcher : IMatcher
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly Dictionary<PersonRef, int[]> _slots = [];
+    private readonly Stack<int> _free = new();
+    private const int Rounds = 3;
+    private readonly float[] _flips;
+    private readonly int _bits;
+    private readonly int _words;
+    private readonly int _depth;
+    private ulong[] _codes = [];
+    private Half[] _values = [];
+    private Owner?[] _owners = [];
+    private int _high;
+    private int _count;
+
+    /// <summary>Creates an empty matcher.</summary>
+    /// <param name="dimensions">Template length.</param>
+    /// <param name="settings">Re-rank depth and the rotation's seed.</param>
+    public SignCodeMatcher(int dimensions, SignCodeSettings? settings = null)
+    {
+        settings ??= new SignCodeSettings();
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.RerankDepth, 1);
+        Dimensions = dimensions;
+        _bits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, dimensions));
+        _words = _bits / 64;
+        _depth = settings.RerankDepth;
+        // The sign patterns of the rotation, from a fixed seed (the codes are rebuilt with the index at start-up).
+        var random = new Random(settings.Seed);
+        _flips = new float[Rounds * _bits];
+        for (var i = 0; i < _flips.Length; i++) _flips[i] = random.Next(2) == 0 ? -1f : 1f;
+    }
+
+    /// <inheritdoc />
+    public int Dimensions { get; }
+
+    /// <inheritdoc />
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Bits per code: the template length rounded up to a power of two (at least 64).</summary>
+    public int Bits => _bits;
+
+    /// <inheritdoc />
+    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates) => PutMany([(person, templates)]);
+
+    /// <inheritdoc />
+    /// <remarks>The codes are computed outside the lock; the arrays grow once for the whole batch.</remarks>
+    public void PutMany(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        var total = 0;
+        foreach (var (_, templates) in people)
+        {
+            ArgumentNullException.ThrowIfNull(templates);
+            foreach (var t in templates)
+            {
+                if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(people));
+            }
+            total += templates.Count;
+        }
+        var codes = new ulong[total * _words];
+        var at = 0;
+        foreach (var (_, templates) in people)
+        {
+            foreach (var t in templates) Encode(t.Values, codes.AsSpan(at++ * _words, _words));
+        }
+        _lock.EnterWriteLock();
+        try
+        {
+            at = 0;
+            foreach (var (person, templates) in people)
+            {
+                RemoveHeld(person);
+                if (templates.Count == 0) continue;
+                var held = new int[templates.Count];
+                for (var i = 0; i < templates.Count; i++, at++)
+                {
+                    var slot = TakeSlot(total - at);
+                    codes.AsSpan(at * _words, _words).CopyTo(_codes.AsSpan(slot * _words, _words));
+                    TensorPrimitives.ConvertToHalf(templates[i].Values, _values.AsSpan(slot * Dimensions, Dimensions));
+                    _owners[slot] = new Owner(person, templates[i].TemplateId);
+                    held[i] = slot;
+                }
+                _slots[person] = held;
+                _count += held.Length;
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Remove(PersonRef person)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            return RemoveHeld(person);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values, not {Dimensions}", nameof(query));
+        if (count <= 0) return [];
+        Span<ulong> code = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
+        Encode(query, code);
+        float[]? rented = null;
+        Span<float> values = Dimensions <= 1024 ? stackalloc float[Dimensions] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(Dimensions)).AsSpan(0, Dimensions);
+        _lock.EnterReadLock();
+        try
+        {
+            if (_count == 0) return [];
+            var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _high));
+            Scan(code, nearest);
+            var ranked = new (float Similarity, int Slot)[nearest.Count];
+            for (var i = 0; i < ranked.Length; i++)
+            {
+                var slot = nearest.Slot(i);
+                TensorPrimitives.ConvertToSingle(_values.AsSpan(slot * Dimensions, Dimensions), values);
+                ranked[i] = (TensorPrimitives.Dot(query, values), slot);
+            }
+            // Most similar first; equal similarity in slot order, so the answer does not depend on the heap's order.
+            Array.Sort(ranked, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Slot.CompareTo(b.Slot));
+            var candidates = new List<Candidate>(Math.Min(count, ranked.Length));
+            for (var i = 0; i < candidates.Capacity; i++)
+            {
+                var owner = _owners[ranked[i].Slot]!;
+                candidates.Add(new Candidate(owner.Person, owner.TemplateId, ranked[i].Similarity));
+            }
+            return candidates;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The sign code of <paramref name="values"/>: bit j set when component j of the rotated template is positive. The
+    /// rotation is a randomized Hadamard transform applied <see cref="Rounds"/> times (flip each component's sign by a
+    /// fixed random pattern, then the fast Walsh–Hadamard transform: O(b log b)), the usual fast stand-in for a random
+    /// rotation: each bit is then the side of a random hyperplane the template lies on, so two codes differ in a share
+    /// of bits that estimates the angle between the templates divided by π, however the templates are distributed.
+    /// </summary>
+    private void Encode(ReadOnlySpan<float> values, Span<ulong> code)
+    {
+        Span<float> x = _bits <= 4096 ? stackalloc float[_bits] : new float[_bits];
+        values.CopyTo(x);
+        x[values.Length..].Clear();
+        for (var round = 0; round < Rounds; round++)
+        {
+            TensorPrimitives.Multiply(x, _flips.AsSpan(round * _bits, _bits), x);
+            for (var h = 1; h < _bits; h <<= 1)
+            {
+                for (var i = 0; i < _bits; i += h << 1)
+                {
+                    for (var j = i; j < i + h; j++)
+                    {
+                        var (a, b) = (x[j], x[j + h]);
+                        x[j] = a + b;
+                        x[j + h] = a - b;
+                    }
+                }
+            }
+        }
+        code.Clear();
+        for (var j = 0; j < _bits; j++)
+        {
+            if (x[j] > 0) code[j >> 6] |= 1UL << (j & 63);
+        }
+    }
+
+    /// <summary>Every held code's Hamming distance to <paramref name="code"/>, a block at a time; the nearest kept.</summary>
+    private void Scan(ReadOnlySpan<ulong> code, NearestCodes nearest)
+    {
+        const int Block = 512;
+        Span<int> distances = stackalloc int[Block];
+        var high = _high;
+        for (var from = 0; from < high; from += Block)
+        {
+            var length = Math.Min(Block, high - from);
+            HammingDistances(_codes.AsSpan(from * _words, length * _words), code, distances[..length]);
+            for (var i = 0; i < length; i++)
+            {
+                if (distances[i] < nearest.Bound && _owners[from + i] is not null) nearest.Add(distances[i], from + i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The Hamming distance of each code in <paramref name="codes"/> (one after another, <c>query.Length</c> words each)
+    /// to <paramref name="query"/>. 512-bit codes on AVX-512 hardware: 64 bytes XORed at once and counted by nibble
+    /// look-up (VPSHUFB) and byte sums (VPSADBW), four codes' sums packed in 16-bit fields of one reduction; otherwise
+    /// POPCNT on each 64-bit word.
+    /// </summary>
+    /// <param name="codes">The codes.</param>
+    /// <param name="query">The query's code.</param>
+    /// <param name="distances">One distance per code.</param>
+    /// <param name="vectorized">False to use POPCNT even where AVX-512 is available (for tests).</param>
+    internal static void HammingDistances(ReadOnlySpan<ulong> codes, ReadOnlySpan<ulong> query, Span<int> distances, bool vectorized = true)
+    {
+        var words = query.Length;
+        var count = codes.Length / words;
+        ref var c = ref MemoryMarshal.GetReference(codes);
+        var done = 0;
+        if (vectorized && words == 8 && Avx512BW.IsSupported)
+        {
+            var q = Vector512.Create(query).AsByte();
+            var nibble = Vector512.Create((byte)0x0F);
+            var table = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+            for (; done + 4 <= count; done += 4)
+            {
+                var s0 = Sums(Vector512.LoadUnsafe(ref c, (nuint)(done * 8)).AsByte() ^ q, nibble, table);
+                var s1 = Sums(Vector512.LoadUnsafe(ref c, (nuint)(done * 8 + 8)).AsByte() ^ q, nibble, table);
+                var s2 = Sums(Vector512.LoadUnsafe(ref c, (nuint)(done * 8 + 16)).AsByte() ^ q, nibble, table);
+                var s3 = Sums(Vector512.LoadUnsafe(ref c, (nuint)(done * 8 + 24)).AsByte() ^ q, nibble, table);
+                // Each lane holds at most 64; the four codes' totals (at most 512 each) fit in 16-bit fields of one sum.
+                var packed = Vector512.Sum(s0 | (s1 << 16) | (s2 << 32) | (s3 << 48));
+                distances[done] = (int)(packed & 0xFFFF);
+                distances[done + 1] = (int)((packed >> 16) & 0xFFFF);
+                distances[done + 2] = (int)((packed >> 32) & 0xFFFF);
+                distances[done + 3] = (int)(packed >> 48);
+            }
+        }
+        for (; done < count; done++)
+        {
+            ref var code = ref Unsafe.Add(ref c, done * words);
+            var d = 0;
+            for (var w = 0; w < words; w++) d += BitOperations.PopCount(Unsafe.Add(ref code, w) ^ query[w]);
+            distances[done] = d;
+        }
+    }
+
+    /// <summary>Set bits of each 8-byte lane of <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Sums(Vector512<byte> x, Vector512<byte> nibble, Vector512<byte> table)
+    {
+        var counts = Avx512BW.Shuffle(table, x & nibble) + Avx512BW.Shuffle(table, Vector512.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & nibble);
+        return Avx512BW.SumAbsoluteDifferences(counts, Vector512<byte>.Zero).AsUInt64();
+    }
+
+    private int TakeSlot(int stillToAdd)
+    {
+        if (_free.TryPop(out var slot)) return slot;
+        if (_high == _owners.Length)
+        {
+            var capacity = Math.Max(Math.Max(16, _owners.Length * 2), _high + stillToAdd);
+            Array.Resize(ref _owners, capacity);
+            Array.Resize(ref _codes, capacity * _words);
+            Array.Resize(ref _values, capacity * Dimensions);
+        }
+        return _high++;
+    }
+
+    private bool RemoveHeld(PersonRef person)
+    {
+        if (!_slots.Remove(person, out var old)) return false;
+        foreach (var slot in old)
+        {
+            _owners[slot] = null;
+            _codes.AsSpan(slot * _words, _words).Clear();
+            _values.AsSpan(slot * Dimensions, Dimensions).Clear();
+            _free.Push(slot);
+        }
+        _count -= old.Length;
+        return true;
+    }
+
+    private sealed record Owner(PersonRef Person, string TemplateId);
+
+    /// <summary>The k smallest distances seen (a max-heap: the root is the largest kept, the bound to beat once full).</summary>
+    private sealed class NearestCodes(int capacity)
+    {
+        private readonly int[] _distances = new int[capacity];
+        private readonly int[] _slots = new int[capacity];
+
+        public int Count { get; private set; }
+
+        /// <summary>A distance must be below this to be kept.</summary>
+        public int Bound { get; private set; } = int.MaxValue;
+
+        public int Slot(int i) => _slots[i];
+
+        public void Add(int distance, int slot)
+        {
+            if (Count < capacity)
+            {
+                var i = Count++;
+                while (i > 0)
+                {
+                    var parent = (i - 1) / 2;
+                    if (_distances[parent] >= distance) break;
+                    (_distances[i], _slots[i]) = (_distances[parent], _slots[parent]);
+                    i = parent;
+                }
+                (_distances[i], _slots[i]) = (distance, slot);
+            }
+            else
+            {
+                var i = 0;
+                while (true)
+                {
+                    var child = 2 * i + 1;
+                    if (child >= capacity) break;
+                    if (child + 1 < capacity && _distances[child + 1] > _distances[child]) child++;
+                    if (_distances[child] <= distance) break;
+                    (_distances[i], _slots[i]) = (_distances[child], _slots[child]);
+                    i = child;
+                }
+                (_distances[i], _slots[i]) = (distance, slot);
+            }
+            if (Count == capacity) Bound = _distances[0];
+        }
+    }
+}
+
+/// <summary>Sign-code matcher settings (section <c>Identification:SignCode</c>).</summary>
+public sealed class SignCodeSettings
+{
+    /// <summary>How many templates nearest by Hamming distance are re-ranked by exact cosine (at least the count asked for).</summary>
+    public int RerankDepth { get; init; } = 16;
+
+    /// <summary>Seed of the random rotation.</summary>
+    public int Seed { get; init; } = 20261207;
+}
