@@ -11,14 +11,6 @@ internal static class Requests
     /// <summary>Longest free text (reasons, model names and descriptions).</summary>
     public const int MaxTextLength = 500;
 
-    /// <summary>A required id following the id convention.</summary>
-    public static string Id(string? value, string field)
-    {
-        if (string.IsNullOrEmpty(value)) throw Errors.InvalidArgument(field, "is required");
-        if (!Ids.IsValid(value)) throw Errors.InvalidArgument(field, Ids.Rule);
-        return value;
-    }
-
     /// <summary>Optional free text of at most <see cref="MaxTextLength"/> characters.</summary>
     public static string Text(string? value, string field, int maxLength = MaxTextLength)
     {
