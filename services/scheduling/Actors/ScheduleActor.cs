@@ -52,22 +52,9 @@ public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time) :
     private async Task<ActorReply<ScheduleState>> DecideAsync(Action<MaintenanceSchedule> command)
     {
         var schedule = new MaintenanceSchedule((await LoadAsync()).Copy());
-        try
-        {
-            command(schedule);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return ActorReply<ScheduleState>.Refused(refusal.Refusal);
-        }
-
-        if (schedule.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, schedule.State);
-            foreach (var message in schedule.Events) await EmitAsync(message);
-        }
-
-        return ActorReply<ScheduleState>.Accepted(schedule.State);
+        return await DecideAsync(StateKey, schedule, () => command(schedule)) is { } refusal
+            ? ActorReply<ScheduleState>.Refused(refusal)
+            : ActorReply<ScheduleState>.Accepted(schedule.State);
     }
 
     private async Task<ScheduleState> LoadAsync()

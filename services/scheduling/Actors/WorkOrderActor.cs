@@ -74,22 +74,9 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     {
         // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
         var order = new WorkOrder((await LoadAsync()).Copy());
-        try
-        {
-            command(order);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return ActorReply<WorkOrderState>.Refused(refusal.Refusal);
-        }
-
-        if (order.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, order.State);
-            foreach (var message in order.Events) await EmitAsync(message);
-        }
-
-        return ActorReply<WorkOrderState>.Accepted(order.State);
+        return await DecideAsync(StateKey, order, () => command(order)) is { } refusal
+            ? ActorReply<WorkOrderState>.Refused(refusal)
+            : ActorReply<WorkOrderState>.Accepted(order.State);
     }
 
     private async Task<WorkOrderState> LoadAsync()
