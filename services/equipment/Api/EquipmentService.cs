@@ -52,7 +52,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             MaxPassagesBeforeMaintenance = request.MaxPassagesBeforeMaintenance,
             AllStationLines = request.LineIds.Count == 0,
         });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
     }
 
@@ -63,7 +63,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.DecommissionTurnstileAsync(turnstileId, new DecommissionTurnstile { Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { DecommissionedAt = Timestamp.FromDateTimeOffset(reply.DecommissionedAt) };
     }
 
@@ -75,7 +75,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var model = Requests.Model(request.Model);
         var reply = await actors.Camera(cameraId).InstallAsync(new InstallCamera { TurnstileId = turnstileId, Model = model });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { StationId = reply.StationId, InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
     }
 
@@ -86,7 +86,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var cameraId = Ids.Require(request.CameraId, "camera_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Camera(cameraId).UninstallAsync(reason);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { TurnstileId = reply.TurnstileId };
     }
 
@@ -104,9 +104,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             IntervalStart = Requests.Time(request.IntervalStart, "interval_start"),
             IntervalEnd = Requests.Time(request.IntervalEnd, "interval_end"),
         };
-        Requests.Ensure(batch.Validate());
+        batch.Validate().ThrowIfRefused();
         var reply = await actors.Turnstile(turnstileId).RecordPassagesAsync(batch);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Duplicate = reply.Duplicate };
     }
 
@@ -125,7 +125,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         var reply = await actors.Turnstile(turnstileId).ReportFaultAsync(report);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -136,7 +136,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).RestoreAsync(reason);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -148,7 +148,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -160,7 +160,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -179,7 +179,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         var reply = await actors.Camera(cameraId).ReportFaultAsync(report);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { StationId = reply.StationId };
     }
 

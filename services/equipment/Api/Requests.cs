@@ -50,18 +50,4 @@ internal static class Requests
             throw Errors.InvalidArgument(field, "is not a valid timestamp");
         }
     }
-
-    /// <summary>The refusal of a domain outcome as a gRPC error of the MTAEDA error model; nothing when accepted.</summary>
-    public static void Ensure(Outcome outcome)
-    {
-        if (outcome.IsAccepted) return;
-        throw outcome.Refusal switch
-        {
-            Refusal.InvalidArgument => Errors.InvalidArgument(outcome.Field, outcome.Message.StartsWith(outcome.Field + " ", StringComparison.Ordinal) ? outcome.Message[(outcome.Field.Length + 1)..] : outcome.Message),
-            Refusal.NotFound => Errors.NotFound(outcome.Message),
-            Refusal.FailedPrecondition => Errors.FailedPrecondition(outcome.Reason, outcome.Message),
-            Refusal.AlreadyExists => Errors.AlreadyExists(outcome.Message),
-            _ => new InvalidOperationException($"unknown refusal {outcome.Refusal}"),
-        };
-    }
 }
