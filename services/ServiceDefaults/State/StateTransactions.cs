@@ -68,6 +68,31 @@ public static class StateTransactions
         }
     }
 
+    /// <summary>Writes one key if it still holds what was read with <paramref name="etag"/> (null: only if it does not exist yet).</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="dapr">The Dapr client.</param>
+    /// <param name="storeName">The state store.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="etag">The ETag read, or null.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>True when it was written; false when the key changed since (read again and decide again).</returns>
+    public static async Task<bool> TrySaveAsync<T>(this DaprClient dapr, string storeName, string key, T value, string? etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
+        if (!string.IsNullOrEmpty(etag)) return await dapr.TrySaveStateAsync(storeName, key, value, etag, FirstWrite, cancellationToken: cancellationToken);
+        try
+        {
+            // Nothing read: first-write without an ETag creates the key only if nobody else just did.
+            await dapr.SaveStateAsync(storeName, key, value, FirstWrite, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (DaprException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Runs <paramref name="attempt"/> until it commits (at most 20 times, with a short random wait between).</summary>
     /// <typeparam name="T">What the attempt answers.</typeparam>
     /// <param name="attempt">Reads, decides and tries to commit; answers whether it did, and its result.</param>
