@@ -10,7 +10,7 @@ namespace Mtaeda.Scheduling.Actors;
 
 /// <summary>
 /// One actor per work order (actor type <see cref="WorkOrderActor.TypeName"/>, id = work order id), called through typed
-/// remoting proxies (docs/adr/0004-actor-calls.md). Refusals come back as a <see cref="ActorReply<WorkOrderState>"/>, not as exceptions.
+/// remoting proxies (docs/adr/0004-actor-calls.md). Refusals come back as a <see cref="ActorReply{TState}"/> of the order, not as exceptions.
 /// </summary>
 public interface IWorkOrderActor : IActor
 {
