@@ -18,7 +18,13 @@ public sealed class StateOutboxTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static StateOutbox Outbox(DaprClient dapr) => new(dapr, Options, NullLogger<StateOutbox>.Instance);
+    // An observer of the stations topic, and a sidecar (no app) whose client the outbox writes and publishes with.
+    private static async Task<(Observer Observer, DaprClient Dapr, StateOutbox Outbox)> StartAsync(LocalRuntime runtime)
+    {
+        var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
+        var node = await runtime.StartSidecarAsync("outbox-app", Ct);
+        return (observer, node.Client, new StateOutbox(node.Client, Options, NullLogger<StateOutbox>.Instance));
+    }
 
     private static OutboxEntry Registered(string id) =>
         OutboxEntry.Of(new StationRegistered { StationId = id, Name = "Central Square" }, "registered-" + id, id);
@@ -32,12 +38,10 @@ public sealed class StateOutboxTests
     public async Task An_event_written_with_its_change_is_published_after_the_commit_with_its_id_and_subject_and_leaves_the_outbox()
     {
         await using var runtime = LocalRuntime.Create();
-        var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
-        var node = await runtime.StartSidecarAsync("outbox-app", Ct);
-        var outbox = Outbox(node.Client);
+        var (observer, dapr, outbox) = await StartAsync(runtime);
         var entry = Registered("stn-1");
 
-        await CommitAsync(node.Client, outbox, "station|stn-1", entry);
+        await CommitAsync(dapr, outbox, "station|stn-1", entry);
         Assert.Equal([entry], (await outbox.ReadAsync(Ct)).Entries);
         await outbox.PublishAsync([entry], Ct);
 
@@ -50,14 +54,12 @@ public sealed class StateOutboxTests
     public async Task What_a_crash_left_in_the_outbox_is_published_by_the_sweep_in_the_order_written()
     {
         await using var runtime = LocalRuntime.Create();
-        var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
-        var node = await runtime.StartSidecarAsync("outbox-app", Ct);
-        var outbox = Outbox(node.Client);
+        var (observer, dapr, outbox) = await StartAsync(runtime);
         // Two changes committed, and the process gone before either was published.
-        await CommitAsync(node.Client, outbox, "station|stn-1", Registered("stn-1"));
-        await CommitAsync(node.Client, outbox, "station|stn-2", Registered("stn-2"));
+        await CommitAsync(dapr, outbox, "station|stn-1", Registered("stn-1"));
+        await CommitAsync(dapr, outbox, "station|stn-2", Registered("stn-2"));
 
-        using var sweep = new OutboxSweep(outbox, Options, node.Client, NullLogger<OutboxSweep>.Instance);
+        using var sweep = new OutboxSweep(outbox, Options, dapr, NullLogger<OutboxSweep>.Instance);
         await sweep.StartAsync(Ct);
 
         var events = await observer.WaitUntilAsync(e => e.Count >= 2, "both stranded events", Patience, Ct);
