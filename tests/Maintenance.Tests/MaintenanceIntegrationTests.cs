@@ -30,14 +30,6 @@ namespace Mtaeda.Maintenance.Tests;
 /// </summary>
 public sealed class MaintenanceIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> MaintenanceApp = ServiceApp.Of(typeof(MaintenanceExtensions).Assembly,
-        builder => builder.AddMaintenance(),
-        app => app.MapMaintenanceApi().MapMaintenanceEventHandlers());
-
-    private static readonly Func<string[], WebApplication> SchedulingApp = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
-        builder => builder.AddScheduling(),
-        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -47,8 +39,8 @@ public sealed class MaintenanceIntegrationTests
         var equipment = new RecordingEquipment();
         var equipmentNode = await StartEquipmentAsync(runtime, equipment);
         await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
-        var maintenance = await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
         var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
 
@@ -135,8 +127,8 @@ public sealed class MaintenanceIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
-        await runtime.StartAsync("scheduling", SchedulingApp, Ct);
-        var maintenance = await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
+        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
         var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
         var now = DateTimeOffset.UtcNow;

@@ -14,22 +14,14 @@ namespace Mtaeda.Maintenance.Tests;
 /// <summary>A preventive schedule that came due becomes a maintenance request (cause SCHEDULED, a preventive priority) and its work order.</summary>
 public sealed class ScheduleTriggeredIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> MaintenanceApp = ServiceApp.Of(typeof(MaintenanceExtensions).Assembly,
-        builder => builder.AddMaintenance(),
-        app => app.MapMaintenanceApi().MapMaintenanceEventHandlers());
-
-    private static readonly Func<string[], WebApplication> SchedulingApp = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
-        builder => builder.AddScheduling(),
-        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_due_turnstile_schedule_opens_one_scheduled_request_with_a_low_priority_work_order()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("scheduling", SchedulingApp, Ct);
-        await runtime.StartAsync("maintenance", MaintenanceApp, Ct);
+        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
         var publisher = await runtime.StartSidecarAsync("publisher", Ct);
         var occurrence = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);

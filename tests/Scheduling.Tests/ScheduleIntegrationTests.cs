@@ -29,10 +29,6 @@ namespace Mtaeda.Scheduling.Tests;
 /// </summary>
 public sealed class ScheduleIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> SchedulingApp = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
-        builder => builder.AddScheduling(),
-        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -51,7 +47,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
         using var http = new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/scheduling/method/") };
@@ -113,7 +109,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
 
@@ -125,7 +121,7 @@ public sealed class ScheduleIntegrationTests
         await Eventually.UntilAsync(() => DateTime.UtcNow > due.AddSeconds(1), "the due time to pass", Patience, Ct);
         Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>());
 
-        var back = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var back = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var triggered = await observer.WaitForAsync(e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>(), Patience, Ct);
         Assert.Equal(due, IntegrationEvents.FromJson<TurnstileMaintenanceScheduleTriggered>(triggered.Data).Occurrence.ToDateTime());
         await WaitForNextOccurrenceAsync(back.App!.Services.GetRequiredService<DaprWorkflowClient>(), ScheduleWorkflow.InstanceIdOf("sch-down", 1), due.AddHours(1));
@@ -137,7 +133,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await StartDevicesAsync(runtime);
-        await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
         CreateScheduleRequest Request(string cron = "0 3 * * 1", string zone = "Etc/UTC", string device = "ts-001-01", DeviceKind kind = DeviceKind.Turnstile, string station = "") =>

@@ -17,10 +17,6 @@ namespace Mtaeda.Scheduling.Tests;
 /// <summary>The real scheduling app in-process beside a local sidecar, driven through the sidecar as any client would.</summary>
 public sealed class SchedulingIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> SchedulingApp = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
-        builder => builder.AddScheduling(),
-        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -41,7 +37,7 @@ public sealed class SchedulingIntegrationTests
     public async Task A_work_order_is_assigned_started_and_completed_over_http_and_each_step_is_published()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
         using var http = new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") };
@@ -84,7 +80,7 @@ public sealed class SchedulingIntegrationTests
     public async Task Bad_commands_are_refused_with_their_code_and_open_late_orders_are_listed_by_station()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var client = new SchedulingClient(scheduling.Invoker("scheduling"));
         await client.CreateWorkOrderAsync(Jam("req-late", DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);

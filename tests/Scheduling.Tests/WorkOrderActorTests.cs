@@ -38,15 +38,15 @@ public sealed class WorkOrderActorTests : IDisposable
         var completed = await actor.CompleteAsync(new WorkOrderCommand("replaced the arm", "tech-001"));
 
         Assert.Null(completed.Refusal);
-        Assert.Equal(WorkOrderStatus.Completed, completed.Order!.Status);
-        Assert.Equal(_time.GetUtcNow(), completed.Order.CompletedAt);
+        Assert.Equal(WorkOrderStatus.Completed, completed.Value!.Status);
+        Assert.Equal(_time.GetUtcNow(), completed.Value.CompletedAt);
         var pending = await actor.PendingEventsAsync();
         Assert.All(pending, e => Assert.Equal(Topics.Scheduling, e.Topic));
         Assert.Equal(
             [EventType.Of<WorkOrderCreated>(), EventType.Of<WorkOrderAssigned>(), EventType.Of<WorkOrderStarted>(), EventType.Of<WorkOrderCompleted>()],
             pending.Select(e => e.Type));
         Assert.Equal("req-1", IntegrationEvents.FromJson<WorkOrderCompleted>(pending[^1].Json).RequestId);
-        Assert.Equal(WorkOrderStatus.Completed, (await Actor().GetAsync()).Order!.Status);
+        Assert.Equal(WorkOrderStatus.Completed, (await Actor().GetAsync()).Value!.Status);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class WorkOrderActorTests : IDisposable
         Assert.Equal(ErrorReason.WorkOrderCancelled, assign.Refusal?.Reason);
         Assert.Equal(ErrorReason.WorkOrderCancelled, complete.Refusal?.Reason);
         Assert.Equal(outbox, (await actor.PendingEventsAsync()).Count);
-        Assert.Equal(WorkOrderStatus.Cancelled, (await actor.GetAsync()).Order!.Status);
+        Assert.Equal(WorkOrderStatus.Cancelled, (await actor.GetAsync()).Value!.Status);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class WorkOrderActorTests : IDisposable
         var reply = await Actor("wo-404").GetAsync();
 
         Assert.Equal(RefusalKind.NotFound, reply.Refusal?.Kind);
-        Assert.Null(reply.Order);
+        Assert.Null(reply.Value);
         Assert.DoesNotContain(WorkOrderActor.StateKey, _state.StoredKeys);
     }
 

@@ -17,9 +17,6 @@ namespace Mtaeda.Stations.Tests;
 /// <summary>The real stations app follows scheduling's work-order events into the station's work-order history.</summary>
 public sealed class StationWorkOrderHistoryIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> StationsApp = ServiceApp.Of(typeof(StationsExtensions).Assembly,
-        builder => builder.AddStations(), app => app.MapStationsApi().MapStationsEventHandlers());
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -28,7 +25,7 @@ public sealed class StationWorkOrderHistoryIntegrationTests
     public async Task The_history_shows_each_transition_once_in_time_order_whatever_order_the_events_arrive_in()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("stations", StationsApp, Ct);
+        await runtime.StartAsync("stations", Apps.Stations, Ct);
         var scheduling = await runtime.StartSidecarAsync("scheduling", Ct);
         var client = new StationsClient(scheduling.Invoker("stations"));
         await client.RegisterStationAsync(new RegisterStationRequest

@@ -18,9 +18,6 @@ namespace Mtaeda.Stations.Tests;
 /// <summary>The real stations app in-process beside a local sidecar, driven through the sidecar as any client would.</summary>
 public sealed class StationsIntegrationTests
 {
-    private static readonly Func<string[], WebApplication> StationsApp = ServiceApp.Of(typeof(StationsExtensions).Assembly,
-        builder => builder.AddStations(), app => app.MapStationsApi().MapStationsEventHandlers());
-
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -31,7 +28,7 @@ public sealed class StationsIntegrationTests
     public async Task Closing_a_station_publishes_StationClosed_with_the_turnstiles_equipment_installed_there()
     {
         await using var runtime = LocalRuntime.Create();
-        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
+        var stations = await runtime.StartAsync("stations", Apps.Stations, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
         var client = new StationsClient(observer.Node.Invoker("stations"));
 
@@ -84,7 +81,7 @@ public sealed class StationsIntegrationTests
     public async Task A_TurnstileInstalled_delivered_after_the_later_TurnstileDecommissioned_does_not_bring_the_turnstile_back()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("stations", StationsApp, Ct);
+        await runtime.StartAsync("stations", Apps.Stations, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Stations], Ct);
         var client = new StationsClient(observer.Node.Invoker("stations"));
         await client.RegisterStationAsync(new RegisterStationRequest { StationId = "stn-043", Name = "Harbour", Address = Address, LineIds = { "A" } }, cancellationToken: Ct);
@@ -123,7 +120,7 @@ public sealed class StationsIntegrationTests
     public async Task Bad_input_unknown_ids_and_listing_answer_as_the_contract_says()
     {
         await using var runtime = LocalRuntime.Create();
-        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
+        var stations = await runtime.StartAsync("stations", Apps.Stations, Ct);
         var client = new StationsClient(stations.Invoker("stations"));
 
         var invalid = await Assert.ThrowsAsync<RpcException>(() => client.RegisterStationAsync(new RegisterStationRequest
@@ -182,7 +179,7 @@ public sealed class StationsIntegrationTests
     public async Task Every_rpc_is_served_as_http_json_through_the_sidecar_with_errors_as_problem_json()
     {
         await using var runtime = LocalRuntime.Create();
-        var stations = await runtime.StartAsync("stations", StationsApp, Ct);
+        var stations = await runtime.StartAsync("stations", Apps.Stations, Ct);
         using var http = new HttpClient { BaseAddress = new Uri($"{stations.HttpEndpoint}/v1.0/invoke/stations/method/") };
 
         using (var registered = await http.PostAsJsonAsync("v1/stations",

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Testing;
 
@@ -31,4 +33,12 @@ public sealed class FakeServerCallContext(string method = "/mtaeda.test.v1.Test/
     protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) => throw new NotSupportedException();
 
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+
+    /// <summary>
+    /// Calls a service method with this context as the app serves it: through the one <see cref="ErrorInterceptor"/>, so a
+    /// domain refusal comes out as the error model's <see cref="RpcException"/>.
+    /// </summary>
+    public Task<T> ServeAsync<T>(Func<ServerCallContext, Task<T>> call)
+        where T : class =>
+        new ErrorInterceptor(NullLogger<ErrorInterceptor>.Instance).UnaryServerHandler<object, T>(new object(), this, (_, context) => call(context));
 }

@@ -1,4 +1,3 @@
-using Dapr;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Google.Protobuf;
@@ -7,15 +6,9 @@ using Mtaeda.Contracts;
 
 namespace Mtaeda.ServiceDefaults;
 
-/// <summary>An event waiting in an actor's outbox: its CloudEvent id is fixed when it is emitted.</summary>
-/// <param name="Id">The CloudEvent id.</param>
-/// <param name="Topic">The topic.</param>
-/// <param name="Type">The CloudEvent type (the message's full name).</param>
-/// <param name="Json">The event in proto3 JSON.</param>
-public sealed record OutboxEntry(string Id, string Topic, string Type, string Json);
-
 /// <summary>
-/// An actor whose state changes and the events they cause are written together. <see cref="EmitAsync"/> puts the
+/// An actor whose state changes and the events they cause are written together (the outbox of the aggregate actors; a
+/// service whose state is in a state store has <see cref="StateOutbox"/>, and both publish as <see cref="OutboxPublishing"/> says). <see cref="EmitAsync"/> puts the
 /// event in the actor's state; at the end of the turn the state (the turn's changes and the outbox) is saved in one
 /// actor state transaction, and only then are the events published, in the same turn, in the order they were emitted.
 /// <para>
@@ -63,9 +56,41 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
         ArgumentNullException.ThrowIfNull(message);
         var outbox = await StateManager.GetOrAddStateAsync(OutboxKey, new List<OutboxEntry>());
         outbox.RemoveAll(e => _published.Contains(e.Id));
-        outbox.Add(new OutboxEntry(Guid.NewGuid().ToString(), Topics.Of(message), message.Descriptor.FullName, IntegrationEvents.ToJson(message)));
+        outbox.Add(OutboxEntry.Of(message));
         await StateManager.SetStateAsync(OutboxKey, outbox);
         _emitted = true;
+    }
+
+    /// <summary>
+    /// Runs one command of the aggregate this actor holds, in this turn: a refusal (<see cref="DomainRefusalException"/>)
+    /// changes nothing and is answered as data; an accepted command that changed the aggregate puts its state under
+    /// <paramref name="stateKey"/> and its events into the outbox, saved together at the end of the turn.
+    /// </summary>
+    /// <typeparam name="TState">The stored state.</typeparam>
+    /// <param name="stateKey">The actor state key of the aggregate's state.</param>
+    /// <param name="aggregate">The aggregate, over a copy of the stored state (so that a refusal leaves the cached state untouched).</param>
+    /// <param name="command">The command.</param>
+    /// <returns>Why the command was refused; null when accepted.</returns>
+    protected async Task<DomainRefusal?> DecideAsync<TState>(string stateKey, IAggregate<TState> aggregate, Action command)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        ArgumentNullException.ThrowIfNull(command);
+        try
+        {
+            command();
+        }
+        catch (DomainRefusalException refusal)
+        {
+            return refusal.Refusal;
+        }
+
+        if (aggregate.Changed)
+        {
+            await StateManager.SetStateAsync(stateKey, aggregate.State);
+            foreach (var message in aggregate.Events) await EmitAsync(message);
+        }
+
+        return null;
     }
 
     /// <summary>Publishes one outbox entry; the actor is the aggregate, so its id is the subject and partition key.</summary>
@@ -75,7 +100,7 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     protected virtual Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return dapr.PublishJsonAsync(entry.Topic, entry.Type, entry.Json, entry.Id, Id.GetId(), cancellationToken);
+        return dapr.PublishEntryAsync(entry, Id.GetId(), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -134,22 +159,10 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     // Publishes the entries not published yet, in order, stopping at the first failure (which arms the retry).
     private async Task<bool> PublishPendingAsync(List<OutboxEntry> outbox)
     {
-        foreach (var entry in outbox)
-        {
-            if (_published.Contains(entry.Id)) continue;
-            try
-            {
-                await PublishAsync(entry, CancellationToken.None);
-            }
-            catch (Exception e) when (e is DaprException or InvalidOperationException or HttpRequestException or Grpc.Core.RpcException)
-            {
-                Logger.LogWarning("Publishing {Type} {EventId} from the outbox failed ({Error}); the outbox reminder retries in {Delay}", entry.Type, entry.Id, e.Message, RetryAfter);
-                await RegisterReminderAsync(OutboxReminder, null, RetryAfter, SweepAfter);
-                _reminderArmed = true;
-                return false;
-            }
-            _published.Add(entry.Id);
-        }
-        return true;
+        if (await OutboxPublishing.PublishInOrderAsync(outbox, _published, PublishAsync, CancellationToken.None) is not { } failed) return true;
+        Logger.LogWarning("Publishing {Type} {EventId} from the outbox failed ({Error}); the outbox reminder retries in {Delay}", failed.Entry.Type, failed.Entry.Id, failed.Error.Message, RetryAfter);
+        await RegisterReminderAsync(OutboxReminder, null, RetryAfter, SweepAfter);
+        _reminderArmed = true;
+        return false;
     }
 }

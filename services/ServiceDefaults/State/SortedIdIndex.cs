@@ -21,9 +21,6 @@ namespace Mtaeda.ServiceDefaults;
 /// <param name="what">What the index lists, for errors (e.g. "station").</param>
 public class SortedIdIndex(DaprClient dapr, string storeName, string key, string what)
 {
-    private const int MaxAttempts = 20;
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
-
     /// <summary>The ids, sorted (ordinal).</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The ids.</returns>
@@ -34,63 +31,26 @@ public class SortedIdIndex(DaprClient dapr, string storeName, string key, string
     /// <param name="id">The id.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>A task.</returns>
-    public async Task AddAsync(string id, CancellationToken cancellationToken)
+    public Task AddAsync(string id, CancellationToken cancellationToken) => UpdateAsync(ids =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (ids, etag) = await dapr.GetStateAndETagAsync<List<string>?>(storeName, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
-            ids ??= [];
-            var index = ids.BinarySearch(id, StringComparer.Ordinal);
-            if (index >= 0) return;
-            ids.Insert(~index, id);
-            if (await TryWriteAsync(ids, etag, cancellationToken)) return;
-            if (attempt == MaxAttempts)
-            {
-                throw new InvalidOperationException($"The {what} index stayed contended for {MaxAttempts} attempts; '{id}' was not added.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
-        }
-    }
+        var index = ids.BinarySearch(id, StringComparer.Ordinal);
+        if (index >= 0) return false;
+        ids.Insert(~index, id);
+        return true;
+    }, $"adding '{id}' to the {what} index", cancellationToken);
 
     /// <summary>Removes <paramref name="id"/> from the index (nothing when it is not there).</summary>
     /// <param name="id">The id.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>A task.</returns>
-    public async Task RemoveAsync(string id, CancellationToken cancellationToken)
+    public Task RemoveAsync(string id, CancellationToken cancellationToken) => UpdateAsync(ids =>
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (ids, etag) = await dapr.GetStateAndETagAsync<List<string>?>(storeName, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
-            var index = ids is null ? -1 : ids.BinarySearch(id, StringComparer.Ordinal);
-            if (index < 0) return;
-            ids!.RemoveAt(index);
-            if (await TryWriteAsync(ids, etag, cancellationToken)) return;
-            if (attempt == MaxAttempts)
-            {
-                throw new InvalidOperationException($"The {what} index stayed contended for {MaxAttempts} attempts; '{id}' was not removed.");
-            }
+        var index = ids.BinarySearch(id, StringComparer.Ordinal);
+        if (index < 0) return false;
+        ids.RemoveAt(index);
+        return true;
+    }, $"removing '{id}' from the {what} index", cancellationToken);
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
-        }
-    }
-
-    private async Task<bool> TryWriteAsync(List<string> ids, string? etag, CancellationToken cancellationToken)
-    {
-        if (!string.IsNullOrEmpty(etag))
-        {
-            return await dapr.TrySaveStateAsync(storeName, key, ids, etag, FirstWrite, cancellationToken: cancellationToken);
-        }
-
-        try
-        {
-            // No index yet: first-write without an ETag creates it only if nobody else just did.
-            await dapr.SaveStateAsync(storeName, key, ids, FirstWrite, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (DaprException)
-        {
-            return false;
-        }
-    }
+    private Task UpdateAsync(Func<List<string>, bool> change, string description, CancellationToken cancellationToken) =>
+        OptimisticState.UpdateAsync(dapr, storeName, key, () => new List<string>(), ids => (0, change(ids)), description, cancellationToken);
 }

@@ -42,7 +42,7 @@ public sealed class CameraActor : OutboxActor, ICameraActor
         ArgumentNullException.ThrowIfNull(command);
         var camera = await LoadAsync();
         var check = camera.CanInstall(command.TurnstileId, command.Model);
-        if (check.Refusal == Refusal.FailedPrecondition && camera.TurnstileId is { } holder && await LetGoByAsync(holder))
+        if (check.Kind == RefusalKind.FailedPrecondition && camera.TurnstileId is { } holder && await LetGoByAsync(holder))
         {
             // The turnstile it was on no longer holds it (decommissioned): the camera is free.
             camera.ReleasedBy(holder);

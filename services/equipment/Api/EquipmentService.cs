@@ -25,9 +25,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
-        var stationId = Requests.Id(request.StationId, "station_id");
-        for (var i = 0; i < request.LineIds.Count; i++) Requests.Id(request.LineIds[i], $"line_ids[{i}]");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
+        var stationId = Ids.Require(request.StationId, "station_id");
+        for (var i = 0; i < request.LineIds.Count; i++) Ids.Require(request.LineIds[i], $"line_ids[{i}]");
         var model = Requests.Model(request.Model);
         if (request.MaxPassagesBeforeMaintenance <= 0) throw Errors.InvalidArgument("max_passages_before_maintenance", "must be > 0");
 
@@ -52,7 +52,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             MaxPassagesBeforeMaintenance = request.MaxPassagesBeforeMaintenance,
             AllStationLines = request.LineIds.Count == 0,
         });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
     }
 
@@ -60,10 +60,10 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<DecommissionTurnstileResponse> DecommissionTurnstile(DecommissionTurnstileRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.DecommissionTurnstileAsync(turnstileId, new DecommissionTurnstile { Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { DecommissionedAt = Timestamp.FromDateTimeOffset(reply.DecommissionedAt) };
     }
 
@@ -71,11 +71,11 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<InstallCameraResponse> InstallCamera(InstallCameraRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cameraId = Requests.Id(request.CameraId, "camera_id");
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var model = Requests.Model(request.Model);
         var reply = await actors.Camera(cameraId).InstallAsync(new InstallCamera { TurnstileId = turnstileId, Model = model });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { StationId = reply.StationId, InstalledAt = Timestamp.FromDateTimeOffset(reply.InstalledAt) };
     }
 
@@ -83,10 +83,10 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<UninstallCameraResponse> UninstallCamera(UninstallCameraRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cameraId = Requests.Id(request.CameraId, "camera_id");
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Camera(cameraId).UninstallAsync(reason);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { TurnstileId = reply.TurnstileId };
     }
 
@@ -95,7 +95,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.BatchId)) throw Errors.InvalidArgument("batch_id", "is required");
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var batch = new PassageBatch
         {
             BatchId = request.BatchId,
@@ -104,9 +104,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             IntervalStart = Requests.Time(request.IntervalStart, "interval_start"),
             IntervalEnd = Requests.Time(request.IntervalEnd, "interval_end"),
         };
-        Requests.Ensure(batch.Validate());
+        batch.Validate().ThrowIfRefused();
         var reply = await actors.Turnstile(turnstileId).RecordPassagesAsync(batch);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Duplicate = reply.Duplicate };
     }
 
@@ -114,7 +114,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<ReportFaultResponse> ReportFault(ReportFaultRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         if (request.Kind == FaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
         if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be LOCKED, JAMMED or MALFUNCTION");
         var report = new FaultReport
@@ -125,7 +125,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         var reply = await actors.Turnstile(turnstileId).ReportFaultAsync(report);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -133,10 +133,10 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<RestoreTurnstileResponse> RestoreTurnstile(RestoreTurnstileRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).RestoreAsync(reason);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -144,11 +144,11 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
-        var requestId = Requests.Id(request.RequestId, "request_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
+        var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -156,11 +156,11 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
-        var requestId = Requests.Id(request.RequestId, "request_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
+        var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Turnstile(turnstileId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -168,7 +168,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<ReportCameraFaultResponse> ReportCameraFault(ReportCameraFaultRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cameraId = Requests.Id(request.CameraId, "camera_id");
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
         if (request.Kind == CameraFaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
         if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION");
         var report = new CameraFaultReport
@@ -179,7 +179,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         var reply = await actors.Camera(cameraId).ReportFaultAsync(report);
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { StationId = reply.StationId };
     }
 
@@ -187,7 +187,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<Contracts.Equipment.V1.Turnstile> GetTurnstile(GetTurnstileRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Requests.Id(request.TurnstileId, "turnstile_id");
+        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var state = await actors.Turnstile(turnstileId).GetAsync();
         return Domain.Turnstile.Load(turnstileId, state).ToContract()
             ?? throw Errors.NotFound($"turnstile {turnstileId} is not installed");

@@ -11,14 +11,6 @@ internal static class Requests
     /// <summary>Longest free text (reasons, model names and descriptions).</summary>
     public const int MaxTextLength = 500;
 
-    /// <summary>A required id following the id convention.</summary>
-    public static string Id(string? value, string field)
-    {
-        if (string.IsNullOrEmpty(value)) throw Errors.InvalidArgument(field, "is required");
-        if (!Ids.IsValid(value)) throw Errors.InvalidArgument(field, Ids.Rule);
-        return value;
-    }
-
     /// <summary>Optional free text of at most <see cref="MaxTextLength"/> characters.</summary>
     public static string Text(string? value, string field, int maxLength = MaxTextLength)
     {
@@ -57,19 +49,5 @@ internal static class Requests
         {
             throw Errors.InvalidArgument(field, "is not a valid timestamp");
         }
-    }
-
-    /// <summary>The refusal of a domain outcome as a gRPC error of the MTAEDA error model; nothing when accepted.</summary>
-    public static void Ensure(Outcome outcome)
-    {
-        if (outcome.IsAccepted) return;
-        throw outcome.Refusal switch
-        {
-            Refusal.InvalidArgument => Errors.InvalidArgument(outcome.Field, outcome.Message.StartsWith(outcome.Field + " ", StringComparison.Ordinal) ? outcome.Message[(outcome.Field.Length + 1)..] : outcome.Message),
-            Refusal.NotFound => Errors.NotFound(outcome.Message),
-            Refusal.FailedPrecondition => Errors.FailedPrecondition(outcome.Reason, outcome.Message),
-            Refusal.AlreadyExists => Errors.AlreadyExists(outcome.Message),
-            _ => new InvalidOperationException($"unknown refusal {outcome.Refusal}"),
-        };
     }
 }

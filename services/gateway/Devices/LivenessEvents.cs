@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Dapr;
 using Dapr.Client;
 using Google.Protobuf;
@@ -45,20 +44,12 @@ internal sealed class LivenessEvents(DaprClient dapr, TimeProvider time, ILogger
 
     private async Task PublishAsync(string deviceId, string eventId, IMessage message)
     {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["cloudevent.type"] = EventType.Of(message),
-            ["cloudevent.id"] = eventId,
-            ["cloudevent.subject"] = deviceId,
-            ["partitionKey"] = deviceId,
-        };
-        var data = Encoding.UTF8.GetBytes(IntegrationEvents.ToJson(message));
         var delay = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await dapr.PublishByteEventAsync(Topics.PubSubName, Topics.Gateway, data, "application/json", metadata);
+                await dapr.PublishIntegrationEventAsync(Topics.Gateway, message, eventId, deviceId, CancellationToken.None);
                 logger.LogInformation("Published {Type} for device {DeviceId}", EventType.Of(message), deviceId);
                 return;
             }

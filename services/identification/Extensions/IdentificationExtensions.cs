@@ -36,8 +36,7 @@ public static class IdentificationExtensions
         builder.Services.AddSingleton(services => new RecentCaptures(options.DuplicateWindow, options.DuplicateCapacity, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IdentificationMetrics>();
         builder.Services.AddSingleton<IdentificationStore>();
-        builder.Services.AddSingleton<IdentificationOutbox>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<IdentificationOutbox>());
+        builder.Services.AddStateOutbox(new StateOutboxOptions(options.StateStore, options.OutboxSweep, IdentificationStore.OutboxKey));
         builder.Services.AddSingleton<WatchList>();
         builder.Services.AddSingleton<CameraDirectory>();
         builder.Services.AddSingleton<CaptureIdentifier>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Identification.Infrastructure;
 
@@ -22,11 +23,11 @@ public sealed class CameraDirectory(IdentificationStore store)
     /// <summary>A camera was installed on a turnstile (a later installation replaces an earlier one).</summary>
     public async Task InstalledAsync(CameraRecord camera, CancellationToken cancellationToken)
     {
-        await IdentificationStore.RetryAsync(async ct =>
+        await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<CameraRecord>(IdentificationStore.CameraKey(camera.CameraId), ct);
             if (current is not null && current.InstalledAt > camera.InstalledAt) return (true, 0);
-            return (await store.TryCommitAsync([new StateWrite(IdentificationStore.CameraKey(camera.CameraId), IdentificationStore.Json(camera), etag)], ct), 0);
+            return (await store.TryCommitAsync([new StateWrite(IdentificationStore.CameraKey(camera.CameraId), StateTransactions.Json(camera), etag)], ct), 0);
         }, "recording a camera", cancellationToken);
         _cache.TryRemove(camera.CameraId, out _);
     }
@@ -34,7 +35,7 @@ public sealed class CameraDirectory(IdentificationStore store)
     /// <summary>A camera was removed from a turnstile; ignored when a later installation is recorded.</summary>
     public async Task UninstalledAsync(string cameraId, string turnstileId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await IdentificationStore.RetryAsync(async ct =>
+        await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<CameraRecord>(IdentificationStore.CameraKey(cameraId), ct);
             if (current is null || current.TurnstileId != turnstileId || current.InstalledAt > at) return (true, 0);

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Identification.Domain;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Identification.Infrastructure;
 
@@ -16,7 +17,7 @@ public sealed record Capture(string CaptureId, CameraRecord Camera, PassageDirec
 /// one is counted and dropped here: this method neither writes, publishes, logs nor tags a trace with anything of it,
 /// and clears its template.
 /// </summary>
-public sealed class CaptureIdentifier(IMatcher matcher, MatchPolicy policy, IdentificationStore store, IdentificationOutbox outbox, WatchList watchList,
+public sealed class CaptureIdentifier(IMatcher matcher, MatchPolicy policy, IdentificationStore store, StateOutbox outbox, WatchList watchList,
     IdentificationMetrics metrics, IdentificationOptions options, TimeProvider time)
 {
     /// <summary>Matches and, on a match, records the capture.</summary>
@@ -70,21 +71,21 @@ public sealed class CaptureIdentifier(IMatcher matcher, MatchPolicy policy, Iden
                 Similarity = match.Similarity,
                 IdentifiedAt = Timestamp.FromDateTimeOffset(now),
             };
-        var entry = IdentificationOutbox.Entry(message, "identified-" + capture.CaptureId, match.Person.Id);
-        var recorded = await IdentificationStore.RetryAsync(async ct =>
+        var entry = OutboxEntry.Of(message, "identified-" + capture.CaptureId, match.Person.Id);
+        var recorded = await StateTransactions.RetryAsync(async ct =>
         {
             var (existing, _) = await store.GetAsync<string>(IdentificationStore.IdentificationKey(capture.CaptureId), ct);
             if (existing is not null) return (true, false);
             var interactionsKey = IdentificationStore.InteractionsKey(match.Person);
             var (interactions, interactionsTag) = await store.GetAsync<List<string>>(interactionsKey, ct);
-            var (pending, outboxTag) = await outbox.ReadAsync(ct);
-            var list = new List<string>(interactions ?? []) { Mtaeda.ServiceDefaults.IntegrationEvents.ToJson(interaction) };
+            var pending = await outbox.ReadAsync(ct);
+            var list = new List<string>(interactions ?? []) { IntegrationEvents.ToJson(interaction) };
             if (list.Count > options.InteractionsPerPerson) list.RemoveRange(0, list.Count - options.InteractionsPerPerson);
             var done = await store.TryCommitAsync(
             [
-                new StateWrite(IdentificationStore.IdentificationKey(capture.CaptureId), IdentificationStore.Json(Mtaeda.ServiceDefaults.IntegrationEvents.ToJson(record)), null),
-                new StateWrite(interactionsKey, IdentificationStore.Json(list), interactionsTag),
-                IdentificationOutbox.Add(pending, outboxTag, entry),
+                new StateWrite(IdentificationStore.IdentificationKey(capture.CaptureId), StateTransactions.Json(IntegrationEvents.ToJson(record)), null),
+                new StateWrite(interactionsKey, StateTransactions.Json(list), interactionsTag),
+                outbox.Append(pending, entry),
             ], ct);
             return (done, true);
         }, "recording an identification", cancellationToken);

@@ -48,7 +48,7 @@ public sealed class WatchListRefusal(WatchListRefusal.Kind kind, string field, s
 /// carry no template and no case data), then applied to this replica's matcher at once; the other replicas reload the
 /// entry from the store when the event reaches them. At start-up the matcher is rebuilt from the store.
 /// </summary>
-public sealed class WatchList(IdentificationStore store, IdentificationOutbox outbox, IMatcher matcher, TimeProvider time)
+public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMatcher matcher, TimeProvider time)
 {
     /// <summary>Lists an offender.</summary>
     public async Task<OffenderRecord> AddOffenderAsync(string id, string caseReference, AlertLevel level, IReadOnlyList<string> recipients,
@@ -143,13 +143,13 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
     /// <summary>Enrols a passenger (replacing the templates held).</summary>
     public async Task EnrollPassengerAsync(string id, IReadOnlyList<NewTemplate> templates, CancellationToken cancellationToken)
     {
-        var record = await IdentificationStore.RetryAsync(async ct =>
+        var record = await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
-            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            var pending = await outbox.ReadAsync(ct);
             var next = new PassengerRecord(id, [.. templates.Select(t => TemplateRecord.Of(t.Id, t.Values))], (current?.Version ?? 0) + 1, time.GetUtcNow());
             var entry = EnrollmentEvent(id, true, next.Version);
-            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), IdentificationStore.Json(next), etag), IdentificationOutbox.Add(pending, outboxTag, entry)], ct);
+            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), StateTransactions.Json(next), etag), outbox.Append(pending, entry)], ct);
             return (done, (next, entry));
         }, "enrolling a passenger", cancellationToken);
         await store.Passengers.AddAsync(id, cancellationToken);
@@ -160,14 +160,14 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
     /// <summary>Withdraws a passenger's enrolment: the templates are deleted. True when there were any.</summary>
     public async Task<bool> WithdrawPassengerAsync(string id, CancellationToken cancellationToken)
     {
-        var (deleted, entry) = await IdentificationStore.RetryAsync(async ct =>
+        var (deleted, entry) = await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
-            if (current is null) return (true, (false, (OutboxEvent?)null));
-            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            if (current is null) return (true, (false, (OutboxEntry?)null));
+            var pending = await outbox.ReadAsync(ct);
             var e = EnrollmentEvent(id, false, current.Version + 1);
-            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), null, etag), IdentificationOutbox.Add(pending, outboxTag, e)], ct);
-            return (done, (true, (OutboxEvent?)e));
+            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), null, etag), outbox.Append(pending, e)], ct);
+            return (done, (true, (OutboxEntry?)e));
         }, "withdrawing a passenger", cancellationToken);
         matcher.Remove(new PersonRef(PersonKind.Passenger, id));
         if (!deleted) return false;
@@ -215,7 +215,7 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
 
     private static StoredTemplate[] Templates(List<TemplateRecord> templates) => [.. templates.Select(t => new StoredTemplate(t.Id, t.Read()))];
 
-    private OutboxEvent EnrollmentEvent(string id, bool enrolled, ulong version) => IdentificationOutbox.Entry(
+    private OutboxEntry EnrollmentEvent(string id, bool enrolled, ulong version) => OutboxEntry.Of(
         new PassengerEnrollmentChanged { PassengerId = id, Enrolled = enrolled, Version = version, ChangedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()) },
         $"enrolment-{id}-{version}", id);
 
@@ -224,14 +224,14 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
     private async Task CommitChangeAsync(string id, WatchListAction action, ChangeAuthor author, List<string> changes, string reason,
         Func<OffenderRecord, OffenderRecord?>? change, OffenderRecord? created, bool mustNotExist, CancellationToken cancellationToken)
     {
-        var entry = await IdentificationStore.RetryAsync(async ct =>
+        var entry = await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<OffenderRecord>(IdentificationStore.OffenderKey(id), ct);
             if (mustNotExist && current is not null) throw new WatchListRefusal(WatchListRefusal.Kind.AlreadyExists, "offender_id", $"offender '{id}' is on the watch list already");
             if (!mustNotExist && current is null) throw new WatchListRefusal(WatchListRefusal.Kind.NotFound, "offender_id", $"offender '{id}' is not on the watch list");
             var next = mustNotExist ? created : change!(current!);
             var (head, headTag) = await store.GetAsync<AuditHead>(IdentificationStore.AuditHeadKey, ct);
-            var (pending, outboxTag) = await outbox.ReadAsync(ct);
+            var pending = await outbox.ReadAsync(ct);
             var sequence = (head?.Sequence ?? 0) + 1;
             var now = time.GetUtcNow();
             var audit = new WatchListChange
@@ -245,14 +245,14 @@ public sealed class WatchList(IdentificationStore store, IdentificationOutbox ou
                 Reason = reason,
             };
             audit.Changes.AddRange(changes);
-            var e = IdentificationOutbox.Entry(new WatchListChanged { Sequence = sequence, OffenderId = id, Action = action, ChangedAt = audit.ChangedAt },
+            var e = OutboxEntry.Of(new WatchListChanged { Sequence = sequence, OffenderId = id, Action = action, ChangedAt = audit.ChangedAt },
                 "watch-list-" + sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), id);
             var done = await store.TryCommitAsync(
             [
-                new StateWrite(IdentificationStore.OffenderKey(id), next is null ? null : IdentificationStore.Json(next), etag),
-                new StateWrite(IdentificationStore.AuditHeadKey, IdentificationStore.Json(new AuditHead(sequence)), headTag),
-                new StateWrite(IdentificationStore.AuditKey(sequence), IdentificationStore.Json(IntegrationEvents.ToJson(audit)), null),
-                IdentificationOutbox.Add(pending, outboxTag, e),
+                new StateWrite(IdentificationStore.OffenderKey(id), next is null ? null : StateTransactions.Json(next), etag),
+                new StateWrite(IdentificationStore.AuditHeadKey, StateTransactions.Json(new AuditHead(sequence)), headTag),
+                new StateWrite(IdentificationStore.AuditKey(sequence), StateTransactions.Json(IntegrationEvents.ToJson(audit)), null),
+                outbox.Append(pending, e),
             ], ct);
             return (done, e);
         }, "a watch-list change", cancellationToken);

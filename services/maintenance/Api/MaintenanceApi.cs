@@ -23,7 +23,7 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
     /// <inheritdoc />
     public override async Task<ListMaintenanceRequestsResponse> ListMaintenanceRequests(ListMaintenanceRequestsRequest request, ServerCallContext context)
     {
-        RequireId("device_id", request.DeviceId);
+        Ids.Require(request.DeviceId, "device_id");
         var device = await requests.GetAsync(request.DeviceId, context.CancellationToken);
         var response = new ListMaintenanceRequestsResponse();
         if (device is null) return response;
@@ -39,7 +39,7 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
     /// <inheritdoc />
     public override async Task<MaintenanceRequest> GetMaintenanceRequest(GetMaintenanceRequestRequest request, ServerCallContext context)
     {
-        RequireId("request_id", request.RequestId);
+        Ids.Require(request.RequestId, "request_id");
         var state = await workflows.GetWorkflowStateAsync(request.RequestId, getInputsAndOutputs: true, context.CancellationToken);
         if (state is null || !state.Exists) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
         var process = state.ReadInputAs<MaintenanceProcess>();
@@ -96,11 +96,5 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
         };
         if (status != MaintenanceRequestStatus.Open) message.ClosedAt = Timestamp.FromDateTimeOffset(state.LastUpdatedAt);
         return message;
-    }
-
-    private static void RequireId(string field, string id)
-    {
-        if (id.Length == 0) throw Errors.InvalidArgument(field, "is required");
-        if (!Ids.IsValid(id)) throw Errors.InvalidArgument(field, Ids.Rule);
     }
 }

@@ -1,5 +1,6 @@
 using Dapr.Client;
 using Mtaeda.Maintenance.Domain;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Infrastructure;
 

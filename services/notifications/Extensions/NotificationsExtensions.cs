@@ -62,7 +62,7 @@ public static class NotificationsExtensions
         services.AddSingleton<DeliveryChannels>();
         services.AddSingleton<AlertRaiser>();
         services.AddHostedService<DeliveryWorker>();
-        services.AddHostedService<ConfigurationOutbox>();
+        services.AddStateOutbox(new StateOutboxOptions(options.StateStoreName, options.OutboxSweep));
 
         services.AddAuthentication().AddJwtBearer(HubAuthorization.Scheme, jwt => HubAuthorization.Configure(jwt, hub));
         services.AddAuthorizationBuilder().AddPolicy(HubAuthorization.PolicyName, HubAuthorization.Policy);

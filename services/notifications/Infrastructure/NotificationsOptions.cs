@@ -14,6 +14,9 @@ public sealed class NotificationsOptions
     /// <summary>The Dapr secret store the webhooks' signing secrets are read from (a configuration names its secret).</summary>
     public string SecretStoreName { get; set; } = "secretstore";
 
+    /// <summary>How often the outbox sweep publishes configuration events a crash or a failed publish left behind.</summary>
+    public TimeSpan OutboxSweep { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The most items a list answers (and the default).</summary>
     public int MaxListSize { get; set; } = 500;
 

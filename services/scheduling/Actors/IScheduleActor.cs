@@ -1,4 +1,5 @@
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults;
 using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Contracts.Common.V1;
@@ -16,20 +17,20 @@ public interface IScheduleActor : IActor
     /// <summary>Creates the schedule (the same schedule again answers it as it is).</summary>
     /// <param name="command">The schedule.</param>
     /// <returns>The outcome.</returns>
-    Task<ScheduleReply> CreateAsync(CreateScheduleCommand command);
+    Task<ActorReply<ScheduleState>> CreateAsync(CreateScheduleCommand command);
 
     /// <summary>Changes the cron expression and time zone.</summary>
     /// <param name="command">The new recurrence.</param>
     /// <returns>The outcome.</returns>
-    Task<ScheduleReply> ChangeAsync(ChangeScheduleCommand command);
+    Task<ActorReply<ScheduleState>> ChangeAsync(ChangeScheduleCommand command);
 
     /// <summary>Removes the schedule.</summary>
     /// <returns>The outcome (the removed schedule).</returns>
-    Task<ScheduleReply> RemoveAsync();
+    Task<ActorReply<ScheduleState>> RemoveAsync();
 
     /// <summary>Reads the schedule, removed or not (a schedule never created is NotFound).</summary>
     /// <returns>The schedule.</returns>
-    Task<ScheduleReply> GetAsync();
+    Task<ActorReply<ScheduleState>> GetAsync();
 }
 
 /// <summary>CreateSchedule as the actor receives it.</summary>
@@ -52,21 +53,3 @@ public sealed record CreateScheduleCommand(
 [DataContract]
 public sealed record ChangeScheduleCommand([property: DataMember(Order = 1)] string Cron, [property: DataMember(Order = 2)] string TimeZone);
 
-/// <summary>The actor's answer: the schedule after the command, or why it was refused.</summary>
-/// <param name="Schedule">The schedule after the command (null when refused).</param>
-/// <param name="Refusal">Why the command was refused; null when accepted.</param>
-[DataContract]
-public sealed record ScheduleReply(
-    [property: DataMember(Order = 1)] ScheduleState? Schedule,
-    [property: DataMember(Order = 2)] DomainRefusal? Refusal = null)
-{
-    /// <summary>An accepted command.</summary>
-    /// <param name="schedule">The schedule after it.</param>
-    /// <returns>The reply.</returns>
-    public static ScheduleReply Accepted(ScheduleState schedule) => new(schedule);
-
-    /// <summary>A refused command.</summary>
-    /// <param name="refusal">Why.</param>
-    /// <returns>The reply.</returns>
-    public static ScheduleReply Refused(DomainRefusal refusal) => new(null, refusal);
-}

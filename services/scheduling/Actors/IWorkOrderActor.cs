@@ -1,4 +1,5 @@
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults;
 using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Contracts.Common.V1;
@@ -9,38 +10,38 @@ namespace Mtaeda.Scheduling.Actors;
 
 /// <summary>
 /// One actor per work order (actor type <see cref="WorkOrderActor.TypeName"/>, id = work order id), called through typed
-/// remoting proxies (docs/adr/0004-actor-calls.md). Refusals come back as a <see cref="WorkOrderReply"/>, not as exceptions.
+/// remoting proxies (docs/adr/0004-actor-calls.md). Refusals come back as a <see cref="ActorReply{TState}"/> of the order, not as exceptions.
 /// </summary>
 public interface IWorkOrderActor : IActor
 {
     /// <summary>Creates the work order (a repeat with the same request and device answers the order as it is).</summary>
     /// <param name="command">The order.</param>
     /// <returns>The outcome.</returns>
-    Task<WorkOrderReply> CreateAsync(CreateWorkOrderCommand command);
+    Task<ActorReply<WorkOrderState>> CreateAsync(CreateWorkOrderCommand command);
 
     /// <summary>Assigns the order to a technician.</summary>
     /// <param name="command">The technician.</param>
     /// <returns>The outcome.</returns>
-    Task<WorkOrderReply> AssignAsync(AssignWorkOrderCommand command);
+    Task<ActorReply<WorkOrderState>> AssignAsync(AssignWorkOrderCommand command);
 
     /// <summary>Starts the work.</summary>
     /// <param name="command">Who.</param>
     /// <returns>The outcome.</returns>
-    Task<WorkOrderReply> StartAsync(WorkOrderCommand command);
+    Task<ActorReply<WorkOrderState>> StartAsync(WorkOrderCommand command);
 
     /// <summary>Completes the work.</summary>
     /// <param name="command">Who, and the notes.</param>
     /// <returns>The outcome.</returns>
-    Task<WorkOrderReply> CompleteAsync(WorkOrderCommand command);
+    Task<ActorReply<WorkOrderState>> CompleteAsync(WorkOrderCommand command);
 
     /// <summary>Cancels the order.</summary>
     /// <param name="command">Who, and why.</param>
     /// <returns>The outcome.</returns>
-    Task<WorkOrderReply> CancelAsync(WorkOrderCommand command);
+    Task<ActorReply<WorkOrderState>> CancelAsync(WorkOrderCommand command);
 
     /// <summary>Reads the order.</summary>
     /// <returns>The order, or NotFound.</returns>
-    Task<WorkOrderReply> GetAsync();
+    Task<ActorReply<WorkOrderState>> GetAsync();
 }
 
 /// <summary>CreateWorkOrder as the actor receives it.</summary>
@@ -75,22 +76,3 @@ public sealed record AssignWorkOrderCommand([property: DataMember(Order = 1)] st
 [DataContract]
 public sealed record WorkOrderCommand([property: DataMember(Order = 1)] string Text, [property: DataMember(Order = 2)] string By);
 
-/// <summary>The actor's answer: the order after the command, or why the command was refused.</summary>
-/// <param name="Order">The order after the command (null when refused).</param>
-/// <param name="Refusal">Why the command was refused; null when accepted.</param>
-[DataContract]
-public sealed record WorkOrderReply(
-    // Orders 1-3 and 5 (the refusal's kind, field, message and reason) are retired: the refusal is one member, order 6.
-    [property: DataMember(Order = 4)] WorkOrderState? Order,
-    [property: DataMember(Order = 6)] DomainRefusal? Refusal = null)
-{
-    /// <summary>An accepted command.</summary>
-    /// <param name="order">The order after it.</param>
-    /// <returns>The reply.</returns>
-    public static WorkOrderReply Accepted(WorkOrderState order) => new(order);
-
-    /// <summary>A refused command.</summary>
-    /// <param name="refusal">Why.</param>
-    /// <returns>The reply.</returns>
-    public static WorkOrderReply Refused(DomainRefusal refusal) => new(null, refusal);
-}

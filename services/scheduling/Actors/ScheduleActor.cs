@@ -24,50 +24,37 @@ public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time) :
     public const string StateKey = "schedule";
 
     /// <inheritdoc />
-    public Task<ScheduleReply> CreateAsync(CreateScheduleCommand command)
+    public Task<ActorReply<ScheduleState>> CreateAsync(CreateScheduleCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(s => s.Create(new NewSchedule(command.DeviceId, command.DeviceKind, command.StationId, command.Cron, command.TimeZone), time.GetUtcNow()));
     }
 
     /// <inheritdoc />
-    public Task<ScheduleReply> ChangeAsync(ChangeScheduleCommand command)
+    public Task<ActorReply<ScheduleState>> ChangeAsync(ChangeScheduleCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(s => s.Change(command.Cron, command.TimeZone, time.GetUtcNow()));
     }
 
     /// <inheritdoc />
-    public Task<ScheduleReply> RemoveAsync() => DecideAsync(s => s.Remove(time.GetUtcNow()));
+    public Task<ActorReply<ScheduleState>> RemoveAsync() => DecideAsync(s => s.Remove(time.GetUtcNow()));
 
     /// <inheritdoc />
-    public async Task<ScheduleReply> GetAsync()
+    public async Task<ActorReply<ScheduleState>> GetAsync()
     {
         var state = await LoadAsync();
         return state.Version > 0
-            ? ScheduleReply.Accepted(state)
-            : ScheduleReply.Refused(DomainRefusal.NotFound("schedule_id", $"no schedule '{state.ScheduleId}'"));
+            ? ActorReply<ScheduleState>.Accepted(state)
+            : ActorReply<ScheduleState>.Refused(DomainRefusal.NotFound("schedule_id", $"no schedule '{state.ScheduleId}'"));
     }
 
-    private async Task<ScheduleReply> DecideAsync(Action<MaintenanceSchedule> command)
+    private async Task<ActorReply<ScheduleState>> DecideAsync(Action<MaintenanceSchedule> command)
     {
         var schedule = new MaintenanceSchedule((await LoadAsync()).Copy());
-        try
-        {
-            command(schedule);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return ScheduleReply.Refused(refusal.Refusal);
-        }
-
-        if (schedule.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, schedule.State);
-            foreach (var message in schedule.Events) await EmitAsync(message);
-        }
-
-        return ScheduleReply.Accepted(schedule.State);
+        return await DecideAsync(StateKey, schedule, () => command(schedule)) is { } refusal
+            ? ActorReply<ScheduleState>.Refused(refusal)
+            : ActorReply<ScheduleState>.Accepted(schedule.State);
     }
 
     private async Task<ScheduleState> LoadAsync()

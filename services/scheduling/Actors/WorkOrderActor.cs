@@ -24,7 +24,7 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     public const string StateKey = "work-order";
 
     /// <inheritdoc />
-    public Task<WorkOrderReply> CreateAsync(CreateWorkOrderCommand command)
+    public Task<ActorReply<WorkOrderState>> CreateAsync(CreateWorkOrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         var order = new NewWorkOrder(command.RequestId, command.DeviceId, command.DeviceKind, command.StationId, command.Priority, command.Description, command.DueAt);
@@ -32,64 +32,51 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     }
 
     /// <inheritdoc />
-    public Task<WorkOrderReply> AssignAsync(AssignWorkOrderCommand command)
+    public Task<ActorReply<WorkOrderState>> AssignAsync(AssignWorkOrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(w => w.Assign(command.TechnicianId, command.By, Now));
     }
 
     /// <inheritdoc />
-    public Task<WorkOrderReply> StartAsync(WorkOrderCommand command)
+    public Task<ActorReply<WorkOrderState>> StartAsync(WorkOrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(w => w.Start(command.By, Now));
     }
 
     /// <inheritdoc />
-    public Task<WorkOrderReply> CompleteAsync(WorkOrderCommand command)
+    public Task<ActorReply<WorkOrderState>> CompleteAsync(WorkOrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(w => w.Complete(command.Text, command.By, Now));
     }
 
     /// <inheritdoc />
-    public Task<WorkOrderReply> CancelAsync(WorkOrderCommand command)
+    public Task<ActorReply<WorkOrderState>> CancelAsync(WorkOrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(w => w.Cancel(command.Text, command.By, Now));
     }
 
     /// <inheritdoc />
-    public async Task<WorkOrderReply> GetAsync()
+    public async Task<ActorReply<WorkOrderState>> GetAsync()
     {
         var state = await LoadAsync();
         return state.Exists
-            ? WorkOrderReply.Accepted(state)
-            : WorkOrderReply.Refused(DomainRefusal.NotFound("work_order_id", $"no work order '{state.WorkOrderId}'"));
+            ? ActorReply<WorkOrderState>.Accepted(state)
+            : ActorReply<WorkOrderState>.Refused(DomainRefusal.NotFound("work_order_id", $"no work order '{state.WorkOrderId}'"));
     }
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private async Task<WorkOrderReply> DecideAsync(Action<WorkOrder> command)
+    private async Task<ActorReply<WorkOrderState>> DecideAsync(Action<WorkOrder> command)
     {
         // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
         var order = new WorkOrder((await LoadAsync()).Copy());
-        try
-        {
-            command(order);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return WorkOrderReply.Refused(refusal.Refusal);
-        }
-
-        if (order.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, order.State);
-            foreach (var message in order.Events) await EmitAsync(message);
-        }
-
-        return WorkOrderReply.Accepted(order.State);
+        return await DecideAsync(StateKey, order, () => command(order)) is { } refusal
+            ? ActorReply<WorkOrderState>.Refused(refusal)
+            : ActorReply<WorkOrderState>.Accepted(order.State);
     }
 
     private async Task<WorkOrderState> LoadAsync()

@@ -3,6 +3,7 @@ using Dapr.Actors;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
@@ -50,7 +51,7 @@ public sealed partial class SchedulingApi
         var found = new ScheduleState?[ids.Count];
         await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = context.CancellationToken }, async (i, _) =>
         {
-            found[i] = (await Schedule(ids[i]).GetAsync()).Schedule;
+            found[i] = (await Schedule(ids[i]).GetAsync()).Value;
         });
         var response = new ListSchedulesResponse();
         response.Schedules.AddRange(found
@@ -121,9 +122,6 @@ public sealed partial class SchedulingApi
 
     private IScheduleActor Schedule(string scheduleId) => actors.CreateActorProxy<IScheduleActor>(new ActorId(scheduleId), ScheduleActor.TypeName);
 
-    private async Task<ScheduleState> ScheduleCallAsync(string scheduleId, Func<IScheduleActor, Task<ScheduleReply>> call)
-    {
-        var reply = await call(Schedule(scheduleId));
-        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply.Schedule!;
-    }
+    private async Task<ScheduleState> ScheduleCallAsync(string scheduleId, Func<IScheduleActor, Task<ActorReply<ScheduleState>>> call) =>
+        (await call(Schedule(scheduleId))).ValueOrThrow();
 }

@@ -3,6 +3,7 @@ using Dapr.Actors.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
@@ -51,7 +52,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
             Caller(context));
         var reply = await CallAsync(request.WorkOrderId, actor => actor.CreateAsync(command));
         await index.AddAsync(request.WorkOrderId, context.CancellationToken);
-        return Map(reply.Order!);
+        return Map(reply);
     }
 
     /// <inheritdoc />
@@ -62,7 +63,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         var orders = new WorkOrderState?[ids.Count];
         await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = context.CancellationToken }, async (i, _) =>
         {
-            orders[i] = (await Order(ids[i]).GetAsync()).Order;
+            orders[i] = (await Order(ids[i]).GetAsync()).Value;
         });
         var response = new ListWorkOrdersResponse();
         response.WorkOrders.AddRange(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()).Select(Map));
@@ -73,7 +74,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     public override async Task<WorkOrderMessage> GetWorkOrder(GetWorkOrderRequest request, ServerCallContext context)
     {
         RequireId("work_order_id", request.WorkOrderId);
-        return Map((await CallAsync(request.WorkOrderId, actor => actor.GetAsync())).Order!);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.GetAsync()));
     }
 
     /// <inheritdoc />
@@ -83,7 +84,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (request.TechnicianId.Length == 0) throw Errors.InvalidArgument("technician_id", "is required");
         if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
         var command = new AssignWorkOrderCommand(request.TechnicianId, Caller(context));
-        return Map((await CallAsync(request.WorkOrderId, actor => actor.AssignAsync(command))).Order!);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.AssignAsync(command)));
     }
 
     /// <inheritdoc />
@@ -91,7 +92,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     {
         RequireId("work_order_id", request.WorkOrderId);
         var command = new WorkOrderCommand(string.Empty, Caller(context));
-        return Map((await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command))).Order!);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command)));
     }
 
     /// <inheritdoc />
@@ -100,7 +101,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         RequireId("work_order_id", request.WorkOrderId);
         if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
         var command = new WorkOrderCommand(request.Notes, Caller(context));
-        return Map((await CallAsync(request.WorkOrderId, actor => actor.CompleteAsync(command))).Order!);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.CompleteAsync(command)));
     }
 
     /// <inheritdoc />
@@ -109,7 +110,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         RequireId("work_order_id", request.WorkOrderId);
         if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
         var command = new WorkOrderCommand(request.Reason, Caller(context));
-        return Map((await CallAsync(request.WorkOrderId, actor => actor.CancelAsync(command))).Order!);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.CancelAsync(command)));
     }
 
     /// <inheritdoc />
@@ -160,9 +161,6 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
 
     private IWorkOrderActor Order(string workOrderId) => actors.CreateActorProxy<IWorkOrderActor>(new ActorId(workOrderId), WorkOrderActor.TypeName);
 
-    private async Task<WorkOrderReply> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<WorkOrderReply>> call)
-    {
-        var reply = await call(Order(workOrderId));
-        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply;
-    }
+    private async Task<WorkOrderState> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call) =>
+        (await call(Order(workOrderId))).ValueOrThrow();
 }

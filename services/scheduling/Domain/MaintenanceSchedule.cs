@@ -22,7 +22,7 @@ public sealed record NewSchedule(string DeviceId, DeviceKind DeviceKind, string 
 /// workflow instance named after it) is ever reused.
 /// </summary>
 /// <param name="state">The stored state (changed in place).</param>
-public sealed class MaintenanceSchedule(ScheduleState state)
+public sealed class MaintenanceSchedule(ScheduleState state) : IAggregate<ScheduleState>
 {
     private readonly List<IMessage> _events = [];
 

@@ -23,7 +23,7 @@ public sealed record NewWorkOrder(string RequestId, string DeviceId, DeviceKind 
 /// status (a retry) changes nothing and is accepted, so callers can retry safely.
 /// </summary>
 /// <param name="state">The stored state (changed in place).</param>
-public sealed class WorkOrder(WorkOrderState state)
+public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
 {
     /// <summary>The longest completion notes.</summary>
     public const int MaxNotesLength = 2000;

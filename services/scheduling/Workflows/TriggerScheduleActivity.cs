@@ -33,7 +33,7 @@ public sealed class TriggerScheduleActivity(IActorProxyFactory actors, DaprClien
     {
         ArgumentNullException.ThrowIfNull(input);
         var reply = await actors.CreateActorProxy<IScheduleActor>(new ActorId(input.ScheduleId), ScheduleActor.TypeName).GetAsync();
-        if (reply.Schedule is not { Live: true } schedule || schedule.Version != input.Version) return false;
+        if (reply.Value is not { Live: true } schedule || schedule.Version != input.Version) return false;
         var message = new MaintenanceSchedule(schedule).Triggered(input.Occurrence, time.GetUtcNow());
         await dapr.PublishIntegrationEventAsync(Topics.Of(message), message, EventIdOf(input.ScheduleId, input.Occurrence), input.ScheduleId, CancellationToken.None);
         return true;

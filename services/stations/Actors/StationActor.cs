@@ -121,22 +121,9 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
     {
         // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
         var station = new Station(Copy(await LoadAsync()));
-        try
-        {
-            command(station);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return StationReply.Refused(refusal.Refusal);
-        }
-
-        if (station.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, station.State);
-            foreach (var message in station.Events) await EmitAsync(message);
-        }
-
-        return StationReply.Accepted(station.State, registeredAt?.Invoke());
+        return await DecideAsync(StateKey, station, () => command(station)) is { } refusal
+            ? StationReply.Refused(refusal)
+            : StationReply.Accepted(station.State, registeredAt?.Invoke());
     }
 
     private async Task<StationState> LoadAsync()

@@ -13,7 +13,7 @@ namespace Mtaeda.Stations.Domain;
 /// integration events that say so (<see cref="Events"/>), which the actor saves together in one state transaction.
 /// Commands that would change nothing are accepted and raise nothing, so that a client may repeat them safely.
 /// </summary>
-public sealed class Station
+public sealed class Station : IAggregate<StationState>
 {
     private readonly List<IMessage> _events = [];
 

@@ -9,7 +9,7 @@ namespace Mtaeda.Stations.Infrastructure;
 
 /// <summary>Tells a Station actor about equipment installed or removed there; shared by the equipment handlers.</summary>
 /// <param name="actors">Proxies to the Station actors.</param>
-public sealed class StationInventory(IActorProxyFactory actors)
+public sealed class StationInventory(IActorProxyFactory actors) : IStationRecorder<EquipmentChange>
 {
     /// <summary>The time an equipment event says its change happened.</summary>
     /// <param name="at">The event's timestamp.</param>
@@ -19,21 +19,16 @@ public sealed class StationInventory(IActorProxyFactory actors)
     public static DateTimeOffset TimeOf(Google.Protobuf.WellKnownTypes.Timestamp? at, string field) =>
         at?.ToDateTimeOffset() ?? throw new InvalidEventException($"{field} is required");
 
-    /// <summary>Records the change.</summary>
-    /// <param name="eventType">The event, for the log.</param>
-    /// <param name="stationId">The station.</param>
-    /// <param name="change">The change.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task.</returns>
-    /// <exception cref="InvalidEventException">An id breaks the id convention: the event can never be recorded.</exception>
-    public async Task RecordAsync(string eventType, string stationId, EquipmentChange change, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task RecordAsync(string eventType, string stationId, EquipmentChange entry, CancellationToken cancellationToken)
     {
-        if (!Ids.IsValid(stationId) || !Ids.IsValid(change.EquipmentId))
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!Ids.IsValid(stationId) || !Ids.IsValid(entry.EquipmentId))
         {
-            throw new InvalidEventException($"{eventType}: station id '{stationId}' or equipment id '{change.EquipmentId}' breaks the id convention");
+            throw new InvalidEventException($"{eventType}: station id '{stationId}' or equipment id '{entry.EquipmentId}' breaks the id convention");
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await actors.CreateActorProxy<IStationActor>(new ActorId(stationId), StationActor.TypeName).RecordEquipmentAsync(change);
+        await actors.CreateActorProxy<IStationActor>(new ActorId(stationId), StationActor.TypeName).RecordEquipmentAsync(entry);
     }
 }

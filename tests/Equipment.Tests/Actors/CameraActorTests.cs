@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
@@ -62,9 +63,9 @@ public sealed class CameraActorTests : IDisposable
         var occupied = await _world.Camera("cam-2").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
         var elsewhere = await _world.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-2", Model = Lens });
 
-        Assert.Equal(Refusal.NotFound, unknown.Outcome.Refusal);
-        Assert.Equal(Refusal.FailedPrecondition, occupied.Outcome.Refusal);
-        Assert.Equal(Refusal.FailedPrecondition, elsewhere.Outcome.Refusal);
+        Assert.Equal(RefusalKind.NotFound, unknown.Outcome.Kind);
+        Assert.Equal(RefusalKind.FailedPrecondition, occupied.Outcome.Kind);
+        Assert.Equal(RefusalKind.FailedPrecondition, elsewhere.Outcome.Kind);
         Assert.Contains("ts-1", elsewhere.Outcome.Message, StringComparison.Ordinal);
         Assert.Null(await _world.Camera("cam-2").GetAsync());
         Assert.Null((await _world.Turnstile("ts-2").GetAsync())!.CameraId);
@@ -86,7 +87,7 @@ public sealed class CameraActorTests : IDisposable
         Assert.Equal(["TurnstileInstalled", "TurnstileCameraInstalled", "TurnstileCameraUninstalled"], Types(TurnstileActor.TypeName, "ts-1"));
         var removed = IntegrationEvents.FromJson<TurnstileCameraUninstalled>(_world.Outbox(TurnstileActor.TypeName, "ts-1")[^1].Json);
         Assert.Equal("lens replaced", removed.Reason);
-        Assert.Equal(Refusal.NotFound, (await _world.Camera("cam-9").UninstallAsync("")).Outcome.Refusal);
+        Assert.Equal(RefusalKind.NotFound, (await _world.Camera("cam-9").UninstallAsync("")).Outcome.Kind);
     }
 
     [Fact]

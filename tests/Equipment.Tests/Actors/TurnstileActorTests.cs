@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
@@ -55,7 +56,7 @@ public sealed class TurnstileActorTests : IDisposable
         var passages = await actor.RecordPassagesAsync(Batch("b-1", 1, 0));
         var state = await actor.GetAsync();
 
-        Assert.Equal(Refusal.NotFound, passages.Outcome.Refusal);
+        Assert.Equal(RefusalKind.NotFound, passages.Outcome.Kind);
         Assert.Null(state);
         Assert.Empty(_world.State(TurnstileActor.TypeName, "ts-1").StoredKeys);
     }
@@ -111,7 +112,7 @@ public sealed class TurnstileActorTests : IDisposable
         var counted = await actor.RecordPassagesAsync(Batch("b-1", 1, 0));
 
         Assert.Equal(TurnstileStatus.Locked, fault.Status);
-        Assert.Equal(Refusal.FailedPrecondition, refused.Outcome.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, refused.Outcome.Kind);
         Assert.Equal(TurnstileStatus.Locked, again.Status);
         Assert.Equal(TurnstileStatus.Operational, restore.Status);
         Assert.True(counted.Outcome.IsAccepted);
@@ -165,7 +166,7 @@ public sealed class TurnstileActorTests : IDisposable
 
         Assert.True(repeat.Outcome.IsAccepted);
         Assert.Equal(T0, repeat.InstalledAt);
-        Assert.Equal(Refusal.AlreadyExists, conflict.Outcome.Refusal);
+        Assert.Equal(RefusalKind.AlreadyExists, conflict.Outcome.Kind);
         Assert.Single(Outbox());
     }
 

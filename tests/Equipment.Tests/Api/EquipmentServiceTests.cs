@@ -44,8 +44,9 @@ public sealed class EquipmentServiceTests : IDisposable
         IntervalEnd = Timestamp.FromDateTimeOffset(T0.AddSeconds(30)),
     };
 
-    private async Task<RpcException> RefusedAsync<T>(Func<FakeServerCallContext, Task<T>> call) =>
-        await Assert.ThrowsAsync<RpcException>(() => call(_call));
+    private async Task<RpcException> RefusedAsync<T>(Func<FakeServerCallContext, Task<T>> call)
+        where T : class =>
+        await Assert.ThrowsAsync<RpcException>(() => _call.ServeAsync(_ => call(_call)));
 
     public static TheoryData<string, InstallTurnstileRequest> BadInstalls => new()
     {

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
 using static Mtaeda.Equipment.Tests.Samples;
@@ -40,8 +41,8 @@ public sealed class CameraTests
         var camera = Camera.Load("cam-1", null);
         camera.Install("ts-1", "stn-1", Lens, T0);
 
-        Assert.Equal(Refusal.FailedPrecondition, camera.CanInstall("ts-2", Lens).Refusal);
-        Assert.Equal(Refusal.AlreadyExists, camera.CanInstall("ts-1", Lens with { SerialNumber = "CAM-78" }).Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, camera.CanInstall("ts-2", Lens).Kind);
+        Assert.Equal(RefusalKind.AlreadyExists, camera.CanInstall("ts-1", Lens with { SerialNumber = "CAM-78" }).Kind);
         Assert.Equal("model.manufacturer is required", camera.CanInstall("ts-1", Lens with { Manufacturer = " " }).Message);
     }
 
@@ -60,7 +61,7 @@ public sealed class CameraTests
 
         Assert.True(reloaded.Uninstall(out var none).IsAccepted);
         Assert.Null(none);
-        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).Uninstall(out _).Refusal);
+        Assert.Equal(RefusalKind.NotFound, Camera.Load("cam-9", null).Uninstall(out _).Kind);
         Assert.True(reloaded.Install("ts-2", "stn-2", Lens, T0).IsAccepted);
     }
 

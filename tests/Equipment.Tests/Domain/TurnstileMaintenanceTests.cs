@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
@@ -160,7 +161,7 @@ public sealed class TurnstileMaintenanceTests
     [Fact]
     public void A_camera_never_installed_or_on_no_turnstile_reports_no_fault()
     {
-        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).ReportFault(CameraFaultKind.Obstructed, "", null, null, T0).Refusal);
+        Assert.Equal(RefusalKind.NotFound, Camera.Load("cam-9", null).ReportFault(CameraFaultKind.Obstructed, "", null, null, T0).Kind);
         var camera = Camera.Load("cam-1", null);
         camera.Install("ts-1", "stn-1", Lens, T0);
         camera = Camera.Load("cam-1", camera.State);

@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
@@ -25,7 +26,7 @@ public sealed class TurnstileRuleTests
 
         var outcome = decommissioned.Install(Install(), T0.AddDays(2));
 
-        Assert.Equal(Refusal.FailedPrecondition, outcome.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, outcome.Kind);
         Assert.Equal(ErrorReason.TurnstileDecommissioned, outcome.Reason);
         Assert.False(decommissioned.Changed);
         Assert.Empty(decommissioned.Events);
@@ -39,7 +40,7 @@ public sealed class TurnstileRuleTests
 
         var outcome = turnstile.RecordPassages(Batch("b-1", 1, 0, T0.AddMinutes(59)), T0.AddHours(1).AddMinutes(1), out _);
 
-        Assert.Equal(Refusal.InvalidArgument, outcome.Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, outcome.Kind);
         Assert.Equal("interval_start", outcome.Field);
         Assert.False(turnstile.Changed);
         Assert.Equal(0, turnstile.PassageCount);
@@ -57,7 +58,7 @@ public sealed class TurnstileRuleTests
         // Ends 20 s after now: within it.
         var within = turnstile.RecordPassages(Batch("b-2", 1, 0, now), now, out _, skew);
 
-        Assert.Equal(Refusal.InvalidArgument, ahead.Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, ahead.Kind);
         Assert.Equal("interval_end", ahead.Field);
         Assert.True(within.IsAccepted);
         Assert.Equal(1, turnstile.PassageCount);
@@ -74,7 +75,7 @@ public sealed class TurnstileRuleTests
         offline.SetStationOffline(false, T0.AddMinutes(4));
         var resumed = offline.RecordPassages(Batch("b-1", 1, 0, T0.AddMinutes(2)), T0.AddMinutes(5), out var duplicate);
 
-        Assert.Equal(Refusal.FailedPrecondition, refused.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, refused.Kind);
         Assert.Equal(ErrorReason.StationOffline, refused.Reason);
         Assert.True(resumed.IsAccepted);
         Assert.False(duplicate);

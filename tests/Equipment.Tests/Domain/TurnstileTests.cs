@@ -1,3 +1,4 @@
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
 using static Mtaeda.Equipment.Tests.Samples;
@@ -60,7 +61,7 @@ public sealed class TurnstileTests
 
         Assert.True(repeat.IsAccepted);
         Assert.Equal(["A", "B"], turnstile.State!.LineIds);
-        Assert.Equal(Refusal.AlreadyExists, explicitLines.Refusal);
+        Assert.Equal(RefusalKind.AlreadyExists, explicitLines.Kind);
     }
 
     [Theory]
@@ -72,7 +73,7 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.Install(Install(station, max), T0);
 
-        Assert.Equal(Refusal.AlreadyExists, outcome.Refusal);
+        Assert.Equal(RefusalKind.AlreadyExists, outcome.Kind);
         Assert.Contains("ts-1", outcome.Message, StringComparison.Ordinal);
         Assert.Empty(turnstile.Events);
     }
@@ -84,7 +85,7 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.Install(Install() with { Model = Gate with { SerialNumber = "SN-0002" } }, T0);
 
-        Assert.Equal(Refusal.AlreadyExists, outcome.Refusal);
+        Assert.Equal(RefusalKind.AlreadyExists, outcome.Kind);
     }
 
     [Theory]
@@ -94,7 +95,7 @@ public sealed class TurnstileTests
     {
         var outcome = Turnstile.Load("ts-1", null).Install(Install(max: max), T0);
 
-        Assert.Equal(Refusal.InvalidArgument, outcome.Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, outcome.Kind);
         Assert.Contains(field, outcome.Message, StringComparison.Ordinal);
     }
 
@@ -105,7 +106,7 @@ public sealed class TurnstileTests
         var noLines = Turnstile.Load("ts-1", null).Install(Install() with { LineIds = [] }, T0);
 
         Assert.Equal("model.serial_number is required", noSerial.Message);
-        Assert.Equal(Refusal.InvalidArgument, noLines.Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, noLines.Kind);
         Assert.Contains("line_ids", noLines.Message, StringComparison.Ordinal);
     }
 
@@ -168,7 +169,7 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.RecordPassages(Batch("b-1", 1, 0), T0, out _);
 
-        Assert.Equal(Refusal.NotFound, outcome.Refusal);
+        Assert.Equal(RefusalKind.NotFound, outcome.Kind);
         Assert.Equal("turnstile ts-9 is not installed", outcome.Message);
         Assert.Null(turnstile.State);
         Assert.Empty(turnstile.Events);
@@ -185,7 +186,7 @@ public sealed class TurnstileTests
         var fresh = reloaded.RecordPassages(Batch("b-2", 4, 0), T0, out _);
         var replay = reloaded.RecordPassages(Batch("b-1", 1, 1), T0, out var duplicate);
 
-        Assert.Equal(Refusal.FailedPrecondition, fresh.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, fresh.Kind);
         Assert.Contains("DECOMMISSIONED", fresh.Message, StringComparison.Ordinal);
         Assert.True(replay.IsAccepted);
         Assert.True(duplicate);
@@ -204,7 +205,7 @@ public sealed class TurnstileTests
         Assert.Equal(status, turnstile.State!.Status);
 
         var refused = turnstile.RecordPassages(Batch("b-1", 1, 0), T0, out _);
-        Assert.Equal(Refusal.FailedPrecondition, refused.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, refused.Kind);
         Assert.Contains(named, refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, turnstile.PassageCount);
 
@@ -264,7 +265,7 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.RecordPassages(batch, T0, out _);
 
-        Assert.Equal(Refusal.InvalidArgument, outcome.Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, outcome.Kind);
         Assert.Equal(message, outcome.Message);
         Assert.Equal(0, turnstile.PassageCount);
     }
@@ -277,7 +278,7 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.RecordPassages(batch, T0, out _);
 
-        Assert.Equal((Refusal.InvalidArgument, "batch_id"), (outcome.Refusal, outcome.Field));
+        Assert.Equal((RefusalKind.InvalidArgument, "batch_id"), (outcome.Kind, outcome.Field));
         Assert.Empty(turnstile.Events.OfType<PassagesRecorded>());
     }
 
@@ -345,11 +346,11 @@ public sealed class TurnstileTests
     [Fact]
     public void A_fault_needs_a_kind_and_an_installed_turnstile_that_is_not_decommissioned()
     {
-        Assert.Equal(Refusal.InvalidArgument, Installed().ReportFault(new FaultReport { Kind = FaultKind.Unspecified }, T0).Refusal);
-        Assert.Equal(Refusal.NotFound, Turnstile.Load("ts-9", null).ReportFault(new FaultReport { Kind = FaultKind.Jammed }, T0).Refusal);
+        Assert.Equal(RefusalKind.InvalidArgument, Installed().ReportFault(new FaultReport { Kind = FaultKind.Unspecified }, T0).Kind);
+        Assert.Equal(RefusalKind.NotFound, Turnstile.Load("ts-9", null).ReportFault(new FaultReport { Kind = FaultKind.Jammed }, T0).Kind);
         var decommissioned = Installed();
         decommissioned.Decommission(new DecommissionTurnstile(), T0, out _);
-        Assert.Equal(Refusal.FailedPrecondition, decommissioned.ReportFault(new FaultReport { Kind = FaultKind.Jammed }, T0).Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, decommissioned.ReportFault(new FaultReport { Kind = FaultKind.Jammed }, T0).Kind);
     }
 
     [Theory]
@@ -379,8 +380,8 @@ public sealed class TurnstileTests
 
         var decommissioned = Installed();
         decommissioned.Decommission(new DecommissionTurnstile(), T0, out _);
-        Assert.Equal(Refusal.FailedPrecondition, decommissioned.Restore("", T0).Refusal);
-        Assert.Equal(Refusal.NotFound, Turnstile.Load("ts-9", null).Restore("", T0).Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, decommissioned.Restore("", T0).Kind);
+        Assert.Equal(RefusalKind.NotFound, Turnstile.Load("ts-9", null).Restore("", T0).Kind);
     }
 
     [Fact]
@@ -432,9 +433,9 @@ public sealed class TurnstileTests
 
         var outcome = turnstile.Decommission(new DecommissionTurnstile { OnlyAtStationId = "stn-2" }, T0, out _);
 
-        Assert.Equal(Refusal.FailedPrecondition, outcome.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, outcome.Kind);
         Assert.Equal(TurnstileStatus.Operational, turnstile.State!.Status);
-        Assert.Equal(Refusal.NotFound, Turnstile.Load("ts-9", null).Decommission(new DecommissionTurnstile(), T0, out _).Refusal);
+        Assert.Equal(RefusalKind.NotFound, Turnstile.Load("ts-9", null).Decommission(new DecommissionTurnstile(), T0, out _).Kind);
     }
 
     [Fact]
@@ -446,7 +447,7 @@ public sealed class TurnstileTests
         Assert.True(turnstile.AttachCamera("cam-1", T0).IsAccepted);
         var other = turnstile.AttachCamera("cam-2", T0);
 
-        Assert.Equal(Refusal.FailedPrecondition, other.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, other.Kind);
         Assert.Contains("cam-1", other.Message, StringComparison.Ordinal);
         var attached = Single<TurnstileCameraInstalled>(turnstile);
         Assert.Equal("cam-1", attached.CameraId);
@@ -477,8 +478,8 @@ public sealed class TurnstileTests
         var turnstile = Installed();
         turnstile.Decommission(new DecommissionTurnstile(), T0, out _);
 
-        Assert.Equal(Refusal.FailedPrecondition, turnstile.AttachCamera("cam-1", T0).Refusal);
-        Assert.Equal(Refusal.NotFound, Turnstile.Load("ts-9", null).AttachCamera("cam-1", T0).Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, turnstile.AttachCamera("cam-1", T0).Kind);
+        Assert.Equal(RefusalKind.NotFound, Turnstile.Load("ts-9", null).AttachCamera("cam-1", T0).Kind);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class StationAvailabilityHandlerTests : IDisposable
         var installAfter = await InstallAsync("ts-2");
 
         Assert.Equal(ErrorReason.StationOffline, refused.Outcome.Reason);
-        Assert.Equal(Refusal.FailedPrecondition, refused.Outcome.Refusal);
+        Assert.Equal(RefusalKind.FailedPrecondition, refused.Outcome.Kind);
         Assert.Equal(ErrorReason.StationOffline, install.Outcome.Reason);
         Assert.True(resumed.Outcome.IsAccepted, resumed.Outcome.Message);
         Assert.True(installAfter.Outcome.IsAccepted, installAfter.Outcome.Message);
@@ -121,8 +121,8 @@ public sealed class StationAvailabilityHandlerTests : IDisposable
         var service = new EquipmentService(_world.Equipment, _stations);
         await ClosedAsync(T0);
 
-        var refused = await Assert.ThrowsAsync<RpcException>(() =>
-            service.InstallTurnstile(new InstallTurnstileRequest { TurnstileId = "ts-1", StationId = "stn-1", Model = Gate.ToContract(), MaxPassagesBeforeMaintenance = 10 }, _call));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => _call.ServeAsync(call =>
+            service.InstallTurnstile(new InstallTurnstileRequest { TurnstileId = "ts-1", StationId = "stn-1", Model = Gate.ToContract(), MaxPassagesBeforeMaintenance = 10 }, call)));
 
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Equal(ErrorReason.StationClosed, Errors.ReasonOf(refused));

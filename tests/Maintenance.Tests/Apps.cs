@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Mtaeda.Testing;
+
+namespace Mtaeda.Maintenance.Tests;
+
+/// <summary>The apps these tests run, built from the same methods as their <c>Program.cs</c>.</summary>
+internal static class Apps
+{
+    /// <summary>The maintenance app.</summary>
+    public static readonly Func<string[], WebApplication> Maintenance = ServiceApp.Of(typeof(MaintenanceExtensions).Assembly,
+        builder => builder.AddMaintenance(),
+        app => app.MapMaintenanceApi().MapMaintenanceEventHandlers());
+
+    /// <summary>The scheduling app.</summary>
+    public static readonly Func<string[], WebApplication> Scheduling = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
+        builder => builder.AddScheduling(),
+        app => app.MapSchedulingApi().MapSchedulingEventHandlers());
+}
