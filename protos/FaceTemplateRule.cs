@@ -1,3 +1,5 @@
+using Mtaeda.Contracts.Identification.V1;
+
 namespace Mtaeda.Contracts;
 
 /// <summary>
@@ -26,5 +28,28 @@ public static class FaceTemplateRule
             sum += (double)v * v;
         }
         return Math.Abs(Math.Sqrt(sum) - 1) > NormTolerance ? "must be L2-normalised (norm 1)" : null;
+    }
+
+    /// <summary>
+    /// Checks the templates of an enrolment or a watch-list entry: at most <paramref name="max"/>, each with an id (unique
+    /// among them) and valid values. Throws naming the template at fault (<c>{field}[i].template_id</c> or
+    /// <c>{field}[i].values</c>), never a value.
+    /// </summary>
+    /// <param name="templates">The templates.</param>
+    /// <param name="field">The list's field name, e.g. <c>templates</c>.</param>
+    /// <param name="dimensions">The configured length.</param>
+    /// <param name="max">The most templates allowed.</param>
+    /// <exception cref="DomainRefusalException">Bad input naming the field.</exception>
+    public static void CheckAll(IReadOnlyList<FaceTemplate> templates, string field, int dimensions, int max)
+    {
+        ArgumentNullException.ThrowIfNull(templates);
+        if (templates.Count > max) throw DomainRefusalException.Invalid(field, $"at most {max}");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < templates.Count; i++)
+        {
+            Ids.Require(templates[i].TemplateId, $"{field}[{i}].template_id");
+            if (!ids.Add(templates[i].TemplateId)) throw DomainRefusalException.Invalid($"{field}[{i}].template_id", "is given twice");
+            if (Problem(templates[i].Values.ToArray(), dimensions) is { } rule) throw DomainRefusalException.Invalid($"{field}[{i}].values", rule);
+        }
     }
 }

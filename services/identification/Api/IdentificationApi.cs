@@ -188,18 +188,8 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
 
     private IReadOnlyList<NewTemplate> Templates(IReadOnlyList<FaceTemplate> templates, string field)
     {
-        if (templates.Count > MaxTemplates) throw Errors.InvalidArgument(field, $"at most {MaxTemplates}");
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<NewTemplate>(templates.Count);
-        for (var i = 0; i < templates.Count; i++)
-        {
-            var template = templates[i];
-            Id(template.TemplateId, $"{field}[{i}].template_id");
-            if (!ids.Add(template.TemplateId)) throw Errors.InvalidArgument($"{field}[{i}].template_id", "is given twice");
-            if (FaceTemplateRule.Problem(template.Values.ToArray(), options.TemplateLength) is { } rule) throw Errors.InvalidArgument($"{field}[{i}].values", rule);
-            result.Add(new NewTemplate(template.TemplateId, [.. template.Values]));
-        }
-        return result;
+        FaceTemplateRule.CheckAll(templates, field, options.TemplateLength, MaxTemplates);
+        return [.. templates.Select(t => new NewTemplate(t.TemplateId, [.. t.Values]))];
     }
 
     private static void Id(string id, string field)

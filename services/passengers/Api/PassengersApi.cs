@@ -163,14 +163,7 @@ public sealed class PassengersApi(PassengerActors actors, DaprWorkflowClient wor
     private void Templates(IReadOnlyList<FaceTemplate> templates)
     {
         if (templates.Count == 0) throw DomainRefusalException.Invalid("templates", "at least one is required");
-        if (templates.Count > PassengerRules.MaxTemplates) throw DomainRefusalException.Invalid("templates", $"at most {PassengerRules.MaxTemplates}");
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < templates.Count; i++)
-        {
-            Ids.Require(templates[i].TemplateId, $"templates[{i}].template_id");
-            if (!ids.Add(templates[i].TemplateId)) throw DomainRefusalException.Invalid($"templates[{i}].template_id", "is given twice");
-            if (FaceTemplateRule.Problem(templates[i].Values.ToArray(), options.TemplateLength) is { } rule) throw DomainRefusalException.Invalid($"templates[{i}].values", rule);
-        }
+        FaceTemplateRule.CheckAll(templates, "templates", options.TemplateLength, PassengerRules.MaxTemplates);
     }
 
     private async Task<TopUp> ReadTopUpAsync(WorkflowState state, TopUpProcess process, CancellationToken cancellationToken)
