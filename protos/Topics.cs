@@ -48,6 +48,9 @@ public static class Topics
     /// </summary>
     public const string Identification = "identification";
 
+    /// <summary>Events of <c>mtaeda.passengers.v1</c> (passengers, loyalty programmes, consent, card top-ups, notifications to passengers).</summary>
+    public const string Passengers = "passengers";
+
     private static readonly string PassagesRecordedType = Equipment_.PassagesRecorded.Descriptor.FullName;
 
     /// <summary>The topic an integration event is published on: <see cref="Passages"/> for passages, else its context's.</summary>
@@ -68,6 +71,7 @@ public static class Topics
             "mtaeda.scheduling.v1" => Scheduling,
             "mtaeda.notifications.v1" => Notifications,
             "mtaeda.identification.v1" => Identification,
+            "mtaeda.passengers.v1" => Passengers,
             _ => throw new ArgumentException($"{type} is not an integration event of a known context", nameof(message)),
         };
     }

@@ -15,19 +15,20 @@ using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
+using PassengersClient = Mtaeda.Contracts.Passengers.V1.Passengers.PassengersClient;
 
 namespace Mtaeda.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system as a user runs it: the local runtime's runner on a run file with stations, equipment, gateway,
-/// ridership, scheduling, maintenance and notifications, each a real process beside its sidecar, on the in-memory set with the shared resources (or, for
+/// ridership, scheduling, maintenance, notifications and passengers, each a real process beside its sidecar, on the in-memory set with the shared resources (or, for
 /// <see cref="MtaedaRedisSystem"/>, on the Redis set beside a <c>redis-server</c> of its own). A sidecar-only
 /// app, <c>simulator</c>, gives the device simulator (run by the tests) its own sidecar for provisioning.
 /// </summary>
 public class MtaedaSystem : IAsyncLifetime
 {
     /// <summary>The services, and the sidecar-only simulator app.</summary>
-    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "notifications", "simulator"];
+    public static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "notifications", "passengers", "simulator"];
 
     /// <summary>The services a test can hold down (<see cref="Hold"/>) after killing them.</summary>
     private static readonly string[] Holdable = ["equipment", "scheduling"];
@@ -93,6 +94,8 @@ public class MtaedaSystem : IAsyncLifetime
     public int HubPort { get; } = Sidecar.FreePort();
 
     public MaintenanceClient Maintenance => new(Invoker("maintenance"));
+
+    public PassengersClient Passengers => new(Invoker("passengers"));
 
     public string SidecarHttp(string appId) => $"http://127.0.0.1:{_ports[appId].Http}";
 

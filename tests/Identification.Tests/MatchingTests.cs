@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Mtaeda.Contracts;
 using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Infrastructure;
 
@@ -144,17 +145,17 @@ public sealed class MatchingTests
     [Fact]
     public void Templates_of_the_wrong_length_not_normalised_or_not_finite_are_refused_naming_the_rule()
     {
-        Assert.Null(FaceTemplates.Problem(Axis(0), Dimensions));
-        Assert.Equal("is required", FaceTemplates.Problem([], Dimensions));
-        Assert.Contains("exactly 64 values, not 3", FaceTemplates.Problem([1, 0, 0], Dimensions), StringComparison.Ordinal);
+        Assert.Null(FaceTemplateRule.Problem(Axis(0), Dimensions));
+        Assert.Equal("is required", FaceTemplateRule.Problem([], Dimensions));
+        Assert.Contains("exactly 64 values, not 3", FaceTemplateRule.Problem([1, 0, 0], Dimensions), StringComparison.Ordinal);
         var half = Axis(0);
         half[0] = 0.5f;
-        Assert.Contains("L2-normalised", FaceTemplates.Problem(half, Dimensions), StringComparison.Ordinal);
+        Assert.Contains("L2-normalised", FaceTemplateRule.Problem(half, Dimensions), StringComparison.Ordinal);
         foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
         {
             var v = Axis(0);
             v[7] = bad;
-            Assert.Contains("finite", FaceTemplates.Problem(v, Dimensions), StringComparison.Ordinal);
+            Assert.Contains("finite", FaceTemplateRule.Problem(v, Dimensions), StringComparison.Ordinal);
         }
     }
 

@@ -160,25 +160,10 @@ public sealed class MaintenanceIntegrationTests
     }
 
     private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment) =>
-        await StartGrpcAppAsync<RecordingEquipment>(runtime, "equipment", equipment);
+        await runtime.StartGrpcAppAsync("equipment", equipment, Ct);
 
     private static async Task<AppNode> StartRidershipAsync(LocalRuntime runtime, FixedRidership ridership) =>
-        await StartGrpcAppAsync<FixedRidership>(runtime, "ridership", ridership);
-
-    private static async Task<AppNode> StartGrpcAppAsync<TService>(LocalRuntime runtime, string appId, TService service)
-        where TService : class
-    {
-        var port = Sidecar.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton(service);
-        var app = builder.Build();
-        app.MapGrpcService<TService>();
-        await app.StartAsync(Ct);
-        return await runtime.AttachAsync(appId, port, "h2c", app, Ct);
-    }
+        await runtime.StartGrpcAppAsync("ridership", ridership, Ct);
 
     /// <summary>Equipment's maintenance calls, recorded (the rest of equipment's API is not called by maintenance).</summary>
     private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase

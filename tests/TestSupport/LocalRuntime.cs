@@ -177,6 +177,31 @@ public sealed class LocalRuntime : IAsyncDisposable
     public Task<AppNode> AttachAsync(string appId, int appPort, string protocol, WebApplication? app, CancellationToken cancellationToken) =>
         AttachAsync(new SidecarSpec(appId, appPort, protocol), app, cancellationToken);
 
+    /// <summary>
+    /// A small gRPC app of the test's own (a fake of another service: <paramref name="service"/>, an instance of a generated
+    /// <c>…Base</c> class) on h2c, beside a sidecar of <paramref name="appId"/>, so the service under test calls it by
+    /// service invocation as it would call the real one.
+    /// </summary>
+    /// <typeparam name="TService">The gRPC service's type.</typeparam>
+    /// <param name="appId">The app id the fake stands for.</param>
+    /// <param name="service">The fake.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The node.</returns>
+    public async Task<AppNode> StartGrpcAppAsync<TService>(string appId, TService service, CancellationToken cancellationToken)
+        where TService : class
+    {
+        var port = Sidecar.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(service);
+        var app = builder.Build();
+        app.MapGrpcService<TService>();
+        await app.StartAsync(cancellationToken);
+        return await AttachAsync(appId, port, "h2c", app, cancellationToken);
+    }
+
     /// <summary>A sidecar as <paramref name="spec"/> says, beside <paramref name="app"/> (already started, or none).</summary>
     /// <param name="spec">The sidecar's app id, app port and protocol, its own ports and its tokens.</param>
     /// <param name="app">The app, stopped with its sidecar; null when there is none or the test disposes it.</param>

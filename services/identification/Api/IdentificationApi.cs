@@ -181,25 +181,15 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
         if (request.CapturedAt is null) return ("captured_at", "is required");
         if (request.CapturedAt.Seconds is < -62135596800 or > 253402300799 || request.CapturedAt.Nanos is < 0 or > 999_999_999) return ("captured_at", "is not a valid time");
         if (values is null) return ("template", "is required");
-        if (FaceTemplates.Problem(values, options.TemplateLength) is { } rule) return ("template.values", rule);
+        if (FaceTemplateRule.Problem(values, options.TemplateLength) is { } rule) return ("template.values", rule);
         if (request.Image.Length > options.MaxImageBytes) return ("image", $"at most {options.MaxImageBytes} bytes");
         return null;
     }
 
     private IReadOnlyList<NewTemplate> Templates(IReadOnlyList<FaceTemplate> templates, string field)
     {
-        if (templates.Count > MaxTemplates) throw Errors.InvalidArgument(field, $"at most {MaxTemplates}");
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<NewTemplate>(templates.Count);
-        for (var i = 0; i < templates.Count; i++)
-        {
-            var template = templates[i];
-            Id(template.TemplateId, $"{field}[{i}].template_id");
-            if (!ids.Add(template.TemplateId)) throw Errors.InvalidArgument($"{field}[{i}].template_id", "is given twice");
-            if (FaceTemplates.Problem(template.Values.ToArray(), options.TemplateLength) is { } rule) throw Errors.InvalidArgument($"{field}[{i}].values", rule);
-            result.Add(new NewTemplate(template.TemplateId, [.. template.Values]));
-        }
-        return result;
+        FaceTemplateRule.CheckAll(templates, field, options.TemplateLength, MaxTemplates);
+        return [.. templates.Select(t => new NewTemplate(t.TemplateId, [.. t.Values]))];
     }
 
     private static void Id(string id, string field)

@@ -57,7 +57,8 @@ public static class IdentificationExtensions
 
     /// <summary>
     /// Cameras from equipment (<see cref="CameraInstalled"/>, <see cref="TurnstileCameraUninstalled"/>), and the watch-list
-    /// and enrolment changes of every replica (<see cref="WatchListChanged"/>, <see cref="PassengerEnrollmentChanged"/>).
+    /// and enrolment changes of every replica (<see cref="WatchListChanged"/>, <see cref="PassengerEnrollmentChanged"/>), and
+    /// passengers' withdrawals of consent (<see cref="Mtaeda.Contracts.Passengers.V1.PassengerConsentWithdrawn"/>: the templates are deleted).
     /// </summary>
     /// <param name="app">The app.</param>
     /// <returns>The same app.</returns>
@@ -68,6 +69,7 @@ public static class IdentificationExtensions
         app.MapEventHandler<TurnstileCameraUninstalled, TurnstileCameraUninstalledHandler>(Topics.Equipment);
         app.MapEventHandler<WatchListChanged, WatchListChangedHandler>(Topics.Identification);
         app.MapEventHandler<PassengerEnrollmentChanged, PassengerEnrollmentChangedHandler>(Topics.Identification);
+        app.MapEventHandler<Mtaeda.Contracts.Passengers.V1.PassengerConsentWithdrawn, PassengerConsentWithdrawnHandler>(Topics.Passengers);
         return app;
     }
 }

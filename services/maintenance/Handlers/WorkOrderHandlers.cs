@@ -29,23 +29,13 @@ public sealed partial class WorkOrderEventRaiser(DaprWorkflowClient workflows, I
         {
             await workflows.RaiseEventAsync(requestId, name, requestId, cancellationToken);
         }
-        catch (RpcException e) when (IsNoSuchInstance(e))
+        catch (RpcException e) when (WorkflowErrors.IsNoSuchInstance(e))
         {
             // A work order not opened by a maintenance request (ADR 0005: made by hand), or one whose process was purged:
             // nothing waits for it, and the event is acknowledged.
             LogNoInstance(name, requestId);
         }
     }
-
-    /// <summary>
-    /// The sidecar's answer for an instance it does not know: daprd passes durabletask's "no such instance exists" on with
-    /// status Unknown (the local runtime answers the same); NotFound is taken too.
-    /// </summary>
-    private static bool IsNoSuchInstance(RpcException e) =>
-        e.StatusCode == StatusCode.NotFound ||
-        (e.StatusCode == StatusCode.Unknown && e.Status.Detail.Contains(NoSuchInstance, StringComparison.Ordinal));
-
-    private const string NoSuchInstance = "no such instance exists";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{EventName} for {RequestId}: no maintenance workflow waits for it")]
     private partial void LogNoInstance(string eventName, string requestId);

@@ -97,7 +97,8 @@ public static class NotificationsExtensions
 
     /// <summary>
     /// Subscribes to the events notifications reacts to (faults and locks on <c>equipment</c>, maintenance requests and
-    /// escalations on <c>maintenance</c>, work orders created and completed on <c>scheduling</c>), and to the hub's fan-out
+    /// escalations on <c>maintenance</c>, work orders created and completed on <c>scheduling</c>, the messages of passengers to
+    /// passengers on <c>passengers</c>), and to the hub's fan-out
     /// (every replica receives every push).
     /// </summary>
     /// <param name="app">The app.</param>
@@ -111,6 +112,7 @@ public static class NotificationsExtensions
         app.MapEventHandler<WorkOrderEscalated, WorkOrderEscalatedHandler>(Topics.Maintenance);
         app.MapEventHandler<WorkOrderCreated, WorkOrderCreatedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);
+        app.MapEventHandler<Mtaeda.Contracts.Passengers.V1.PassengerNotificationRequested, PassengerNotificationRequestedHandler>(Topics.Passengers);
         app.MapBroadcastEventHandler<AlertRaised, AlertRaisedHandler>(Topics.HubFanOutPubSubName, Topics.HubFanOut);
         app.MapBroadcastEventHandler<AlertAcknowledged, AlertAcknowledgedHandler>(Topics.HubFanOutPubSubName, Topics.HubFanOut);
         app.MapBroadcastEventHandler<NotificationPushed, NotificationPushedHandler>(Topics.HubFanOutPubSubName, Topics.HubFanOut);

@@ -3,24 +3,34 @@ using Dapr.Workflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Mtaeda.Maintenance.Tests;
+namespace Mtaeda.Testing;
 
 /// <summary>
-/// A workflow context the test drives: activities complete at once (and are recorded), external events and timers
-/// complete when the test raises them or moves the clock past them. The workflow's logic runs without a runtime.
+/// A workflow context the test drives: activities complete at once (and are recorded) with what <see cref="Answer"/> says
+/// (default: their type's default), external events and timers complete when the test raises them or moves the clock past
+/// them. The workflow's logic runs without a runtime.
 /// </summary>
-internal sealed class ScriptedWorkflowContext(string instanceId, DateTime start) : WorkflowContext
+/// <param name="instanceId">The instance id.</param>
+/// <param name="start">The workflow's clock at the start.</param>
+/// <param name="name">The workflow's name.</param>
+public sealed class ScriptedWorkflowContext(string instanceId, DateTime start, string name = "MaintenanceWorkflow") : WorkflowContext
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<object?>> _events = new();
     private readonly List<(DateTime FireAt, TaskCompletionSource TimerDone)> _timers = [];
     private readonly Lock _gate = new();
     private DateTime _now = start;
 
+    /// <summary>The activities called, in order, with their inputs.</summary>
     public ConcurrentQueue<(string Name, object? Input)> Activities { get; } = new();
 
+    /// <summary>The custom statuses set, in order.</summary>
     public ConcurrentQueue<string> Statuses { get; } = new();
 
-    public override string Name => "MaintenanceWorkflow";
+    /// <summary>What an activity answers, by its name and input (null: its type's default).</summary>
+    public Func<string, object?, object?> Answer { get; init; } = (_, _) => null;
+
+    /// <inheritdoc />
+    public override string Name => name;
 
     public override string InstanceId => instanceId;
 
@@ -34,8 +44,10 @@ internal sealed class ScriptedWorkflowContext(string instanceId, DateTime start)
         get { lock (_gate) return _timers.Count; }
     }
 
-    public void Raise(string name, string value) => Event(name).TrySetResult(value);
+    /// <summary>Raises the external event <paramref name="eventName"/> with <paramref name="value"/>.</summary>
+    public void Raise(string eventName, object? value) => Event(eventName).TrySetResult(value);
 
+    /// <summary>Moves the clock to <paramref name="now"/>: the timers due by then fire.</summary>
     public void AdvanceTo(DateTime now)
     {
         List<TaskCompletionSource> due;
@@ -56,7 +68,7 @@ internal sealed class ScriptedWorkflowContext(string instanceId, DateTime start)
     public override Task<T> CallActivityAsync<T>(string name, object? input = null, WorkflowTaskOptions? options = null)
     {
         Activities.Enqueue((name, input));
-        return Task.FromResult(default(T)!);
+        return Task.FromResult(Answer(name, input) is T answer ? answer : default(T)!);
     }
 
     public override Task CreateTimer(TimeSpan delay, CancellationToken cancellationToken = default) => CreateTimer(_now + delay, cancellationToken);
@@ -75,7 +87,7 @@ internal sealed class ScriptedWorkflowContext(string instanceId, DateTime start)
     public override async Task<T> WaitForExternalEventAsync<T>(string eventName, CancellationToken cancellationToken = default) =>
         (T)(await Event(eventName).Task)!;
 
-    public override Task<T> WaitForExternalEventAsync<T>(string eventName, TimeSpan timeout) => throw new NotSupportedException("the maintenance workflow waits with timers");
+    public override Task<T> WaitForExternalEventAsync<T>(string eventName, TimeSpan timeout) => throw new NotSupportedException("the scripted context serves waits with timers (CreateTimer)");
 
     public override void SetCustomStatus(object? customStatus) => Statuses.Enqueue(customStatus?.ToString() ?? "");
 

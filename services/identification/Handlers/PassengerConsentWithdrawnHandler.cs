@@ -1,0 +1,21 @@
+using Mtaeda.Contracts.Passengers.V1;
+using Mtaeda.Identification.Infrastructure;
+using Mtaeda.ServiceDefaults;
+
+namespace Mtaeda.Identification.Handlers;
+
+/// <summary>
+/// A passenger withdrew the consent to be identified (passengers' <see cref="PassengerConsentWithdrawn"/>): the
+/// passenger's templates are deleted, from the store and the index. A repeat finds nothing to delete.
+/// </summary>
+/// <param name="watchList">The watch list and enrolments.</param>
+public sealed class PassengerConsentWithdrawnHandler(WatchList watchList) : IEventHandler<PassengerConsentWithdrawn>
+{
+    /// <inheritdoc />
+    public Task HandleAsync(PassengerConsentWithdrawn @event, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        if (!Contracts.Ids.IsValid(@event.PassengerId)) throw new InvalidEventException("PassengerConsentWithdrawn without a valid passenger_id");
+        return watchList.WithdrawPassengerAsync(@event.PassengerId, cancellationToken);
+    }
+}
