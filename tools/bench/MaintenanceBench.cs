@@ -97,6 +97,7 @@ public static class MaintenanceBench
 
             log.WriteLine($"maintenance: {faults} faults, {concurrency} technicians at work, at most {faultSeconds} s");
             var toOrder = new Sample("fault to WorkOrderCreated received");
+            var toAnswered = new Sample("fault answered by equipment");
             var toRequired = new Sample("fault to MaintenanceRequired received");
             var toCreatedAt = new Sample("fault to the order's created_at");
             var toClosed = new Sample("fault to request closed");
@@ -110,7 +111,7 @@ public static class MaintenanceBench
                 {
                     try
                     {
-                        await ProcessAsync(i, ids[i], equipment, observer, maintenance, http, new(toOrder, toRequired, toCreatedAt, toClosed), ct);
+                        await ProcessAsync(i, ids[i], equipment, observer, maintenance, http, new(toOrder, toAnswered, toRequired, toCreatedAt, toClosed), ct);
                         Interlocked.Increment(ref completed);
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
@@ -158,7 +159,7 @@ public static class MaintenanceBench
                 }
                 await load.Process.WaitForExitAsync();
             }
-            return Report(rate, loadRate, faults, concurrency, completed, elapsed, new(toOrder, toRequired, toCreatedAt, toClosed), failures, cpu);
+            return Report(rate, loadRate, faults, concurrency, completed, elapsed, new(toOrder, toAnswered, toRequired, toCreatedAt, toClosed), failures, cpu);
         }
         finally
         {
@@ -178,7 +179,7 @@ public static class MaintenanceBench
     }
 
     /// <summary>The latencies a run takes.</summary>
-    private sealed record Samples(Sample ToOrder, Sample ToRequired, Sample ToCreatedAt, Sample ToClosed);
+    private sealed record Samples(Sample ToOrder, Sample ToAnswered, Sample ToRequired, Sample ToCreatedAt, Sample ToClosed);
 
     /// <summary>
     /// One maintenance process: the fault, the work order (its <c>WorkOrderCreated</c> as the observer receives it), the
@@ -191,6 +192,7 @@ public static class MaintenanceBench
         var sentAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         await equipment.ReportFaultAsync(new ReportFaultRequest { TurnstileId = device.Turnstile, Kind = FaultKind.Jammed, Reason = "bench: ticket stuck" }, cancellationToken: ct);
+        samples.ToAnswered.Record(started, Stopwatch.GetTimestamp());
 
         var (order, receivedAt) = await seen.Created.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
         samples.ToOrder.Record(started, receivedAt);
@@ -298,6 +300,7 @@ public static class MaintenanceBench
         sb.AppendLine(i, $"| time from the first fault to the last closed request | {elapsed.TotalSeconds:0.0} s |");
         sb.AppendLine(i, $"| **maintenance processes completed per second** | **{completed / elapsed.TotalSeconds:0.00}** |");
         sb.AppendLine(i, $"| **fault to `WorkOrderCreated` received by a subscriber** p50 / p90 / p99 / max ({toOrder.Count} orders) | **{Percentiles(toOrder)}** |");
+        sb.AppendLine(i, $"| on the way: `ReportFault` answered by equipment (through a sidecar) p50 / p90 / p99 / max | {Percentiles(samples.ToAnswered)} |");
         sb.AppendLine(i, $"| on the way: fault to `MaintenanceRequired` received (equipment, delivery to maintenance, intake) p50 / p90 / p99 / max | {Percentiles(samples.ToRequired)} |");
         sb.AppendLine(i, $"| on the way: fault to the order's `created_at` (scheduling's clock) p50 / p90 / p99 / max | {Percentiles(samples.ToCreatedAt)} |");
         sb.AppendLine(i, $"| fault to request closed p50 / p99 (technician's steps included) | {samples.ToClosed.PercentileMs(50):0} / {samples.ToClosed.PercentileMs(99):0} ms |");
