@@ -26,6 +26,7 @@ public static class MaintenanceBench
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
     private static readonly string[] Technicians = ["tech-001", "tech-002", "tech-003"];
     private const int TurnstilesPerStation = 10;
+    private const int WarmUpProcesses = 10;
 
     public static async Task<string> RunAsync(string root, string configuration, int rate, int loadWarmup, int faults, int concurrency, int faultSeconds, int stations, int turnstiles, TextWriter log)
     {
@@ -60,7 +61,8 @@ public static class MaintenanceBench
 
             // The faulted turnstiles are stations of their own (not the simulator's), one turnstile per fault, so that no
             // fault joins another's open request and no simulated device is stopped by a fault.
-            var ids = Enumerable.Range(0, faults).Select(i => (Station: $"stn-{900 + i / TurnstilesPerStation:D3}", Turnstile: $"ts-{900 + i / TurnstilesPerStation:D3}-{i % TurnstilesPerStation + 1:D2}")).ToArray();
+            // The last WarmUpProcesses of them (stations of their own) warm the maintenance path up before the measured faults.
+            var ids = Enumerable.Range(0, faults + WarmUpProcesses).Select(i => (Station: $"stn-{900 + i / TurnstilesPerStation:D3}", Turnstile: $"ts-{900 + i / TurnstilesPerStation:D3}-{i % TurnstilesPerStation + 1:D2}")).ToArray();
             foreach (var station in ids.Select(i => i.Station).Distinct())
             {
                 await stationsApi.RegisterStationAsync(new RegisterStationRequest
@@ -77,11 +79,11 @@ public static class MaintenanceBench
                     Model = new EquipmentInfo { SerialNumber = turnstile, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
                 });
             }
-            log.WriteLine($"maintenance: {faults} turnstiles installed for faults");
+            log.WriteLine($"maintenance: {ids.Length} turnstiles installed for faults");
 
             // The passage load, for longer than the faults can take; stopped once they are done.
             var progress = new List<(long Sent, long At)>();
-            var loadSeconds = loadWarmup + faultSeconds + 60;
+            var loadSeconds = loadWarmup + faultSeconds + 150; // room for the maintenance warm-up; stopped once the faults are done
             var load = rate > 0 ? PassageBench.StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, loadSeconds, stations, turnstiles, 5, provision: true, progress, log) : null;
             if (load is not null)
             {
@@ -89,6 +91,17 @@ public static class MaintenanceBench
                 while (!load.Process.HasExited && Stopwatch.GetTimestamp() < until && Stopwatch.GetElapsedTime(FirstProgress(progress) ?? Stopwatch.GetTimestamp()) < TimeSpan.FromSeconds(loadWarmup))
                     await Task.Delay(200);
                 if (load.Process.HasExited) throw new InvalidOperationException("the simulator ended before the faults: " + string.Join(" | ", load.Lines.TakeLast(5)));
+            }
+
+            // Warm-up of the maintenance path itself (the passage load warms only the passage path): a few processes run
+            // to completion, not measured, so that the measured faults meet code already compiled to its final tier, as a
+            // running system's do, instead of queueing behind the first calls of every service on the path.
+            log.WriteLine($"maintenance: warming the maintenance path up with {WarmUpProcesses} processes");
+            var warm = new Samples(new("warm-up"), new("warm-up"), new("warm-up"), new("warm-up"), new("warm-up"));
+            using (var warmLimit = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            {
+                await Parallel.ForAsync(faults, faults + WarmUpProcesses, new ParallelOptions { MaxDegreeOfParallelism = WarmUpProcesses, CancellationToken = warmLimit.Token },
+                    async (i, ct) => await ProcessAsync(i, ids[i], equipment, observer, maintenance, http, warm, ct));
             }
 
             var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => runner.PidOf(s));
