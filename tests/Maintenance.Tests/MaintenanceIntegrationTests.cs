@@ -109,10 +109,18 @@ public sealed class MaintenanceIntegrationTests
         var closed = Assert.Single(listed.Requests);
         Assert.Equal((requestId, MaintenanceRequestStatus.Closed, "closed"), (closed.RequestId, closed.Status, closed.WorkflowStatus));
         Assert.NotNull(closed.ClosedAt);
+        // The list shows each request as GetMaintenanceRequest does, steps included.
+        Assert.Equal(done.Steps, closed.Steps);
         using var http = new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/maintenance/method/") };
         using var byHttp = await http.GetAsync($"v1/maintenance/requests/{requestId}", Ct);
         Assert.Equal(System.Net.HttpStatusCode.OK, byHttp.StatusCode);
         Assert.Contains("MAINTENANCE_REQUEST_STATUS_CLOSED", await byHttp.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        using var listByHttp = await http.GetAsync("v1/maintenance/requests?device_id=ts-001-01", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, listByHttp.StatusCode);
+        using var listJson = System.Text.Json.JsonDocument.Parse(await listByHttp.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(
+            done.Steps.Select(s => s.Name),
+            listJson.RootElement.GetProperty("requests")[0].GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>
             api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = "mr-unknown" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
@@ -123,10 +131,11 @@ public sealed class MaintenanceIntegrationTests
     }
 
     [Fact]
-    public async Task A_locked_turnstile_at_a_busy_station_is_critical_and_a_camera_fault_without_ridership_is_ranked_high_and_joined_by_the_next()
+    public async Task A_locked_turnstile_at_a_busy_station_is_critical_and_a_camera_fault_without_ridership_is_ranked_high_joined_by_the_next_and_serviced_in_equipment()
     {
         await using var runtime = LocalRuntime.Create();
-        var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
+        var equipment = new RecordingEquipment();
+        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
         await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
         var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
@@ -150,6 +159,23 @@ public sealed class MaintenanceIntegrationTests
             r => r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the second camera fault to join the open request");
         Assert.Single((await orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002" }, cancellationToken: Ct)).WorkOrders);
 
+        // The camera's work: started, it goes under maintenance in equipment; completed, it is restored, once each.
+        await orders.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = cameraRequest, TechnicianId = "tech-001" }, cancellationToken: Ct);
+        await orders.StartWorkOrderAsync(new StartWorkOrderRequest { WorkOrderId = cameraRequest }, cancellationToken: Ct);
+        await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = cameraRequest }, cancellationToken: Ct).ResponseAsync,
+            r => r.WorkflowStatus == "maintenance started", Eventually.DefaultTimeout, Ct, "the camera's maintenance to start");
+        var cameraStart = Assert.Single(equipment.CameraStarts);
+        Assert.Equal(("cam-002-01", cameraRequest), (cameraStart.CameraId, cameraStart.RequestId));
+        Assert.Empty(equipment.CameraFinishes);
+        await orders.CompleteWorkOrderAsync(new CompleteWorkOrderRequest { WorkOrderId = cameraRequest, Notes = "cable replaced" }, cancellationToken: Ct);
+        await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = cameraRequest }, cancellationToken: Ct).ResponseAsync,
+            r => r.Status == MaintenanceRequestStatus.Closed, Eventually.DefaultTimeout, Ct, "the camera's request to close");
+        var cameraFinish = Assert.Single(equipment.CameraFinishes);
+        Assert.Equal(("cam-002-01", cameraRequest, true), (cameraFinish.CameraId, cameraFinish.RequestId, cameraFinish.Completed));
+        Assert.Empty(equipment.Starts);
+
         // Ridership is back: 3,000 passages in the last hour (50 a minute) make stn-003 busy, so a lock there is CRITICAL.
         await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }));
         var locked = new TurnstileLocked { TurnstileId = "ts-003-01", StationId = "stn-003", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now) };
@@ -171,6 +197,22 @@ public sealed class MaintenanceIntegrationTests
         public ConcurrentQueue<StartTurnstileMaintenanceRequest> Starts { get; } = new();
 
         public ConcurrentQueue<FinishTurnstileMaintenanceRequest> Finishes { get; } = new();
+
+        public ConcurrentQueue<StartCameraMaintenanceRequest> CameraStarts { get; } = new();
+
+        public ConcurrentQueue<FinishCameraMaintenanceRequest> CameraFinishes { get; } = new();
+
+        public override Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context)
+        {
+            CameraStarts.Enqueue(request);
+            return Task.FromResult(new StartCameraMaintenanceResponse { Status = CameraStatus.UnderMaintenance });
+        }
+
+        public override Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context)
+        {
+            CameraFinishes.Enqueue(request);
+            return Task.FromResult(new FinishCameraMaintenanceResponse { Status = CameraStatus.Operational });
+        }
 
         public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
         {

@@ -61,7 +61,7 @@ public interface ITurnstileActor : IActor
     Task<TurnstileState?> GetAsync();
 }
 
-/// <summary>One actor per camera (actor id = camera id): the turnstile it watches.</summary>
+/// <summary>One actor per camera (actor id = camera id): the turnstile it watches, and its maintenance.</summary>
 public interface ICameraActor : IActor
 {
     /// <summary>Installs the camera on a turnstile, with the turnstile's agreement.</summary>
@@ -83,6 +83,16 @@ public interface ICameraActor : IActor
     /// <param name="report">The report.</param>
     /// <returns>The outcome and the camera's station.</returns>
     Task<ReportCameraFaultReply> ReportFaultAsync(CameraFaultReport report);
+
+    /// <summary>A technician starts work on the camera for a maintenance request (UNDER_MAINTENANCE).</summary>
+    /// <param name="maintenance">The request and what is being done.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<CameraStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance);
+
+    /// <summary>Ends the camera's maintenance of a request (OPERATIONAL again).</summary>
+    /// <param name="maintenance">The request, whether it was completed, and what was done.</param>
+    /// <returns>The outcome and the status after it.</returns>
+    Task<CameraStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
 
     /// <summary>The camera's state; null when it was never installed.</summary>
     /// <returns>The state.</returns>

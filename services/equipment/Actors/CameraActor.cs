@@ -100,6 +100,26 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     }
 
     /// <inheritdoc />
+    public async Task<CameraStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        var camera = await LoadAsync();
+        var outcome = camera.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", _time.GetUtcNow());
+        await SaveAsync(camera);
+        return new() { Outcome = outcome, Status = camera.Status };
+    }
+
+    /// <inheritdoc />
+    public async Task<CameraStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        var camera = await LoadAsync();
+        var outcome = camera.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", _time.GetUtcNow());
+        await SaveAsync(camera);
+        return new() { Outcome = outcome, Status = camera.Status };
+    }
+
+    /// <inheritdoc />
     public async Task<CameraState?> GetAsync() => (await LoadAsync()).State;
 
     private ITurnstileActor Turnstile(string turnstileId) =>

@@ -100,6 +100,19 @@ public sealed record TurnstileStatusReply
     public TurnstileStatus Status { get; init; }
 }
 
+/// <summary>Answer to <see cref="ICameraActor.StartMaintenanceAsync"/> and <see cref="ICameraActor.FinishMaintenanceAsync"/>.</summary>
+[DataContract]
+public sealed record CameraStatusReply
+{
+    /// <summary>Accepted or why not.</summary>
+    [DataMember(Order = 1)]
+    public Outcome Outcome { get; init; } = Outcome.Accepted;
+
+    /// <summary>The status after the command.</summary>
+    [DataMember(Order = 2)]
+    public CameraStatus Status { get; init; }
+}
+
 /// <summary>Answer to <see cref="ICameraActor.InstallAsync"/>.</summary>
 [DataContract]
 public sealed record InstallCameraReply

@@ -193,6 +193,40 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             ?? throw Errors.NotFound($"turnstile {turnstileId} is not installed");
     }
 
+    /// <inheritdoc />
+    public override async Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
+        var requestId = Ids.Require(request.RequestId, "request_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Camera(cameraId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
+        var requestId = Ids.Require(request.RequestId, "request_id");
+        var reason = Requests.Text(request.Reason, "reason");
+        var reply = await actors.Camera(cameraId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
+        Requests.Ensure(reply.Outcome);
+        return new() { Status = reply.Status };
+    }
+
+    /// <inheritdoc />
+    public override async Task<Contracts.Equipment.V1.Camera> GetCamera(GetCameraRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cameraId = Ids.Require(request.CameraId, "camera_id");
+        var state = await actors.Camera(cameraId).GetAsync();
+        return Domain.Camera.Load(cameraId, state).ToContract()
+            ?? throw Errors.NotFound($"camera {cameraId} is not installed");
+    }
+
     private async Task<StationInfo?> FindStationAsync(string stationId, CancellationToken cancellationToken)
     {
         try

@@ -22,6 +22,15 @@ public sealed class CameraState
 
     /// <summary>The most recent fault ids recorded, oldest first, at most <see cref="Camera.RecentFaultCapacity"/>.</summary>
     public List<string> RecentFaultIds { get; set; } = [];
+
+    /// <summary>The maintenance request being worked on; null when none (the camera is OPERATIONAL).</summary>
+    public string? MaintenanceRequestId { get; set; }
+
+    /// <summary>When the status last changed; null while it never did.</summary>
+    public DateTimeOffset? StatusChangedAt { get; set; }
+
+    /// <summary>When the last maintenance was completed; null when none was.</summary>
+    public DateTimeOffset? LastMaintainedAt { get; set; }
 }
 
 /// <summary>
@@ -52,6 +61,10 @@ public sealed class Camera
 
     /// <summary>The events raised, oldest first.</summary>
     public IReadOnlyList<IMessage> Events => _events;
+
+    /// <summary>The status: UNDER_MAINTENANCE while a request is worked on, else OPERATIONAL (unspecified while never installed).</summary>
+    public CameraStatus Status => State is null ? CameraStatus.Unspecified
+        : State.MaintenanceRequestId is null ? CameraStatus.Operational : CameraStatus.UnderMaintenance;
 
     /// <summary>The turnstile the camera is on, or null.</summary>
     public string? TurnstileId => State?.TurnstileId;
@@ -174,6 +187,95 @@ public sealed class Camera
         Changed = true;
         return Outcome.Accepted;
     }
+
+    /// <summary>
+    /// A technician starts work on the camera for <paramref name="requestId"/>: status UNDER_MAINTENANCE (raises
+    /// <see cref="CameraMaintenanceStarted"/>). The same request again changes nothing; NotFound for a camera never
+    /// installed; FailedPrecondition when it is on no turnstile (CAMERA_NOT_INSTALLED) or under maintenance for another
+    /// request (CAMERA_UNDER_MAINTENANCE).
+    /// </summary>
+    /// <param name="requestId">The maintenance request.</param>
+    /// <param name="reason">What is being done.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome StartMaintenance(string requestId, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        if (State is not { } state) return Outcome.NotFound("camera", Id);
+        if (state.MaintenanceRequestId is { } underWay)
+        {
+            return underWay == requestId
+                ? Outcome.Accepted
+                : Outcome.FailedPrecondition(ErrorReason.CameraUnderMaintenance, $"camera {Id} is under maintenance (request {underWay})");
+        }
+        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId)
+        {
+            return Outcome.FailedPrecondition(ErrorReason.CameraNotInstalled, $"camera {Id} is installed on no turnstile");
+        }
+
+        state.MaintenanceRequestId = requestId;
+        state.StatusChangedAt = now;
+        _events.Add(new CameraMaintenanceStarted
+        {
+            CameraId = Id,
+            StationId = stationId,
+            TurnstileId = turnstileId,
+            RequestId = requestId,
+            Reason = reason,
+            StartedAt = Timestamp.FromDateTimeOffset(now),
+        });
+        Changed = true;
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Ends the maintenance of <paramref name="requestId"/>: the camera is OPERATIONAL again (raises
+    /// <see cref="CameraRestored"/>); completed, it also notes when it was last maintained. Changes nothing when the
+    /// camera is not under maintenance for that request (a repeat); NotFound for a camera never installed.
+    /// </summary>
+    /// <param name="requestId">The maintenance request.</param>
+    /// <param name="completed">True when the work was completed, false when it was called off.</param>
+    /// <param name="reason">What was done.</param>
+    /// <param name="now">The time.</param>
+    /// <returns>The outcome.</returns>
+    public Outcome FinishMaintenance(string requestId, bool completed, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        if (State is not { } state) return Outcome.NotFound("camera", Id);
+        if (state.MaintenanceRequestId != requestId) return Outcome.Accepted;
+
+        state.MaintenanceRequestId = null;
+        state.StatusChangedAt = now;
+        if (completed) state.LastMaintainedAt = now;
+        _events.Add(new CameraRestored
+        {
+            CameraId = Id,
+            StationId = state.StationId ?? "",
+            RequestId = requestId,
+            MaintenanceCompleted = completed,
+            Reason = reason,
+            RestoredAt = Timestamp.FromDateTimeOffset(now),
+        });
+        Changed = true;
+        return Outcome.Accepted;
+    }
+
+    /// <summary>The camera as the contract shows it; null while never installed.</summary>
+    /// <returns>The message, or null.</returns>
+    public Contracts.Equipment.V1.Camera? ToContract() => State is not { } state ? null : new()
+    {
+        CameraId = Id,
+        TurnstileId = state.TurnstileId ?? "",
+        StationId = state.StationId ?? "",
+        Model = state.Model.ToContract(),
+        Status = Status,
+        MaintenanceRequestId = state.MaintenanceRequestId ?? "",
+        InstalledAt = Time(state.InstalledAt),
+        StatusChangedAt = Time(state.StatusChangedAt),
+        LastMaintainedAt = Time(state.LastMaintainedAt),
+    };
+
+    private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 
     private void Detach(CameraState state)
     {

@@ -120,7 +120,7 @@ public sealed record FaultReport
     public string? FaultId { get; init; }
 }
 
-/// <summary>Starts or finishes the maintenance of a turnstile for a maintenance request.</summary>
+/// <summary>Starts or finishes the maintenance of a turnstile (or of a camera) for a maintenance request.</summary>
 [DataContract]
 public sealed record TurnstileMaintenance
 {
@@ -128,7 +128,7 @@ public sealed record TurnstileMaintenance
     [DataMember(Order = 1)]
     public string RequestId { get; init; } = "";
 
-    /// <summary>When finishing: true when the work was completed (a new passage cycle), false when it was called off.</summary>
+    /// <summary>When finishing: true when the work was completed (for a turnstile, a new passage cycle), false when it was called off.</summary>
     [DataMember(Order = 2)]
     public bool Completed { get; init; }
 

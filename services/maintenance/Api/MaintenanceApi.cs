@@ -12,8 +12,8 @@ namespace Mtaeda.Maintenance.Api;
 
 /// <summary>
 /// The <c>mtaeda.maintenance.v1.Maintenance</c> gRPC service (JSON-transcoded): a request is read from its workflow
-/// instance (instance id = request id: what it is about, its runtime status, its custom status and its result), and a
-/// device's requests from the device's maintenance state.
+/// instance (instance id = request id: what it is about, its runtime status, its custom status and its result) with its
+/// recorded steps, and a device's requests (listed in the device's maintenance state) each the same way, steps included.
 /// </summary>
 /// <param name="workflows">The workflow client.</param>
 /// <param name="requests">The devices' requests.</param>
@@ -40,13 +40,23 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
     public override async Task<MaintenanceRequest> GetMaintenanceRequest(GetMaintenanceRequestRequest request, ServerCallContext context)
     {
         Ids.Require(request.RequestId, "request_id");
-        var state = await workflows.GetWorkflowStateAsync(request.RequestId, getInputsAndOutputs: true, context.CancellationToken);
-        if (state is null || !state.Exists) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
+        return await ReadAsync(request.RequestId, device: null, context.CancellationToken)
+            ?? throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
+    }
+
+    /// <summary>
+    /// The request as the API shows it (one request or a device's list alike): from its workflow instance, the device's
+    /// state (read when <paramref name="device"/> is null) and its steps; null when there is no such request.
+    /// </summary>
+    private async Task<MaintenanceRequest?> ReadAsync(string requestId, DeviceMaintenanceState? device, CancellationToken cancellationToken)
+    {
+        var state = await workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, cancellationToken);
+        if (state is null || !state.Exists) return null;
         var process = state.ReadInputAs<MaintenanceProcess>();
-        if (process is null) throw Errors.NotFound($"maintenance request '{request.RequestId}' not found");
-        var device = await requests.GetAsync(process.DeviceId, context.CancellationToken);
+        if (process is null) return null;
+        device ??= await requests.GetAsync(process.DeviceId, cancellationToken);
         var found = Map(state, process, device);
-        foreach (var step in await steps.ListAsync(request.RequestId, context.CancellationToken))
+        foreach (var step in await steps.ListAsync(requestId, cancellationToken))
         {
             found.Steps.Add(new Contracts.Maintenance.V1.MaintenanceStep { Name = step.Name, At = Timestamp.FromDateTimeOffset(step.At) });
         }
@@ -59,14 +69,6 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
         }
 
         return found;
-    }
-
-    private async Task<MaintenanceRequest?> ReadAsync(string requestId, DeviceMaintenanceState device, CancellationToken cancellationToken)
-    {
-        var state = await workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, cancellationToken);
-        if (state is null || !state.Exists) return null;
-        var process = state.ReadInputAs<MaintenanceProcess>();
-        return process is null ? null : Map(state, process, device);
     }
 
     private static MaintenanceRequest Map(WorkflowState state, MaintenanceProcess process, DeviceMaintenanceState? device)

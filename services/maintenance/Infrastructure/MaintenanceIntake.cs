@@ -22,6 +22,7 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// <param name="workflows">The workflow client (the sidecar's workflow engine).</param>
 /// <param name="dapr">The Dapr client.</param>
 /// <param name="options">The deadlines.</param>
+/// <param name="time">The clock the intake's steps are timed with (logged at Debug).</param>
 /// <param name="logger">The logger.</param>
 public sealed partial class MaintenanceIntake(
     OpenRequests requests,
@@ -29,6 +30,7 @@ public sealed partial class MaintenanceIntake(
     DaprWorkflowClient workflows,
     DaprClient dapr,
     MaintenanceOptions options,
+    TimeProvider time,
     ILogger<MaintenanceIntake> logger)
 {
     /// <summary>Takes in a fault.</summary>
@@ -38,7 +40,32 @@ public sealed partial class MaintenanceIntake(
     public async Task<(FaultOutcome Outcome, string RequestId)> ReportAsync(Fault fault, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fault);
+        var began = time.GetTimestamp();
+        var received = time.GetUtcNow() - fault.OccurredAt;
+        // How busy the station is (ridership) is asked at once, beside the device's state: a fault that opens a request
+        // (the usual case) waits for the slower of the two, not for both in turn.
+        using var unneeded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var load = stations.LoadOfAsync(fault.StationId, unneeded.Token);
+        try
+        {
+            return await ReportAsync(fault, load, began, received, cancellationToken);
+        }
+        finally
+        {
+            // Not needed after all (the fault joined an open request, or a step failed): called off, and awaited so
+            // that nothing of this intake runs on.
+            if (!load.IsCompleted)
+            {
+                await unneeded.CancelAsync();
+                await load.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<(FaultOutcome Outcome, string RequestId)> ReportAsync(Fault fault, Task<StationLoad> load, long began, TimeSpan received, CancellationToken cancellationToken)
+    {
         var (outcome, requestId) = await requests.ReportAsync(fault, cancellationToken);
+        var decided = time.GetTimestamp();
         if (outcome == FaultOutcome.Joined || requestId != fault.Key)
         {
             LogJoined(fault.DeviceId, requestId);
@@ -47,7 +74,8 @@ public sealed partial class MaintenanceIntake(
 
         // Opened now, or opened by this same fault before (a redelivery after a failed start): make sure it runs. The
         // priority weighs the cause by how busy the station is now (ridership); the workflow's input fixes it for good.
-        var priority = MaintenancePriorities.Of(fault.Cause, await stations.LoadOfAsync(fault.StationId, cancellationToken));
+        var priority = MaintenancePriorities.Of(fault.Cause, await load);
+        var ranked = time.GetTimestamp();
         var deadlines = options.Deadlines.For(priority);
         var process = new MaintenanceProcess(
             requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, priority, fault.Description,
@@ -67,6 +95,7 @@ public sealed partial class MaintenanceIntake(
             if (running?.ReadInputAs<MaintenanceProcess>() is { } started) priority = started.Priority;
         }
 
+        var scheduled = time.GetTimestamp();
         var required = new MaintenanceRequired
         {
             RequestId = requestId,
@@ -80,8 +109,13 @@ public sealed partial class MaintenanceIntake(
         };
         await dapr.PublishIntegrationEventAsync(Topics.Of(required), required, $"{requestId}.required", requestId, cancellationToken);
         LogOpened(requestId, fault.DeviceId, priority);
+        LogTimings(requestId, received.TotalMilliseconds, time.GetElapsedTime(began, decided).TotalMilliseconds, time.GetElapsedTime(decided, ranked).TotalMilliseconds,
+            time.GetElapsedTime(ranked, scheduled).TotalMilliseconds, time.GetElapsedTime(scheduled).TotalMilliseconds);
         return (outcome, requestId);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Intake of {RequestId}: received {ReceivedMs:0.0} ms after the fault, device state {StateMs:0.0} ms, station load {LoadMs:0.0} ms more, workflow scheduled {ScheduleMs:0.0} ms, announced {PublishMs:0.0} ms")]
+    private partial void LogTimings(string requestId, double receivedMs, double stateMs, double loadMs, double scheduleMs, double publishMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Maintenance request {RequestId} opened for {DeviceId} ({Priority})")]
     private partial void LogOpened(string requestId, string deviceId, Mtaeda.Contracts.Scheduling.V1.MaintenancePriority priority);

@@ -20,6 +20,13 @@ public sealed class MaintenanceOptions
     /// <summary>How long ridership is given to answer before a request is ranked without its figures.</summary>
     public TimeSpan RidershipTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a station's load, once ridership told it, ranks further faults at that station without asking again
+    /// (default 30 seconds; zero asks every time). The load is an average over <see cref="LoadWindow"/>, so a figure this
+    /// fresh ranks as well, and a burst of faults does not wait on ridership once per fault.
+    /// </summary>
+    public TimeSpan StationLoadFreshFor { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The deadlines per priority.</summary>
     public MaintenanceDeadlines Deadlines { get; set; } = new();
 
@@ -33,6 +40,10 @@ public sealed class MaintenanceOptions
             throw new InvalidOperationException("Maintenance:LoadWindow must be whole minutes, from one minute to a day.");
         }
         if (RidershipTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Maintenance:RidershipTimeout must be positive.");
+        if (StationLoadFreshFor < TimeSpan.Zero || StationLoadFreshFor > LoadWindow)
+        {
+            throw new InvalidOperationException("Maintenance:StationLoadFreshFor must be from zero to Maintenance:LoadWindow.");
+        }
         if (BusyPassagesPerMinute <= 0) throw new InvalidOperationException("Maintenance:BusyPassagesPerMinute must be positive.");
     }
 }

@@ -11,7 +11,9 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// <c>GetStationRidership</c>): the station's entries and exits over the last <see cref="MaintenanceOptions.LoadWindow"/>,
 /// per minute, against <see cref="MaintenanceOptions.BusyPassagesPerMinute"/>. When ridership cannot answer in
 /// <see cref="MaintenanceOptions.RidershipTimeout"/> (away, restarting, refusing), the load is
-/// <see cref="StationLoad.Unknown"/> and that is logged: a request is never held up by a read side.
+/// <see cref="StationLoad.Unknown"/> and that is logged: a request is never held up by a read side. A load ridership
+/// told is kept for <see cref="MaintenanceOptions.StationLoadFreshFor"/> and ranks the station's next faults meanwhile
+/// (an unknown load is not kept: the next fault asks again).
 /// </summary>
 /// <param name="ridership">The ridership client.</param>
 /// <param name="options">The window, threshold and timeout.</param>
@@ -19,6 +21,9 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// <param name="logger">The logger.</param>
 public sealed partial class StationLoadLookup(RidershipClient ridership, MaintenanceOptions options, TimeProvider time, ILogger<StationLoadLookup> logger)
 {
+    // The load ridership last told per station, and when it was asked (one entry per station: a bounded set).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (StationLoad Load, DateTimeOffset At)> _told = new(StringComparer.Ordinal);
+
     /// <summary>The load of <paramref name="stationId"/> now.</summary>
     /// <param name="stationId">The station.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
@@ -26,6 +31,7 @@ public sealed partial class StationLoadLookup(RidershipClient ridership, Mainten
     public async Task<StationLoad> LoadOfAsync(string stationId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (_told.TryGetValue(stationId, out var told) && now - told.At < options.StationLoadFreshFor) return told.Load;
         try
         {
             var figures = await ridership.GetStationRidershipAsync(
@@ -37,7 +43,9 @@ public sealed partial class StationLoadLookup(RidershipClient ridership, Mainten
                 },
                 deadline: DateTime.UtcNow + options.RidershipTimeout,
                 cancellationToken: cancellationToken);
-            return MaintenancePriorities.LoadOf(figures.Ingress + figures.Egress, options.LoadWindow, options.BusyPassagesPerMinute);
+            var load = MaintenancePriorities.LoadOf(figures.Ingress + figures.Egress, options.LoadWindow, options.BusyPassagesPerMinute);
+            _told[stationId] = (load, now);
+            return load;
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -75,8 +75,8 @@ public sealed class EscalateActivity(DaprClient dapr, RequestSteps steps, TimePr
 }
 
 /// <summary>
-/// The technician started: a turnstile goes UNDER_MAINTENANCE through equipment (<c>StartTurnstileMaintenance</c> for the
-/// request; repeating it changes nothing). Cameras keep working while serviced: their step is recorded only.
+/// The technician started: the device goes UNDER_MAINTENANCE through equipment (<c>StartTurnstileMaintenance</c> or
+/// <c>StartCameraMaintenance</c> for the request; repeating it changes nothing).
 /// </summary>
 /// <param name="equipment">The equipment client.</param>
 /// <param name="steps">The requests' steps.</param>
@@ -87,23 +87,25 @@ public sealed class StartDeviceMaintenanceActivity(EquipmentClient equipment, Re
     {
         ArgumentNullException.ThrowIfNull(input);
         var changed = false;
-        if (input.DeviceKind == DeviceKind.Turnstile)
+        var reason = $"work order {input.RequestId} started";
+        try
         {
-            try
+            if (input.DeviceKind == DeviceKind.Camera)
             {
-                await equipment.StartTurnstileMaintenanceAsync(new StartTurnstileMaintenanceRequest
-                {
-                    TurnstileId = input.DeviceId,
-                    RequestId = input.RequestId,
-                    Reason = $"work order {input.RequestId} started",
-                });
-                changed = true;
+                await equipment.StartCameraMaintenanceAsync(new StartCameraMaintenanceRequest { CameraId = input.DeviceId, RequestId = input.RequestId, Reason = reason });
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) is ErrorReason.TurnstileDecommissioned or ErrorReason.TurnstileUnderMaintenance)
+            else
             {
-                // Decommissioned meanwhile, or a technician works on it for another request: retrying cannot change that,
-                // and this request's work goes on without taking the turnstile out of service a second time.
+                await equipment.StartTurnstileMaintenanceAsync(new StartTurnstileMaintenanceRequest { TurnstileId = input.DeviceId, RequestId = input.RequestId, Reason = reason });
             }
+
+            changed = true;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e)
+            is ErrorReason.TurnstileDecommissioned or ErrorReason.TurnstileUnderMaintenance or ErrorReason.CameraNotInstalled or ErrorReason.CameraUnderMaintenance)
+        {
+            // Decommissioned or taken off its turnstile meanwhile, or a technician works on it for another request:
+            // retrying cannot change that, and this request's work goes on without taking the device out of service twice.
         }
 
         await steps.RecordAsync(input.RequestId, MaintenanceSteps.MaintenanceStarted, CancellationToken.None);
@@ -112,10 +114,10 @@ public sealed class StartDeviceMaintenanceActivity(EquipmentClient equipment, Re
 }
 
 /// <summary>
-/// Ends the device's maintenance through equipment (<c>FinishTurnstileMaintenance</c>): completed, the turnstile is
+/// Ends the device's maintenance through equipment. A turnstile (<c>FinishTurnstileMaintenance</c>): completed, it is
 /// OPERATIONAL and its passage counter begins a new cycle; called off (cancelled after the start), it returns to its
-/// status before. Idempotent: equipment changes nothing when the turnstile is no longer under maintenance for the request,
-/// so a second run begins no second cycle. Cameras have nothing to restore; their step is recorded only.
+/// status before. A camera (<c>FinishCameraMaintenance</c>) is OPERATIONAL again either way. Idempotent: equipment changes
+/// nothing when the device is no longer under maintenance for the request, so a second run begins no second cycle.
 /// </summary>
 /// <param name="equipment">The equipment client.</param>
 /// <param name="steps">The requests' steps.</param>
@@ -127,23 +129,29 @@ public sealed class FinishDeviceMaintenanceActivity(EquipmentClient equipment, R
         ArgumentNullException.ThrowIfNull(input);
         var process = input.Process;
         var changed = false;
-        if (process.DeviceKind == DeviceKind.Turnstile)
+        var reason = input.Completed ? $"maintenance request {process.RequestId} completed" : $"work order {process.RequestId} cancelled";
+        try
         {
-            try
+            if (process.DeviceKind == DeviceKind.Camera)
+            {
+                await equipment.FinishCameraMaintenanceAsync(new FinishCameraMaintenanceRequest
+                {
+                    CameraId = process.DeviceId, RequestId = process.RequestId, Completed = input.Completed, Reason = reason,
+                });
+            }
+            else
             {
                 await equipment.FinishTurnstileMaintenanceAsync(new FinishTurnstileMaintenanceRequest
                 {
-                    TurnstileId = process.DeviceId,
-                    RequestId = process.RequestId,
-                    Completed = input.Completed,
-                    Reason = input.Completed ? $"maintenance request {process.RequestId} completed" : $"work order {process.RequestId} cancelled",
+                    TurnstileId = process.DeviceId, RequestId = process.RequestId, Completed = input.Completed, Reason = reason,
                 });
-                changed = true;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) == ErrorReason.TurnstileDecommissioned)
-            {
-                // Decommissioned while the work was under way: nothing to restore, and retrying cannot change that.
-            }
+
+            changed = true;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Errors.ReasonOf(e) == ErrorReason.TurnstileDecommissioned)
+        {
+            // Decommissioned while the work was under way: nothing to restore, and retrying cannot change that.
         }
 
         await steps.RecordAsync(process.RequestId, input.Completed ? MaintenanceSteps.DeviceRestored : MaintenanceSteps.MaintenanceCalledOff, CancellationToken.None);

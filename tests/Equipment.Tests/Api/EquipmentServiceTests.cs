@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
@@ -223,6 +224,44 @@ public sealed class EquipmentServiceTests : IDisposable
         Assert.Equal(StatusCode.FailedPrecondition, occupied.StatusCode);
         Assert.Equal("ts-1", uninstalled.TurnstileId);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_camera_under_maintenance_reports_UNDER_MAINTENANCE_until_its_maintenance_is_finished()
+    {
+        await _service.InstallTurnstile(InstallRequest(), _call);
+        await _service.InstallCamera(new InstallCameraRequest { CameraId = "cam-1", TurnstileId = "ts-1", Model = Lens.ToContract() }, _call);
+        Assert.Equal(CameraStatus.Operational, (await _service.GetCamera(new GetCameraRequest { CameraId = "cam-1" }, _call)).Status);
+
+        var started = await _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-1", Reason = "lens" }, _call);
+        var during = await _service.GetCamera(new GetCameraRequest { CameraId = "cam-1" }, _call);
+        var other = await RefusedAsync(call => _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-2" }, call));
+        _world.Clock.Advance(TimeSpan.FromMinutes(20));
+        var finished = await _service.FinishCameraMaintenance(new FinishCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-1", Completed = true }, _call);
+        var after = await _service.GetCamera(new GetCameraRequest { CameraId = "cam-1" }, _call);
+
+        Assert.Equal(CameraStatus.UnderMaintenance, started.Status);
+        Assert.Equal((CameraStatus.UnderMaintenance, "mr-1", "ts-1", "stn-1"), (during.Status, during.MaintenanceRequestId, during.TurnstileId, during.StationId));
+        Assert.Equal(StatusCode.FailedPrecondition, other.StatusCode);
+        Assert.Equal(CameraStatus.Operational, finished.Status);
+        Assert.Equal((CameraStatus.Operational, ""), (after.Status, after.MaintenanceRequestId));
+        Assert.Equal(after.StatusChangedAt, after.LastMaintainedAt);
+        Assert.NotNull(after.LastMaintainedAt);
+    }
+
+    [Fact]
+    public async Task Camera_maintenance_validates_its_fields_and_an_unknown_camera_is_NotFound()
+    {
+        // Ids are checked by Ids.Require, whose refusal the service's error interceptor turns into InvalidArgument.
+        var noCamera = await Assert.ThrowsAsync<DomainRefusalException>(() => _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { RequestId = "mr-1" }, _call));
+        var noRequest = await Assert.ThrowsAsync<DomainRefusalException>(() => _service.FinishCameraMaintenance(new FinishCameraMaintenanceRequest { CameraId = "cam-1" }, _call));
+        var unknown = await RefusedAsync(call => _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { CameraId = "cam-9", RequestId = "mr-1" }, call));
+        var missing = await RefusedAsync(call => _service.GetCamera(new GetCameraRequest { CameraId = "cam-9" }, call));
+
+        Assert.Equal("camera_id is required", noCamera.Message);
+        Assert.Equal("request_id is required", noRequest.Message);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using Mtaeda.Contracts;
+using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
 using static Mtaeda.Equipment.Tests.Samples;
+using Camera = Mtaeda.Equipment.Domain.Camera;
 
 namespace Mtaeda.Equipment.Tests.Domain;
 
@@ -76,5 +78,57 @@ public sealed class CameraTests
 
         camera.ReleasedBy("ts-1");
         Assert.Null(camera.TurnstileId);
+    }
+
+    [Fact]
+    public void Starting_maintenance_makes_the_camera_UNDER_MAINTENANCE_once_and_finishing_it_makes_it_OPERATIONAL_again()
+    {
+        var camera = Camera.Load("cam-1", null);
+        camera.Install("ts-1", "stn-1", Lens, T0);
+        camera = Camera.Load("cam-1", camera.State);
+        Assert.Equal(CameraStatus.Operational, camera.Status);
+
+        Assert.True(camera.StartMaintenance("mr-1", "technician on site", T0.AddMinutes(5)).IsAccepted);
+        Assert.Equal(CameraStatus.UnderMaintenance, camera.Status);
+        var started = Assert.IsType<CameraMaintenanceStarted>(Assert.Single(camera.Events));
+        Assert.Equal(("cam-1", "stn-1", "ts-1", "mr-1"), (started.CameraId, started.StationId, started.TurnstileId, started.RequestId));
+        Assert.Equal(("mr-1", CameraStatus.UnderMaintenance), (camera.ToContract()!.MaintenanceRequestId, camera.ToContract()!.Status));
+
+        camera = Camera.Load("cam-1", camera.State);
+        Assert.True(camera.StartMaintenance("mr-1", "", T0.AddMinutes(6)).IsAccepted);
+        Assert.False(camera.Changed);
+        Assert.Equal(ErrorReason.CameraUnderMaintenance, camera.StartMaintenance("mr-2", "", T0.AddMinutes(6)).Reason);
+        // A finish for another request, or a repeat, changes nothing.
+        Assert.True(camera.FinishMaintenance("mr-2", completed: true, "", T0.AddMinutes(7)).IsAccepted);
+        Assert.False(camera.Changed);
+
+        Assert.True(camera.FinishMaintenance("mr-1", completed: true, "lens cleaned", T0.AddMinutes(30)).IsAccepted);
+        Assert.Equal(CameraStatus.Operational, camera.Status);
+        var restored = Assert.IsType<CameraRestored>(Assert.Single(camera.Events));
+        Assert.Equal(("cam-1", "stn-1", "mr-1", true), (restored.CameraId, restored.StationId, restored.RequestId, restored.MaintenanceCompleted));
+        Assert.Equal(T0.AddMinutes(30), camera.State!.LastMaintainedAt);
+        camera = Camera.Load("cam-1", camera.State);
+        Assert.True(camera.FinishMaintenance("mr-1", completed: true, "", T0.AddMinutes(31)).IsAccepted);
+        Assert.False(camera.Changed);
+    }
+
+    [Fact]
+    public void Maintenance_called_off_restores_the_camera_without_counting_as_maintained_and_an_uninstalled_or_unknown_camera_is_refused()
+    {
+        var camera = Camera.Load("cam-1", null);
+        camera.Install("ts-1", "stn-1", Lens, T0);
+        camera.StartMaintenance("mr-1", "", T0);
+        camera = Camera.Load("cam-1", camera.State);
+
+        Assert.True(camera.FinishMaintenance("mr-1", completed: false, "work order cancelled", T0.AddMinutes(1)).IsAccepted);
+        Assert.Equal(CameraStatus.Operational, camera.Status);
+        Assert.False(Assert.IsType<CameraRestored>(Assert.Single(camera.Events)).MaintenanceCompleted);
+        Assert.Null(camera.State!.LastMaintainedAt);
+
+        camera = Camera.Load("cam-1", camera.State);
+        camera.Uninstall(out _);
+        Assert.Equal(ErrorReason.CameraNotInstalled, camera.StartMaintenance("mr-2", "", T0.AddMinutes(2)).Reason);
+        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).StartMaintenance("mr-2", "", T0).Refusal);
+        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).FinishMaintenance("mr-2", true, "", T0).Refusal);
     }
 }

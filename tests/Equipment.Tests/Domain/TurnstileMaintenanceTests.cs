@@ -3,6 +3,7 @@ using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
 using static Mtaeda.Equipment.Tests.Samples;
+using Camera = Mtaeda.Equipment.Domain.Camera;
 using Turnstile = Mtaeda.Equipment.Domain.Turnstile;
 
 namespace Mtaeda.Equipment.Tests.Domain;
