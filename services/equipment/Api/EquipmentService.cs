@@ -201,7 +201,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Camera(cameraId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 
@@ -213,7 +213,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var requestId = Ids.Require(request.RequestId, "request_id");
         var reason = Requests.Text(request.Reason, "reason");
         var reply = await actors.Camera(cameraId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
-        Requests.Ensure(reply.Outcome);
+        reply.Outcome.ThrowIfRefused();
         return new() { Status = reply.Status };
     }
 

@@ -128,7 +128,7 @@ public sealed class CameraTests
         camera = Camera.Load("cam-1", camera.State);
         camera.Uninstall(out _);
         Assert.Equal(ErrorReason.CameraNotInstalled, camera.StartMaintenance("mr-2", "", T0.AddMinutes(2)).Reason);
-        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).StartMaintenance("mr-2", "", T0).Refusal);
-        Assert.Equal(Refusal.NotFound, Camera.Load("cam-9", null).FinishMaintenance("mr-2", true, "", T0).Refusal);
+        Assert.Equal(RefusalKind.NotFound, Camera.Load("cam-9", null).StartMaintenance("mr-2", "", T0).Kind);
+        Assert.Equal(RefusalKind.NotFound, Camera.Load("cam-9", null).FinishMaintenance("mr-2", true, "", T0).Kind);
     }
 }
