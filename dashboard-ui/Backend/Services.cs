@@ -11,13 +11,15 @@ namespace Mtaeda.Dashboard.Backend;
 /// <param name="Scheduling">scheduling (work orders, technicians).</param>
 /// <param name="Maintenance">maintenance (requests of a device).</param>
 /// <param name="Notifications">notifications (alerts, configurations, deliveries).</param>
+/// <param name="Identification">identification (the image crop of a watch-list match, for supervisors).</param>
 public sealed record Services(
     Contracts.Stations.V1.Stations.StationsClient Stations,
     Contracts.Equipment.V1.Equipment.EquipmentClient Equipment,
     Contracts.Ridership.V1.Ridership.RidershipClient Ridership,
     Contracts.Scheduling.V1.Scheduling.SchedulingClient Scheduling,
     Contracts.Maintenance.V1.Maintenance.MaintenanceClient Maintenance,
-    Contracts.Notifications.V1.Notifications.NotificationsClient Notifications)
+    Contracts.Notifications.V1.Notifications.NotificationsClient Notifications,
+    Contracts.Identification.V1.Identification.IdentificationClient Identification)
 {
     /// <summary>
     /// The clients through the sidecar that <paramref name="configuration"/> names. Every call without a deadline of its own
@@ -37,7 +39,8 @@ public sealed record Services(
             new(Invoker("ridership")),
             new(Invoker("scheduling")),
             new(Invoker("maintenance")),
-            new(Invoker("notifications")));
+            new(Invoker("notifications")),
+            new(Invoker("identification")));
     }
 }
 

@@ -24,7 +24,7 @@ public sealed class FakeBackend : CallInvoker
     public List<(string Method, IMessage Request)> Calls { get; } = [];
 
     /// <summary>The clients, all on this backend.</summary>
-    public Services Services => new(new(this), new(this), new(this), new(this), new(this), new(this));
+    public Services Services => new(new(this), new(this), new(this), new(this), new(this), new(this), new(this));
 
     /// <summary>Answers <paramref name="method"/> (a method name such as ListWorkOrders).</summary>
     /// <typeparam name="TRequest">The request.</typeparam>
@@ -128,6 +128,7 @@ public class DashboardContext : BunitContext
         Services.AddSingleton<Reachability>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<NotificationsApi>();
+        Services.AddSingleton<WatchListApi>();
         Services.AddScoped<CurrentUser>();
         Services.AddScoped<Commands>();
         Services.AddSingleton<IAlertFeed>(Feed);
