@@ -21,7 +21,7 @@ public sealed partial class CaptureTraces
     private readonly HashSet<string> _base64 = new(StringComparer.Ordinal);
     private readonly HashSet<string> _printed = new(StringComparer.Ordinal);
 
-    /// <param name="device">The device whose capture ids are sought (their prefix <c>{device}.c</c>).</param>
+    /// <param name="device">The device whose capture ids are sought (their prefix <c>{device}.c</c>): all of its captures.</param>
     public CaptureTraces(string device) => _device = device;
 
     /// <summary>How many captures are sought.</summary>
@@ -55,11 +55,17 @@ public sealed partial class CaptureTraces
         var prefix = _device + ".c";
         for (var at = text.IndexOf(prefix, StringComparison.Ordinal); at >= 0; at = text.IndexOf(prefix, at + 1, StringComparison.Ordinal))
         {
+            // In a binary blob the byte after an id may read as a digit (a protobuf tag such as 0x32 is '2'): every prefix of
+            // the digits is tried, so the device's ids must all be sought (no id of it may be a prefix of one sought).
             var digits = at + prefix.Length;
-            var end = digits;
-            while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
-            if (end > digits && ulong.TryParse(text.AsSpan(digits, end - digits), CultureInfo.InvariantCulture, out var sequence) && _ids.Contains(sequence))
-                found.Add($"capture id {text[at..end]} in \"{Printable(text, at - 150, end + 150)}\"");
+            for (var end = digits + 1; end <= text.Length && char.IsAsciiDigit(text[end - 1]); end++)
+            {
+                if (ulong.TryParse(text.AsSpan(digits, end - digits), CultureInfo.InvariantCulture, out var sequence) && _ids.Contains(sequence))
+                {
+                    found.Add($"capture id {text[at..end]} in \"{Printable(text, at - 150, end + 150)}\"");
+                    break;
+                }
+            }
         }
         var base64 = _base64.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var run in Base64Run().EnumerateMatches(text))
