@@ -34,6 +34,15 @@ public sealed record AlertMessage
     /// <summary>The work order it concerns, if any.</summary>
     public string? WorkOrderId { get; init; }
 
+    /// <summary>The identification of a watch-list match, if it is one (its image crop is asked of identification, by supervisors only).</summary>
+    public string? IdentificationId { get; init; }
+
+    /// <summary>Whether it is a watch-list match (<c>NOTIFICATION_EVENT_KIND_OFFENDER_IDENTIFIED</c>).</summary>
+    public bool IsWatchListMatch => Kind == WatchListKind;
+
+    /// <summary>The kind of a watch-list match, as the hub and notifications name it.</summary>
+    public const string WatchListKind = "NOTIFICATION_EVENT_KIND_OFFENDER_IDENTIFIED";
+
     /// <summary>Who acknowledged it, if anyone.</summary>
     public string? AcknowledgedBy { get; init; }
 

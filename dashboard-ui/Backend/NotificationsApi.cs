@@ -71,6 +71,7 @@ public sealed class NotificationsApi(Services services, Reachability reachabilit
             Id = alert.Id, Kind = ConfigurationForm.ProtoName(alert.Kind), StationId = alert.StationId, DeviceId = alert.DeviceId,
             Priority = ConfigurationForm.ProtoName(alert.Priority), Title = alert.Title, Text = alert.Text,
             OccurredAt = alert.OccurredAt?.ToDateTimeOffset() ?? default, WorkOrderId = alert.WorkOrderId.Length == 0 ? null : alert.WorkOrderId,
+            IdentificationId = alert.IdentificationId.Length == 0 ? null : alert.IdentificationId,
             AcknowledgedBy = alert.AcknowledgedBy.Length == 0 ? null : alert.AcknowledgedBy, AcknowledgedAt = alert.AcknowledgedAt?.ToDateTimeOffset(),
         };
     }

@@ -12,6 +12,7 @@ namespace Mtaeda.Dashboard.Backend;
 /// <param name="Maintenance">maintenance (requests of a device).</param>
 /// <param name="Notifications">notifications (alerts, configurations, deliveries).</param>
 /// <param name="Passengers">passengers (the supervisors' passenger look-up).</param>
+/// <param name="Identification">identification (the image crop of a watch-list match, for supervisors).</param>
 public sealed record Services(
     Contracts.Stations.V1.Stations.StationsClient Stations,
     Contracts.Equipment.V1.Equipment.EquipmentClient Equipment,
@@ -19,7 +20,8 @@ public sealed record Services(
     Contracts.Scheduling.V1.Scheduling.SchedulingClient Scheduling,
     Contracts.Maintenance.V1.Maintenance.MaintenanceClient Maintenance,
     Contracts.Notifications.V1.Notifications.NotificationsClient Notifications,
-    Contracts.Passengers.V1.Passengers.PassengersClient Passengers)
+    Contracts.Passengers.V1.Passengers.PassengersClient Passengers,
+    Contracts.Identification.V1.Identification.IdentificationClient Identification)
 {
     /// <summary>
     /// The clients through the sidecar that <paramref name="configuration"/> names. Every call without a deadline of its own
@@ -40,7 +42,8 @@ public sealed record Services(
             new(Invoker("scheduling")),
             new(Invoker("maintenance")),
             new(Invoker("notifications")),
-            new(Invoker("passengers")));
+            new(Invoker("passengers")),
+            new(Invoker("identification")));
     }
 }
 

@@ -65,6 +65,7 @@ public static class DashboardExtensions
         // Per circuit: each user's "reconnecting…" reflects the calls of their own pages, and clears at their next answer.
         builder.Services.AddScoped<Reachability>();
         builder.Services.AddScoped<NotificationsApi>();
+        builder.Services.AddScoped<WatchListApi>();
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<Commands>();
         builder.Services.AddScoped<IAlertFeed, AlertFeed>();

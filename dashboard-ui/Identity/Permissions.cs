@@ -57,4 +57,24 @@ public static class Permissions
     /// <returns>Null when allowed; otherwise why not.</returns>
     public static string? ConfigurationRefusal(DashboardUser user) =>
         user.IsSupervisor ? null : "only a supervisor changes notification configurations";
+
+    /// <summary>
+    /// Whether <paramref name="user"/> sees an alert of this kind: a watch-list match only a supervisor (as the hub pushes
+    /// it to supervisors only); every other kind as the hub sends it.
+    /// </summary>
+    /// <param name="user">The signed-in user.</param>
+    /// <param name="alert">The alert.</param>
+    /// <returns>True when shown.</returns>
+    public static bool SeesAlert(DashboardUser user, Alerts.AlertMessage alert)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(alert);
+        return user.Sees(alert.StationId) && (!alert.IsWatchListMatch || user.IsSupervisor);
+    }
+
+    /// <summary>Why <paramref name="user"/> may not see the image crop of a watch-list match (only a supervisor may), or null.</summary>
+    /// <param name="user">The signed-in user.</param>
+    /// <returns>The refusal, or null.</returns>
+    public static string? CropRefusal(DashboardUser user) =>
+        user.IsSupervisor ? null : "only a supervisor sees the image of a watch-list match";
 }

@@ -128,6 +128,7 @@ public class DashboardContext : BunitContext
         Services.AddSingleton<Reachability>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<NotificationsApi>();
+        Services.AddSingleton<WatchListApi>();
         Services.AddScoped<CurrentUser>();
         Services.AddScoped<Commands>();
         Services.AddSingleton<IAlertFeed>(Feed);

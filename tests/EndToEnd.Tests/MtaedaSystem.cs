@@ -42,7 +42,6 @@ public class MtaedaSystem : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("mtaeda-e2e-").FullName;
     private readonly bool _redis;
     private Process? _redisServer;
-    private string? _redisHost;
     private RunnerProcess? _runner;
     private TestIssuer? _issuer;
 
@@ -69,7 +68,7 @@ public class MtaedaSystem : IAsyncLifetime
     /// <summary>Every app of this system.</summary>
     public IReadOnlyList<string> Apps { get; }
 
-    public static string Root { get; } = FindRoot();
+    public static string Root => Repository.Root;
 
     private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
@@ -118,7 +117,7 @@ public class MtaedaSystem : IAsyncLifetime
             // The Redis set as the repository ships it (docs/adr/0008-component-sets.md), its endpoint given to the runtime in
             // MTAEDA_REDIS_HOST (envRef), pointed at a redis-server of this system's own.
             var port = Sidecar.FreePort();
-            _redisHost = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+            RedisEndpoint = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
             var data = Directory.CreateDirectory(Path.Combine(_dir, "redis")).FullName;
             _redisServer = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", data])
             {
@@ -141,11 +140,25 @@ public class MtaedaSystem : IAsyncLifetime
 
     private string RunFilePath => Path.Combine(_dir, "dapr.yaml");
 
+    /// <summary>The system's own <c>redis-server</c> (host:port), on the Redis components; null on the embedded default.</summary>
+    public string? RedisEndpoint { get; private set; }
+
     private async Task StartRunnerAsync()
     {
-        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", RunFilePath, "--app-startup-timeout", "180"],
-            new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null, ["MTAEDA_REDIS_HOST"] = _redisHost });
+        var environment = new Dictionary<string, string?> { ["DAPR_API_TOKEN"] = ApiToken, ["APP_API_TOKEN"] = null, ["MTAEDA_REDIS_HOST"] = RedisEndpoint };
+        foreach (var (name, value) in RunnerEnvironment()) environment[name] = value;
+        _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", RunFilePath, "--app-startup-timeout", "180"], environment);
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(240));
+    }
+
+    /// <summary>
+    /// Stops the runner as a user does (SIGTERM: every app shuts down and flushes what it exports, every sidecar stops);
+    /// what the components hold (the Redis server) stays until the system is disposed.
+    /// </summary>
+    public async Task StopRunnerAsync()
+    {
+        await Runner.DisposeAsync();
+        _runner = null;
     }
 
     /// <summary>
@@ -315,7 +328,7 @@ public class MtaedaSystem : IAsyncLifetime
         foreach (var service in Apps)
         {
             var (app, http, grpc) = _ports[service];
-            var dir = service switch { "simulator" => "tools/simulator", "dashboard" => "dashboard-ui", _ => $"services/{service}" };
+            var dir = AppDir(service);
             Line($"  - appID: {service}");
             Line($"    appDirPath: {Path.Combine(Root, dir)}");
             Line($"    daprHTTPPort: {http}");
@@ -332,20 +345,19 @@ public class MtaedaSystem : IAsyncLifetime
         return yaml.ToString();
     }
 
+    /// <summary>More environment for the runner itself (its sidecars read secrets of <c>secretstores.local.env</c> from it).</summary>
+    /// <returns>Names and values.</returns>
+    protected virtual IEnumerable<(string Name, string? Value)> RunnerEnvironment() => [];
+
     /// <summary>More environment for every app of the run file.</summary>
     /// <returns>Names and values.</returns>
     protected virtual IEnumerable<(string Name, string Value)> Environment() => [];
 
+    /// <summary>The directory of <paramref name="appId"/> under the repository (the runner writes its logs under it, in <c>.dapr/logs</c>).</summary>
+    public static string AppDir(string appId) => appId switch { "simulator" => "tools/simulator", "dashboard" => "dashboard-ui", _ => $"services/{appId}" };
+
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("MTAEDA.slnx not found above the test folder");
-    }
 }
 
 public sealed record SimulatorResult(long Ingress, long Egress, long Passages, long Rejected, IReadOnlyList<string> Output);

@@ -131,3 +131,51 @@ public sealed class SimulatorTests
         Assert.Equal("gateway unreachable", summary.RootElement.GetProperty("error").GetString());
     }
 }
+
+public sealed class SimulatedFacesTests
+{
+    private static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
+
+    [Fact]
+    public void Offenders_are_regenerated_from_the_seed_and_their_captures_match_them_while_strangers_match_no_one()
+    {
+        const int length = 512;
+        var random = new Random(3);
+        var listed = Enumerable.Range(1, 3).Select(i => Faces.Offender(7, i, length)).ToArray();
+
+        Assert.Equal(listed[0], Faces.Offender(7, 1, length));
+        Assert.NotEqual(listed[0], Faces.Offender(8, 1, length));
+        Assert.Equal("off-s7-01", Faces.OffenderId(7, 1));
+        for (var i = 0; i < 50; i++)
+        {
+            var capture = Faces.CaptureOf(listed[i % 3], random);
+            Assert.Equal(1.0, Math.Sqrt(Cosine(capture, capture)), 3);
+            Assert.InRange(Cosine(capture, listed[i % 3]), 0.9, 1.0);
+            Assert.InRange(Cosine(capture, listed[(i + 1) % 3]), -0.3, 0.3);
+            var stranger = Faces.Random(random, length);
+            Assert.Equal(1.0, Math.Sqrt(Cosine(stranger, stranger)), 3);
+            Assert.All(listed, offender => Assert.InRange(Cosine(stranger, offender), -0.3, 0.3));
+        }
+    }
+
+    [Fact]
+    public void A_crop_is_a_64_by_64_grayscale_baseline_jpeg()
+    {
+        var jpeg = Faces.Crop(Faces.Offender(7, 1, 512));
+
+        Assert.Equal([0xFF, 0xD8], jpeg[..2]);
+        Assert.Equal([0xFF, 0xD9], jpeg[^2..]);
+        var sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        Assert.True(sof > 0);
+        // length 11, precision 8, height 64, width 64, one component
+        Assert.Equal([0, 11, 8, 0, 64, 0, 64, 1], jpeg[(sof + 2)..(sof + 10)]);
+        var scan = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xDA]);
+        var data = jpeg[(scan + 10)..^2];
+        // Entropy-coded data: every 0xFF is stuffed with a 0x00, so no marker appears inside it.
+        for (var i = 0; i < data.Length - 1; i++)
+        {
+            if (data[i] == 0xFF) Assert.Equal(0, data[i + 1]);
+        }
+        Assert.Equal(jpeg, Faces.Crop(Faces.Offender(7, 1, 512)));
+    }
+}

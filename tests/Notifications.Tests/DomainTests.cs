@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Maintenance.V1;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Contracts.Scheduling.V1;
@@ -182,4 +183,70 @@ public sealed class AlertRulesTests
     [Fact]
     public void An_event_without_its_time_is_refused() =>
         Assert.Throws<ArgumentException>(() => AlertRules.From(new TurnstileLocked { TurnstileId = "t", StationId = "s" }));
+}
+
+public sealed class WatchListAlertTests
+{
+    private static readonly OffenderIdentified Match = new()
+    {
+        IdentificationId = "ts-001-02.c17",
+        OffenderId = "off-3",
+        CaseReference = "case-77",
+        AlertLevel = AlertLevel.High,
+        Recipients = { "police-desk-3" },
+        HasImage = true,
+        Interaction = new CustomerStationInteraction
+        {
+            StationId = "stn-001", TurnstileId = "ts-001-02", CameraId = "cam-001-02", Direction = Mtaeda.Contracts.Gateway.V1.PassageDirection.Ingress,
+            OccurredAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 7, 9, 15, 0, TimeSpan.Zero)),
+        },
+    };
+
+    private static NotificationConfiguration Desk(string id) => new()
+    {
+        ConfigurationId = id,
+        Name = "Police desk",
+        EventKinds = { NotificationEventKind.OffenderIdentified },
+        Channels = new NotificationChannels { Email = new EmailChannel { To = { "desk@police.example.org" } } },
+        Template = new NotificationTemplate { Subject = "{title}", Body = "{text}" },
+    };
+
+    [Fact]
+    public void The_alert_names_camera_station_time_and_alert_level_and_carries_the_identification_not_the_image()
+    {
+        var facts = AlertRules.From(Match);
+
+        Assert.Equal((NotificationEventKind.OffenderIdentified, "stn-001", "cam-001-02", MaintenancePriority.High, "ts-001-02.c17"),
+            (facts.Kind, facts.StationId, facts.DeviceId, facts.Priority, facts.IdentificationId));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 9, 15, 0, TimeSpan.Zero), facts.OccurredAt);
+        Assert.Contains("alert level HIGH", facts.Text, StringComparison.Ordinal);
+        Assert.Contains("camera cam-001-02", facts.Text, StringComparison.Ordinal);
+        Assert.Equal(["police-desk-3"], facts.Recipients);
+    }
+
+    [Theory]
+    [InlineData(AlertLevel.Low, MaintenancePriority.Low)]
+    [InlineData(AlertLevel.Medium, MaintenancePriority.Medium)]
+    [InlineData(AlertLevel.High, MaintenancePriority.High)]
+    [InlineData(AlertLevel.Unspecified, MaintenancePriority.High)]
+    public void The_alert_level_is_the_priority(AlertLevel level, MaintenancePriority priority) => Assert.Equal(priority, AlertRules.PriorityOf(level));
+
+    [Fact]
+    public void Only_the_configurations_of_the_offenders_recipients_are_told()
+    {
+        var facts = AlertRules.From(Match);
+
+        Assert.True(ConfigurationRules.Matches(Desk("police-desk-3"), facts));
+        Assert.False(ConfigurationRules.Matches(Desk("ops-all"), facts));
+        Assert.False(ConfigurationRules.Matches(Desk("police-desk-3"), facts with { Recipients = [] }));
+    }
+
+    [Fact]
+    public void Only_supervisors_receive_watch_list_matches()
+    {
+        Assert.Contains(NotificationEventKind.OffenderIdentified, HubAccess.KindsOf(HubRole.Supervisor));
+        Assert.DoesNotContain(NotificationEventKind.OffenderIdentified, HubAccess.KindsOf(HubRole.Technician));
+        Assert.DoesNotContain(NotificationEventKind.OffenderIdentified, HubAccess.KindsOf(HubRole.Viewer));
+        Assert.Equal(["supervisor|stn-001", "supervisor|*"], HubAccess.GroupsFor(NotificationEventKind.OffenderIdentified, "stn-001"));
+    }
 }

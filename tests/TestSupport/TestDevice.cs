@@ -91,6 +91,19 @@ public sealed class TestDevice : IAsyncDisposable
         Fault = new Fault { Kind = kind, Reason = reason },
     };
 
+    /// <summary>A face capture of the turnstile's camera <paramref name="cameraId"/> (the capture id identification sees is <c>{device}.c{sequence}</c>).</summary>
+    public DeviceSignal FaceCapture(string cameraId, PassageDirection direction, IEnumerable<float> template, byte[]? image = null)
+    {
+        var signal = new DeviceSignal
+        {
+            Sequence = NextSequence++,
+            OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            FaceCapture = new FaceCapture { CameraId = cameraId, Direction = direction, Image = image is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(image) },
+        };
+        signal.FaceCapture.Template.AddRange(template);
+        return signal;
+    }
+
     public Task SendAsync(params DeviceSignal[] signals) => SendAsync(DeviceId, signals);
 
     public Task SendAsync(string deviceId, params DeviceSignal[] signals)

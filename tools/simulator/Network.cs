@@ -6,7 +6,11 @@ namespace Mtaeda.Simulator;
 /// <param name="DeviceId">Device id = turnstile id, e.g. <c>ts-001-01</c>.</param>
 /// <param name="StationId">Its station, e.g. <c>stn-001</c>.</param>
 /// <param name="Gateway">The gateway it connects to.</param>
-public sealed record TurnstileSpec(string DeviceId, string StationId, Uri Gateway);
+public sealed record TurnstileSpec(string DeviceId, string StationId, Uri Gateway)
+{
+    /// <summary>The camera watching it, e.g. <c>cam-001-01</c> for <c>ts-001-01</c> (installed when the run sends captures).</summary>
+    public string CameraId => "cam-" + DeviceId[3..];
+}
 
 /// <summary>One simulated station.</summary>
 /// <param name="StationId">e.g. <c>stn-001</c>.</param>

@@ -16,10 +16,15 @@ var drainTimeout = new Option<double>("--drain-timeout") { Description = "Second
 var connectTimeout = new Option<double>("--connect-timeout") { Description = "Seconds to wait for every device to be welcomed (and for provisioning)", DefaultValueFactory = _ => 60 };
 var linger = new Option<int>("--linger-ms") { Description = "Milliseconds a device waits to put more signals in one message", DefaultValueFactory = _ => 5 };
 var quiet = new Option<bool>("--quiet") { Description = "No progress lines, only the summary" };
+var captureRate = new Option<double>("--capture-rate") { Description = "Face captures per second over the network, sent by each turnstile's camera (0: none)", DefaultValueFactory = _ => 0 };
+var offenderShare = new Option<double>("--offender-share") { Description = "Share of the captures that are of listed offenders (0 to 1)", DefaultValueFactory = _ => 0.05 };
+var offenders = new Option<int>("--offenders") { Description = "Offenders listed on the watch list when provisioning (ids and templates from the seed)", DefaultValueFactory = _ => 3 };
+var templateLength = new Option<int>("--template-length") { Description = "Values in a face template (identification's Identification:TemplateLength)", DefaultValueFactory = _ => 512 };
 
 var root = new RootCommand("MTAEDA device simulator: plays stations and turnstiles against the gateways and accounts for every passage; the last line is a JSON summary")
 {
     stations, turnstiles, passages, duration, rate, seed, faultRate, rushHour, gateways, provision, certs, drainTimeout, connectTimeout, linger, quiet,
+    captureRate, offenderShare, offenders, templateLength,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -40,6 +45,10 @@ root.SetAction(async (parse, cancellationToken) =>
         ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(connectTimeout)),
         Linger = TimeSpan.FromMilliseconds(parse.GetValue(linger)),
         Quiet = parse.GetValue(quiet),
+        CaptureRate = parse.GetValue(captureRate),
+        OffenderShare = parse.GetValue(offenderShare),
+        Offenders = parse.GetValue(offenders),
+        TemplateLength = parse.GetValue(templateLength),
     };
     if (options.Validate() is { } problem)
     {

@@ -40,6 +40,7 @@ internal sealed class SimulatedDevice : IAsyncDisposable
     private const byte Ingress = 1;
     private const byte Egress = 2;
     private const byte FaultSignal = 3;
+    private const byte CaptureSignal = 4;
     private const byte RejectedFlag = 0x80;
 
     private readonly Lock _lock = new();
@@ -138,6 +139,26 @@ internal sealed class SimulatedDevice : IAsyncDisposable
             Queue(signal);
         }
         Wake();
+    }
+
+    /// <summary>
+    /// Sends a face capture of the turnstile's camera (never counted as a passage; the gateway hands it to identification
+    /// and keeps nothing). False when the turnstile is out of service (nobody passes) or has not been welcomed yet.
+    /// </summary>
+    public bool Capture(PassageDirection direction, float[] template, byte[] image)
+    {
+        lock (_lock)
+        {
+            if (!_based || !Operational) return false;
+            var signal = Next(CaptureSignal);
+            signal.OccurredAt = Timestamp.FromDateTime(DateTime.UtcNow);
+            signal.FaceCapture = new FaceCapture { CameraId = Spec.CameraId, Direction = direction, Image = Google.Protobuf.ByteString.CopyFrom(image) };
+            signal.FaceCapture.Template.Add(template);
+            _lastToSettle = signal.Sequence;
+            Queue(signal);
+        }
+        Wake();
+        return true;
     }
 
     /// <summary>Keeps a session open (reconnecting after failures) until <paramref name="stop"/>.</summary>

@@ -26,6 +26,18 @@ public sealed record SimulationOptions
     public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
     public bool Quiet { get; init; }
 
+    /// <summary>Face captures per second over the network (0: none); spread evenly over the sending time.</summary>
+    public double CaptureRate { get; init; }
+
+    /// <summary>Share of the captures that are of listed offenders (the rest are strangers, who match no one).</summary>
+    public double OffenderShare { get; init; } = 0.05;
+
+    /// <summary>Offenders the run lists on the watch list when provisioning (ids and templates from the seed).</summary>
+    public int Offenders { get; init; } = 3;
+
+    /// <summary>Length of a face template (identification's <c>Identification:TemplateLength</c>).</summary>
+    public int TemplateLength { get; init; } = 512;
+
     /// <summary>The simulator's own Dapr sidecar, for provisioning: <c>DAPR_GRPC_ENDPOINT</c>, else <c>http://127.0.0.1:DAPR_GRPC_PORT</c> (50001).</summary>
     public string DaprGrpcEndpoint { get; init; } = DefaultDaprGrpcEndpoint();
 
@@ -45,6 +57,9 @@ public sealed record SimulationOptions
     /// <summary>How long sending takes.</summary>
     public TimeSpan SendingTime => Duration ?? TimeSpan.FromSeconds(TotalPassages / Rate);
 
+    /// <summary>Face captures to send in all.</summary>
+    public long TotalCaptures => (long)Math.Round(CaptureRate * SendingTime.TotalSeconds);
+
     public string? Validate()
     {
         if (Stations is < 1 or > 999) return "--stations must be between 1 and 999";
@@ -53,6 +68,10 @@ public sealed record SimulationOptions
         if (Duration is { } d && (d <= TimeSpan.Zero || d > TimeSpan.FromDays(1))) return "--duration must be between 0 and 86400 seconds";
         if (Rate <= 0) return "--rate must be positive";
         if (FaultRate is < 0 or > 1) return "--fault-rate must be between 0 and 1";
+        if (CaptureRate is < 0 or > 10_000) return "--capture-rate must be between 0 and 10000";
+        if (OffenderShare is < 0 or > 1) return "--offender-share must be between 0 and 1";
+        if (Offenders is < 1 or > 99) return "--offenders must be between 1 and 99";
+        if (TemplateLength is < 8 or > 4096) return "--template-length must be between 8 and 4096";
         if (Gateways.Count == 0 || Gateways.Any(g => g.Scheme != Uri.UriSchemeHttps)) return "--gateway must be https:// endpoints";
         return null;
     }
@@ -69,6 +88,8 @@ public static class Simulation
         var network = Network.Build(options.Stations, options.TurnstilesPerStation, options.Seed, options.Gateways);
         var specs = network.SelectMany(s => s.Turnstiles).ToList();
         output.WriteLine($"simulator: {network.Count} stations, {specs.Count} turnstiles, {options.TotalPassages} passages over {options.SendingTime.TotalSeconds:F1} s{(options.RushHour ? " (rush hour)" : "")}, seed {options.Seed}, gateways {string.Join(", ", options.Gateways)}");
+        if (options.TotalCaptures > 0)
+            output.WriteLine($"simulator: {options.TotalCaptures} face captures, {options.OffenderShare:P0} of them of the {options.Offenders} listed offenders ({Faces.OffenderId(options.Seed, 1)}…), templates of {options.TemplateLength} values");
 
         var certificatesDirectory = DevCertificates.DefaultDirectory(options.CertificatesDirectory);
         using var certificates = DevCertificates.Ensure(certificatesDirectory);
@@ -76,13 +97,14 @@ public static class Simulation
         if (options.Provision)
         {
             output.WriteLine($"simulator: provisioning through the Dapr sidecar at {options.DaprGrpcEndpoint}");
-            if (!await Provisioner.RunAsync(network, options.DaprGrpcEndpoint, options.DaprApiToken, options.ConnectTimeout, output, cancellationToken))
+            if (!await Provisioner.RunAsync(network, options, output, cancellationToken))
             {
                 output.WriteLine("simulator: provisioning failed");
                 WriteSummary(output, default, clock.Elapsed, complete: false, error: "provisioning failed");
                 return 3;
             }
-            output.WriteLine($"simulator: provisioned {network.Count} stations and {specs.Count} turnstiles");
+            output.WriteLine($"simulator: provisioned {network.Count} stations and {specs.Count} turnstiles" +
+                (options.TotalCaptures > 0 ? $", {specs.Count} cameras and {options.Offenders} offenders on the watch list" : ""));
         }
 
         var issuing = Stopwatch.StartNew();
@@ -106,7 +128,8 @@ public static class Simulation
             }
             output.WriteLine($"simulator: {devices.Count} devices connected in {connecting.Elapsed.TotalSeconds:F1} s");
 
-            var sent = await SendAsync(options, devices, output, clock, cancellationToken);
+            var captures = new CaptureTally();
+            var sent = await SendAsync(options, devices, output, clock, captures, cancellationToken);
             var drained = await DrainAsync(options, devices, output, clock, sent, cancellationToken);
             var total = Sum(devices);
             var complete = drained && total.Passages == total.Forwarded;
@@ -117,7 +140,8 @@ public static class Simulation
                 exit = 1;
             }
             output.WriteLine($"simulator: sent {total.Passages} passages ({total.Ingress} in, {total.Egress} out) and {total.Faults} faults; acknowledged {total.Acked}, forwarded {total.Forwarded}, rejected {total.Rejected}; counted {total.CountedIngress + total.CountedEgress} ({total.CountedIngress} in, {total.CountedEgress} out)");
-            WriteSummary(output, total, clock.Elapsed, complete, error: null);
+            if (captures.Sent > 0) output.WriteLine($"simulator: sent {captures.Sent} face captures, {captures.Offenders} of listed offenders");
+            WriteSummary(output, total, clock.Elapsed, complete, error: null, captures);
             return exit;
         }
         finally
@@ -129,9 +153,12 @@ public static class Simulation
     }
 
     // Sends the passages at the profile's pace, on a 10 ms tick, each to a random turnstile in service.
-    private static async Task<long> SendAsync(SimulationOptions options, List<SimulatedDevice> devices, TextWriter output, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<long> SendAsync(SimulationOptions options, List<SimulatedDevice> devices, TextWriter output, Stopwatch clock, CaptureTally captures, CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed);
+        // Captures draw from their own random source, so a seed gives the same passages with or without them.
+        var faces = new Random(unchecked(options.Seed ^ 0x5eed));
+        var offenders = Enumerable.Range(1, options.Offenders).Select(i => Faces.Offender(options.Seed, i, options.TemplateLength)).ToArray();
         var profile = new TrafficProfile(options.RushHour);
         var total = options.TotalPassages;
         var length = options.SendingTime;
@@ -141,7 +168,7 @@ public static class Simulation
         var lastReport = (At: start, Sent: 0L);
         var outOfService = false;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
-        while (sent < total && !cancellationToken.IsCancellationRequested)
+        while ((sent < total || captures.Sent < options.TotalCaptures) && !cancellationToken.IsCancellationRequested)
         {
             var elapsed = clock.Elapsed - start;
             var due = elapsed >= length ? total : (long)Math.Floor(total * profile.DueBy(elapsed / length));
@@ -158,6 +185,22 @@ public static class Simulation
                 sent++;
                 if (options.FaultRate > 0 && random.NextDouble() < options.FaultRate)
                     device.Fault(FaultKinds[random.Next(FaultKinds.Length)], "simulated fault");
+            }
+            var capturesDue = elapsed >= length ? options.TotalCaptures : (long)Math.Floor(options.TotalCaptures * (elapsed / length));
+            while (!outOfService && captures.Sent < capturesDue)
+            {
+                var device = Pick(devices, faces);
+                if (device is null)
+                {
+                    outOfService = true;
+                    break;
+                }
+                var direction = faces.Next(2) == 0 ? PassageDirection.Ingress : PassageDirection.Egress;
+                var offender = faces.NextDouble() < options.OffenderShare;
+                var template = offender ? Faces.CaptureOf(offenders[faces.Next(offenders.Length)], faces) : Faces.Random(faces, options.TemplateLength);
+                if (!device.Capture(direction, template, Faces.Crop(template))) continue;
+                captures.Sent++;
+                if (offender) captures.Offenders++;
             }
             if (outOfService)
             {
@@ -230,7 +273,7 @@ public static class Simulation
         devices.Aggregate(default(DeviceTally), (total, device) => total + device.Tally());
 
     // The last line: what ridership should show for this run (counted = forwarded minus rejected, by direction).
-    private static void WriteSummary(TextWriter output, DeviceTally total, TimeSpan elapsed, bool complete, string? error)
+    private static void WriteSummary(TextWriter output, DeviceTally total, TimeSpan elapsed, bool complete, string? error, CaptureTally? captures = null)
     {
         var summary = new Dictionary<string, object?>
         {
@@ -241,6 +284,8 @@ public static class Simulation
             ["forwarded"] = total.Forwarded,
             ["rejected"] = total.Rejected,
             ["faults"] = total.Faults,
+            ["captures"] = captures?.Sent ?? 0,
+            ["offenderCaptures"] = captures?.Offenders ?? 0,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 1),
             ["complete"] = complete,
         };
@@ -248,4 +293,12 @@ public static class Simulation
         output.WriteLine(JsonSerializer.Serialize(summary));
         output.Flush();
     }
+}
+
+/// <summary>Face captures sent in a run, and how many of them were of listed offenders.</summary>
+internal sealed class CaptureTally
+{
+    public long Sent { get; set; }
+
+    public long Offenders { get; set; }
 }

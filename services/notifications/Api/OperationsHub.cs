@@ -43,7 +43,8 @@ public sealed class OperationsHub : Hub
 /// <param name="Text">The details.</param>
 /// <param name="OccurredAt">When it happened.</param>
 /// <param name="WorkOrderId">The work order, or null.</param>
-public sealed record AlertMessage(string Id, string Kind, string StationId, string DeviceId, string Priority, string Title, string Text, DateTimeOffset OccurredAt, string? WorkOrderId)
+/// <param name="IdentificationId">The identification of a watch-list match, or null (never its image).</param>
+public sealed record AlertMessage(string Id, string Kind, string StationId, string DeviceId, string Priority, string Title, string Text, DateTimeOffset OccurredAt, string? WorkOrderId, string? IdentificationId = null)
 {
     /// <summary>The push of an alert.</summary>
     /// <param name="alert">The alert.</param>
@@ -52,7 +53,8 @@ public sealed record AlertMessage(string Id, string Kind, string StationId, stri
     {
         ArgumentNullException.ThrowIfNull(alert);
         return new(alert.Id, ProtoName(alert.Kind), alert.StationId, alert.DeviceId, ProtoName(alert.Priority), alert.Title, alert.Text,
-            alert.OccurredAt.ToDateTimeOffset(), alert.WorkOrderId.Length == 0 ? null : alert.WorkOrderId);
+            alert.OccurredAt.ToDateTimeOffset(), alert.WorkOrderId.Length == 0 ? null : alert.WorkOrderId,
+            alert.IdentificationId.Length == 0 ? null : alert.IdentificationId);
     }
 
     private static string ProtoName<T>(T value)

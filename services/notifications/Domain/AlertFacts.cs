@@ -15,6 +15,11 @@ namespace Mtaeda.Notifications.Domain;
 /// <param name="OccurredAt">When it happened.</param>
 /// <param name="WorkOrderId">The work order, when there is one.</param>
 /// <param name="RequestId">The maintenance request, when there is one.</param>
+/// <param name="IdentificationId">The identification (a watch-list match), when there is one.</param>
+/// <param name="Recipients">
+/// The law-enforcement recipients of a watch-list match: the ids of the notification configurations told of it
+/// (<see cref="ConfigurationRules.Matches"/>); empty for every other kind.
+/// </param>
 public sealed record AlertFacts(
     NotificationEventKind Kind,
     string StationId,
@@ -24,4 +29,6 @@ public sealed record AlertFacts(
     string Text,
     DateTimeOffset OccurredAt,
     string WorkOrderId = "",
-    string RequestId = "");
+    string RequestId = "",
+    string IdentificationId = "",
+    IReadOnlyList<string>? Recipients = null);

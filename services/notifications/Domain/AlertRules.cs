@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Maintenance.V1;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Contracts.Scheduling.V1;
@@ -87,6 +88,47 @@ public static class AlertRules
     public static AlertFacts From(WorkOrderCompleted e) => new(
         NotificationEventKind.WorkOrderCompleted, e.StationId, e.DeviceId, PriorityOf(NotificationEventKind.WorkOrderCompleted),
         $"Work order {e.WorkOrderId} completed", Reason(e.Notes), Time(e.CompletedAt), e.WorkOrderId, e.RequestId);
+
+    /// <summary>
+    /// The alert of a watch-list match: where (station, turnstile, camera), when, the offender, the case and the alert
+    /// level (LOW, MEDIUM, HIGH as the priority of the same name), for the supervisors and the offender's recipients. No
+    /// image: the dashboard asks identification for it, for the roles allowed to see it.
+    /// </summary>
+    /// <param name="e">The event.</param>
+    /// <returns>The facts.</returns>
+    public static AlertFacts From(OffenderIdentified e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var at = e.Interaction ?? throw new ArgumentException("the event carries no interaction");
+        var direction = at.Direction switch
+        {
+            Mtaeda.Contracts.Gateway.V1.PassageDirection.Ingress => "entering",
+            Mtaeda.Contracts.Gateway.V1.PassageDirection.Egress => "leaving",
+            _ => "passing",
+        };
+        return new(
+            NotificationEventKind.OffenderIdentified, at.StationId, at.CameraId, PriorityOf(e.AlertLevel),
+            $"Watch-list match at {at.StationId}",
+            $"Offender {e.OffenderId} (case {e.CaseReference}, alert level {LevelName(e.AlertLevel)}) seen {direction} by camera {at.CameraId} at turnstile {at.TurnstileId}.",
+            Time(at.OccurredAt), IdentificationId: e.IdentificationId, Recipients: [.. e.Recipients]);
+    }
+
+    /// <summary>The priority of a watch-list alert: its alert level, LOW, MEDIUM or HIGH.</summary>
+    /// <param name="level">The offender's alert level.</param>
+    /// <returns>The priority of the same name (HIGH when the level is not set: a match is never ignored).</returns>
+    public static MaintenancePriority PriorityOf(AlertLevel level) => level switch
+    {
+        AlertLevel.Low => MaintenancePriority.Low,
+        AlertLevel.Medium => MaintenancePriority.Medium,
+        _ => MaintenancePriority.High,
+    };
+
+    private static string LevelName(AlertLevel level) => level switch
+    {
+        AlertLevel.Low => "LOW",
+        AlertLevel.Medium => "MEDIUM",
+        _ => "HIGH",
+    };
 
     private static string Reason(string text) => string.IsNullOrWhiteSpace(text) ? "No details were given." : text;
 

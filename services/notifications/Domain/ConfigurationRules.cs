@@ -54,7 +54,11 @@ public static class ConfigurationRules
         Template.Parse(template.Body, "configuration.template.body");
     }
 
-    /// <summary>Whether <paramref name="configuration"/> is told of an alert: its kind, station and priority.</summary>
+    /// <summary>
+    /// Whether <paramref name="configuration"/> is told of an alert: its kind, station and priority; a watch-list match
+    /// (<see cref="NotificationEventKind.OffenderIdentified"/>) only when the configuration is one of the offender's
+    /// law-enforcement recipients (<see cref="AlertFacts.Recipients"/>, configuration ids).
+    /// </summary>
     /// <param name="configuration">The configuration.</param>
     /// <param name="facts">The alert.</param>
     /// <returns>True when it is.</returns>
@@ -63,6 +67,7 @@ public static class ConfigurationRules
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(facts);
         return configuration.EventKinds.Contains(facts.Kind)
+            && (facts.Kind != NotificationEventKind.OffenderIdentified || (facts.Recipients ?? []).Contains(configuration.ConfigurationId))
             && (configuration.StationIds.Count == 0 || configuration.StationIds.Contains(facts.StationId))
             && (configuration.MinimumPriority == MaintenancePriority.Unspecified || facts.Priority >= configuration.MinimumPriority);
     }

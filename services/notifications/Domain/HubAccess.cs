@@ -6,7 +6,7 @@ namespace Mtaeda.Notifications.Domain;
 /// <summary>The roles of the dashboard's users (the <c>role</c> claim).</summary>
 public enum HubRole
 {
-    /// <summary>Station supervisor: everything.</summary>
+    /// <summary>Station supervisor: everything, watch-list matches included (no other role receives those).</summary>
     Supervisor,
 
     /// <summary>Technician: faults, locks, maintenance and the work orders (not escalations, which are the supervisors' to act on).</summary>
@@ -31,7 +31,8 @@ public static class HubAccess
     {
         [HubRole.Supervisor] = FrozenSet.Create(
             NotificationEventKind.TurnstileFaulted, NotificationEventKind.TurnstileLocked, NotificationEventKind.MaintenanceRequired,
-            NotificationEventKind.WorkOrderCreated, NotificationEventKind.WorkOrderEscalated, NotificationEventKind.WorkOrderCompleted),
+            NotificationEventKind.WorkOrderCreated, NotificationEventKind.WorkOrderEscalated, NotificationEventKind.WorkOrderCompleted,
+            NotificationEventKind.OffenderIdentified),
         [HubRole.Technician] = FrozenSet.Create(
             NotificationEventKind.TurnstileFaulted, NotificationEventKind.TurnstileLocked, NotificationEventKind.MaintenanceRequired,
             NotificationEventKind.WorkOrderCreated, NotificationEventKind.WorkOrderCompleted),

@@ -40,6 +40,7 @@ public sealed class AlertRaiser(AlertStore alerts, ConfigurationStore configurat
             Text = facts.Text,
             OccurredAt = Timestamp.FromDateTimeOffset(facts.OccurredAt),
             WorkOrderId = facts.WorkOrderId,
+            IdentificationId = facts.IdentificationId,
         }, cancellationToken);
         await hub.PublishAsync(new AlertRaised { Alert = alert }, alertId, cancellationToken);
 

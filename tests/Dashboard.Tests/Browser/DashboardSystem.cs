@@ -5,10 +5,10 @@ namespace Mtaeda.Dashboard.Tests.Browser;
 
 /// <summary>
 /// The whole system as the README's run command starts it, through the runner (<see cref="MtaedaSystem"/>): the services,
-/// maintenance, scheduling and notifications among them, and the dashboard, with the development sign-ins'
+/// maintenance, scheduling, notifications and identification among them, and the dashboard, with the development sign-ins'
 /// password given for the test, figures refreshed every second, and Debian's Chromium driven by Playwright.
 /// </summary>
-public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard"]), IAsyncLifetime
+public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard", "identification"]), IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;

@@ -3,6 +3,7 @@ using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Bunit;
 using Mtaeda.Dashboard.Alerts;
+using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components.Pages;
 using Mtaeda.Dashboard.Components.Shared;
 using Mtaeda.Dashboard.Identity;
@@ -92,5 +93,58 @@ public sealed class AlertsPageTests
 
         banner.Render(p => p.Add(b => b.HubState, HubState.Connected).Add(b => b.Unreachable, new Dictionary<string, string>()));
         Assert.Empty(banner.FindAll("[data-testid=reconnecting]"));
+    }
+}
+
+public sealed class WatchListAlertTests
+{
+    private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xD9];
+
+    private static AlertMessage Match() => new()
+    {
+        Id = "alr-w1", Kind = AlertMessage.WatchListKind, StationId = "stn-001", DeviceId = "cam-001-02", Priority = "MAINTENANCE_PRIORITY_HIGH",
+        Title = "Watch-list match at stn-001", Text = "Offender off-1 (case c-1, alert level HIGH) seen entering by camera cam-001-02 at turnstile ts-001-02.",
+        OccurredAt = new DateTimeOffset(2026, 12, 7, 9, 15, 0, TimeSpan.Zero), IdentificationId = "ts-001-02.c17",
+    };
+
+    private static void AnswerImage(DashboardContext context) =>
+        context.Backend.On<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification", r => new Mtaeda.Contracts.Identification.V1.IdentificationRecord
+        {
+            IdentificationId = r.IdentificationId, Image = Google.Protobuf.ByteString.CopyFrom(Jpeg),
+        });
+
+    [Fact]
+    public async Task A_supervisor_sees_camera_station_time_alert_level_and_the_image_crop()
+    {
+        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
+        AnswerImage(context);
+        context.Feed.Set([Match()]);
+        var page = context.RenderPage<AlertsPage>();
+
+        page.WaitForAssertion(() => Assert.Equal("data:image/jpeg;base64," + Convert.ToBase64String(Jpeg), page.Find("[data-testid=watch-list-crop]").GetAttribute("src")));
+        var alert = page.Find("[data-testid=alert]");
+        Assert.Contains("camera cam-001-02", alert.TextContent, StringComparison.Ordinal);
+        Assert.Contains("stn-001", alert.TextContent, StringComparison.Ordinal);
+        Assert.Contains("2026-12-07 09:15:00 UTC", alert.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Alert level High", page.Find("[data-testid=alert-priority]").TextContent.Trim());
+        Assert.Equal("ts-001-02.c17", Assert.Single(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification")).IdentificationId);
+    }
+
+    [Theory]
+    [InlineData(Roles.Technician)]
+    [InlineData(Roles.Viewer)]
+    public async Task Other_roles_neither_see_the_match_nor_cause_its_image_to_be_asked_for(string role)
+    {
+        await using var context = new DashboardContext(role, "user-9");
+        AnswerImage(context);
+        context.Feed.Set([Match()]);
+        var page = context.RenderPage<AlertsPage>();
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-alerts]")));
+        Assert.Empty(page.FindAll("[data-testid=watch-list-crop]"));
+        Assert.Empty(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification"));
+        Assert.Null(await new WatchListApi(context.Backend.Services, new Mtaeda.Dashboard.Backend.Reachability()).CropAsync(
+            new DashboardUser("user-9", "u", role, ["*"]), "ts-001-02.c17", Xunit.TestContext.Current.CancellationToken));
+        Assert.Empty(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification"));
     }
 }
