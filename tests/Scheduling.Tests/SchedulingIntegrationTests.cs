@@ -41,10 +41,11 @@ public sealed class SchedulingIntegrationTests
     public async Task A_work_order_is_assigned_started_and_completed_over_http_and_each_step_is_published()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => SchedulingApp([.. args, .. issuer.AppArgs]), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
-        using var http = new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") };
+        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
         var created = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
         var again = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
@@ -84,8 +85,9 @@ public sealed class SchedulingIntegrationTests
     public async Task Bad_commands_are_refused_with_their_code_and_open_late_orders_are_listed_by_station()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp, Ct);
-        var client = new SchedulingClient(scheduling.Invoker("scheduling"));
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => SchedulingApp([.. args, .. issuer.AppArgs]), Ct);
+        var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         await client.CreateWorkOrderAsync(Jam("req-late", DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
 
