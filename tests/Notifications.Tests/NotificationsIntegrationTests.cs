@@ -90,7 +90,8 @@ public sealed class NotificationsFixture : IAsyncLifetime
             """, token);
         Node = await StartReplicaAsync(HubPort, token);
         Replica = await StartReplicaAsync(ReplicaHubPort, token);
-        Client = new NotificationsClient(Node.Invoker("notifications"));
+        // The tests act as a supervisor (the API judges every call, ADR 0009).
+        Client = new NotificationsClient(Issuer.As(Node.Invoker("notifications"), "supervisor", sub: "Sam Supervisor"));
         Events = await Runtime.ObserveAsync("observer", [Topics.Notifications], token);
     }
 

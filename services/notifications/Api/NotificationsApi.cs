@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults.Callers;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Notifications.Domain;
 using Mtaeda.Notifications.Infrastructure;
@@ -116,7 +117,8 @@ public sealed class NotificationsApi(
     public override async Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context)
     {
         var id = Id(request.AlertId, "alert_id");
-        var by = request.AcknowledgedBy.Trim();
+        // A user acknowledges as themselves (their name from the token), whatever the request says.
+        var by = context.Caller().User?.Name.Trim() ?? request.AcknowledgedBy.Trim();
         if (by.Length == 0) throw Errors.InvalidArgument("acknowledged_by", "is required");
         if (by.Length > 200) throw Errors.InvalidArgument("acknowledged_by", "must be at most 200 characters");
         var (alert, acknowledged) = await alerts.AcknowledgeAsync(id, by, time.GetUtcNow(), context.CancellationToken)
