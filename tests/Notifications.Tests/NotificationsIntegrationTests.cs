@@ -193,6 +193,16 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
 
         var kept = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", Unacknowledged = true }, cancellationToken: token);
         Assert.Contains(kept.Alerts, a => a.Id == jam.Id);
+        // Paged (AIP-158): the station's two alerts, one page each, each once, and no token after the last page.
+        var page1 = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", PageSize = 1 }, cancellationToken: token);
+        var page2 = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", PageSize = 1, PageToken = page1.NextPageToken }, cancellationToken: token);
+        Assert.Equal([NotificationEventKind.TurnstileLocked, NotificationEventKind.WorkOrderEscalated], page1.Alerts.Concat(page2.Alerts).Select(a => a.Kind).Order());
+        Assert.Equal("", page2.NextPageToken);
+
+        // A viewer reads but may not acknowledge: notifications itself refuses.
+        var asViewer = new Mtaeda.Contracts.Notifications.V1.Notifications.NotificationsClient(fixture.Issuer.As(fixture.Node.Invoker("notifications"), "viewer"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => asViewer.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Val Viewer" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
 
         var acknowledged = await fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Sam Supervisor" }, cancellationToken: token);
         Assert.Equal("Sam Supervisor", acknowledged.AcknowledgedBy);

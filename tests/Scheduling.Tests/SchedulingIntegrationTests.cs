@@ -111,6 +111,14 @@ public sealed class SchedulingIntegrationTests
         var elsewhere = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002" }, cancellationToken: Ct);
         Assert.Equal(["req-late"], late.WorkOrders.Select(o => o.WorkOrderId));
         Assert.Equal(["req-late", "req-ontime"], open.WorkOrders.Select(o => o.WorkOrderId).Order());
+        // Page by page (AIP-158): the same orders, in the same order, and no token after the last page.
+        var first = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001", Open = true, PageSize = 1 }, cancellationToken: Ct);
+        var second = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001", Open = true, PageSize = 1, PageToken = first.NextPageToken }, cancellationToken: Ct);
+        Assert.Equal(open.WorkOrders.Select(o => o.WorkOrderId), first.WorkOrders.Concat(second.WorkOrders).Select(o => o.WorkOrderId));
+        Assert.Equal("", second.NextPageToken);
+        var otherFilter = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002", PageSize = 1, PageToken = first.NextPageToken }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal("page_token", Assert.Single(Errors.FieldViolationsOf(otherFilter)).Field);
         Assert.Empty(elsewhere.WorkOrders);
         // The technicians seeded in development (appsettings.Development.json), by station.
         var technicians = await client.ListTechniciansAsync(new ListTechniciansRequest { StationId = "stn-003" }, cancellationToken: Ct);

@@ -14,7 +14,7 @@ public sealed class NotificationsOptions
     /// <summary>The Dapr secret store the webhooks' signing secrets are read from (a configuration names its secret).</summary>
     public string SecretStoreName { get; set; } = "secretstore";
 
-    /// <summary>The most items a list answers (and the default).</summary>
+    /// <summary>The largest page of a list (and the default page size).</summary>
     public int MaxListSize { get; set; } = 500;
 
     /// <summary>The SMTP server e-mail goes through.</summary>

@@ -9,6 +9,7 @@ using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults.Callers;
+using Mtaeda.ServiceDefaults.Paging;
 using SchedulingService = Mtaeda.Contracts.Scheduling.V1.Scheduling;
 using TechnicianMessage = Mtaeda.Contracts.Scheduling.V1.Technician;
 using WorkOrderMessage = Mtaeda.Contracts.Scheduling.V1.WorkOrder;
@@ -27,6 +28,9 @@ namespace Mtaeda.Scheduling.Api;
 /// <param name="schedules">The preventive schedules' parts (SchedulingApi.Schedules.cs).</param>
 public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
 {
+    /// <summary>The largest page of the work-order list (and the default page size).</summary>
+    public const int MaxPageSize = 500;
+
     private const int ReadParallelism = 32;
 
     /// <inheritdoc />
@@ -63,8 +67,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         {
             orders[i] = (await Order(ids[i]).GetAsync()).Order;
         });
-        var response = new ListWorkOrdersResponse();
-        response.WorkOrders.AddRange(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()).Select(Map));
+        var page = Pages.Of(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()), WorkOrderFilter.PageKeyOf,
+            request.PageSize, request.PageToken, filter.ToString(), MaxPageSize);
+        var response = new ListWorkOrdersResponse { NextPageToken = page.NextPageToken };
+        response.WorkOrders.AddRange(page.Items.Select(Map));
         return response;
     }
 
