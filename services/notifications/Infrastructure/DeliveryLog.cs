@@ -1,9 +1,8 @@
 using Dapr.Client;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.ServiceDefaults;
-using DeliveryStatus = Mtaeda.Contracts.Notifications.V1.DeliveryStatus;
-
 using Mtaeda.ServiceDefaults.Paging;
+using DeliveryStatus = Mtaeda.Contracts.Notifications.V1.DeliveryStatus;
 
 namespace Mtaeda.Notifications.Infrastructure;
 
