@@ -34,18 +34,21 @@ public sealed class NotificationsFixture : IAsyncLifetime
 
     /// <summary>Two replicas, quick retries (three attempts, 50 ms apart).</summary>
     public NotificationsFixture()
-        : this(true, "--Notifications:Delivery:MaxAttempts=3", "--Notifications:Delivery:FirstRetryDelay=00:00:00.050")
+        : this(true, ["--Notifications:Delivery:MaxAttempts=3", "--Notifications:Delivery:FirstRetryDelay=00:00:00.050"])
     {
     }
 
-    /// <summary>A fixture with other delivery settings.</summary>
-    /// <param name="replica">Whether to start a second replica.</param>
-    /// <param name="delivery">The delivery settings, as command-line arguments.</param>
-    public NotificationsFixture(bool replica, params string[] delivery)
+    private NotificationsFixture(bool replica, string[] delivery)
     {
         _replica = replica;
         _delivery = delivery;
     }
+
+    /// <summary>A fixture with other delivery settings (xunit's class fixture has the one public constructor).</summary>
+    /// <param name="replica">Whether to start a second replica.</param>
+    /// <param name="delivery">The delivery settings, as command-line arguments.</param>
+    /// <returns>The fixture, to initialize.</returns>
+    public static NotificationsFixture With(bool replica, params string[] delivery) => new(replica, delivery);
 
     public static readonly string WebhookSecret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -417,7 +420,7 @@ public sealed class DeliveryRestartTests
     {
         var token = TestContext.Current.CancellationToken;
         // Four attempts, the second one 3 s after the first: the service is stopped in between.
-        await using var fixture = new NotificationsFixture(false, "--Notifications:Delivery:MaxAttempts=4", "--Notifications:Delivery:FirstRetryDelay=00:00:03");
+        await using var fixture = NotificationsFixture.With(false, "--Notifications:Delivery:MaxAttempts=4", "--Notifications:Delivery:FirstRetryDelay=00:00:03");
         await fixture.InitializeAsync();
         fixture.Webhooks.Behaviour["/later"] = call => call <= 1 ? 503 : 200;
         await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest
