@@ -32,11 +32,40 @@ public sealed class CallerInterceptor(CallerRules rules, UserTokenSettings setti
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        if (rules.Covers(context.Method, out var rule))
-        {
-            context.UserState[CallerContext.Key] = await JudgeAsync(context, rule);
-        }
+        await JudgeIfCoveredAsync(context);
         return await continuation(request, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        await JudgeIfCoveredAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        await JudgeIfCoveredAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        await JudgeIfCoveredAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task JudgeIfCoveredAsync(ServerCallContext context)
+    {
+        if (rules.Covers(context.Method, out var rule)) context.UserState[CallerContext.Key] = await JudgeAsync(context, rule);
     }
 
     private async Task<Caller> JudgeAsync(ServerCallContext context, CallerRule? rule)
