@@ -66,6 +66,16 @@ public static class Errors
     /// <returns>The exception to throw.</returns>
     public static RpcException Unavailable(string message) => Build(Code.Unavailable, message);
 
+    /// <summary>The caller is not known: <c>Unauthenticated</c> (no valid user token, no calling service).</summary>
+    /// <param name="message">What is missing, for people.</param>
+    /// <returns>The exception to throw.</returns>
+    public static RpcException Unauthenticated(string message) => Build(Code.Unauthenticated, message);
+
+    /// <summary>The caller is known but may not do this: <c>PermissionDenied</c>.</summary>
+    /// <param name="message">Who may not do what, for people.</param>
+    /// <returns>The exception to throw.</returns>
+    public static RpcException PermissionDenied(string message) => Build(Code.PermissionDenied, message);
+
     /// <summary>The reason code of a refused command; <see cref="ErrorReason.Unspecified"/> when the error carries none.</summary>
     /// <param name="error">The error a call ended with.</param>
     /// <returns>The reason.</returns>

@@ -12,14 +12,17 @@ public sealed class NotificationsApi(Services services, Reachability reachabilit
     /// <summary>The app id.</summary>
     public const string AppId = "notifications";
 
-    /// <summary>The alerts, newest first.</summary>
+    /// <summary>How many of the newest alerts a page starts with.</summary>
+    public const int FirstAlerts = 200;
+
+    /// <summary>The newest alerts (the first page of notifications' list, newest first; the hub pushes the new ones).</summary>
     /// <param name="stationId">Only this station's, when given.</param>
     /// <param name="unacknowledged">Only those not acknowledged.</param>
     /// <param name="cancellationToken">Cancels.</param>
     /// <returns>The alerts.</returns>
     public async Task<IReadOnlyList<AlertMessage>> ListAlertsAsync(string? stationId = null, bool unacknowledged = false, CancellationToken cancellationToken = default)
     {
-        var list = await reachability.CallAsync(AppId, () => services.Notifications.ListAlertsAsync(new ListAlertsRequest { StationId = stationId ?? string.Empty, Unacknowledged = unacknowledged }, cancellationToken: cancellationToken).ResponseAsync);
+        var list = await reachability.CallAsync(AppId, () => services.Notifications.ListAlertsAsync(new ListAlertsRequest { StationId = stationId ?? string.Empty, Unacknowledged = unacknowledged, PageSize = FirstAlerts }, cancellationToken: cancellationToken).ResponseAsync);
         return [.. list.Alerts.Select(Of).OrderByDescending(a => a.OccurredAt)];
     }
 
@@ -53,12 +56,16 @@ public sealed class NotificationsApi(Services services, Reachability reachabilit
     public Task RemoveConfigurationAsync(string configurationId, CancellationToken cancellationToken = default) =>
         reachability.CallAsync(AppId, () => services.Notifications.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = configurationId }, cancellationToken: cancellationToken).ResponseAsync);
 
-    /// <summary>The delivery log, newest first.</summary>
+    /// <summary>The delivery log, newest first, <paramref name="pages"/> pages of <see cref="PagedReads.PageSize"/> deep.</summary>
+    /// <param name="pages">How many pages.</param>
     /// <param name="cancellationToken">Cancels.</param>
-    /// <returns>The deliveries.</returns>
-    public async Task<IReadOnlyList<Delivery>> ListDeliveriesAsync(CancellationToken cancellationToken = default) =>
-        [.. (await reachability.CallAsync(AppId, () => services.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { Limit = 200 }, cancellationToken: cancellationToken).ResponseAsync)).Deliveries
-            .OrderByDescending(d => (d.CompletedAt ?? d.CreatedAt)?.ToDateTimeOffset())];
+    /// <returns>The deliveries, and whether there are more.</returns>
+    public Task<PagedList<Delivery>> ListDeliveriesAsync(int pages = 1, CancellationToken cancellationToken = default) =>
+        PagedReads.ReadAsync<Delivery>(async token =>
+        {
+            var page = await reachability.CallAsync(AppId, () => services.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { PageSize = PagedReads.PageSize, PageToken = token }, cancellationToken: cancellationToken).ResponseAsync);
+            return (page.Deliveries, page.NextPageToken);
+        }, pages);
 
     /// <summary>An alert as the hub pushes it, from notifications' message.</summary>
     /// <param name="alert">The alert.</param>

@@ -3,7 +3,7 @@ namespace Mtaeda.Dashboard.Backend;
 
 /// <summary>
 /// The generated gRPC clients of the services the dashboard reads, each through the dashboard's own sidecar
-/// (<c>DAPR_GRPC_PORT</c>) with <c>dapr-app-id</c> naming the service and <c>dapr-api-token</c> from <c>DAPR_API_TOKEN</c>.
+/// (<see cref="SidecarInvokers"/>), on behalf of a circuit's user (<see cref="ForUser"/>).
 /// </summary>
 /// <param name="Stations">stations.</param>
 /// <param name="Equipment">equipment.</param>
@@ -24,17 +24,18 @@ public sealed record Services(
     Contracts.Identification.V1.Identification.IdentificationClient Identification)
 {
     /// <summary>
-    /// The clients through the sidecar that <paramref name="configuration"/> names. Every call without a deadline of its own
-    /// gets <c>Dashboard:CallTimeoutSeconds</c> (10 s): a service that hangs is reported unreachable, not waited for.
+    /// The clients through the sidecar that <paramref name="invokers"/> reach, each call on behalf of the circuit's signed-in
+    /// user: <c>authorization: Bearer</c> with the user's token (<see cref="Identity.IHubTokens"/>, the token the hub takes),
+    /// which the services validate and judge by role themselves (ADR 0009); a circuit without a user sends none and is refused.
     /// </summary>
-    /// <param name="configuration">The app's configuration (DAPR_GRPC_PORT, DAPR_API_TOKEN).</param>
+    /// <param name="invokers">The call paths through the sidecar, one per app.</param>
+    /// <param name="tokens">The circuit's user's tokens.</param>
     /// <returns>The clients.</returns>
-    public static Services ThroughSidecar(IConfiguration configuration)
+    public static Services ForUser(SidecarInvokers invokers, Identity.IHubTokens tokens)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var timeout = TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0));
-        Grpc.Core.CallInvoker Invoker(string appId) => Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(
-            ServiceDefaults.DaprSidecar.InvokerFor(configuration, appId), new DefaultDeadline(timeout));
+        ArgumentNullException.ThrowIfNull(invokers);
+        var bearer = new UserBearer(tokens);
+        Grpc.Core.CallInvoker Invoker(string appId) => Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(invokers.For(appId), bearer);
         return new(
             new(Invoker("stations")),
             new(Invoker("equipment")),
@@ -44,6 +45,61 @@ public sealed record Services(
             new(Invoker("notifications")),
             new(Invoker("passengers")),
             new(Invoker("identification")));
+    }
+}
+
+/// <summary>
+/// The call paths through the dashboard's own sidecar (<c>DAPR_GRPC_PORT</c>), one per app (<c>dapr-app-id</c>, and
+/// <c>dapr-api-token</c> from <c>DAPR_API_TOKEN</c>), made once for the process. Every call without a deadline of its own gets
+/// <c>Dashboard:CallTimeoutSeconds</c> (10 s): a service that hangs is reported unreachable, not waited for.
+/// </summary>
+public sealed class SidecarInvokers
+{
+    private readonly Dictionary<string, Grpc.Core.CallInvoker> _invokers;
+
+    /// <summary>Makes the call paths.</summary>
+    /// <param name="configuration">The app's configuration (DAPR_GRPC_PORT, DAPR_API_TOKEN).</param>
+    public SidecarInvokers(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var timeout = TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0));
+        _invokers = new[] { "stations", "equipment", "ridership", "scheduling", "maintenance", "notifications" }.ToDictionary(a => a, a =>
+            Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(ServiceDefaults.DaprSidecar.InvokerFor(configuration, a), new DefaultDeadline(timeout)));
+    }
+
+    /// <summary>The call path to <paramref name="appId"/>.</summary>
+    /// <param name="appId">The app.</param>
+    /// <returns>The invoker.</returns>
+    public Grpc.Core.CallInvoker For(string appId) => _invokers[appId];
+}
+
+/// <summary>Adds the signed-in user's bearer token to every unary call (fetched for each call: a token is short-lived).</summary>
+/// <param name="tokens">The circuit's user's tokens.</param>
+internal sealed class UserBearer(Identity.IHubTokens tokens) : Grpc.Core.Interceptors.Interceptor
+{
+    /// <inheritdoc/>
+    public override Grpc.Core.AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context, Grpc.Core.Interceptors.Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var started = StartAsync();
+        return new Grpc.Core.AsyncUnaryCall<TResponse>(
+            ResponseAsync(),
+            HeadersAsync(),
+            () => started.IsCompletedSuccessfully ? started.Result.GetStatus() : new Grpc.Core.Status(Grpc.Core.StatusCode.Unknown, "the call has not started"),
+            () => started.IsCompletedSuccessfully ? started.Result.GetTrailers() : [],
+            () => { if (started.IsCompletedSuccessfully) started.Result.Dispose(); });
+
+        async Task<Grpc.Core.AsyncUnaryCall<TResponse>> StartAsync()
+        {
+            var headers = new Grpc.Core.Metadata();
+            foreach (var entry in context.Options.Headers ?? []) headers.Add(entry);
+            if (await tokens.GetAsync() is { Length: > 0 } token) headers.Add("authorization", "Bearer " + token);
+            return continuation(request, new(context.Method, context.Host, context.Options.WithHeaders(headers)));
+        }
+
+        async Task<TResponse> ResponseAsync() => await (await started).ResponseAsync;
+
+        async Task<Grpc.Core.Metadata> HeadersAsync() => await (await started).ResponseHeadersAsync;
     }
 }
 

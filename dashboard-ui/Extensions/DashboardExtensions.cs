@@ -61,7 +61,9 @@ public static class DashboardExtensions
         builder.Services.AddMudServices();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        builder.Services.AddSingleton(Services.ThroughSidecar(builder.Configuration));
+        builder.Services.AddSingleton(new SidecarInvokers(builder.Configuration));
+        // Per circuit: every call carries the circuit's user's token, and the services judge it (ADR 0009).
+        builder.Services.AddScoped(sp => Services.ForUser(sp.GetRequiredService<SidecarInvokers>(), sp.GetRequiredService<IHubTokens>()));
         // Per circuit: each user's "reconnecting…" reflects the calls of their own pages, and clears at their next answer.
         builder.Services.AddScoped<Reachability>();
         builder.Services.AddScoped<NotificationsApi>();
@@ -188,7 +190,9 @@ public static class DashboardExtensions
         {
             builder.Services.AddSingleton<DevelopmentUsers>();
             var issuer = builder.Configuration["DevelopmentIssuer:Issuer"] is { Length: > 0 } i ? i : $"http://localhost:{builder.Configuration.GetValue("APP_PORT", DefaultPort)}";
-            builder.Services.AddSingleton(sp => new DevelopmentIssuer(issuer, sp.GetRequiredService<TimeProvider>()));
+            var keyFile = builder.Configuration[DevelopmentIssuer.KeyFileKey];
+            var keyPem = string.IsNullOrWhiteSpace(keyFile) ? null : File.ReadAllText(keyFile);
+            builder.Services.AddSingleton(sp => new DevelopmentIssuer(issuer, sp.GetRequiredService<TimeProvider>(), keyPem));
             builder.Services.AddScoped<IHubTokens>(sp => new HubTokens(sp.GetRequiredService<CurrentUser>(), sp.GetRequiredService<DevelopmentIssuer>()));
             return;
         }

@@ -26,15 +26,21 @@ public sealed class DevelopmentIssuer : IDisposable
     private readonly RsaSecurityKey _key;
     private readonly TimeProvider _time;
 
-    /// <summary>Makes the key.</summary>
+    /// <summary>Makes the key, or reads it from <paramref name="keyPem"/>.</summary>
     /// <param name="issuer">The issuer URL (the dashboard's own address).</param>
     /// <param name="time">The clock.</param>
-    public DevelopmentIssuer(string issuer, TimeProvider time)
+    /// <param name="keyPem">An RSA private key in PEM (<c>DevelopmentIssuer:KeyFile</c>), so that the tokens of a run can also be
+    /// made outside the dashboard (the tests call the services with a user's token as the dashboard does); null: a new key.</param>
+    public DevelopmentIssuer(string issuer, TimeProvider time, string? keyPem = null)
     {
         Issuer = issuer.TrimEnd('/');
         _time = time;
-        _key = new RsaSecurityKey(_rsa) { KeyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) };
+        if (keyPem is not null) _rsa.ImportFromPem(keyPem);
+        _key = new RsaSecurityKey(_rsa) { KeyId = keyPem is null ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) : "development-key-file" };
     }
+
+    /// <summary>The configuration key of the PEM file of the issuer's key (Development only; none: a key made at start).</summary>
+    public const string KeyFileKey = "DevelopmentIssuer:KeyFile";
 
     /// <summary>The issuer (iss).</summary>
     public string Issuer { get; }

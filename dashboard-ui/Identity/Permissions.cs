@@ -21,8 +21,9 @@ public enum WorkOrderAction
 /// <summary>
 /// Who may do what. The rule lives in the dashboard's server: the pages hide what a user may not do, and every command
 /// goes through <see cref="Backend.Commands"/>, which checks the same rule again before it calls a service, so a viewer's
-/// command is refused even when the page is bypassed. (The services themselves do not know the dashboard's users: they
-/// trust the callers Dapr lets through, see README.md.)
+/// command is refused even when the page is bypassed, with a message for people. The services enforce the same rule
+/// themselves on the user's token the dashboard forwards with every call (ADR 0009), so a caller that bypasses the dashboard
+/// is refused as well.
 /// </summary>
 public static class Permissions
 {

@@ -191,12 +191,13 @@ public sealed class MaintenancePathTests(MtaedaRedisSystem system)
         }, cancellationToken: Ct);
     }
 
-    /// <summary>An HTTP client of the sidecars' invoke API (<c>/v1.0/invoke/{app}/method/…</c>) through the simulator's sidecar.</summary>
+    /// <summary>An HTTP client of the sidecars' invoke API (<c>/v1.0/invoke/{app}/method/…</c>) through the simulator's sidecar, as a supervisor.</summary>
     private HttpClient Http()
     {
         var http = new HttpClient { BaseAddress = new Uri($"{system.SidecarHttp("simulator")}/v1.0/invoke/") };
         http.DefaultRequestHeaders.Add("dapr-api-token", system.ApiToken);
-        return http;
+        // On behalf of a supervisor: scheduling takes work-order commands from users only (ADR 0009).
+        return system.HubIssuer.As(http, "supervisor");
     }
 
     private static async Task PostAsync(HttpClient http, string path, object body)

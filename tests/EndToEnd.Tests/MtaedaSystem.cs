@@ -106,8 +106,8 @@ public class MtaedaSystem : IAsyncLifetime
     /// <summary>The sidecars' API token for this run (<c>DAPR_API_TOKEN</c> given to the runner, as a user sets it to call a sidecar).</summary>
     public string ApiToken { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
 
-    /// <summary>A gRPC call path to <paramref name="appId"/> through the simulator's sidecar (proxying by dapr-app-id).</summary>
-    public CallInvoker Invoker(string appId) => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports["simulator"].Grpc}", ApiToken);
+    /// <summary>A gRPC call path to <paramref name="appId"/> through the sidecar of <paramref name="via"/> (the simulator's by default; proxying by dapr-app-id).</summary>
+    public CallInvoker Invoker(string appId, string via = "simulator") => DaprClient.CreateInvocationInvoker(appId, $"http://127.0.0.1:{_ports[via].Grpc}", ApiToken);
 
     public async ValueTask InitializeAsync()
     {

@@ -117,7 +117,8 @@ internal static class PreventiveSchedules
     {
         var http = new HttpClient { BaseAddress = new Uri(system.SidecarHttp(appId) + "/") };
         http.DefaultRequestHeaders.Add("dapr-api-token", system.ApiToken);
-        return http;
+        // On behalf of a supervisor: scheduling takes schedule and work-order commands from users only (ADR 0009).
+        return system.HubIssuer.As(http, "supervisor");
     }
 
     /// <summary>The one work order of the station, once maintenance created it.</summary>

@@ -36,13 +36,14 @@ public sealed class MaintenanceIntegrationTests
     public async Task A_locked_turnstile_gets_a_work_order_and_its_completion_restores_the_turnstile_and_closes_the_request()
     {
         await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
         var equipmentNode = await StartEquipmentAsync(runtime, equipment);
         await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
-        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
+        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
 
         var lockedAt = DateTimeOffset.UtcNow;
         var locked = new TurnstileLocked
@@ -134,12 +135,13 @@ public sealed class MaintenanceIntegrationTests
     public async Task A_locked_turnstile_at_a_busy_station_is_critical_and_a_camera_fault_without_ridership_is_ranked_high_joined_by_the_next_and_serviced_in_equipment()
     {
         await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
         var equipmentNode = await StartEquipmentAsync(runtime, equipment);
-        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(observer.Node.Invoker("scheduling"));
+        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
         var now = DateTimeOffset.UtcNow;
 
         // Ridership is not there: the camera's request is ranked without its figures (HIGH for an outage, never CRITICAL).

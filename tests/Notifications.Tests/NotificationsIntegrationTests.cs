@@ -29,6 +29,27 @@ namespace Mtaeda.Notifications.Tests;
 /// </summary>
 public sealed class NotificationsFixture : IAsyncLifetime
 {
+    private readonly string[] _delivery;
+    private readonly bool _replica;
+
+    /// <summary>Two replicas, quick retries (three attempts, 50 ms apart).</summary>
+    public NotificationsFixture()
+        : this(true, ["--Notifications:Delivery:MaxAttempts=3", "--Notifications:Delivery:FirstRetryDelay=00:00:00.050"])
+    {
+    }
+
+    private NotificationsFixture(bool replica, string[] delivery)
+    {
+        _replica = replica;
+        _delivery = delivery;
+    }
+
+    /// <summary>A fixture with other delivery settings (xunit's class fixture has the one public constructor).</summary>
+    /// <param name="replica">Whether to start a second replica.</param>
+    /// <param name="delivery">The delivery settings, as command-line arguments.</param>
+    /// <returns>The fixture, to initialize.</returns>
+    public static NotificationsFixture With(bool replica, params string[] delivery) => new(replica, delivery);
+
     public static readonly string WebhookSecret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public LocalRuntime Runtime { get; private set; } = null!;
@@ -89,9 +110,20 @@ public sealed class NotificationsFixture : IAsyncLifetime
                 value: "{uuid}"
             """, token);
         Node = await StartReplicaAsync(HubPort, token);
-        Replica = await StartReplicaAsync(ReplicaHubPort, token);
-        Client = new NotificationsClient(Node.Invoker("notifications"));
+        if (_replica) Replica = await StartReplicaAsync(ReplicaHubPort, token);
+        // The tests act as a supervisor (the API judges every call, ADR 0009).
+        Client = new NotificationsClient(Issuer.As(Node.Invoker("notifications"), "supervisor", sub: "Sam Supervisor"));
         Events = await Runtime.ObserveAsync("observer", [Topics.Notifications], token);
+    }
+
+    /// <summary>Stops the first replica (the app and its sidecar; what the process held in memory is gone) and starts it again.</summary>
+    /// <param name="token">Cancels.</param>
+    /// <returns>When it is back.</returns>
+    public async Task RestartAsync(CancellationToken token)
+    {
+        await Node.DisposeAsync();
+        Node = await StartReplicaAsync(HubPort, token);
+        Client = new NotificationsClient(Issuer.As(Node.Invoker("notifications"), "supervisor", sub: "Sam Supervisor"));
     }
 
     public Task<AppNode> StartReplicaAsync(int hubPort, CancellationToken token)
@@ -104,10 +136,9 @@ public sealed class NotificationsFixture : IAsyncLifetime
             "--Notifications:Smtp:Host=127.0.0.1",
             $"--Notifications:Smtp:Port={Smtp.Port}",
             $"--Notifications:Smtp:Security={SecureSocketOptions.None}",
-            "--Notifications:Delivery:MaxAttempts=3",
-            "--Notifications:Delivery:FirstRetryDelay=00:00:00.050",
             "--Notifications:Delivery:UseJitter=false",
             "--Notifications:Delivery:AttemptTimeout=00:00:01",
+            .. _delivery,
         ]), token);
     }
 
@@ -192,6 +223,16 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
 
         var kept = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", Unacknowledged = true }, cancellationToken: token);
         Assert.Contains(kept.Alerts, a => a.Id == jam.Id);
+        // Paged (AIP-158): the station's two alerts, one page each, each once, and no token after the last page.
+        var page1 = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", PageSize = 1 }, cancellationToken: token);
+        var page2 = await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-jam", PageSize = 1, PageToken = page1.NextPageToken }, cancellationToken: token);
+        Assert.Equal([NotificationEventKind.TurnstileLocked, NotificationEventKind.WorkOrderEscalated], page1.Alerts.Concat(page2.Alerts).Select(a => a.Kind).Order());
+        Assert.Equal("", page2.NextPageToken);
+
+        // A viewer reads but may not acknowledge: notifications itself refuses.
+        var asViewer = new Mtaeda.Contracts.Notifications.V1.Notifications.NotificationsClient(fixture.Issuer.As(fixture.Node.Invoker("notifications"), "viewer"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => asViewer.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Val Viewer" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
 
         var acknowledged = await fixture.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = jam.Id, AcknowledgedBy = "Sam Supervisor" }, cancellationToken: token);
         Assert.Equal("Sam Supervisor", acknowledged.AcknowledgedBy);
@@ -367,4 +408,49 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
 
     private async Task<IReadOnlyList<Delivery>> Deliveries(string configurationId, Contracts.Notifications.V1.DeliveryStatus status, CancellationToken token) =>
         (await fixture.Client.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = configurationId, Status = status }, cancellationToken: token)).Deliveries;
+}
+
+/// <summary>A delivery between two attempts survives a restart of notifications and goes on where it was.</summary>
+public sealed class DeliveryRestartTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_delivery_waiting_for_its_next_attempt_is_resumed_after_a_restart_with_its_attempts_and_due_time()
+    {
+        var token = TestContext.Current.CancellationToken;
+        // Four attempts, the second one 3 s after the first: the service is stopped in between.
+        await using var fixture = NotificationsFixture.With(false, "--Notifications:Delivery:MaxAttempts=4", "--Notifications:Delivery:FirstRetryDelay=00:00:03");
+        await fixture.InitializeAsync();
+        fixture.Webhooks.Behaviour["/later"] = call => call <= 1 ? 503 : 200;
+        await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest
+        {
+            Configuration = new NotificationConfiguration
+            {
+                ConfigurationId = "cfg-later", Name = "later", EventKinds = { NotificationEventKind.TurnstileFaulted }, StationIds = { "stn-restart" },
+                Channels = new NotificationChannels { Webhook = new WebhookChannel { Url = fixture.Webhooks.BaseUrl + "/later", SecretName = "ops-hook" } },
+                Template = new NotificationTemplate { Subject = "{title}", Body = "{text}" },
+            },
+        }, cancellationToken: token);
+        await fixture.PublishAsync(new TurnstileFaulted { TurnstileId = "ts-r", StationId = "stn-restart", Kind = FaultKind.Malfunction, Reason = "reader dead", FaultedAt = Timestamp.FromDateTime(DateTime.UtcNow) }, token);
+
+        // The first attempt failed, and the log says so and when the next one is due.
+        var waiting = (await Eventually.MatchesAsync(() => Deliveries(fixture, token), d => d.Count == 1 && d[0].Attempts == 1, Wait, token, "the first attempt logged"))[0];
+        Assert.Equal((Contracts.Notifications.V1.DeliveryStatus.Pending, "503"), (waiting.Status, waiting.LastError.Contains("503", StringComparison.Ordinal) ? "503" : waiting.LastError));
+        var due = waiting.NextAttemptAt.ToDateTimeOffset();
+
+        await fixture.RestartAsync(token);
+
+        var sent = (await Eventually.MatchesAsync(() => Deliveries(fixture, token), d => d.Count == 1 && d[0].Status == Contracts.Notifications.V1.DeliveryStatus.Sent, Wait, token, "the delivery sent after the restart"))[0];
+        Assert.Equal(2, sent.Attempts);
+        Assert.Null(sent.NextAttemptAt);
+        var received = new List<ReceivedWebhook>();
+        while (fixture.Webhooks.Received.TryRead(out var webhook)) received.Add(webhook);
+        Assert.Equal(2, received.Count(r => r.Path == "/later"));
+        // The second attempt waited for its due time (not sent at once, as a new delivery would have been).
+        Assert.True(sent.CompletedAt.ToDateTimeOffset() >= due - TimeSpan.FromMilliseconds(50), $"sent at {sent.CompletedAt}, due {due:O}");
+    }
+
+    private static async Task<IReadOnlyList<Delivery>> Deliveries(NotificationsFixture fixture, CancellationToken token) =>
+        (await fixture.Client.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = "cfg-later" }, cancellationToken: token)).Deliveries;
 }

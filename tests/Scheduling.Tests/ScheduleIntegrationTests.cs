@@ -46,11 +46,12 @@ public sealed class ScheduleIntegrationTests
     public async Task A_schedule_fires_at_its_cron_time_once_and_is_changed_and_removed_with_its_events()
     {
         await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
         await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
-        using var http = new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/scheduling/method/") };
+        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
         var due = SecondsAhead(4);
         using (var created = await http.PostAsJsonAsync("v1/schedules", new { scheduleId = "sch-ts", deviceId = "ts-001-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = OnceAt(due), timeZone = "America/New_York" }, Ct))
@@ -108,10 +109,11 @@ public sealed class ScheduleIntegrationTests
     public async Task A_schedule_whose_time_passes_while_scheduling_is_down_fires_once_when_it_is_back()
     {
         await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
         await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
+        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
 
         var due = SecondsAhead(10);
         await client.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-down", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = OnceAt(due), TimeZone = "Etc/UTC" }, cancellationToken: Ct);
@@ -121,7 +123,7 @@ public sealed class ScheduleIntegrationTests
         await Eventually.UntilAsync(() => DateTime.UtcNow > due.AddSeconds(1), "the due time to pass", Patience, Ct);
         Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>());
 
-        var back = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        var back = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var triggered = await observer.WaitForAsync(e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>(), Patience, Ct);
         Assert.Equal(due, IntegrationEvents.FromJson<TurnstileMaintenanceScheduleTriggered>(triggered.Data).Occurrence.ToDateTime());
         await WaitForNextOccurrenceAsync(back.App!.Services.GetRequiredService<DaprWorkflowClient>(), ScheduleWorkflow.InstanceIdOf("sch-down", 1), due.AddHours(1));
@@ -132,10 +134,11 @@ public sealed class ScheduleIntegrationTests
     public async Task A_bad_cron_time_zone_or_device_is_refused_naming_the_field_and_nothing_is_stored()
     {
         await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
         await StartDevicesAsync(runtime);
-        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
+        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
         CreateScheduleRequest Request(string cron = "0 3 * * 1", string zone = "Etc/UTC", string device = "ts-001-01", DeviceKind kind = DeviceKind.Turnstile, string station = "") =>
             new() { ScheduleId = "sch-bad", DeviceId = device, DeviceKind = kind, StationId = station, Cron = cron, TimeZone = zone };
 

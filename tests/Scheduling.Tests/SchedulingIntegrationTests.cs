@@ -37,10 +37,11 @@ public sealed class SchedulingIntegrationTests
     public async Task A_work_order_is_assigned_started_and_completed_over_http_and_each_step_is_published()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(observer.Node.Invoker("scheduling"));
-        using var http = new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") };
+        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
         var created = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
         var again = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
@@ -80,8 +81,9 @@ public sealed class SchedulingIntegrationTests
     public async Task Bad_commands_are_refused_with_their_code_and_open_late_orders_are_listed_by_station()
     {
         await using var runtime = LocalRuntime.Create();
-        var scheduling = await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
-        var client = new SchedulingClient(scheduling.Invoker("scheduling"));
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         await client.CreateWorkOrderAsync(Jam("req-late", DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
 
@@ -105,6 +107,14 @@ public sealed class SchedulingIntegrationTests
         var elsewhere = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002" }, cancellationToken: Ct);
         Assert.Equal(["req-late"], late.WorkOrders.Select(o => o.WorkOrderId));
         Assert.Equal(["req-late", "req-ontime"], open.WorkOrders.Select(o => o.WorkOrderId).Order());
+        // Page by page (AIP-158): the same orders, in the same order, and no token after the last page.
+        var first = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001", Open = true, PageSize = 1 }, cancellationToken: Ct);
+        var second = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001", Open = true, PageSize = 1, PageToken = first.NextPageToken }, cancellationToken: Ct);
+        Assert.Equal(open.WorkOrders.Select(o => o.WorkOrderId), first.WorkOrders.Concat(second.WorkOrders).Select(o => o.WorkOrderId));
+        Assert.Equal("", second.NextPageToken);
+        var otherFilter = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-002", PageSize = 1, PageToken = first.NextPageToken }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal("page_token", Assert.Single(Errors.FieldViolationsOf(otherFilter)).Field);
         Assert.Empty(elsewhere.WorkOrders);
         // The technicians seeded in development (appsettings.Development.json), by station.
         var technicians = await client.ListTechniciansAsync(new ListTechniciansRequest { StationId = "stn-003" }, cancellationToken: Ct);

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -69,6 +71,38 @@ public sealed class TestIssuer : IAsyncDisposable
             Subject = new ClaimsIdentity([new Claim("sub", sub), new Claim("name", sub), new Claim("role", role), new Claim("stations", stations)]),
             SigningCredentials = new SigningCredentials(signedWith ?? _key, SecurityAlgorithms.RsaSha256),
         });
+
+    /// <summary>The arguments that make a service trust this issuer (<c>Hub:Authority</c>, metadata over http).</summary>
+    public string[] AppArgs => [$"--Hub:Authority={Authority}", "--Hub:RequireHttpsMetadata=false"];
+
+    /// <summary>Calls through <paramref name="invoker"/> on behalf of a user: <c>authorization: Bearer</c> with this issuer's token.</summary>
+    /// <param name="invoker">The call path (e.g. a sidecar's invoker).</param>
+    /// <param name="role">The <c>role</c> claim.</param>
+    /// <param name="stations">The <c>stations</c> claim.</param>
+    /// <param name="sub">The <c>sub</c> claim.</param>
+    /// <returns>The call path that adds the token.</returns>
+    public CallInvoker As(CallInvoker invoker, string role, string stations = "*", string sub = "user-1")
+    {
+        var token = Token(role, stations, sub: sub);
+        return invoker.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + token);
+            return metadata;
+        });
+    }
+
+    /// <summary>Sends this issuer's token for a user on every request of <paramref name="http"/>.</summary>
+    /// <param name="http">The client.</param>
+    /// <param name="role">The <c>role</c> claim.</param>
+    /// <param name="stations">The <c>stations</c> claim.</param>
+    /// <param name="sub">The <c>sub</c> claim.</param>
+    /// <returns>The same client.</returns>
+    public HttpClient As(HttpClient http, string role, string stations = "*", string sub = "user-1")
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token(role, stations, sub: sub));
+        return http;
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

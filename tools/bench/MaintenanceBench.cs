@@ -41,6 +41,10 @@ public static class MaintenanceBench
             var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
             var devicePort = Sidecar.FreePort();
             var runFile = Path.Combine(dir, "dapr.yaml");
+            // The scripted technicians act as a supervisor with a token scheduling trusts (ADR 0009).
+            await using var issuer = await Mtaeda.Testing.TestIssuer.StartAsync(CancellationToken.None);
+            Environment.SetEnvironmentVariable("BENCHENV_Hub__Authority", issuer.Authority);
+            Environment.SetEnvironmentVariable("BENCHENV_Hub__RequireHttpsMetadata", "false");
             // The observer: this process, subscribed (through a sidecar of its own) to the work orders' and maintenance's
             // events, as any subscriber is; the runner starts its sidecar and waits for its port like any app's.
             await using var observer = await Observer.StartAsync();
@@ -61,6 +65,7 @@ public static class MaintenanceBench
             var maintenance = new Maintenance.MaintenanceClient(DaprClient.CreateInvocationInvoker("maintenance", sidecar, apiToken));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["simulator"].Http}/v1.0/invoke/"), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Add("dapr-api-token", apiToken);
+            issuer.As(http, "supervisor");
 
             // The faulted turnstiles are stations of their own (not the simulator's), one turnstile per fault, so that no
             // fault joins another's open request and no simulated device is stopped by a fault.

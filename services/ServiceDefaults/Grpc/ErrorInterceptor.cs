@@ -56,6 +56,9 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
             case StatusCode.Unavailable:
                 LogUnavailable(method, e.Status.Detail);
                 break;
+            case StatusCode.Unauthenticated or StatusCode.PermissionDenied:
+                LogDenied(method, e.StatusCode, e.Status.Detail);
+                break;
             case StatusCode.Cancelled:
                 break;
             default:
@@ -69,6 +72,9 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} refused ({Reason}): {Detail}")]
     private partial void LogRefused(string method, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} denied the caller ({Code}): {Detail}")]
+    private partial void LogDenied(string method, StatusCode code, string detail);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} answered {Code}: {Detail}")]
     private partial void LogOther(string method, StatusCode code, string detail);

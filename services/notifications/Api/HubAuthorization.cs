@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Mtaeda.Notifications.Domain;
 using Mtaeda.Notifications.Infrastructure;
+using Mtaeda.ServiceDefaults.Callers;
 
 namespace Mtaeda.Notifications.Api;
 
@@ -20,10 +21,10 @@ public static class HubAuthorization
     public const string PolicyName = "HubUser";
 
     /// <summary>The role claim.</summary>
-    public const string RoleClaim = "role";
+    public const string RoleClaim = UserTokens.RoleClaim;
 
     /// <summary>The stations claim.</summary>
-    public const string StationsClaim = "stations";
+    public const string StationsClaim = UserTokens.StationsClaim;
 
     /// <summary>The role and stations of a user; null when the claims grant nothing.</summary>
     /// <param name="user">The user.</param>
@@ -36,19 +37,14 @@ public static class HubAuthorization
         return stations.Count == 0 ? null : (role, stations);
     }
 
-    /// <summary>Configures the scheme: authority, audience, claims as issued, the query-string token on the hub's path.</summary>
+    /// <summary>Configures the scheme as the APIs' (<see cref="UserTokens.Configure"/>), plus the query-string token on the hub's path.</summary>
     /// <param name="jwt">The options.</param>
     /// <param name="hub">The hub's settings.</param>
     public static void Configure(JwtBearerOptions jwt, HubOptions hub)
     {
         ArgumentNullException.ThrowIfNull(jwt);
         ArgumentNullException.ThrowIfNull(hub);
-        jwt.Authority = hub.Authority;
-        jwt.Audience = hub.Audience;
-        jwt.RequireHttpsMetadata = hub.RequireHttpsMetadata;
-        jwt.MapInboundClaims = false;
-        jwt.TokenValidationParameters.NameClaimType = "name";
-        jwt.TokenValidationParameters.RoleClaimType = RoleClaim;
+        UserTokens.Configure(jwt, new UserTokenOptions { Authority = hub.Authority, Audience = hub.Audience, RequireHttpsMetadata = hub.RequireHttpsMetadata });
         jwt.Events = new JwtBearerEvents
         {
             OnMessageReceived = context =>

@@ -1,6 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
+using Mtaeda.ServiceDefaults.Callers;
+using Mtaeda.ServiceDefaults.Paging;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Notifications.Domain;
 using Mtaeda.Notifications.Infrastructure;
@@ -98,8 +100,10 @@ public sealed class NotificationsApi(
     {
         if (request.ConfigurationId.Length > 0) Id(request.ConfigurationId, "configuration_id");
         if (!System.Enum.IsDefined(request.Status)) throw Errors.InvalidArgument("status", "is not a delivery status");
-        var response = new ListDeliveriesResponse();
-        response.Deliveries.AddRange(await log.ListAsync(request.ConfigurationId, request.Status, Limit(request.Limit), context.CancellationToken));
+        var page = Pages.Of(await log.ListAsync(request.ConfigurationId, request.Status, context.CancellationToken), DeliveryLog.PageKeyOf,
+            request.PageSize, request.PageToken, $"{request.ConfigurationId}|{request.Status}", options.MaxListSize);
+        var response = new ListDeliveriesResponse { NextPageToken = page.NextPageToken };
+        response.Deliveries.AddRange(page.Items);
         return response;
     }
 
@@ -107,8 +111,10 @@ public sealed class NotificationsApi(
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
         if (request.StationId.Length > 0) Id(request.StationId, "station_id");
-        var response = new ListAlertsResponse();
-        response.Alerts.AddRange(await alerts.ListAsync(request.StationId, request.Unacknowledged, Limit(request.Limit), context.CancellationToken));
+        var page = Pages.Of(await alerts.ListAsync(request.StationId, request.Unacknowledged, context.CancellationToken), AlertStore.PageKeyOf,
+            request.PageSize, request.PageToken, $"{request.StationId}|{request.Unacknowledged}", options.MaxListSize);
+        var response = new ListAlertsResponse { NextPageToken = page.NextPageToken };
+        response.Alerts.AddRange(page.Items);
         return response;
     }
 
@@ -116,7 +122,8 @@ public sealed class NotificationsApi(
     public override async Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context)
     {
         var id = Id(request.AlertId, "alert_id");
-        var by = request.AcknowledgedBy.Trim();
+        // A user acknowledges as themselves (their name from the token), whatever the request says.
+        var by = context.Caller().User?.Name.Trim() ?? request.AcknowledgedBy.Trim();
         if (by.Length == 0) throw Errors.InvalidArgument("acknowledged_by", "is required");
         if (by.Length > 200) throw Errors.InvalidArgument("acknowledged_by", "must be at most 200 characters");
         var (alert, acknowledged) = await alerts.AcknowledgeAsync(id, by, time.GetUtcNow(), context.CancellationToken)
@@ -161,13 +168,6 @@ public sealed class NotificationsApi(
         x.ChangedAt = y.ChangedAt = null;
         return x.Equals(y);
     }
-
-    private int Limit(int limit) => limit switch
-    {
-        < 0 => throw Errors.InvalidArgument("limit", "must not be negative"),
-        0 => options.MaxListSize,
-        _ => Math.Min(limit, options.MaxListSize),
-    };
 
     private static string Id(string id, string field)
     {

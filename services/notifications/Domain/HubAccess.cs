@@ -46,13 +46,10 @@ public static class HubAccess
     /// <returns>True when it names a role.</returns>
     public static bool TryParseRole(string? claim, out HubRole role)
     {
-        switch (claim?.Trim().ToLowerInvariant())
-        {
-            case "supervisor": role = HubRole.Supervisor; return true;
-            case "technician": role = HubRole.Technician; return true;
-            case "viewer": role = HubRole.Viewer; return true;
-            default: role = default; return false;
-        }
+        // The one reading of the role claim (the APIs' too); the hub's roles are the same three, in the same order.
+        var known = Mtaeda.ServiceDefaults.Callers.CallingUser.TryParseRole(claim, out var user);
+        role = (HubRole)(int)user;
+        return known;
     }
 
     /// <summary>Reads the <c>stations</c> claim: <c>*</c>, or station ids separated by commas.</summary>

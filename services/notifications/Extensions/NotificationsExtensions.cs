@@ -69,6 +69,7 @@ public static class NotificationsExtensions
         services.AddAuthorizationBuilder().AddPolicy(HubAuthorization.PolicyName, HubAuthorization.Policy);
         services.AddSignalR();
         builder.AddGrpcApi();
+        builder.AddCallerRules(NotificationsCallers.Write);
         return builder;
     }
 

@@ -2,6 +2,7 @@ using Dapr.Client;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.ServiceDefaults;
+using Mtaeda.ServiceDefaults.Paging;
 
 namespace Mtaeda.Notifications.Infrastructure;
 
@@ -70,23 +71,26 @@ public sealed class AlertStore(DaprClient dapr, NotificationsOptions options)
         }
     }
 
-    /// <summary>Alerts, newest first.</summary>
+    /// <summary>Alerts (in no order: the API pages them, newest first, see <see cref="PageKeyOf"/>).</summary>
     /// <param name="stationId">Only this station's, when not empty.</param>
     /// <param name="unacknowledged">Only those nobody acknowledged.</param>
-    /// <param name="limit">At most this many.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The alerts.</returns>
-    public async Task<IReadOnlyList<Alert>> ListAsync(string stationId, bool unacknowledged, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Alert>> ListAsync(string stationId, bool unacknowledged, CancellationToken cancellationToken)
     {
         var ids = await _index.ListAsync(cancellationToken);
         if (ids.Count == 0) return [];
         var items = await dapr.GetBulkStateAsync<string>(options.StateStoreName, [.. ids.Select(Key)], parallelism: null, cancellationToken: cancellationToken);
         return [.. items.Where(i => !string.IsNullOrEmpty(i.Value))
             .Select(i => IntegrationEvents.FromJson<Alert>(i.Value))
-            .Where(a => (stationId.Length == 0 || a.StationId == stationId) && (!unacknowledged || a.AcknowledgedBy.Length == 0))
-            .OrderByDescending(a => a.OccurredAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue).ThenBy(a => a.Id, StringComparer.Ordinal)
-            .Take(limit)];
+            .Where(a => (stationId.Length == 0 || a.StationId == stationId) && (!unacknowledged || a.AcknowledgedBy.Length == 0))];
     }
+
+    /// <summary>The alerts' order: newest first, then by id.</summary>
+    /// <param name="alert">An alert.</param>
+    /// <returns>Its place.</returns>
+    public static PageKey PageKeyOf(Alert alert) =>
+        new(-(alert?.OccurredAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue).UtcTicks, 0, alert!.Id);
 
     private static string Key(string alertId) => "alert|" + alertId;
 }

@@ -1,6 +1,7 @@
 using Dapr.Client;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.ServiceDefaults;
+using Mtaeda.ServiceDefaults.Paging;
 using DeliveryStatus = Mtaeda.Contracts.Notifications.V1.DeliveryStatus;
 
 namespace Mtaeda.Notifications.Infrastructure;
@@ -85,17 +86,20 @@ public sealed class DeliveryLog(DaprClient dapr, NotificationsOptions options)
         return [.. items.Where(i => i.Value is not null).Select(i => i.Value!)];
     }
 
-    /// <summary>Deliveries, newest first.</summary>
+    /// <summary>Deliveries (in no order: the API pages them, newest first, see <see cref="PageKeyOf"/>).</summary>
     /// <param name="configurationId">Only this configuration's, when not empty.</param>
     /// <param name="status">Only these, unless UNSPECIFIED.</param>
-    /// <param name="limit">At most this many.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The deliveries.</returns>
-    public async Task<IReadOnlyList<Delivery>> ListAsync(string configurationId, DeliveryStatus status, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<Delivery>> ListAsync(string configurationId, DeliveryStatus status, CancellationToken cancellationToken) =>
         [.. (await AllAsync(cancellationToken)).Select(d => d.Read())
-            .Where(d => (configurationId.Length == 0 || d.ConfigurationId == configurationId) && (status == DeliveryStatus.Unspecified || d.Status == status))
-            .OrderByDescending(d => d.CreatedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue).ThenBy(d => d.DeliveryId, StringComparer.Ordinal)
-            .Take(limit)];
+            .Where(d => (configurationId.Length == 0 || d.ConfigurationId == configurationId) && (status == DeliveryStatus.Unspecified || d.Status == status))];
+
+    /// <summary>The deliveries' order: newest first, then by id.</summary>
+    /// <param name="delivery">A delivery.</param>
+    /// <returns>Its place.</returns>
+    public static PageKey PageKeyOf(Delivery delivery) =>
+        new(-(delivery?.CreatedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue).UtcTicks, 0, delivery!.DeliveryId);
 
     private static string Key(string deliveryId) => "delivery|" + deliveryId;
 }

@@ -4,7 +4,8 @@ namespace Mtaeda.Notifications.Infrastructure;
 
 /// <summary>
 /// The deliveries waiting for <see cref="DeliveryWorker"/>: a bounded in-process queue. Each is in the delivery log
-/// (PENDING) before it is queued, so one lost with the process is sent after the restart.
+/// (PENDING) before it is queued, with its retry progress, so one lost with the process is sent after the restart,
+/// going on from where it was (<see cref="DeliveryWorker"/>).
 /// </summary>
 /// <param name="options">The queue's capacity.</param>
 public sealed class DeliveryQueue(NotificationsOptions options)

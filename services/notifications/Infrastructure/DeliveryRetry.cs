@@ -17,26 +17,41 @@ public static class DeliveryRetry
     /// <param name="time">The clock the waits and the timeout run on.</param>
     /// <param name="onRetry">Told of each retry: the attempt that failed (0-based), the wait, and why.</param>
     /// <returns>The pipeline.</returns>
-    public static ResiliencePipeline Build(DeliveryOptions options, TimeProvider time, Action<int, TimeSpan, Exception?>? onRetry = null)
+    public static ResiliencePipeline Build(DeliveryOptions options, TimeProvider time, Action<int, TimeSpan, Exception?>? onRetry = null) =>
+        Build(options, time, 0, (attempt, wait, error) =>
+        {
+            onRetry?.Invoke(attempt, wait, error);
+            return default;
+        });
+
+    /// <summary>
+    /// Builds the pipeline of a delivery that already made <paramref name="attemptsMade"/> attempts (in a process that
+    /// stopped): the attempts left, and waits that go on from where the series was.
+    /// </summary>
+    /// <param name="options">Attempts, waits and timeout.</param>
+    /// <param name="time">The clock the waits and the timeout run on.</param>
+    /// <param name="attemptsMade">Attempts made before.</param>
+    /// <param name="onRetry">Told of each retry before its wait (the attempt that failed, 0-based in this pipeline, the wait, why).</param>
+    /// <returns>The pipeline.</returns>
+    public static ResiliencePipeline Build(DeliveryOptions options, TimeProvider time, int attemptsMade, Func<int, TimeSpan, Exception?, ValueTask> onRetry)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(onRetry);
         if (options.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "Notifications:Delivery:MaxAttempts must be at least 1");
+        var left = Math.Max(1, options.MaxAttempts - attemptsMade);
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (options.MaxAttempts > 1)
+        if (left > 1)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not (PermanentDeliveryException or OperationCanceledException)),
-                MaxRetryAttempts = options.MaxAttempts - 1,
+                MaxRetryAttempts = left - 1,
                 BackoffType = DelayBackoffType.Exponential,
-                Delay = options.FirstRetryDelay,
+                // The series goes on: after n attempts the next wait is FirstRetryDelay x 2^(n-1), as it would have been.
+                Delay = TimeSpan.FromTicks((long)Math.Min(options.FirstRetryDelay.Ticks * Math.Pow(2, attemptsMade), options.MaxRetryDelay.Ticks)),
                 MaxDelay = options.MaxRetryDelay,
                 UseJitter = options.UseJitter,
-                OnRetry = args =>
-                {
-                    onRetry?.Invoke(args.AttemptNumber, args.RetryDelay, args.Outcome.Exception);
-                    return default;
-                },
+                OnRetry = args => onRetry(args.AttemptNumber, args.RetryDelay, args.Outcome.Exception),
             });
         }
         return builder.AddTimeout(options.AttemptTimeout).Build();

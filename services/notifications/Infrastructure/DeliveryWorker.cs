@@ -9,8 +9,10 @@ namespace Mtaeda.Notifications.Infrastructure;
 /// <summary>
 /// Sends the queued deliveries, each on its own task (at most <see cref="DeliveryOptions.MaxConcurrentDeliveries"/> at
 /// once) through <see cref="DeliveryRetry"/>, so a slow or failing target holds its own delivery and never the others.
-/// The outcome (SENT, or FAILED with the last error) and the attempts are written to the <see cref="DeliveryLog"/>. At
-/// start it queues again the deliveries the log holds as PENDING (queued when the process stopped).
+/// After every failed attempt the log keeps the attempts made, the error and when the next attempt is due; the outcome
+/// (SENT, or FAILED with the last error) and the attempts are written there at the end. At start it queues again the
+/// deliveries the log holds as PENDING (queued, or between two attempts, when the process stopped), and each goes on
+/// where it was: its remaining attempts, the first of them when it is due.
 /// </summary>
 /// <param name="queue">The queue.</param>
 /// <param name="log">The delivery log.</param>
@@ -65,11 +67,22 @@ public sealed partial class DeliveryWorker(
     internal async Task DeliverAsync(StoredDelivery stored, CancellationToken cancellationToken)
     {
         var delivery = stored.Read();
+        // A delivery a stopped process was retrying goes on from where it was: its attempts count, and its next one waits
+        // until it is due (both kept in the log after every failed attempt).
+        var made = delivery.Attempts;
         var attempts = 0;
-        var pipeline = DeliveryRetry.Build(options.Delivery, time, (attempt, wait, error) =>
-            LogRetry(logger, delivery.DeliveryId, delivery.Channel, attempt + 1, wait, error?.Message ?? "no answer"));
+        var pipeline = DeliveryRetry.Build(options.Delivery, time, made, async (attempt, wait, error) =>
+        {
+            LogRetry(logger, delivery.DeliveryId, delivery.Channel, made + attempt + 1, wait, error?.Message ?? "no answer");
+            delivery.Attempts = made + attempts;
+            delivery.LastError = error is null ? "no answer" : Describe(error);
+            delivery.NextAttemptAt = Timestamp.FromDateTimeOffset(time.GetUtcNow() + wait);
+            await RecordAsync(stored.With(delivery), delivery);
+        });
         try
         {
+            if (made >= options.Delivery.MaxAttempts) throw new PermanentDeliveryException(delivery.LastError.Length > 0 ? delivery.LastError : "no attempt left");
+            if (delivery.NextAttemptAt?.ToDateTimeOffset() - time.GetUtcNow() is { Ticks: > 0 } due) await Task.Delay(due, time, cancellationToken);
             await pipeline.ExecuteAsync(async token =>
             {
                 Interlocked.Increment(ref attempts);
@@ -80,19 +93,25 @@ public sealed partial class DeliveryWorker(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return; // Stays PENDING: sent after the restart.
+            return; // Stays PENDING, with its attempts and the next one's due time: sent after the restart.
         }
         catch (Exception e)
         {
             delivery.Status = DeliveryStatus.Failed;
             delivery.LastError = Describe(e);
-            LogFailed(logger, delivery.DeliveryId, delivery.Channel, attempts, delivery.LastError);
+            LogFailed(logger, delivery.DeliveryId, delivery.Channel, made + attempts, delivery.LastError);
         }
-        delivery.Attempts = attempts;
+        delivery.Attempts = made + attempts;
+        delivery.NextAttemptAt = null;
         delivery.CompletedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        await RecordAsync(stored.With(delivery), delivery);
+    }
+
+    private async Task RecordAsync(StoredDelivery stored, Delivery delivery)
+    {
         try
         {
-            await log.UpdateAsync(stored.With(delivery), CancellationToken.None);
+            await log.UpdateAsync(stored, CancellationToken.None);
         }
         catch (Exception e) when (e is Dapr.DaprException or Grpc.Core.RpcException or HttpRequestException)
         {

@@ -17,7 +17,7 @@ public sealed class NotificationsOptions
     /// <summary>How often the outbox sweep publishes configuration events a crash or a failed publish left behind.</summary>
     public TimeSpan OutboxSweep { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The most items a list answers (and the default).</summary>
+    /// <summary>The largest page of a list (and the default page size).</summary>
     public int MaxListSize { get; set; } = 500;
 
     /// <summary>The SMTP server e-mail goes through.</summary>

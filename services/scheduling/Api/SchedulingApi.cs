@@ -9,6 +9,8 @@ using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
+using Mtaeda.ServiceDefaults.Callers;
+using Mtaeda.ServiceDefaults.Paging;
 using SchedulingService = Mtaeda.Contracts.Scheduling.V1.Scheduling;
 using TechnicianMessage = Mtaeda.Contracts.Scheduling.V1.Technician;
 using WorkOrderMessage = Mtaeda.Contracts.Scheduling.V1.WorkOrder;
@@ -27,8 +29,8 @@ namespace Mtaeda.Scheduling.Api;
 /// <param name="schedules">The preventive schedules' parts (SchedulingApi.Schedules.cs).</param>
 public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
 {
-    /// <summary>The Dapr metadata header naming the calling app.</summary>
-    public const string CallerAppHeader = "dapr-caller-app-id";
+    /// <summary>The largest page of the work-order list (and the default page size).</summary>
+    public const int MaxPageSize = 500;
 
     private const int ReadParallelism = 32;
 
@@ -41,6 +43,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (request.RequestId.Length > 0) RequireId("request_id", request.RequestId);
         if (request.DeviceKind == DeviceKind.Unspecified) throw Errors.InvalidArgument("device_kind", "is required");
         if (request.Priority == MaintenancePriority.Unspecified) throw Errors.InvalidArgument("priority", "is required");
+        if (context.Caller().User is { } user && !user.Sees(request.StationId)) throw NotAtStation(user, request.StationId);
         var command = new CreateWorkOrderCommand(
             request.RequestId.Length > 0 ? request.RequestId : request.WorkOrderId,
             request.DeviceId,
@@ -65,8 +68,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         {
             orders[i] = (await Order(ids[i]).GetAsync()).Value;
         });
-        var response = new ListWorkOrdersResponse();
-        response.WorkOrders.AddRange(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()).Select(Map));
+        var page = Pages.Of(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()), WorkOrderFilter.PageKeyOf,
+            request.PageSize, request.PageToken, filter.ToString(), MaxPageSize);
+        var response = new ListWorkOrdersResponse { NextPageToken = page.NextPageToken };
+        response.WorkOrders.AddRange(page.Items.Select(Map));
         return response;
     }
 
@@ -83,6 +88,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         RequireId("work_order_id", request.WorkOrderId);
         if (request.TechnicianId.Length == 0) throw Errors.InvalidArgument("technician_id", "is required");
         if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
+        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new AssignWorkOrderCommand(request.TechnicianId, Caller(context));
         return Map(await CallAsync(request.WorkOrderId, actor => actor.AssignAsync(command)));
     }
@@ -91,6 +97,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     public override async Task<WorkOrderMessage> StartWorkOrder(StartWorkOrderRequest request, ServerCallContext context)
     {
         RequireId("work_order_id", request.WorkOrderId);
+        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(string.Empty, Caller(context));
         return Map(await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command)));
     }
@@ -100,6 +107,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     {
         RequireId("work_order_id", request.WorkOrderId);
         if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
+        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Notes, Caller(context));
         return Map(await CallAsync(request.WorkOrderId, actor => actor.CompleteAsync(command)));
     }
@@ -109,6 +117,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     {
         RequireId("work_order_id", request.WorkOrderId);
         if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
+        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Reason, Caller(context));
         return Map(await CallAsync(request.WorkOrderId, actor => actor.CancelAsync(command)));
     }
@@ -156,8 +165,25 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
 
     private static void RequireId(string field, string id) => Ids.Require(id, field);
 
-    private static string Caller(ServerCallContext context) =>
-        context.RequestHeaders.GetValue(CallerAppHeader) is { Length: > 0 } app ? app : "api";
+    /// <summary>Who a transition is recorded as made by: the signed-in user's id, or the calling service.</summary>
+    private static string Caller(ServerCallContext context) => context.Caller().Name;
+
+    /// <summary>
+    /// A user's command on an existing work order (the role rule has let the role through, see <see cref="SchedulingCallers"/>):
+    /// the user must work at its station, and a technician acts only on the work orders assigned to them. Judged on the
+    /// order as its actor has it now; a service's call is not a user's and passes.
+    /// </summary>
+    private async Task RequireMayActAsync(ServerCallContext context, string workOrderId)
+    {
+        if (context.Caller().User is not { } user) return;
+        if (user.Role == UserRole.Supervisor && user.Stations.Contains(CallingUser.AllStations)) return;
+        var order = (await CallAsync(workOrderId, actor => actor.GetAsync())).Order!;
+        if (!user.Sees(order.StationId)) throw NotAtStation(user, order.StationId);
+        if (user.Role == UserRole.Technician && order.TechnicianId != user.Id)
+            throw Errors.PermissionDenied($"technician {user.Id} works only on the work orders assigned to them; {workOrderId} is {(order.TechnicianId.Length == 0 ? "assigned to no one" : "assigned to " + order.TechnicianId)}");
+    }
+
+    private static RpcException NotAtStation(CallingUser user, string stationId) => Errors.PermissionDenied($"{user.Id} does not work at station {stationId}");
 
     private IWorkOrderActor Order(string workOrderId) => actors.CreateActorProxy<IWorkOrderActor>(new ActorId(workOrderId), WorkOrderActor.TypeName);
 

@@ -1,4 +1,5 @@
 using Mtaeda.Contracts.Scheduling.V1;
+using Mtaeda.ServiceDefaults.Paging;
 
 namespace Mtaeda.Scheduling.Domain;
 
@@ -36,4 +37,13 @@ public sealed record WorkOrderFilter(WorkOrderStatus Status, string StationId, s
             .OrderByDescending(o => o.Priority)
             .ThenBy(o => o.CreatedAt)
             .ThenBy(o => o.WorkOrderId, StringComparer.Ordinal)];
+
+    /// <summary>Where an order stands in <see cref="Apply"/>'s order, for paging: most urgent first, then oldest first, then by id.</summary>
+    /// <param name="order">The order.</param>
+    /// <returns>Its place.</returns>
+    public static PageKey PageKeyOf(WorkOrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return new PageKey(-(long)order.Priority, order.CreatedAt?.UtcTicks ?? long.MinValue, order.WorkOrderId);
+    }
 }

@@ -20,7 +20,7 @@ public static class SchedulingExtensions
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the WorkOrder and MaintenanceSchedule
     /// actors, the work-order and schedule indexes, the technicians registry (from configuration), the schedules' workflow
     /// and its activity (Dapr Workflow), clients of equipment and stations through the sidecar (to check a schedule's
-    /// device), and gRPC with JSON transcoding.
+    /// device), and gRPC with JSON transcoding under the callers' rules (<see cref="SchedulingCallers"/>).
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
@@ -51,6 +51,7 @@ public static class SchedulingExtensions
             workflows.RegisterActivity<TriggerScheduleActivity>();
         });
         builder.AddGrpcApi();
+        builder.AddCallerRules(SchedulingCallers.Write);
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Grpc.Core.Interceptors;
 using LocalDapr.Runner;
 using Microsoft.Playwright;
 using Mtaeda.Contracts.Equipment.V1;
@@ -70,7 +71,7 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
     }
 
     [Fact]
-    public async Task A_viewer_sees_the_work_orders_without_any_command_button()
+    public async Task A_viewer_sees_no_assign_button_and_the_API_refuses_the_viewers_call()
     {
         await ProvisionAsync("stn-dash-c", "Cinder Cross", "ts-dash-c1");
         await JamAsync("ts-dash-c1", "stn-dash-c");
@@ -82,6 +83,22 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         await Expect(page.Locator($"[data-testid=order-{order}]")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator("button[data-testid^=assign-], button[data-testid^=start-], button[data-testid^=complete-], button[data-testid^=cancel-]").CountAsync());
         await DashboardSystem.ScreenshotAsync(page, "05-work-orders-viewer.png");
+
+        // The API half: scheduling itself refuses the viewer's assign made through the dashboard's sidecar with the viewer's
+        // token, as the dashboard forwards it, and a call from the dashboard's app id without a token; the supervisor's passes.
+        var assign = new AssignWorkOrderRequest { WorkOrderId = order, TechnicianId = "tech-003" };
+        Scheduling.SchedulingClient Through(string? token) => new(system.Invoker("scheduling", via: "dashboard").Intercept(m =>
+        {
+            if (token is not null) m.Add("authorization", "Bearer " + token);
+            return m;
+        }));
+        var viewer = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => Through(system.UserToken("viewer", "val")).AssignWorkOrderAsync(assign, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, viewer.StatusCode);
+        var anonymous = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => Through(null).AssignWorkOrderAsync(assign, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(WorkOrderStatus.Created, (await SchedulingClient.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = order }, cancellationToken: Ct)).Status);
+        var assigned = await Through(system.UserToken("supervisor", "sam")).AssignWorkOrderAsync(assign, cancellationToken: Ct);
+        Assert.Equal((WorkOrderStatus.Assigned, "sam"), (assigned.Status, assigned.LastChangedBy));
     }
 
     [Fact]

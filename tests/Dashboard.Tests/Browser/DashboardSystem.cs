@@ -16,6 +16,33 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
     /// <summary>The password of the three development users for this run.</summary>
     public string Password { get; } = System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
 
+    private readonly System.Security.Cryptography.RSA _issuerKey = System.Security.Cryptography.RSA.Create(2048);
+
+    /// <summary>The development issuer's key for this run (<c>DevelopmentIssuer:KeyFile</c>), so the tests can sign a user's token as the dashboard does.</summary>
+    private string IssuerKeyFile => _issuerKeyFile ??= WriteKey();
+
+    private string? _issuerKeyFile;
+
+    private string WriteKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mtaeda-dashboard-issuer-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(path, _issuerKey.ExportRSAPrivateKeyPem());
+        return path;
+    }
+
+    /// <summary>A token of the dashboard's development issuer for a user, as the dashboard forwards with its calls.</summary>
+    /// <param name="role">The role.</param>
+    /// <param name="sub">The user id.</param>
+    /// <returns>The compact JWT.</returns>
+    public string UserToken(string role, string sub) => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+    {
+        Issuer = Url,
+        Audience = "mtaeda-hub",
+        Expires = DateTime.UtcNow.AddMinutes(10),
+        Claims = new Dictionary<string, object> { ["sub"] = sub, ["name"] = sub, ["role"] = role, ["stations"] = "*" },
+        SigningCredentials = new(new Microsoft.IdentityModel.Tokens.RsaSecurityKey(_issuerKey) { KeyId = "development-key-file" }, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.RsaSha256),
+    });
+
     /// <summary>The dashboard's address (also its development issuer).</summary>
     public string Url => $"http://localhost:{AppPort("dashboard")}";
 
@@ -29,6 +56,7 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
     [
         ("DASHBOARD_DEV_PASSWORD", Password),
         ("DevelopmentIssuer__Issuer", Url),
+        ("DevelopmentIssuer__KeyFile", IssuerKeyFile),
         ("Dashboard__RefreshSeconds", "1"),
         ("Dashboard__CallTimeoutSeconds", "3"),
         ("Hub__Url", $"http://localhost:{HubPort}/hubs/operations"),
@@ -80,6 +108,8 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
         if (_browser is not null) await _browser.DisposeAsync();
         _playwright?.Dispose();
         await base.DisposeAsync();
+        if (_issuerKeyFile is not null) File.Delete(_issuerKeyFile);
+        _issuerKey.Dispose();
     }
 
     /// <summary>A new browser page signed in as <paramref name="user"/> (supervisor, technician or viewer), on the network overview.</summary>

@@ -48,6 +48,33 @@ public sealed class WorkOrdersPageTests
     }
 
     [Fact]
+    public async Task The_list_is_read_page_by_page_and_load_more_reads_the_next_page()
+    {
+        var orders = Enumerable.Range(0, PagedReads.PageSize + 3).Select(i => Order($"wo-{i:D3}", MaintenancePriority.High, WorkOrderStatus.Created)).ToList();
+        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
+        var asked = new List<(int Size, string Token)>();
+        context.Backend
+            .On<ListWorkOrdersRequest>("ListWorkOrders", r =>
+            {
+                if (r.Late) return new ListWorkOrdersResponse();
+                lock (asked) asked.Add((r.PageSize, r.PageToken));
+                var start = r.PageToken.Length == 0 ? 0 : int.Parse(r.PageToken, System.Globalization.CultureInfo.InvariantCulture);
+                var page = orders.Skip(start).Take(r.PageSize).ToList();
+                var next = start + page.Count < orders.Count ? (start + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+                return new ListWorkOrdersResponse { WorkOrders = { page }, NextPageToken = next };
+            })
+            .On<ListTechniciansRequest>("ListTechnicians", _ => new ListTechniciansResponse());
+
+        var page = context.RenderPage<WorkOrders>();
+
+        page.WaitForAssertion(() => Assert.Equal(PagedReads.PageSize, page.FindAll("[data-testid=open-work-orders] [data-testid^=order-]").Count));
+        Assert.All(asked, a => Assert.Equal(PagedReads.PageSize, a.Size));
+        page.Find("[data-testid=more-open-work-orders]").Click();
+        page.WaitForAssertion(() => Assert.Equal(orders.Count, page.FindAll("[data-testid=open-work-orders] [data-testid^=order-]").Count));
+        Assert.Empty(page.FindAll("[data-testid=more-open-work-orders]"));
+    }
+
+    [Fact]
     public async Task A_viewer_sees_the_work_orders_but_no_command_button()
     {
         await using var context = With(Roles.Viewer, "view-001", Order("wo-1", MaintenancePriority.High, WorkOrderStatus.Created), Order("wo-2", MaintenancePriority.High, WorkOrderStatus.Assigned, "tech-003"));
