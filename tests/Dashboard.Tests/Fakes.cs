@@ -24,7 +24,7 @@ public sealed class FakeBackend : CallInvoker
     public List<(string Method, IMessage Request)> Calls { get; } = [];
 
     /// <summary>The clients, all on this backend.</summary>
-    public Services Services => new(new(this), new(this), new(this), new(this), new(this), new(this), new(this));
+    public Services Services => new(new(this), new(this), new(this), new(this), new(this), new(this), new(this), new(this));
 
     /// <summary>Answers <paramref name="method"/> (a method name such as ListWorkOrders).</summary>
     /// <typeparam name="TRequest">The request.</typeparam>

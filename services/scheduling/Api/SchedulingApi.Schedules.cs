@@ -32,8 +32,8 @@ public sealed partial class SchedulingApi
     public override async Task<ScheduleMessage> CreateSchedule(CreateScheduleRequest request, ServerCallContext context)
     {
         RequireScheduleId(request.ScheduleId);
-        RequireId("device_id", request.DeviceId);
-        if (request.StationId.Length > 0) RequireId("station_id", request.StationId);
+        Ids.Require(request.DeviceId, "device_id");
+        if (request.StationId.Length > 0) Ids.Require(request.StationId, "station_id");
         if (request.DeviceKind is not (DeviceKind.Turnstile or DeviceKind.Camera)) throw Errors.InvalidArgument("device_kind", "is required: DEVICE_KIND_TURNSTILE or DEVICE_KIND_CAMERA");
         Recurrence.Parse(request.Cron, request.TimeZone);
         var stationId = await schedules.Devices.StationOfAsync(request.DeviceId, request.DeviceKind, request.StationId, context.CancellationToken);

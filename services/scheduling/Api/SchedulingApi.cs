@@ -37,10 +37,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> CreateWorkOrder(CreateWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
-        RequireId("device_id", request.DeviceId);
-        RequireId("station_id", request.StationId);
-        if (request.RequestId.Length > 0) RequireId("request_id", request.RequestId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
+        Ids.Require(request.DeviceId, "device_id");
+        Ids.Require(request.StationId, "station_id");
+        if (request.RequestId.Length > 0) Ids.Require(request.RequestId, "request_id");
         if (request.DeviceKind == DeviceKind.Unspecified) throw Errors.InvalidArgument("device_kind", "is required");
         if (request.Priority == MaintenancePriority.Unspecified) throw Errors.InvalidArgument("priority", "is required");
         if (context.Caller().User is { } user && !user.Sees(request.StationId)) throw NotAtStation(user, request.StationId);
@@ -78,14 +78,14 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> GetWorkOrder(GetWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
         return Map(await CallAsync(request.WorkOrderId, actor => actor.GetAsync()));
     }
 
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> AssignWorkOrder(AssignWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.TechnicianId.Length == 0) throw Errors.InvalidArgument("technician_id", "is required");
         if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
         await RequireMayActAsync(context, request.WorkOrderId);
@@ -96,7 +96,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> StartWorkOrder(StartWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(string.Empty, Caller(context));
         return Map(await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command)));
@@ -105,7 +105,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> CompleteWorkOrder(CompleteWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Notes, Caller(context));
@@ -115,7 +115,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> CancelWorkOrder(CancelWorkOrderRequest request, ServerCallContext context)
     {
-        RequireId("work_order_id", request.WorkOrderId);
+        Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Reason, Caller(context));
@@ -163,8 +163,6 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 
-    private static void RequireId(string field, string id) => Ids.Require(id, field);
-
     /// <summary>Who a transition is recorded as made by: the signed-in user's id, or the calling service.</summary>
     private static string Caller(ServerCallContext context) => context.Caller().Name;
 
@@ -177,7 +175,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     {
         if (context.Caller().User is not { } user) return;
         if (user.Role == UserRole.Supervisor && user.Stations.Contains(CallingUser.AllStations)) return;
-        var order = (await CallAsync(workOrderId, actor => actor.GetAsync())).Order!;
+        var order = await CallAsync(workOrderId, actor => actor.GetAsync());
         if (!user.Sees(order.StationId)) throw NotAtStation(user, order.StationId);
         if (user.Role == UserRole.Technician && order.TechnicianId != user.Id)
             throw Errors.PermissionDenied($"technician {user.Id} works only on the work orders assigned to them; {workOrderId} is {(order.TechnicianId.Length == 0 ? "assigned to no one" : "assigned to " + order.TechnicianId)}");
