@@ -191,13 +191,13 @@ The pub/sub topic scopes, the same as components/pubsub.yaml (tests/Deploy.Tests
 - name: protectedTopics
   value: "equipment,passages,stations,gateway,notifications,identification,passengers"
 - name: publishingScopes
-  value: "equipment=equipment,passages,equipment.stations.deadletter;stations=stations,stations.equipment.deadletter,stations.scheduling.deadletter;gateway=gateway,gateway.equipment.deadletter;notifications=notifications,notifications.equipment.deadletter,notifications.maintenance.deadletter,notifications.scheduling.deadletter,notifications.passengers.deadletter;identification=identification,identification.equipment.deadletter,identification.identification.deadletter,identification.passengers.deadletter;passengers=passengers,passengers.passengers.deadletter"
+  value: "equipment=equipment,passages,equipment.stations.deadletter;stations=stations,stations.equipment.deadletter,stations.scheduling.deadletter;gateway=gateway,gateway.equipment.deadletter;notifications=notifications,notifications.equipment.deadletter,notifications.maintenance.deadletter,notifications.scheduling.deadletter,notifications.passengers.deadletter,notifications.identification.deadletter;identification=identification,identification.equipment.deadletter,identification.identification.deadletter,identification.passengers.deadletter;passengers=passengers,passengers.passengers.deadletter"
 - name: subscriptionScopes
   value: {{ include "mtaeda.subscriptionScopes" . | quote }}
 {{- end -}}
 
 {{- define "mtaeda.subscriptionScopes" -}}
-equipment=stations;stations=equipment,scheduling;gateway=equipment;ridership=passages;maintenance=equipment,scheduling;notifications=equipment,maintenance,scheduling,passengers;identification=equipment,identification,passengers;passengers=passengers
+equipment=stations;stations=equipment,scheduling;gateway=equipment;ridership=passages;maintenance=equipment,scheduling;notifications=equipment,maintenance,scheduling,passengers,identification;identification=equipment,identification,passengers;passengers=passengers
 {{- end -}}
 
 {{/* The topics an app subscribes to on "pubsub" (from the subscription scopes), as a list: dict "root" $ "app" name. */}}
