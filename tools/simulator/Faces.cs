@@ -1,4 +1,5 @@
 using System.Globalization;
+using SkiaSharp;
 
 namespace Mtaeda.Simulator;
 
@@ -41,24 +42,31 @@ public static class Faces
 
     /// <summary>
     /// A 64×64 grayscale JPEG crop drawn from a template (an oval face, shaded in 8×8 blocks by the template's values): the
-    /// same face gives much the same picture.
+    /// same face gives much the same picture. Drawn and encoded with SkiaSharp.
     /// </summary>
     public static byte[] Crop(float[] template)
     {
         ArgumentNullException.ThrowIfNull(template);
-        const int blocks = 8;
-        var levels = new byte[blocks * blocks];
-        for (var y = 0; y < blocks; y++)
+        const int blocks = 8, size = 64, block = size / blocks;
+        using var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Gray8, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(bitmap))
+        using (var paint = new SKPaint())
         {
-            for (var x = 0; x < blocks; x++)
+            for (var y = 0; y < blocks; y++)
             {
-                var (dx, dy) = ((x - 3.5) / 3.2, (y - 3.5) / 4.0);
-                var inside = (dx * dx) + (dy * dy) <= 1;
-                var shade = template[((y * blocks) + x) % template.Length] * Math.Sqrt(template.Length) * 24;
-                levels[(y * blocks) + x] = (byte)Math.Clamp(inside ? 170 + shade : 40, 0, 255);
+                for (var x = 0; x < blocks; x++)
+                {
+                    var (dx, dy) = ((x - 3.5) / 3.2, (y - 3.5) / 4.0);
+                    var inside = (dx * dx) + (dy * dy) <= 1;
+                    var shade = template[((y * blocks) + x) % template.Length] * Math.Sqrt(template.Length) * 24;
+                    var level = (byte)Math.Clamp(inside ? 170 + shade : 40, 0, 255);
+                    paint.Color = new SKColor(level, level, level);
+                    canvas.DrawRect(x * block, y * block, block, block, paint);
+                }
             }
         }
-        return BlockJpeg.Encode(levels, blocks, blocks);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
     }
 
     private static float[] Normalised(double[] values)
@@ -70,92 +78,4 @@ public static class Faces
     // Box–Muller.
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-}
-
-/// <summary>
-/// A baseline JPEG of flat 8×8 blocks (one gray level each), grayscale: only each block's DC coefficient is coded (with
-/// the standard luminance DC Huffman table), every AC run ends at once (EOB). Enough for a small crop, without an imaging library.
-/// </summary>
-internal static class BlockJpeg
-{
-    // The standard luminance DC table (ITU T.81, K.3): code lengths per length 1..16, then the categories.
-    private static readonly byte[] DcBits = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
-    private static readonly byte[] DcValues = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-    private static readonly (int Code, int Length)[] DcCodes = Codes(DcBits);
-
-    public static byte[] Encode(byte[] levels, int blocksWide, int blocksHigh)
-    {
-        using var jpeg = new MemoryStream();
-        void Marker(byte marker, params byte[] segment)
-        {
-            jpeg.WriteByte(0xFF);
-            jpeg.WriteByte(marker);
-            if (segment.Length == 0) return;
-            jpeg.WriteByte((byte)((segment.Length + 2) >> 8));
-            jpeg.WriteByte((byte)(segment.Length + 2));
-            jpeg.Write(segment);
-        }
-        var (width, height) = (blocksWide * 8, blocksHigh * 8);
-        Marker(0xD8);
-        Marker(0xDB, [0x00, .. Enumerable.Repeat((byte)1, 64)]); // quantisation table 0: all ones
-        Marker(0xC0, [8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 1, 1, 0x11, 0]);
-        Marker(0xC4, [0x00, .. DcBits, .. DcValues]); // DC table 0
-        Marker(0xC4, [0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]); // AC table 0: EOB only, code "0"
-        Marker(0xDA, [1, 1, 0x00, 0, 63, 0]);
-
-        var bits = new BitWriter(jpeg);
-        var previous = 0;
-        foreach (var level in levels)
-        {
-            var dc = 8 * (level - 128); // the DCT's DC term of a flat block, level-shifted
-            var diff = dc - previous;
-            previous = dc;
-            var category = diff == 0 ? 0 : 32 - int.LeadingZeroCount(Math.Abs(diff));
-            bits.Write(DcCodes[category].Code, DcCodes[category].Length);
-            if (category > 0) bits.Write(diff > 0 ? diff : diff + (1 << category) - 1, category);
-            bits.Write(0, 1); // EOB
-        }
-        bits.Flush();
-        Marker(0xD9);
-        return jpeg.ToArray();
-    }
-
-    private static (int Code, int Length)[] Codes(byte[] bits)
-    {
-        var codes = new List<(int, int)>();
-        var code = 0;
-        for (var length = 1; length <= 16; length++)
-        {
-            for (var i = 0; i < bits[length - 1]; i++) codes.Add((code++, length));
-            code <<= 1;
-        }
-        return [.. codes];
-    }
-
-    private sealed class BitWriter(Stream stream)
-    {
-        private int _buffer;
-        private int _count;
-
-        public void Write(int value, int length)
-        {
-            for (var i = length - 1; i >= 0; i--)
-            {
-                _buffer = (_buffer << 1) | ((value >> i) & 1);
-                if (++_count == 8) Emit();
-            }
-        }
-
-        public void Flush()
-        {
-            while (_count != 0) Write(1, 1); // pad with ones
-        }
-
-        private void Emit()
-        {
-            stream.WriteByte((byte)_buffer);
-            if (_buffer == 0xFF) stream.WriteByte(0); // byte stuffing
-            (_buffer, _count) = (0, 0);
-        }
-    }
 }
