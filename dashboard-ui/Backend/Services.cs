@@ -63,7 +63,7 @@ public sealed class SidecarInvokers
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var timeout = TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0));
-        _invokers = new[] { "stations", "equipment", "ridership", "scheduling", "maintenance", "notifications" }.ToDictionary(a => a, a =>
+        _invokers = new[] { "stations", "equipment", "ridership", "scheduling", "maintenance", "notifications", "passengers", "identification" }.ToDictionary(a => a, a =>
             Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(ServiceDefaults.DaprSidecar.InvokerFor(configuration, a), new DefaultDeadline(timeout)));
     }
 

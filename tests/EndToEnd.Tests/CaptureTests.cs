@@ -38,7 +38,8 @@ public sealed class MtaedaCaptureSystem() : MtaedaSystem(redis: true, ["identifi
 
     public IdentificationClient Identification => new(Invoker("identification"));
 
-    public NotificationsClient Notifications => new(Invoker("notifications"));
+    /// <summary>Notifications, called as a supervisor (notifications judges users' calls, ADR 0009).</summary>
+    public NotificationsClient Notifications => new(HubIssuer.As(Invoker("notifications"), "supervisor"));
 
     /// <summary>An HTTP client for the simulator's sidecar (service invocation over HTTP), with the run's API token.</summary>
     public HttpClient SidecarClient()
