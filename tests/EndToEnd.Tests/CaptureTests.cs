@@ -157,8 +157,11 @@ public sealed partial class CaptureTests(MtaedaCaptureSystem system)
         Assert.Contains("alert level HIGH", pushed.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.StartsWith(Turnstile + ".c", identificationId, StringComparison.Ordinal);
 
-        var deliveries = await system.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = "police-desk-9" }, cancellationToken: Ct);
-        Assert.Contains(deliveries.Deliveries, d => d.AlertId == pushed.GetProperty("id").GetString() && d.EventKind == NotificationEventKind.OffenderIdentified);
+        // The delivery is logged by the delivery worker, after the push.
+        await Eventually.MatchesAsync(
+            async () => await system.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = "police-desk-9" }, cancellationToken: Ct),
+            deliveries => deliveries.Deliveries.Any(d => d.AlertId == pushed.GetProperty("id").GetString() && d.EventKind == NotificationEventKind.OffenderIdentified),
+            TimeSpan.FromSeconds(30), Ct, "the recipient's delivery of the watch-list alert");
         Assert.Empty((await system.Notifications.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = "ops-watch" }, cancellationToken: Ct)).Deliveries);
 
         // The image: identification answers it; neither the hub's push nor the alerts API carries it.
