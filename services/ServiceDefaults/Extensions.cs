@@ -41,8 +41,16 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultProblemDetails();
         builder.AddDaprAppTokenAuthentication();
 
-        // Reads DAPR_HTTP_ENDPOINT / DAPR_GRPC_ENDPOINT / the ports and DAPR_API_TOKEN from configuration.
-        builder.Services.AddDaprClient();
+        // Reads DAPR_HTTP_ENDPOINT / DAPR_GRPC_ENDPOINT / the ports and DAPR_API_TOKEN from configuration. The gRPC channel
+        // reconnects within a second or two: an app may start before its sidecar listens (daprd starts beside it, and
+        // restarts), and with gRPC's default back-off (up to two minutes) every call in between fails at once with
+        // "Error connecting to subchannel".
+        builder.Services.AddDaprClient((_, client) => client.UseGrpcChannelOptions(new Grpc.Net.Client.GrpcChannelOptions
+        {
+            ThrowOperationCanceledOnCancellation = true,
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(2),
+        }));
 
         // Retries, timeouts and a circuit breaker for HttpClients made by IHttpClientFactory. Calls through the
         // sidecar (DaprClient, invocation) are governed by Dapr's resiliency policies instead, not by this.
