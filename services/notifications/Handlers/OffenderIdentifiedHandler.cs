@@ -10,14 +10,9 @@ namespace Mtaeda.Notifications.Handlers;
 /// delivered to the configurations of the offender's law-enforcement recipients (<see cref="ConfigurationRules.Matches"/>).
 /// </summary>
 /// <param name="alerts">Raises alerts.</param>
-public sealed class OffenderIdentifiedHandler(AlertRaiser alerts) : IEventHandler<OffenderIdentified>
+public sealed class OffenderIdentifiedHandler(AlertRaiser alerts) : AlertEventHandler<OffenderIdentified>(alerts)
 {
     /// <inheritdoc />
-    public Task HandleAsync(OffenderIdentified @event, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(@event);
-        ArgumentNullException.ThrowIfNull(context);
-        if (@event.Interaction?.OccurredAt is null) throw new InvalidEventException("interaction.occurred_at: is required");
-        return alerts.RaiseAsync(AlertRules.From(@event), context.EventId, cancellationToken);
-    }
+    protected override AlertFacts Read(OffenderIdentified @event) =>
+        @event.Interaction?.OccurredAt is null ? throw new InvalidEventException("interaction.occurred_at: is required") : AlertRules.From(@event);
 }

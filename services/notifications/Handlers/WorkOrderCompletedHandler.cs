@@ -1,19 +1,13 @@
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Notifications.Domain;
 using Mtaeda.Notifications.Infrastructure;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Notifications.Handlers;
 
 /// <summary>Raises the alert of a completed work order (<see cref="WorkOrderCompleted"/>), pushes it and notifies the configurations told of it.</summary>
 /// <param name="alerts">Raises alerts.</param>
-public sealed class WorkOrderCompletedHandler(AlertRaiser alerts) : IEventHandler<WorkOrderCompleted>
+public sealed class WorkOrderCompletedHandler(AlertRaiser alerts) : AlertEventHandler<WorkOrderCompleted>(alerts)
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderCompleted @event, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(@event);
-        ArgumentNullException.ThrowIfNull(context);
-        return alerts.RaiseAsync(AlertRules.From(@event), context.EventId, cancellationToken);
-    }
+    protected override AlertFacts Read(WorkOrderCompleted @event) => AlertRules.From(@event);
 }
