@@ -254,6 +254,27 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
     }
 
     [Fact]
+    public async Task Users_acknowledging_one_alert_at_once_all_get_the_one_acknowledgement_that_was_kept()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (supervisor, alerts, acks) = await fixture.ConnectAsync(fixture.Issuer.Token("supervisor", "stn-race"), token);
+        await using var _ = supervisor;
+        await fixture.PublishAsync(new TurnstileLocked { TurnstileId = "ts-race", StationId = "stn-race", Kind = FaultKind.Jammed, Reason = "ticket stuck", LockedAt = Now }, token);
+        var alert = await alerts.ReadAsync(token).AsTask().WaitAsync(Wait, token);
+
+        // Eight supervisors at once, through both replicas: each read-decide-write is guarded by the alert's ETag.
+        var users = Enumerable.Range(1, 8).Select(i => $"Supervisor {i}").ToArray();
+        var answers = await Task.WhenAll(users.Select((user, i) =>
+            new NotificationsClient(fixture.Issuer.As((i % 2 == 0 ? fixture.Node : fixture.Replica).Invoker("notifications"), "supervisor", sub: user))
+                .AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = alert.Id, AcknowledgedBy = user }, cancellationToken: token).ResponseAsync));
+
+        var kept = Assert.Single(answers.Select(a => (a.AcknowledgedBy, a.AcknowledgedAt)).Distinct());
+        Assert.Contains(kept.AcknowledgedBy, users);
+        var pushed = await acks.ReadAsync(token).AsTask().WaitAsync(Wait, token);
+        Assert.Equal((alert.Id, kept.AcknowledgedBy), (pushed.Id, pushed.AcknowledgedBy));
+    }
+
+    [Fact]
     public async Task Every_replica_pushes_every_alert_whichever_replica_handled_the_event()
     {
         var token = TestContext.Current.CancellationToken;

@@ -41,15 +41,41 @@ public static class OptimisticState
         Func<TState, (TResult Result, bool Changed)> decide, string description, CancellationToken cancellationToken)
         where TState : class
     {
-        ArgumentNullException.ThrowIfNull(dapr);
         ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(decide);
+        return ReplaceAsync<TState, TResult>(dapr, store, key, saved =>
+        {
+            var state = saved ?? create();
+            var (result, changed) = decide(state);
+            return (result, changed ? state : null);
+        }, description, cancellationToken);
+    }
+
+    /// <summary>
+    /// Updates <paramref name="key"/> with <paramref name="decide"/>, which answers the state to write in place of the one
+    /// read: for a state that is not changed in place (a string, such as a message's proto3 JSON) or a key that may hold nothing.
+    /// </summary>
+    /// <typeparam name="TState">The state's type.</typeparam>
+    /// <typeparam name="TResult">What the decision answers.</typeparam>
+    /// <param name="dapr">The Dapr client.</param>
+    /// <param name="store">The state store.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="decide">Given the state (null when the key holds none), answers its result and the state to write (null: nothing is written). It may run more than once.</param>
+    /// <param name="description">What is being updated, for the error.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The result of the decision that was written (or that wrote nothing).</returns>
+    /// <exception cref="InvalidOperationException">The key stayed contended for 20 attempts.</exception>
+    public static Task<TResult> ReplaceAsync<TState, TResult>(DaprClient dapr, string store, string key,
+        Func<TState?, (TResult Result, TState? Replacement)> decide, string description, CancellationToken cancellationToken)
+        where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
         ArgumentNullException.ThrowIfNull(decide);
         return StateTransactions.RetryAsync(async ct =>
         {
             var (saved, etag) = await dapr.GetWithETagAsync<TState>(store, key, ct);
-            var state = saved ?? create();
-            var (result, changed) = decide(state);
-            return (!changed || await dapr.TrySaveAsync(store, key, state, etag, ct), result);
+            var (result, replacement) = decide(saved);
+            return (replacement is null || await dapr.TrySaveAsync(store, key, replacement, etag, ct), result);
         }, description, cancellationToken);
     }
 }

@@ -53,23 +53,16 @@ public sealed class AlertStore(DaprClient dapr, NotificationsOptions options)
     /// <param name="at">When.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>The alert and whether this call acknowledged it; null when there is no such alert.</returns>
-    public async Task<(Alert Alert, bool Acknowledged)?> AcknowledgeAsync(string alertId, string by, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    public Task<(Alert Alert, bool Acknowledged)?> AcknowledgeAsync(string alertId, string by, DateTimeOffset at, CancellationToken cancellationToken) =>
+        OptimisticState.ReplaceAsync<string, (Alert Alert, bool Acknowledged)?>(dapr, options.StateStoreName, Key(alertId), json =>
         {
-            var (json, etag) = await dapr.GetStateAndETagAsync<string?>(options.StateStoreName, Key(alertId), ConsistencyMode.Strong, cancellationToken: cancellationToken);
-            if (json is null) return null;
+            if (json is null) return (null, null);
             var alert = IntegrationEvents.FromJson<Alert>(json);
-            if (alert.AcknowledgedBy.Length > 0) return (alert, false);
+            if (alert.AcknowledgedBy.Length > 0) return ((alert, false), null);
             alert.AcknowledgedBy = by;
             alert.AcknowledgedAt = Timestamp.FromDateTimeOffset(at);
-            if (await dapr.TrySaveStateAsync(options.StateStoreName, Key(alertId), IntegrationEvents.ToJson(alert), etag, FirstWrite, cancellationToken: cancellationToken))
-            {
-                return (alert, true);
-            }
-            if (attempt == 20) throw new InvalidOperationException($"Alert {alertId} stayed contended.");
-        }
-    }
+            return ((alert, true), IntegrationEvents.ToJson(alert));
+        }, $"acknowledging alert {alertId}", cancellationToken);
 
     /// <summary>Alerts (in no order: the API pages them, newest first, see <see cref="PageKeyOf"/>).</summary>
     /// <param name="stationId">Only this station's, when not empty.</param>
