@@ -63,7 +63,20 @@ public static class IntegrationEvents
     /// <param name="subject">The aggregate id: CloudEvent <c>subject</c> and partition key; none when null.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
     /// <returns>A task that completes when the sidecar accepted the event.</returns>
-    public static Task PublishJsonAsync(this DaprClient dapr, string topic, string type, string json, string? eventId, string? subject, CancellationToken cancellationToken)
+    public static Task PublishJsonAsync(this DaprClient dapr, string topic, string type, string json, string? eventId, string? subject, CancellationToken cancellationToken) =>
+        PublishJsonAsync(dapr, Topics.PubSubName, topic, type, json, eventId, subject, cancellationToken);
+
+    /// <summary>Publishes an event in proto3 JSON on a pub/sub component other than <see cref="Topics.PubSubName"/> (a broadcast's own).</summary>
+    /// <param name="dapr">The Dapr client.</param>
+    /// <param name="pubsubName">The pub/sub component.</param>
+    /// <param name="topic">The topic.</param>
+    /// <param name="type">The CloudEvent type: the message's full name.</param>
+    /// <param name="json">The event in proto3 JSON.</param>
+    /// <param name="eventId">The CloudEvent id; a new one when null.</param>
+    /// <param name="subject">The aggregate id: CloudEvent <c>subject</c> and partition key; none when null.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when the sidecar accepted the event.</returns>
+    public static Task PublishJsonAsync(this DaprClient dapr, string pubsubName, string topic, string type, string json, string? eventId, string? subject, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dapr);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["cloudevent.type"] = type };
@@ -73,6 +86,6 @@ public static class IntegrationEvents
             metadata["cloudevent.subject"] = subject;
             metadata["partitionKey"] = subject;
         }
-        return dapr.PublishByteEventAsync(Topics.PubSubName, topic, Encoding.UTF8.GetBytes(json), "application/json", metadata, cancellationToken);
+        return dapr.PublishByteEventAsync(pubsubName, topic, Encoding.UTF8.GetBytes(json), "application/json", metadata, cancellationToken);
     }
 }

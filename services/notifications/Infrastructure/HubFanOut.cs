@@ -21,12 +21,6 @@ public sealed class HubFanOut(DaprClient dapr)
     public Task PublishAsync(IMessage message, string eventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["cloudevent.type"] = message.Descriptor.FullName,
-            ["cloudevent.id"] = eventId,
-        };
-        return dapr.PublishByteEventAsync(Topics.HubFanOutPubSubName, Topics.HubFanOut, System.Text.Encoding.UTF8.GetBytes(IntegrationEvents.ToJson(message)),
-            "application/json", metadata, cancellationToken);
+        return dapr.PublishJsonAsync(Topics.HubFanOutPubSubName, Topics.HubFanOut, message.Descriptor.FullName, IntegrationEvents.ToJson(message), eventId, subject: null, cancellationToken);
     }
 }
