@@ -39,22 +39,22 @@ public interface ITurnstileActor : IActor
     /// <summary>Reports a fault.</summary>
     /// <param name="report">The report.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<TurnstileStatusReply> ReportFaultAsync(FaultReport report);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.TurnstileStatus>> ReportFaultAsync(FaultReport report);
 
     /// <summary>Puts a locked or faulted turnstile back into service.</summary>
     /// <param name="reason">What was done.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<TurnstileStatusReply> RestoreAsync(string reason);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.TurnstileStatus>> RestoreAsync(string reason);
 
     /// <summary>A technician starts work on the turnstile for a maintenance request (UNDER_MAINTENANCE).</summary>
     /// <param name="maintenance">The request and what is being done.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<TurnstileStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.TurnstileStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance);
 
     /// <summary>Ends the maintenance of a request: completed (OPERATIONAL, new passage cycle) or called off (status before).</summary>
     /// <param name="maintenance">The request, whether it was completed, and what was done.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<TurnstileStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.TurnstileStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
 
     /// <summary>The turnstile's state; null when it was never installed.</summary>
     /// <returns>The state.</returns>
@@ -87,12 +87,12 @@ public interface ICameraActor : IActor
     /// <summary>A technician starts work on the camera for a maintenance request (UNDER_MAINTENANCE).</summary>
     /// <param name="maintenance">The request and what is being done.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<CameraStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance);
 
     /// <summary>Ends the camera's maintenance of a request (OPERATIONAL again).</summary>
     /// <param name="maintenance">The request, whether it was completed, and what was done.</param>
     /// <returns>The outcome and the status after it.</returns>
-    Task<CameraStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
+    Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance);
 
     /// <summary>The camera's state; null when it was never installed.</summary>
     /// <returns>The state.</returns>

@@ -100,7 +100,7 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     }
 
     /// <inheritdoc />
-    public async Task<CameraStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    public async Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         var camera = await LoadAsync();
@@ -110,7 +110,7 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     }
 
     /// <inheritdoc />
-    public async Task<CameraStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    public async Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         var camera = await LoadAsync();

@@ -87,9 +87,15 @@ public sealed record RecordPassagesReply
     public bool Duplicate { get; init; }
 }
 
-/// <summary>Answer to <see cref="ITurnstileActor.ReportFaultAsync"/> and <see cref="ITurnstileActor.RestoreAsync"/>.</summary>
-[DataContract]
-public sealed record TurnstileStatusReply
+/// <summary>
+/// Answer to a command that changes a device's status: <see cref="ITurnstileActor.ReportFaultAsync"/>,
+/// <see cref="ITurnstileActor.RestoreAsync"/> and the maintenance commands of turnstiles and cameras. On the wire it is
+/// <c>TurnstileStatusReply</c> or <c>CameraStatusReply</c> (its contract name after its status).
+/// </summary>
+/// <typeparam name="TStatus">The device's status: <see cref="TurnstileStatus"/> or <see cref="CameraStatus"/>.</typeparam>
+[DataContract(Name = "{0}Reply")]
+public sealed record StatusReply<TStatus>
+    where TStatus : struct, Enum
 {
     /// <summary>Accepted or why not.</summary>
     [DataMember(Order = 1)]
@@ -97,20 +103,7 @@ public sealed record TurnstileStatusReply
 
     /// <summary>The status after the command.</summary>
     [DataMember(Order = 2)]
-    public TurnstileStatus Status { get; init; }
-}
-
-/// <summary>Answer to <see cref="ICameraActor.StartMaintenanceAsync"/> and <see cref="ICameraActor.FinishMaintenanceAsync"/>.</summary>
-[DataContract]
-public sealed record CameraStatusReply
-{
-    /// <summary>Accepted or why not.</summary>
-    [DataMember(Order = 1)]
-    public Outcome Outcome { get; init; } = Outcome.Accepted;
-
-    /// <summary>The status after the command.</summary>
-    [DataMember(Order = 2)]
-    public CameraStatus Status { get; init; }
+    public TStatus Status { get; init; }
 }
 
 /// <summary>Answer to <see cref="ICameraActor.InstallAsync"/>.</summary>

@@ -94,7 +94,7 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
-    public async Task<TurnstileStatusReply> ReportFaultAsync(FaultReport report)
+    public async Task<StatusReply<TurnstileStatus>> ReportFaultAsync(FaultReport report)
     {
         var turnstile = await LoadAsync();
         var outcome = turnstile.ReportFault(report, _time.GetUtcNow());
@@ -103,7 +103,7 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
-    public async Task<TurnstileStatusReply> RestoreAsync(string reason)
+    public async Task<StatusReply<TurnstileStatus>> RestoreAsync(string reason)
     {
         var turnstile = await LoadAsync();
         var outcome = turnstile.Restore(reason ?? "", _time.GetUtcNow());
@@ -112,7 +112,7 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
-    public async Task<TurnstileStatusReply> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    public async Task<StatusReply<TurnstileStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         var turnstile = await LoadAsync();
@@ -122,7 +122,7 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     }
 
     /// <inheritdoc />
-    public async Task<TurnstileStatusReply> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    public async Task<StatusReply<TurnstileStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         var turnstile = await LoadAsync();

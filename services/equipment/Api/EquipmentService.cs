@@ -124,9 +124,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
-        var reply = await actors.Turnstile(turnstileId).ReportFaultAsync(report);
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        return new() { Status = await StatusAfterAsync(actors.Turnstile(turnstileId).ReportFaultAsync(report)) };
     }
 
     /// <inheritdoc />
@@ -135,33 +133,23 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         ArgumentNullException.ThrowIfNull(request);
         var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
         var reason = Requests.Text(request.Reason, "reason");
-        var reply = await actors.Turnstile(turnstileId).RestoreAsync(reason);
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        return new() { Status = await StatusAfterAsync(actors.Turnstile(turnstileId).RestoreAsync(reason)) };
     }
 
     /// <inheritdoc />
     public override async Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
-        var requestId = Ids.Require(request.RequestId, "request_id");
-        var reason = Requests.Text(request.Reason, "reason");
-        var reply = await actors.Turnstile(turnstileId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        var turnstile = actors.Turnstile(Ids.Require(request.TurnstileId, "turnstile_id"));
+        return new() { Status = await StatusAfterAsync(turnstile.StartMaintenanceAsync(Maintenance(request.RequestId, request.Reason))) };
     }
 
     /// <inheritdoc />
     public override async Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
-        var requestId = Ids.Require(request.RequestId, "request_id");
-        var reason = Requests.Text(request.Reason, "reason");
-        var reply = await actors.Turnstile(turnstileId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        var turnstile = actors.Turnstile(Ids.Require(request.TurnstileId, "turnstile_id"));
+        return new() { Status = await StatusAfterAsync(turnstile.FinishMaintenanceAsync(Maintenance(request.RequestId, request.Reason, request.Completed))) };
     }
 
     /// <inheritdoc />
@@ -197,24 +185,16 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     public override async Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cameraId = Ids.Require(request.CameraId, "camera_id");
-        var requestId = Ids.Require(request.RequestId, "request_id");
-        var reason = Requests.Text(request.Reason, "reason");
-        var reply = await actors.Camera(cameraId).StartMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Reason = reason });
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        var camera = actors.Camera(Ids.Require(request.CameraId, "camera_id"));
+        return new() { Status = await StatusAfterAsync(camera.StartMaintenanceAsync(Maintenance(request.RequestId, request.Reason))) };
     }
 
     /// <inheritdoc />
     public override async Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cameraId = Ids.Require(request.CameraId, "camera_id");
-        var requestId = Ids.Require(request.RequestId, "request_id");
-        var reason = Requests.Text(request.Reason, "reason");
-        var reply = await actors.Camera(cameraId).FinishMaintenanceAsync(new TurnstileMaintenance { RequestId = requestId, Completed = request.Completed, Reason = reason });
-        reply.Outcome.ThrowIfRefused();
-        return new() { Status = reply.Status };
+        var camera = actors.Camera(Ids.Require(request.CameraId, "camera_id"));
+        return new() { Status = await StatusAfterAsync(camera.FinishMaintenanceAsync(Maintenance(request.RequestId, request.Reason, request.Completed))) };
     }
 
     /// <inheritdoc />
@@ -225,6 +205,26 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         var state = await actors.Camera(cameraId).GetAsync();
         return Domain.Camera.Load(cameraId, state).ToContract()
             ?? throw Errors.NotFound($"camera {cameraId} is not installed");
+    }
+
+    /// <summary>A maintenance command of a turnstile or camera, its fields checked (<c>request_id</c>, then <c>reason</c>).</summary>
+    /// <param name="requestId">The maintenance request.</param>
+    /// <param name="reason">What is or was done.</param>
+    /// <param name="completed">When finishing: whether the work was completed.</param>
+    /// <returns>The command.</returns>
+    private static TurnstileMaintenance Maintenance(string requestId, string reason, bool completed = false) =>
+        new() { RequestId = Ids.Require(requestId, "request_id"), Completed = completed, Reason = Requests.Text(reason, "reason") };
+
+    /// <summary>The device's status after a command of its actor; the refusal thrown when refused.</summary>
+    /// <typeparam name="TStatus">The device's status.</typeparam>
+    /// <param name="call">The actor's answer.</param>
+    /// <returns>The status.</returns>
+    private static async Task<TStatus> StatusAfterAsync<TStatus>(Task<StatusReply<TStatus>> call)
+        where TStatus : struct, System.Enum
+    {
+        var reply = await call;
+        reply.Outcome.ThrowIfRefused();
+        return reply.Status;
     }
 
     private async Task<StationInfo?> FindStationAsync(string stationId, CancellationToken cancellationToken)
