@@ -256,6 +256,52 @@ public sealed class AccessControlTests : IDisposable
             "missing app name on at least one of the app policies: false", e.Message);
     }
 
+    [Fact]
+    public void On_an_http_or_h2c_app_rules_are_lower_cased_so_a_proxied_grpc_method_matches_only_where_stars_cover_its_capitals()
+    {
+        // daprd parses the rules for the app's protocol (h2c is HTTP: lower case) and matches a proxied gRPC method as written.
+        var acl = AccessControlList.Parse(new AccessControlSpec("deny", "public",
+        [
+            new("maintenance", "deny", "public", "mtaeda", [Op("/mtaeda.scheduling.v1.Scheduling/CreateWorkOrder", "allow")]),
+            new("simulator", "deny", "public", "mtaeda", [Op("/mtaeda.scheduling.v1.*/*reate*ork*rder", "allow")]),
+        ]), isHttp: true)!;
+        const string method = "/mtaeda.scheduling.v1.Scheduling/CreateWorkOrder";
+
+        Assert.False(Allowed(acl, new CallerIdentity("public", "mtaeda", "maintenance"), method, AccessControlList.Verbs.None, false));
+        Assert.True(Allowed(acl, new CallerIdentity("public", "mtaeda", "simulator"), method, AccessControlList.Verbs.None, false));
+        Assert.False(Allowed(acl, new CallerIdentity("public", "mtaeda", "simulator"), "/mtaeda.scheduling.v1.Scheduling/CancelWorkOrder", AccessControlList.Verbs.None, false));
+    }
+
+    [Fact]
+    public void The_run_files_config_file_path_is_read_against_the_apps_folder_or_for_common_the_run_files_and_must_exist()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "one"));
+        Directory.CreateDirectory(Path.Combine(_dir, "two"));
+        File.WriteAllText(Path.Combine(_dir, "one", "own.yaml"), "kind: Configuration\n");
+        File.WriteAllText(Path.Combine(_dir, "common.yaml"), "kind: Configuration\n");
+        var runFile = Path.Combine(_dir, "dapr.yaml");
+        File.WriteAllText(runFile, """
+            version: 1
+            common:
+              configFilePath: ./common.yaml
+            apps:
+            - appID: one
+              appDirPath: ./one
+              configFilePath: own.yaml
+            - appID: two
+              appDirPath: ./two
+            """);
+
+        var apps = LocalDapr.Runner.RunFile.Load(runFile, new Dictionary<string, string>());
+
+        Assert.Equal(Path.Combine(_dir, "one", "own.yaml"), apps[0].Sidecar.ConfigFile);
+        Assert.Equal(Path.Combine(_dir, "common.yaml"), apps[1].Sidecar.ConfigFile);
+
+        File.WriteAllText(runFile, "version: 1\napps:\n- appID: one\n  appDirPath: ./one\n  configFilePath: missing.yaml\n");
+        var e = Assert.Throws<ConfigurationException>(() => LocalDapr.Runner.RunFile.Load(runFile, new Dictionary<string, string>()));
+        Assert.Equal($"{runFile}:5: config file 'missing.yaml' does not exist ({Path.Combine(_dir, "one", "missing.yaml")})", e.Message);
+    }
+
     [Theory]
     [InlineData("admin", "admin")]
     [InlineData("/pkg.Svc/Method", "/pkg.Svc/Method")]
