@@ -54,6 +54,8 @@ public sealed class SidecarRuntime : IAsyncDisposable
         {
             throw new ConfigurationException(resources.AccessControl.File ?? "(configuration)", resources.AccessControl.Line, e.Message);
         }
+        if (AccessControl is not null && string.IsNullOrEmpty(resources.AccessControl.DefaultAction) && resources.AccessControl.Policies is not { Count: 0 })
+            _logger.LogWarning("No global default action has been specified. Setting default global action as Deny");
         Identity = new CallerIdentity(AccessControl?.TrustDomain ?? AccessControlList.DefaultTrustDomain, options.Namespace, options.AppId);
         foreach (var component in resources.Components)
         {
