@@ -24,6 +24,7 @@ public static class Cli
         var httpPort = new Option<int>("--dapr-http-port", "-H") { Description = "The HTTP port of the sidecar (0: a free one)" };
         var grpcPort = new Option<int>("--dapr-grpc-port", "-G") { Description = "The gRPC port of the sidecar (0: a free one)" };
         var resources = new Option<string[]>("--resources-path", "--components-path", "-d") { Description = "A folder of component files (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var config = new Option<string?>("--config", "-c") { Description = "The app's Configuration file (access control, secret scopes, workflow limits), as daprd's --config" };
         var healthCheck = new Option<bool>("--enable-app-health-check") { Description = "Probe the app's health path instead of its port" };
         var healthPath = new Option<string>("--app-health-check-path") { Description = "The app's health path", DefaultValueFactory = _ => "/healthz" };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error", DefaultValueFactory = _ => "info" };
@@ -32,7 +33,7 @@ public static class Cli
         var command = new Argument<string[]>("command") { Description = "The app's command, after --", Arity = ArgumentArity.ZeroOrMore };
 
         var run = new Command("run", "Run apps, each with a Dapr-compatible sidecar");
-        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, healthCheck, healthPath, logLevel, startupTimeout, noRestart })
+        foreach (var option in new Option[] { runFile, appId, appPort, appProtocol, appChannel, httpPort, grpcPort, resources, config, healthCheck, healthPath, logLevel, startupTimeout, noRestart })
             run.Options.Add(option);
         run.Arguments.Add(command);
         run.SetAction(async (parse, _) =>
@@ -74,6 +75,7 @@ public static class Cli
                                 HttpPort = parse.GetValue(httpPort),
                                 GrpcPort = parse.GetValue(grpcPort),
                                 ResourcesPaths = (parse.GetValue(resources) ?? []).Select(Path.GetFullPath).ToList(),
+                                ConfigFile = parse.GetValue(config) is { Length: > 0 } configFile ? Path.GetFullPath(configFile) : null,
                                 EnableAppHealthCheck = parse.GetValue(healthCheck),
                                 AppHealthCheckPath = parse.GetValue(healthPath)!,
                                 ApiToken = Given("DAPR_API_TOKEN") ?? ApiTokens.Generate(),

@@ -73,12 +73,16 @@ public sealed record Resources(IReadOnlyList<ComponentSpec> Components, IReadOnl
 
     /// <summary>The secret scopes of a <c>Configuration</c> resource (<c>spec.secrets.scopes</c>), by store name.</summary>
     public IReadOnlyDictionary<string, Secrets.SecretScope> SecretScopes { get; init; } = new Dictionary<string, Secrets.SecretScope>(StringComparer.Ordinal);
+
+    /// <summary>Service-invocation access control of the app's <c>Configuration</c> (<c>spec.accessControl</c>) over daprd's defaults.</summary>
+    public Sidecar.AccessControlSpec AccessControl { get; init; } = Sidecar.AccessControlSpec.Default;
 }
 
 /// <summary>
 /// Reads the resources paths the way the Dapr CLI does: every <c>.yaml</c>/<c>.yml</c> file directly in each folder,
-/// several documents per file, only the kinds the runtime knows (of a <c>Configuration</c>, only <c>spec.workflow</c> and
-/// <c>spec.secrets</c>; other kinds are skipped).
+/// several documents per file, only the kinds the runtime knows (of a <c>Configuration</c>, only <c>spec.workflow</c>,
+/// <c>spec.secrets</c> and <c>spec.accessControl</c>; other kinds are skipped). The app's configuration file (daprd's
+/// <c>--config</c>, the run file's <c>configFilePath</c>) is read after them, so its sections win.
 /// </summary>
 public static partial class ResourceLoader
 {
@@ -93,7 +97,7 @@ public static partial class ResourceLoader
         "secretstores.local.env",
     };
 
-    public static Resources Load(IEnumerable<string> paths, string appId)
+    public static Resources Load(IEnumerable<string> paths, string appId, string? configFile = null)
     {
         var components = new List<ComponentSpec>();
         var subscriptions = new List<Subscription>();
@@ -103,6 +107,13 @@ public static partial class ResourceLoader
         var outbound = new Dictionary<string, TargetPolicy>(StringComparer.Ordinal);
         var workflow = Workflows.WorkflowLimits.None;
         var secretScopes = new Dictionary<string, Secrets.SecretScope>(StringComparer.Ordinal);
+        var accessControl = Sidecar.AccessControlSpec.Default;
+        void ApplyConfiguration(YamlFile yaml, YamlMappingNode doc)
+        {
+            workflow = ReadWorkflowLimits(yaml, doc) ?? workflow;
+            if (ReadSecretScopes(yaml, doc) is { } scopes) secretScopes = scopes;
+            accessControl = ReadAccessControl(yaml, doc, accessControl);
+        }
         foreach (var path in paths)
         {
             var files = System.IO.File.Exists(path)
@@ -135,13 +146,39 @@ public static partial class ResourceLoader
                     }
                     else if (string.Equals(kind, "Configuration", StringComparison.Ordinal))
                     {
-                        workflow = ReadWorkflowLimits(yaml, doc) ?? workflow;
-                        if (ReadSecretScopes(yaml, doc) is { } scopes) secretScopes = scopes;
+                        ApplyConfiguration(yaml, doc);
                     }
                 }
             }
         }
-        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound)) { Workflow = workflow, SecretScopes = secretScopes };
+        if (configFile is not null)
+        {
+            if (!System.IO.File.Exists(configFile)) throw new ConfigurationException(configFile, 0, "configuration file does not exist");
+            var yaml = YamlFile.Load(configFile);
+            // daprd decodes the file's (first) document as a Configuration, whatever its kind says.
+            if (yaml.Documents.FirstOrDefault() is { } doc) ApplyConfiguration(yaml, doc);
+        }
+        return new Resources(components, subscriptions, new ResiliencyTargets(apps, actors, inbound, outbound))
+        {
+            Workflow = workflow,
+            SecretScopes = secretScopes,
+            AccessControl = accessControl,
+        };
+    }
+
+    /// <summary>
+    /// <c>spec.accessControl</c> of a <c>Configuration</c> laid over <paramref name="current"/> as daprd decodes a
+    /// Configuration over its defaults: a key that is left out (or null) keeps its value, a key that is given replaces it.
+    /// </summary>
+    private static Sidecar.AccessControlSpec ReadAccessControl(YamlFile yaml, YamlMappingNode doc, Sidecar.AccessControlSpec current)
+    {
+        if (yaml.Map(doc, "spec") is not { } spec || yaml.Map(spec, "accessControl") is not { } access) return current;
+        var policies = yaml.Get(access, "policies") is null ? current.Policies
+            : yaml.Sequence(access, "policies").Select(p => new Sidecar.AppPolicySpec(yaml.String(p, "appId"), yaml.String(p, "defaultAction"), yaml.String(p, "trustDomain"),
+                yaml.String(p, "namespace"),
+                [.. yaml.Sequence(p, "operations").Select(o => new Sidecar.AppOperationSpec(yaml.String(o, "name"), yaml.List(o, "httpVerb") ?? [], yaml.String(o, "action")))])).ToList();
+        return new Sidecar.AccessControlSpec(yaml.String(access, "defaultAction") ?? current.DefaultAction, yaml.String(access, "trustDomain") ?? current.TrustDomain,
+            policies, yaml.Path, access.Start.Line);
     }
 
     /// <summary>

@@ -117,6 +117,7 @@ public static class RunFile
                 HttpPort = yaml.Int(app, "daprHTTPPort") ?? 0,
                 GrpcPort = yaml.Int(app, "daprGRPCPort") ?? 0,
                 ResourcesPaths = resolved,
+                ConfigFile = ConfigFile(yaml, app, common, baseDir, appDir),
                 WorkingDirectory = appDir,
                 EnableAppHealthCheck = Bool("enableAppHealthCheck") ?? false,
                 AppHealthCheckPath = Str("appHealthCheckPath") ?? "/healthz",
@@ -127,6 +128,19 @@ public static class RunFile
                 AppApiToken = appApiToken ?? ApiTokens.Generate(),
             },
         };
+    }
+
+    /// <summary>
+    /// The app's <c>configFilePath</c> (daprd's <c>--config</c>), the app's own or else the common one, made absolute as the
+    /// Dapr CLI makes it (an app's against its <c>appDirPath</c>, the common one against the run file's folder) and refused
+    /// when the file does not exist.
+    /// </summary>
+    private static string? ConfigFile(YamlFile yaml, YamlMappingNode app, YamlMappingNode? common, string baseDir, string appDir)
+    {
+        var (section, dir) = yaml.String(app, "configFilePath") is { Length: > 0 } ? (app, appDir) : (common, baseDir);
+        if (section is null || yaml.String(section, "configFilePath") is not { Length: > 0 } given) return null;
+        var full = Path.GetFullPath(Path.Combine(dir, given));
+        return File.Exists(full) ? full : throw yaml.Error(yaml.Get(section, "configFilePath")!, $"config file '{given}' does not exist ({full})");
     }
 
     private static LogDestination Destination(YamlFile yaml, YamlMappingNode app, YamlMappingNode? common, string key, LogDestination fallback)

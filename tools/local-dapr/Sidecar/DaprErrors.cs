@@ -54,6 +54,13 @@ public static class DaprErrors
     public static DaprApiException DirectInvoke(string appId, string error) =>
         new(StatusCode.Internal, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {error}");
 
+    /// <summary>
+    /// A call the callee's sidecar refused (access control: <c>PermissionDenied</c>, HTTP 403; an invalid method:
+    /// <c>InvalidArgument</c>, HTTP 500), as daprd's HTTP API wraps the callee's gRPC error.
+    /// </summary>
+    public static DaprApiException DirectInvokeRefused(string appId, StatusCode code, string message) =>
+        new(StatusCode.Internal, code == StatusCode.PermissionDenied ? 403 : 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: rpc error: code = {code} desc = {message}");
+
     public static DaprApiException NoAppId() =>
         new(StatusCode.NotFound, 404, "ERR_DIRECT_INVOKE", "failed getting app id either from the URL path or the header dapr-app-id");
 

@@ -175,7 +175,7 @@ public class DaprGrpcApi(SidecarRuntime sidecar)
     public virtual Task<InvokeResponse> InvokeService(InvokeServiceRequest request, ServerCallContext context) => Call(async () =>
     {
         var message = request.Message ?? new InvokeRequest();
-        var verb = message.HttpExtension?.Verb is { } v && v != HTTPExtension.Types.Verb.None ? new HttpMethod(v.ToString().ToUpperInvariant()) : HttpMethod.Post;
+        var verb = message.HttpExtension?.Verb is { } v && v != HTTPExtension.Types.Verb.None ? new HttpMethod(v.ToString().ToUpperInvariant()) : null;
         var headers = context.RequestHeaders.Where(h => !h.IsBinary && !h.Key.StartsWith(':') && h.Key is not ("content-type" or "te" or "user-agent" or "grpc-accept-encoding" or "grpc-timeout"))
             .Select(h => KeyValuePair.Create(h.Key, h.Value));
         var answer = await Invocation.InvokeAsync(sidecar, request.Id, verb, message.Method, message.HttpExtension?.Querystring ?? "", message.ContentType,

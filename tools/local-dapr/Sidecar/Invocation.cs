@@ -28,6 +28,15 @@ public sealed class Invocation(IHttpForwarder forwarder)
             return;
         }
 
+        // The callee's sidecar normalises the method and applies its app's access control before anything reaches the app.
+        var operation = grpc ? path : path.TrimStart('/');
+        if (Authorize(caller, target, operation, grpc ? null : context.Request.Method, proxiedGrpc: grpc) is { } refusal)
+        {
+            if (grpc) GrpcWire.WriteStatus(context, refusal.Code, refusal.Message);
+            else await HttpApi.WriteErrorAsync(context, DaprErrors.DirectInvokeRefused(appId, refusal.Code, refusal.Message));
+            return;
+        }
+
         using var invoker = new HttpMessageInvoker(target.Channel.Handler, disposeHandler: false);
         var config = new ForwarderRequestConfig
         {
@@ -85,14 +94,18 @@ public sealed class Invocation(IHttpForwarder forwarder)
     /// <summary>
     /// A buffered call of <paramref name="method"/> on app <paramref name="appId"/> (gRPC <c>InvokeService</c>), under the
     /// caller's policy for the app as the proxied calls are: an answer outside 200–399 or a transport failure counts and
-    /// is retried unless the retry policy's <c>matching</c> leaves its status out.
+    /// is retried unless the retry policy's <c>matching</c> leaves its status out. Without a <paramref name="verb"/> (no HTTP
+    /// extension) the app is called with POST, and access control sees no verb, as daprd's does.
     /// </summary>
-    public static async Task<InvokeAnswer> InvokeAsync(SidecarRuntime caller, string appId, HttpMethod verb, string method, string query, string? contentType,
+    public static async Task<InvokeAnswer> InvokeAsync(SidecarRuntime caller, string appId, HttpMethod? verb, string method, string query, string? contentType,
         byte[] body, IEnumerable<KeyValuePair<string, string>> headers, string? traceparent, CancellationToken cancellationToken)
     {
         var target = caller.Environment.Apps.Resolve(appId);
         if (target?.Channel is null)
             throw DaprErrors.DirectInvoke(appId, target is null ? $"couldn't find service: {appId}" : $"app {appId} has no app port");
+        if (Authorize(caller, target, method, verb?.Method, proxiedGrpc: false) is { } refusal)
+            throw DaprErrors.DirectInvokeRefused(appId, refusal.Code, refusal.Message);
+        verb ??= HttpMethod.Post;
         var policy = caller.AppPolicy(target.AppId);
         try
         {
@@ -130,6 +143,35 @@ public sealed class Invocation(IHttpForwarder forwarder)
             throw DaprErrors.DirectInvoke(appId, e.Message);
         }
     }
+
+    /// <summary>
+    /// What the callee's daprd answers before calling its app (dapr/dapr <c>callLocalValidateACL</c> and the gRPC proxy's
+    /// <c>intercept</c>): a method it refuses to normalise is <c>InvalidArgument</c>, a call its access control denies is
+    /// <c>PermissionDenied</c> with the policy's message; null lets the call through. The caller is known by its app id,
+    /// namespace and trust domain, as daprd knows it from the caller's mTLS certificate.
+    /// </summary>
+    /// <param name="operation">The method as daprd carries it: an HTTP method without its leading slash, a gRPC method's full name.</param>
+    /// <param name="httpMethod">The HTTP verb of the call; null for a proxied gRPC call.</param>
+    /// <param name="proxiedGrpc">A gRPC call through the proxy: matched as written and without verb, whatever the app's protocol.</param>
+    private static Refusal? Authorize(SidecarRuntime caller, SidecarRuntime target, string operation, string? httpMethod, bool proxiedGrpc)
+    {
+        if (MethodName.Normalize(operation, out var invalid) is not { } normalized)
+            return new Refusal(Grpc.Core.StatusCode.InvalidArgument, $"invalid method: {invalid}");
+        if (target.AccessControl is not { } acl) return null;
+        // daprd calls its own app directly (no access control) for an HTTP or InvokeService call to itself; its gRPC proxy
+        // applies the policy to the app's own call with no identity (no mTLS between an app and its sidecar).
+        var self = string.Equals(target.AppId, caller.AppId, StringComparison.Ordinal);
+        if (self && !proxiedGrpc) return null;
+        var appIsHttp = target.Options.AppProtocol is "http" or "h2c";
+        var isHttp = !proxiedGrpc && appIsHttp;
+        var verb = isHttp ? AccessControlList.Verbs.Of(httpMethod) : AccessControlList.Verbs.None;
+        var (allowed, message) = acl.Check(self ? null : caller.Identity, normalized, verb, isHttp);
+        if (allowed) return null;
+        target.Environment.Loggers.CreateLogger($"daprd.{target.AppId}").LogDebug("{Message}", message);
+        return new Refusal(Grpc.Core.StatusCode.PermissionDenied, message!);
+    }
+
+    private sealed record Refusal(Grpc.Core.StatusCode Code, string Message);
 
     /// <summary>
     /// One attempt's result as daprd's resiliency sees it: a transport failure (no answer), an answer with a failing code

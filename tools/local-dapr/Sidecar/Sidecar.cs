@@ -49,7 +49,7 @@ public sealed class Sidecar : IAsyncDisposable
     /// <summary>Reads the resources, binds both listeners and starts connecting to the app.</summary>
     public static async Task<Sidecar> StartAsync(SidecarOptions options, RuntimeEnvironment env, CancellationToken cancellationToken = default)
     {
-        var resources = ResourceLoader.Load(options.ResourcesPaths, options.AppId);
+        var resources = ResourceLoader.Load(options.ResourcesPaths, options.AppId, options.ConfigFile);
         var httpPort = options.HttpPort > 0 ? options.HttpPort : FreePort();
         var grpcPort = options.GrpcPort > 0 ? options.GrpcPort : FreePort();
         var runtime = new SidecarRuntime(options, resources, env);

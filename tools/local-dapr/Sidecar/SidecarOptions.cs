@@ -37,6 +37,9 @@ public sealed record SidecarOptions
 
     public IReadOnlyList<string> ResourcesPaths { get; init; } = [];
 
+    /// <summary>The app's <c>Configuration</c> file (daprd's <c>--config</c>; the run file's <c>configFilePath</c>); null: none.</summary>
+    public string? ConfigFile { get; init; }
+
     /// <summary>
     /// The directory a component's relative file paths (a local file secret store's <c>secretsFile</c>) resolve against,
     /// daprd's working directory: the Dapr CLI starts each daprd of a run file in the app's <c>appDirPath</c>. Null: this

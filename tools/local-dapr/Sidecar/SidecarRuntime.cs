@@ -45,6 +45,18 @@ public sealed class SidecarRuntime : IAsyncDisposable
             resolved[component] = Secrets.ComponentMetadata.Resolve(component, _secretStores, options.AppId, options.PodName, options.Namespace, _logger);
         resources = resources with { Components = [.. resources.Components.Select(c => resolved[c])] };
         Resources = resources;
+        try
+        {
+            // As daprd: parsed for the app's protocol (HTTP-like protocols match operations case-insensitively), refused at start-up when invalid.
+            AccessControl = AccessControlList.Parse(resources.AccessControl, isHttp: options.AppProtocol is "http" or "h2c");
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationException(resources.AccessControl.File ?? "(configuration)", resources.AccessControl.Line, e.Message);
+        }
+        if (AccessControl is not null && string.IsNullOrEmpty(resources.AccessControl.DefaultAction) && resources.AccessControl.Policies is not { Count: 0 })
+            _logger.LogWarning("No global default action has been specified. Setting default global action as Deny");
+        Identity = new CallerIdentity(AccessControl?.TrustDomain ?? AccessControlList.DefaultTrustDomain, options.Namespace, options.AppId);
         foreach (var component in resources.Components)
         {
             var fallback = component.Kind == "pubsub" ? RetrySpec.FromComponent(component, RetrySpec.InMemoryDefault) : null;
@@ -74,6 +86,15 @@ public sealed class SidecarRuntime : IAsyncDisposable
     public Resources Resources { get; }
 
     public string AppId => Options.AppId;
+
+    /// <summary>The access control this sidecar applies to calls of its app (<c>spec.accessControl</c>); null when none is set.</summary>
+    public AccessControlList? AccessControl { get; }
+
+    /// <summary>
+    /// This sidecar's identity as a callee's sidecar sees it: daprd's SPIFFE id, in the trust domain of its own
+    /// configuration's access control and its namespace (<c>NAMESPACE</c>, default <c>default</c>).
+    /// </summary>
+    public CallerIdentity Identity { get; }
 
     public AppChannel? Channel { get; }
 
