@@ -113,12 +113,19 @@ public sealed class WatchListAlertTests
             IdentificationId = r.IdentificationId, Image = Google.Protobuf.ByteString.CopyFrom(Jpeg),
         });
 
+    /// <summary>A user of <paramref name="role"/> with the match in their feed, identification answering its image.</summary>
+    private static DashboardContext WithMatch(string role, string userId)
+    {
+        var context = new DashboardContext(role, userId);
+        AnswerImage(context);
+        context.Feed.Set([Match()]);
+        return context;
+    }
+
     [Fact]
     public async Task A_supervisor_sees_camera_station_time_alert_level_and_the_image_crop()
     {
-        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
-        AnswerImage(context);
-        context.Feed.Set([Match()]);
+        await using var context = WithMatch(Roles.Supervisor, "sup-001");
         var page = context.RenderPage<AlertsPage>();
 
         page.WaitForAssertion(() => Assert.Equal("data:image/jpeg;base64," + Convert.ToBase64String(Jpeg), page.Find("[data-testid=watch-list-crop]").GetAttribute("src")));
@@ -133,9 +140,7 @@ public sealed class WatchListAlertTests
     [Fact]
     public async Task A_click_on_the_crop_enlarges_it_in_a_dialog_that_closes_again()
     {
-        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
-        AnswerImage(context);
-        context.Feed.Set([Match()]);
+        await using var context = WithMatch(Roles.Supervisor, "sup-001");
         var page = context.RenderPage<AlertsPage>();
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=watch-list-crop]")));
         Assert.Empty(page.FindAll("[data-testid=watch-list-crop-full]"));
@@ -172,9 +177,7 @@ public sealed class WatchListAlertTests
     [InlineData(Roles.Viewer)]
     public async Task Other_roles_neither_see_the_match_nor_cause_its_image_to_be_asked_for(string role)
     {
-        await using var context = new DashboardContext(role, "user-9");
-        AnswerImage(context);
-        context.Feed.Set([Match()]);
+        await using var context = WithMatch(role, "user-9");
         var page = context.RenderPage<AlertsPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-alerts]")));
