@@ -50,27 +50,34 @@ public sealed record Services(
 
 /// <summary>
 /// The call paths through the dashboard's own sidecar (<c>DAPR_GRPC_PORT</c>), one per app (<c>dapr-app-id</c>, and
-/// <c>dapr-api-token</c> from <c>DAPR_API_TOKEN</c>), made once for the process. Every call without a deadline of its own gets
-/// <c>Dashboard:CallTimeoutSeconds</c> (10 s): a service that hangs is reported unreachable, not waited for.
+/// <c>dapr-api-token</c> from <c>DAPR_API_TOKEN</c>), each made on its first use and kept for the process. The apps are those
+/// <see cref="Services.ForUser"/> names: there is no second list to keep in step with it. Every call without a deadline of its
+/// own gets <c>Dashboard:CallTimeoutSeconds</c> (10 s): a service that hangs is reported unreachable, not waited for.
 /// </summary>
 public sealed class SidecarInvokers
 {
-    private readonly Dictionary<string, Grpc.Core.CallInvoker> _invokers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Grpc.Core.CallInvoker>> _invokers = new(StringComparer.Ordinal);
+    private readonly IConfiguration _configuration;
+    private readonly DefaultDeadline _deadline;
 
-    /// <summary>Makes the call paths.</summary>
+    /// <summary>Reads the sidecar's settings (the call paths are made when first asked for).</summary>
     /// <param name="configuration">The app's configuration (DAPR_GRPC_PORT, DAPR_API_TOKEN).</param>
     public SidecarInvokers(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var timeout = TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0));
-        _invokers = new[] { "stations", "equipment", "ridership", "scheduling", "maintenance", "notifications", "passengers", "identification" }.ToDictionary(a => a, a =>
-            Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(ServiceDefaults.DaprSidecar.InvokerFor(configuration, a), new DefaultDeadline(timeout)));
+        _configuration = configuration;
+        _deadline = new DefaultDeadline(TimeSpan.FromSeconds(configuration.GetValue("Dashboard:CallTimeoutSeconds", 10.0)));
     }
 
-    /// <summary>The call path to <paramref name="appId"/>.</summary>
+    /// <summary>The call path to <paramref name="appId"/>: the same one for every call of the process.</summary>
     /// <param name="appId">The app.</param>
     /// <returns>The invoker.</returns>
-    public Grpc.Core.CallInvoker For(string appId) => _invokers[appId];
+    public Grpc.Core.CallInvoker For(string appId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(appId);
+        return _invokers.GetOrAdd(appId, app => new Lazy<Grpc.Core.CallInvoker>(() =>
+            Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(ServiceDefaults.DaprSidecar.InvokerFor(_configuration, app), _deadline))).Value;
+    }
 }
 
 /// <summary>Adds the signed-in user's bearer token to every unary call (fetched for each call: a token is short-lived).</summary>

@@ -140,7 +140,7 @@ public class DashboardContext : BunitContext
 
     public FakeAlertFeed Feed { get; } = new();
 
-    /// <summary>Renders <typeparamref name="T"/> beside the popover provider MudBlazor's selects need.</summary>
+    /// <summary>Renders <typeparamref name="T"/> beside the popover and dialog providers MudBlazor's selects and dialogs need.</summary>
     /// <typeparam name="T">The component.</typeparam>
     /// <param name="parameters">Its parameters.</param>
     /// <returns>The rendered fragment (query its markup).</returns>
@@ -149,8 +149,10 @@ public class DashboardContext : BunitContext
         {
             builder.OpenComponent<MudPopoverProvider>(0);
             builder.CloseComponent();
-            builder.OpenComponent<T>(1);
-            if (parameters is not null) builder.AddMultipleAttributes(2, parameters!);
+            builder.OpenComponent<MudDialogProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<T>(2);
+            if (parameters is not null) builder.AddMultipleAttributes(3, parameters!);
             builder.CloseComponent();
         });
 }

@@ -427,6 +427,58 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
         }
     }
 
+    [Fact]
+    public async Task A_user_with_a_list_of_stations_reads_and_acknowledges_only_their_stations_and_a_service_reads_every_station()
+    {
+        var token = TestContext.Current.CancellationToken;
+        foreach (var (id, station) in new[] { ("cfg-scope-east", "stn-scope-east"), ("cfg-scope-west", "stn-scope-west") })
+        {
+            await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest
+            {
+                Configuration = new NotificationConfiguration
+                {
+                    ConfigurationId = id, Name = id, EventKinds = { NotificationEventKind.TurnstileLocked }, StationIds = { station },
+                    Channels = new NotificationChannels { Dashboard = true }, Template = new NotificationTemplate { Subject = "{title}", Body = "{text}" },
+                },
+            }, cancellationToken: token);
+        }
+        await fixture.PublishAsync(new TurnstileLocked { TurnstileId = "ts-east", StationId = "stn-scope-east", Kind = FaultKind.Jammed, Reason = "east", LockedAt = Now }, token);
+        await fixture.PublishAsync(new TurnstileLocked { TurnstileId = "ts-west", StationId = "stn-scope-west", Kind = FaultKind.Jammed, Reason = "west", LockedAt = Now }, token);
+        await fixture.PublishAsync(new WorkOrderEscalated { RequestId = "r-scope", WorkOrderId = "wo-scope", DeviceId = "ts-east", StationId = "stn-scope-east", Priority = MaintenancePriority.High, Level = 1, EscalatedAt = Now }, token);
+        var all = await Eventually.MatchesAsync(
+            async () => (await fixture.Client.ListAlertsAsync(new ListAlertsRequest(), cancellationToken: token)).Alerts.Where(a => a.StationId.StartsWith("stn-scope-", StringComparison.Ordinal)).ToList(),
+            a => a.Count == 3, Wait, token, "both stations' alerts kept");
+        await Eventually.MatchesAsync(
+            async () => (await fixture.Client.ListDeliveriesAsync(new ListDeliveriesRequest(), cancellationToken: token)).Deliveries.Where(d => d.ConfigurationId.StartsWith("cfg-scope-", StringComparison.Ordinal)).ToList(),
+            d => d.Count == 2, Wait, token, "both stations' deliveries logged");
+        var (east, west) = (all.Single(a => a.StationId == "stn-scope-east" && a.Kind == NotificationEventKind.TurnstileLocked), all.Single(a => a.StationId == "stn-scope-west"));
+        var ana = new NotificationsClient(fixture.Issuer.As(fixture.Node.Invoker("notifications"), "technician", "stn-scope-east", sub: "tech-east"));
+
+        // Ana's lists hold her station's alerts (of the kinds a technician receives: no escalation), deliveries and
+        // configurations only (a configuration of every station included).
+        var alerts = (await ana.ListAlertsAsync(new ListAlertsRequest(), cancellationToken: token)).Alerts;
+        Assert.Equal([east.Id], alerts.Select(a => a.Id));
+        Assert.Empty((await ana.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-scope-west" }, cancellationToken: token)).Alerts);
+        Assert.Equal(["cfg-scope-east"], (await ana.ListDeliveriesAsync(new ListDeliveriesRequest(), cancellationToken: token)).Deliveries.Select(d => d.ConfigurationId).Distinct());
+        var configurations = (await ana.ListNotificationConfigurationsAsync(new ListNotificationConfigurationsRequest(), cancellationToken: token)).Configurations;
+        Assert.Contains(configurations, c => c.ConfigurationId == "cfg-scope-east");
+        Assert.All(configurations, c => Assert.True(c.StationIds.Count == 0 || c.StationIds.Contains("stn-scope-east"), c.ConfigurationId));
+        var hidden = await Assert.ThrowsAsync<RpcException>(() => ana.GetNotificationConfigurationAsync(new GetNotificationConfigurationRequest { ConfigurationId = "cfg-scope-west" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, hidden.StatusCode);
+
+        // Another station's alert is not hers to acknowledge: refused, and left unacknowledged; her own she acknowledges.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => ana.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = west.Id }, cancellationToken: token).ResponseAsync);
+        Assert.Equal((StatusCode.PermissionDenied, "tech-east does not work at station stn-scope-west"), (refused.StatusCode, refused.Status.Detail));
+        var open = (await fixture.Client.ListAlertsAsync(new ListAlertsRequest { StationId = "stn-scope-west", Unacknowledged = true }, cancellationToken: token)).Alerts;
+        Assert.Contains(open, a => a.Id == west.Id);
+        Assert.Equal("tech-east", (await ana.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { AlertId = east.Id }, cancellationToken: token)).AcknowledgedBy);
+
+        // A service (no user) reads every station's, as before.
+        var service = new NotificationsClient(fixture.Node.Invoker("notifications"));
+        Assert.Equal(3, (await service.ListAlertsAsync(new ListAlertsRequest(), cancellationToken: token)).Alerts.Count(a => a.StationId.StartsWith("stn-scope-", StringComparison.Ordinal)));
+        Assert.Equal(2, (await service.ListDeliveriesAsync(new ListDeliveriesRequest(), cancellationToken: token)).Deliveries.Count(d => d.ConfigurationId.StartsWith("cfg-scope-", StringComparison.Ordinal)));
+    }
+
     private async Task<IReadOnlyList<Delivery>> Deliveries(string configurationId, Contracts.Notifications.V1.DeliveryStatus status, CancellationToken token) =>
         (await fixture.Client.ListDeliveriesAsync(new ListDeliveriesRequest { ConfigurationId = configurationId, Status = status }, cancellationToken: token)).Deliveries;
 }

@@ -174,6 +174,14 @@ public sealed class ScheduleIntegrationTests
         Assert.Equal(StatusCode.AlreadyExists, taken.StatusCode);
         await observer.WaitForAsync(e => e.Type == EventType.Of<TurnstileMaintenanceScheduleCreated>(), Patience, Ct);
         Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<TurnstileMaintenanceScheduleChanged>());
+
+        // A user reads the schedules of their stations only (ADR 0009): the one at stn-001 is not another station's to read.
+        var elsewhere = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "technician", "stn-002", sub: "tech-002"));
+        Assert.Empty((await elsewhere.ListSchedulesAsync(new ListSchedulesRequest(), cancellationToken: Ct)).Schedules);
+        var hidden = await Assert.ThrowsAsync<RpcException>(() => elsewhere.GetScheduleAsync(new GetScheduleRequest { ScheduleId = "sch-bad" }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal((StatusCode.PermissionDenied, "tech-002 does not work at station stn-001"), (hidden.StatusCode, hidden.Status.Detail));
+        var here = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "technician", "stn-001", sub: "tech-001"));
+        Assert.Equal(["sch-bad"], (await here.ListSchedulesAsync(new ListSchedulesRequest(), cancellationToken: Ct)).Schedules.Select(s => s.ScheduleId));
     }
 
     /// <summary>Waits for the workflow to wait for <paramref name="next"/> (its custom status, read with the inputs and outputs, as daprd gives it).</summary>

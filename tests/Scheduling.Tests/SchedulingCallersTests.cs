@@ -107,4 +107,43 @@ public sealed class SchedulingCallersTests
         var done = await ana.CompleteWorkOrderAsync(new CompleteWorkOrderRequest { WorkOrderId = "wo-ana", Notes = "cleaned" }, cancellationToken: Ct);
         Assert.Equal((WorkOrderStatus.Completed, "tech-001"), (done.Status, done.LastChangedBy));
     }
+
+    [Fact]
+    public async Task A_user_with_a_list_of_stations_reads_only_their_stations_and_a_service_reads_every_station()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
+        var maintenance = new SchedulingClient((await runtime.StartSidecarAsync("maintenance", Ct)).Invoker("scheduling"));
+        var ben = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "technician", "stn-003,stn-004", sub: "tech-002"));
+        var supervisor = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "supervisor"));
+        await maintenance.CreateWorkOrderAsync(Jam("wo-north", "stn-001"), cancellationToken: Ct);
+        await maintenance.CreateWorkOrderAsync(Jam("wo-south", "stn-003"), cancellationToken: Ct);
+        await maintenance.CreateWorkOrderAsync(Jam("wo-east", "stn-004"), cancellationToken: Ct);
+
+        // The list holds only Ben's stations, the page is cut after the filter, and naming another station lists nothing.
+        Assert.Equal(["wo-east", "wo-south"], (await ben.ListWorkOrdersAsync(new ListWorkOrdersRequest(), cancellationToken: Ct)).WorkOrders.Select(o => o.WorkOrderId).Order());
+        var first = await ben.ListWorkOrdersAsync(new ListWorkOrdersRequest { PageSize = 1 }, cancellationToken: Ct);
+        var second = await ben.ListWorkOrdersAsync(new ListWorkOrdersRequest { PageSize = 1, PageToken = first.NextPageToken }, cancellationToken: Ct);
+        Assert.Equal(["wo-east", "wo-south"], first.WorkOrders.Concat(second.WorkOrders).Select(o => o.WorkOrderId).Order());
+        Assert.Equal("", second.NextPageToken);
+        Assert.Empty((await ben.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct)).WorkOrders);
+
+        // One order of another station is refused as a command there is; an order of theirs is read.
+        var refused = await RefusedAsync(() => ben.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = "wo-north" }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal("tech-002 does not work at station stn-001", refused.Status.Detail);
+        Assert.Equal("stn-003", (await ben.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = "wo-south" }, cancellationToken: Ct)).StationId);
+        Assert.Equal(StatusCode.NotFound, (await RefusedAsync(() => ben.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = "wo-none" }, cancellationToken: Ct).ResponseAsync)).StatusCode);
+
+        // Technicians: those covering one of Ben's stations.
+        Assert.Equal(["tech-002", "tech-003"], (await ben.ListTechniciansAsync(new ListTechniciansRequest(), cancellationToken: Ct)).Technicians.Select(t => t.TechnicianId).Order());
+
+        // A user of every station and a service (no user) read everything, as before.
+        Assert.Equal(3, (await supervisor.ListWorkOrdersAsync(new ListWorkOrdersRequest(), cancellationToken: Ct)).WorkOrders.Count);
+        Assert.Equal(3, (await maintenance.ListWorkOrdersAsync(new ListWorkOrdersRequest(), cancellationToken: Ct)).WorkOrders.Count);
+        Assert.Equal("stn-001", (await maintenance.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = "wo-north" }, cancellationToken: Ct)).StationId);
+        Assert.Equal(3, (await maintenance.ListTechniciansAsync(new ListTechniciansRequest(), cancellationToken: Ct)).Technicians.Count);
+    }
 }

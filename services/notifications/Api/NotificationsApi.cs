@@ -52,7 +52,8 @@ public sealed class NotificationsApi(
     public override async Task<ListNotificationConfigurationsResponse> ListNotificationConfigurations(ListNotificationConfigurationsRequest request, ServerCallContext context)
     {
         var response = new ListNotificationConfigurationsResponse();
-        response.Configurations.AddRange(await configurations.ListAsync(context.CancellationToken));
+        // A user with a list of stations reads the configurations covering one of them (one covering none listed covers all).
+        response.Configurations.AddRange(context.Caller().VisibleAny(await configurations.ListAsync(context.CancellationToken), c => c.StationIds));
         return response;
     }
 
@@ -60,8 +61,10 @@ public sealed class NotificationsApi(
     public override async Task<NotificationConfiguration> GetNotificationConfiguration(GetNotificationConfigurationRequest request, ServerCallContext context)
     {
         var id = Id(request.ConfigurationId, "configuration_id");
-        return (await configurations.ListAsync(context.CancellationToken)).FirstOrDefault(c => c.ConfigurationId == id)
+        var configuration = (await configurations.ListAsync(context.CancellationToken)).FirstOrDefault(c => c.ConfigurationId == id)
             ?? throw Errors.NotFound($"Notification configuration {id} does not exist.");
+        context.Caller().RequireAnyStation(configuration.StationIds);
+        return configuration;
     }
 
     /// <inheritdoc />
@@ -100,7 +103,8 @@ public sealed class NotificationsApi(
     {
         if (request.ConfigurationId.Length > 0) Id(request.ConfigurationId, "configuration_id");
         if (!System.Enum.IsDefined(request.Status)) throw Errors.InvalidArgument("status", "is not a delivery status");
-        var page = Pages.Of(await log.ListAsync(request.ConfigurationId, request.Status, context.CancellationToken), DeliveryLog.PageKeyOf,
+        var caller = context.Caller();
+        var page = Pages.Of(await log.ListAsync(request.ConfigurationId, request.Status, caller.IsService ? null : caller.Sees, context.CancellationToken), DeliveryLog.PageKeyOf,
             request.PageSize, request.PageToken, $"{request.ConfigurationId}|{request.Status}", options.MaxListSize);
         var response = new ListDeliveriesResponse { NextPageToken = page.NextPageToken };
         response.Deliveries.AddRange(page.Items);
@@ -111,7 +115,12 @@ public sealed class NotificationsApi(
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
         if (request.StationId.Length > 0) Id(request.StationId, "station_id");
-        var page = Pages.Of(await alerts.ListAsync(request.StationId, request.Unacknowledged, context.CancellationToken), AlertStore.PageKeyOf,
+        // A user reads only the alerts the hub would push them: their stations' (ADR 0009), of the kinds their role receives
+        // (HubAccess; a watch-list match only a supervisor), filtered before the page is cut.
+        var caller = context.Caller();
+        var visible = caller.Visible(await alerts.ListAsync(request.StationId, request.Unacknowledged, context.CancellationToken), a => a.StationId)
+            .Where(a => caller.User is not { } user || HubAccess.KindsOf((HubRole)(int)user.Role).Contains(a.Kind));
+        var page = Pages.Of(visible, AlertStore.PageKeyOf,
             request.PageSize, request.PageToken, $"{request.StationId}|{request.Unacknowledged}", options.MaxListSize);
         var response = new ListAlertsResponse { NextPageToken = page.NextPageToken };
         response.Alerts.AddRange(page.Items);
@@ -126,6 +135,12 @@ public sealed class NotificationsApi(
         var by = context.Caller().User?.Name.Trim() ?? request.AcknowledgedBy.Trim();
         if (by.Length == 0) throw Errors.InvalidArgument("acknowledged_by", "is required");
         if (by.Length > 200) throw Errors.InvalidArgument("acknowledged_by", "must be at most 200 characters");
+        // A user acknowledges only their stations' alerts (an alert's station never changes, so it is judged before).
+        if (context.Caller().User is not null)
+        {
+            var kept = await alerts.GetAsync(id, context.CancellationToken) ?? throw Errors.NotFound($"Alert {id} does not exist.");
+            context.Caller().RequireStation(kept.StationId);
+        }
         var (alert, acknowledged) = await alerts.AcknowledgeAsync(id, by, time.GetUtcNow(), context.CancellationToken)
             ?? throw Errors.NotFound($"Alert {id} does not exist.");
         if (acknowledged)

@@ -22,6 +22,10 @@ public sealed record StoredDelivery(string Delivery, string Subject, string Body
     /// <param name="delivery">The new record.</param>
     /// <returns>The stored delivery.</returns>
     public StoredDelivery With(Delivery delivery) => this with { Delivery = IntegrationEvents.ToJson(delivery) };
+
+    /// <summary>The station of the alert it tells of.</summary>
+    /// <returns>The station id.</returns>
+    public string StationId() => IntegrationEvents.FromJson<Alert>(Alert).StationId;
 }
 
 /// <summary>
@@ -89,10 +93,11 @@ public sealed class DeliveryLog(DaprClient dapr, NotificationsOptions options)
     /// <summary>Deliveries (in no order: the API pages them, newest first, see <see cref="PageKeyOf"/>).</summary>
     /// <param name="configurationId">Only this configuration's, when not empty.</param>
     /// <param name="status">Only these, unless UNSPECIFIED.</param>
+    /// <param name="seesStation">Whether the reader sees a station (a delivery's is its alert's); null: every station.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The deliveries.</returns>
-    public async Task<IReadOnlyList<Delivery>> ListAsync(string configurationId, DeliveryStatus status, CancellationToken cancellationToken) =>
-        [.. (await AllAsync(cancellationToken)).Select(d => d.Read())
+    public async Task<IReadOnlyList<Delivery>> ListAsync(string configurationId, DeliveryStatus status, Func<string, bool>? seesStation, CancellationToken cancellationToken) =>
+        [.. (await AllAsync(cancellationToken)).Where(d => seesStation is null || seesStation(d.StationId())).Select(d => d.Read())
             .Where(d => (configurationId.Length == 0 || d.ConfigurationId == configurationId) && (status == DeliveryStatus.Unspecified || d.Status == status))];
 
     /// <summary>The deliveries' order: newest first, then by id.</summary>

@@ -8,6 +8,7 @@ using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
+using Mtaeda.ServiceDefaults.Callers;
 using ScheduleMessage = Mtaeda.Contracts.Scheduling.V1.MaintenanceSchedule;
 
 namespace Mtaeda.Scheduling.Api;
@@ -54,11 +55,11 @@ public sealed partial class SchedulingApi
             found[i] = (await Schedule(ids[i]).GetAsync()).Value;
         });
         var response = new ListSchedulesResponse();
-        response.Schedules.AddRange(found
+        response.Schedules.AddRange(context.Caller().Visible(found
             .OfType<ScheduleState>()
             .Where(s => s.Live
                 && (request.DeviceId.Length == 0 || s.DeviceId == request.DeviceId)
-                && (request.StationId.Length == 0 || s.StationId == request.StationId))
+                && (request.StationId.Length == 0 || s.StationId == request.StationId)), s => s.StationId)
             .Select(Map));
         return response;
     }
@@ -69,6 +70,7 @@ public sealed partial class SchedulingApi
         RequireScheduleId(request.ScheduleId);
         var schedule = await ScheduleCallAsync(request.ScheduleId, actor => actor.GetAsync());
         if (!schedule.Live) throw Errors.NotFound($"schedule_id: schedule '{request.ScheduleId}' was removed");
+        context.Caller().RequireStation(schedule.StationId);
         return Map(schedule);
     }
 

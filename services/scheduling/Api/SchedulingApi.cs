@@ -43,7 +43,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (request.RequestId.Length > 0) Ids.Require(request.RequestId, "request_id");
         if (request.DeviceKind == DeviceKind.Unspecified) throw Errors.InvalidArgument("device_kind", "is required");
         if (request.Priority == MaintenancePriority.Unspecified) throw Errors.InvalidArgument("priority", "is required");
-        if (context.Caller().User is { } user && !user.Sees(request.StationId)) throw NotAtStation(user, request.StationId);
+        context.Caller().RequireStation(request.StationId);
         var command = new CreateWorkOrderCommand(
             request.RequestId.Length > 0 ? request.RequestId : request.WorkOrderId,
             request.DeviceId,
@@ -68,7 +68,9 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         {
             orders[i] = (await Order(ids[i]).GetAsync()).Value;
         });
-        var page = Pages.Of(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()), WorkOrderFilter.PageKeyOf,
+        // A user reads only their stations' orders (ADR 0009), filtered before the page is cut.
+        var visible = context.Caller().Visible(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()), o => o.StationId);
+        var page = Pages.Of(visible, WorkOrderFilter.PageKeyOf,
             request.PageSize, request.PageToken, filter.ToString(), MaxPageSize);
         var response = new ListWorkOrdersResponse { NextPageToken = page.NextPageToken };
         response.WorkOrders.AddRange(page.Items.Select(Map));
@@ -79,7 +81,9 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     public override async Task<WorkOrderMessage> GetWorkOrder(GetWorkOrderRequest request, ServerCallContext context)
     {
         Ids.Require(request.WorkOrderId, "work_order_id");
-        return Map(await CallAsync(request.WorkOrderId, actor => actor.GetAsync()));
+        var order = await CallAsync(request.WorkOrderId, actor => actor.GetAsync());
+        context.Caller().RequireStation(order.StationId);
+        return Map(order);
     }
 
     /// <inheritdoc />
@@ -126,7 +130,8 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
     public override Task<ListTechniciansResponse> ListTechnicians(ListTechniciansRequest request, ServerCallContext context)
     {
         var response = new ListTechniciansResponse();
-        foreach (var technician in technicians.List(request.StationId))
+        // A user with a list of stations reads the technicians covering one of them (one covering none listed covers all).
+        foreach (var technician in context.Caller().VisibleAny(technicians.List(request.StationId), t => t.StationIds))
         {
             var message = new TechnicianMessage { TechnicianId = technician.TechnicianId, Name = technician.Name };
             message.StationIds.AddRange(technician.StationIds);
@@ -176,12 +181,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (context.Caller().User is not { } user) return;
         if (user.Role == UserRole.Supervisor && user.Stations.Contains(CallingUser.AllStations)) return;
         var order = await CallAsync(workOrderId, actor => actor.GetAsync());
-        if (!user.Sees(order.StationId)) throw NotAtStation(user, order.StationId);
+        context.Caller().RequireStation(order.StationId);
         if (user.Role == UserRole.Technician && order.TechnicianId != user.Id)
             throw Errors.PermissionDenied($"technician {user.Id} works only on the work orders assigned to them; {workOrderId} is {(order.TechnicianId.Length == 0 ? "assigned to no one" : "assigned to " + order.TechnicianId)}");
     }
-
-    private static RpcException NotAtStation(CallingUser user, string stationId) => Errors.PermissionDenied($"{user.Id} does not work at station {stationId}");
 
     private IWorkOrderActor Order(string workOrderId) => actors.CreateActorProxy<IWorkOrderActor>(new ActorId(workOrderId), WorkOrderActor.TypeName);
 

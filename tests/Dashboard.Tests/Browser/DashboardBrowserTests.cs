@@ -57,6 +57,8 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         await actions.Locator($"[data-testid=start-{order}]").ClickAsync();
         await actions.Locator($"[data-testid=complete-{order}]").ClickAsync();
         await actions.Locator($"input[data-testid=text-{order}]").FillAsync("coin removed, mechanism cleaned");
+        // While the notes are written, the row shows the editor alone, not its "Complete…"/"Cancel…" buttons.
+        await Expect(actions.Locator($"[data-testid=complete-{order}], [data-testid=cancel-{order}]")).ToHaveCountAsync(0);
         await DashboardSystem.ScreenshotAsync(page, "03-work-orders.png");
         await actions.Locator($"[data-testid=confirm-{order}]").ClickAsync();
 
@@ -196,6 +198,14 @@ public sealed class DashboardBrowserTests(DashboardSystem system)
         // The crop is a JPEG the browser decodes: 64 by 64 pixels.
         await Eventually.UntilAsync(async () => await crop.EvaluateAsync<int>("img => img.complete ? img.naturalWidth : 0") == 64, "the crop to be decoded", Patience, Ct);
         await DashboardSystem.ScreenshotAsync(supervisor, "09-watch-list-alert.png");
+        // A click enlarges it in a dialog, as wide as the dialog.
+        await alert.Locator("[data-testid=watch-list-crop-enlarge]").ClickAsync();
+        var full = supervisor.Locator("img[data-testid=watch-list-crop-full]");
+        await Expect(full).ToBeVisibleAsync();
+        Assert.True(await full.EvaluateAsync<double>("img => img.getBoundingClientRect().width") >= 256, "the enlarged crop is at least 256 px wide");
+        await DashboardSystem.ScreenshotAsync(supervisor, "10-watch-list-crop-enlarged.png");
+        await supervisor.Locator("[data-testid=watch-list-crop-close]").ClickAsync();
+        await Expect(full).ToHaveCountAsync(0);
 
         // The technician's page got neither the alert nor any image (a jam of the same turnstile afterwards does show).
         await device.SendAsync(device.Fault(FaultKind.Jammed, "coin in the mechanism"));

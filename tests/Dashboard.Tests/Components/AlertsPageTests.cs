@@ -113,12 +113,19 @@ public sealed class WatchListAlertTests
             IdentificationId = r.IdentificationId, Image = Google.Protobuf.ByteString.CopyFrom(Jpeg),
         });
 
+    /// <summary>A user of <paramref name="role"/> with the match in their feed, identification answering its image.</summary>
+    private static DashboardContext WithMatch(string role, string userId)
+    {
+        var context = new DashboardContext(role, userId);
+        AnswerImage(context);
+        context.Feed.Set([Match()]);
+        return context;
+    }
+
     [Fact]
     public async Task A_supervisor_sees_camera_station_time_alert_level_and_the_image_crop()
     {
-        await using var context = new DashboardContext(Roles.Supervisor, "sup-001");
-        AnswerImage(context);
-        context.Feed.Set([Match()]);
+        await using var context = WithMatch(Roles.Supervisor, "sup-001");
         var page = context.RenderPage<AlertsPage>();
 
         page.WaitForAssertion(() => Assert.Equal("data:image/jpeg;base64," + Convert.ToBase64String(Jpeg), page.Find("[data-testid=watch-list-crop]").GetAttribute("src")));
@@ -130,14 +137,47 @@ public sealed class WatchListAlertTests
         Assert.Equal("ts-001-02.c17", Assert.Single(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification")).IdentificationId);
     }
 
+    [Fact]
+    public async Task A_click_on_the_crop_enlarges_it_in_a_dialog_that_closes_again()
+    {
+        await using var context = WithMatch(Roles.Supervisor, "sup-001");
+        var page = context.RenderPage<AlertsPage>();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=watch-list-crop]")));
+        Assert.Empty(page.FindAll("[data-testid=watch-list-crop-full]"));
+
+        page.Find("[data-testid=watch-list-crop-enlarge]").Click();
+
+        var full = page.WaitForElement("img[data-testid=watch-list-crop-full]");
+        Assert.Equal("data:image/jpeg;base64," + Convert.ToBase64String(Jpeg), full.GetAttribute("src"));
+        Assert.Null(full.GetAttribute("width"));
+        Assert.Contains("ts-001-02.c17", page.Find(".mud-dialog").TextContent, StringComparison.Ordinal);
+        // The image was asked for once, for the thumbnail: the dialog shows the same one.
+        Assert.Single(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification"));
+
+        page.Find("[data-testid=watch-list-crop-close]").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=watch-list-crop-full]")));
+    }
+
+    [Theory]
+    [InlineData(Roles.Technician)]
+    [InlineData(Roles.Viewer)]
+    public async Task The_crop_and_its_enlargement_are_not_rendered_for_other_roles_even_when_given_a_match(string role)
+    {
+        await using var context = new DashboardContext(role, "user-9");
+        AnswerImage(context);
+
+        var crop = context.Render<WatchListCrop>(p => p.Add(c => c.User, new DashboardUser("user-9", "u", role, ["*"])).Add(c => c.IdentificationId, "ts-001-02.c17"));
+
+        Assert.Empty(crop.FindAll("[data-testid=watch-list-crop], [data-testid=watch-list-crop-enlarge], [data-testid=watch-list-crop-full]"));
+        Assert.Empty(context.Backend.CallsTo<Mtaeda.Contracts.Identification.V1.GetIdentificationRequest>("GetIdentification"));
+    }
+
     [Theory]
     [InlineData(Roles.Technician)]
     [InlineData(Roles.Viewer)]
     public async Task Other_roles_neither_see_the_match_nor_cause_its_image_to_be_asked_for(string role)
     {
-        await using var context = new DashboardContext(role, "user-9");
-        AnswerImage(context);
-        context.Feed.Set([Match()]);
+        await using var context = WithMatch(role, "user-9");
         var page = context.RenderPage<AlertsPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-alerts]")));

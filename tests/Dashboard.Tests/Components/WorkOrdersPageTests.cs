@@ -121,6 +121,33 @@ public sealed class WorkOrdersPageTests
         Assert.Empty(page.FindAll("[data-testid=actions-wo-0] input[data-testid^=text-]"));
     }
 
+    [Theory]
+    [InlineData("complete")]
+    [InlineData("cancel")]
+    public async Task While_a_rows_notes_or_reason_are_written_its_command_buttons_are_hidden_and_back_brings_them_back(string command)
+    {
+        await using var context = With(Roles.Supervisor, "sup-001",
+            Order("wo-1", MaintenancePriority.High, WorkOrderStatus.Started, "tech-003"),
+            Order("wo-2", MaintenancePriority.Low, WorkOrderStatus.Started, "tech-003"));
+        var page = context.RenderPage<WorkOrders>();
+
+        page.Find($"button[data-testid={command}-wo-1]").Click();
+
+        var row = page.Find("[data-testid=actions-wo-1]");
+        Assert.NotNull(row.QuerySelector("input[data-testid=text-wo-1]"));
+        Assert.NotNull(row.QuerySelector("button[data-testid=confirm-wo-1]"));
+        Assert.Empty(row.QuerySelectorAll("button[data-testid=complete-wo-1], button[data-testid=cancel-wo-1], button[data-testid=start-wo-1], button[data-testid=assign-wo-1]"));
+        // The other row keeps its buttons.
+        Assert.NotNull(page.Find("button[data-testid=complete-wo-2]"));
+        Assert.NotNull(page.Find("button[data-testid=cancel-wo-2]"));
+
+        page.Find("button[data-testid=back-wo-1]").Click();
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("button[data-testid=complete-wo-1]")));
+        Assert.NotNull(page.Find("button[data-testid=cancel-wo-1]"));
+        Assert.Empty(page.FindAll("[data-testid=text-wo-1]"));
+    }
+
     [Fact]
     public async Task Completing_without_notes_is_refused_on_the_page_and_nothing_is_sent()
     {
