@@ -73,7 +73,7 @@ public sealed class AlertFeed : IAlertFeed, IAsyncDisposable
         _log = log;
         var url = configuration["Hub:Url"] is { Length: > 0 } u ? u : "http://localhost:5117/hubs/operations";
         _hub = new HubConnectionBuilder()
-            .WithUrl(url, o => o.AccessTokenProvider = tokens.GetAsync)
+            .WithUrl(url, o => UseWebSocketsOnly(o, tokens))
             .WithAutomaticReconnect(new ForeverRetry())
             .Build();
         _hub.On<AlertMessage>("alert", OnAlert);
@@ -98,6 +98,22 @@ public sealed class AlertFeed : IAlertFeed, IAsyncDisposable
             }
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>
+    /// The connection's transport: WebSockets from the first request, without SignalR's negotiate. A negotiated
+    /// connection is two requests (POST negotiate, then the WebSocket with the connection token it returned) that must
+    /// reach the same hub replica; one WebSocket request cannot be split, so the hub's Service needs no session affinity
+    /// and spreads the dashboard's connections over every replica. The .NET client sends the user's token in the
+    /// WebSocket request's Authorization header (a browser, which cannot, sends it as access_token in the query string).
+    /// </summary>
+    /// <param name="options">The connection's options.</param>
+    /// <param name="tokens">The user's hub token.</param>
+    internal static void UseWebSocketsOnly(Microsoft.AspNetCore.Http.Connections.Client.HttpConnectionOptions options, IHubTokens tokens)
+    {
+        options.AccessTokenProvider = tokens.GetAsync;
+        options.SkipNegotiation = true;
+        options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
     }
 
     /// <inheritdoc/>

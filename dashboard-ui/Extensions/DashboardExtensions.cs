@@ -4,12 +4,14 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components;
 using Mtaeda.Dashboard.Identity;
+using Mtaeda.Dashboard.Protection;
 using Mtaeda.ServiceDefaults;
 using MudBlazor.Services;
 
@@ -147,16 +149,26 @@ public static class DashboardExtensions
     /// <summary>The configuration key (and environment variable) of the directory the data protection keys are kept in.</summary>
     public const string KeysDirectoryKey = "DASHBOARD_KEYS_DIR";
 
+    /// <summary>The configuration key (and environment variable) of the Dapr state store the data protection keys are kept in.</summary>
+    public const string KeysStateStoreKey = "DASHBOARD_KEYS_STATE_STORE";
+
     /// <summary>
-    /// The keys that protect the sign-in cookie and the antiforgery tokens: in <c>DASHBOARD_KEYS_DIR</c> when it is set (the
-    /// image sets a directory under /tmp, so the dashboard runs on a read-only root filesystem; replicas that must honour
-    /// each other's cookies share one volume there), else where ASP.NET Core keeps them by default (the user's profile).
+    /// The keys that protect the sign-in cookie and the antiforgery tokens. With <c>DASHBOARD_KEYS_STATE_STORE</c> (the chart
+    /// sets it), in that Dapr state store through the sidecar, shared by every replica (<see cref="StateStoreXmlRepository"/>,
+    /// ADR 0010); else in <c>DASHBOARD_KEYS_DIR</c> when it is set (the image sets a directory under /tmp, so one dashboard
+    /// runs on a read-only root filesystem); else where ASP.NET Core keeps them by default (the user's profile).
     /// </summary>
     private static void AddDataProtection(WebApplicationBuilder builder)
     {
         var protection = builder.Services.AddDataProtection().SetApplicationName("mtaeda-dashboard");
-        if (builder.Configuration[KeysDirectoryKey] is { Length: > 0 } directory)
+        if (builder.Configuration[KeysStateStoreKey] is { Length: > 0 } store)
+        {
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<Dapr.Client.DaprClient>((o, dapr) => o.XmlRepository = new StateStoreXmlRepository(dapr, store));
+        }
+        else if (builder.Configuration[KeysDirectoryKey] is { Length: > 0 } directory)
+        {
             protection.PersistKeysToFileSystem(Directory.CreateDirectory(directory));
+        }
     }
 
     private static void AddSignIn(WebApplicationBuilder builder)
@@ -192,7 +204,11 @@ public static class DashboardExtensions
             var issuer = builder.Configuration["DevelopmentIssuer:Issuer"] is { Length: > 0 } i ? i : $"http://localhost:{builder.Configuration.GetValue("APP_PORT", DefaultPort)}";
             var keyFile = builder.Configuration[DevelopmentIssuer.KeyFileKey];
             var keyPem = string.IsNullOrWhiteSpace(keyFile) ? null : File.ReadAllText(keyFile);
-            builder.Services.AddSingleton(sp => new DevelopmentIssuer(issuer, sp.GetRequiredService<TimeProvider>(), keyPem));
+            var sharedStore = builder.Configuration[KeysStateStoreKey];
+            builder.Services.AddSingleton(sp => keyPem is null && sharedStore is { Length: > 0 }
+                // Several replicas: one key for all, kept beside the Data Protection ring (ADR 0010).
+                ? new DevelopmentIssuer(issuer, sp.GetRequiredService<TimeProvider>(), new SharedIssuerKey(sp.GetRequiredService<Dapr.Client.DaprClient>(), sharedStore, sp.GetRequiredService<IDataProtectionProvider>()).GetOrCreatePem)
+                : new DevelopmentIssuer(issuer, sp.GetRequiredService<TimeProvider>(), keyPem));
             builder.Services.AddScoped<IHubTokens>(sp => new HubTokens(sp.GetRequiredService<CurrentUser>(), sp.GetRequiredService<DevelopmentIssuer>()));
             return;
         }

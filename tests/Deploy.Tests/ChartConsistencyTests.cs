@@ -250,4 +250,40 @@ public sealed class ChartConsistencyTests
                 Assert.Empty(reaching);
         }
     }
+
+    [Theory]
+    [InlineData("values.yaml")]
+    [InlineData("values-aks.yaml")]
+    public async Task The_dashboard_runs_several_replicas_that_share_their_keys_behind_a_sticky_ingress_with_a_pdb(string valuesFile)
+    {
+        string[] files = valuesFile == "values.yaml" ? ["values.yaml"] : ["values.yaml", valuesFile];
+        var rendered = await Chart.RenderAsync(files, Array.Empty<string>());
+        var dashboard = rendered.WorkloadOf("dashboard")!;
+        Assert.Equal("2", (string?)dashboard["spec"]!["replicas"]);
+        // The keys in the component the chart renders as "statestore", which the dashboard's sidecar may use (no scopes).
+        Assert.Equal("statestore", Env(Container(dashboard), "DASHBOARD_KEYS_STATE_STORE"));
+        Assert.Empty(DaprMetadata.Scopes(rendered.Component("statestore")));
+
+        var ingress = rendered.OfKind("Ingress").Single(i => i["spec"]!["rules"]!.AsArray().Any(r => r!["http"]!["paths"]!.AsArray().Any(p => ((string?)p!["backend"]!["service"]!["name"])!.EndsWith("-dashboard", StringComparison.Ordinal))));
+        Assert.Equal("nginx", (string?)ingress["spec"]!["ingressClassName"]);
+        var annotations = ingress["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal("cookie", (string?)annotations["nginx.ingress.kubernetes.io/affinity"]);
+        Assert.Equal("persistent", (string?)annotations["nginx.ingress.kubernetes.io/affinity-mode"]);
+        Assert.Equal("true", (string?)annotations["nginx.ingress.kubernetes.io/session-cookie-secure"]);
+        Assert.False(string.IsNullOrEmpty((string?)annotations["nginx.ingress.kubernetes.io/session-cookie-name"]));
+
+        var selector = dashboard["spec"]!["selector"]!["matchLabels"]!.ToJsonString();
+        var pdb = Assert.Single(rendered.OfKind("PodDisruptionBudget"), p => p["spec"]!["selector"]!["matchLabels"]!.ToJsonString() == selector);
+        Assert.Equal("1", (string?)pdb["spec"]!["maxUnavailable"]);
+    }
+
+    [Fact]
+    public async Task No_service_of_the_release_but_the_gateways_device_port_has_session_affinity()
+    {
+        var rendered = await Chart.RenderAsync();
+        var sticky = rendered.OfKind("Service").Where(s => s["spec"]!["sessionAffinity"] is not null && (string?)s["spec"]!["sessionAffinity"] != "None")
+            .Select(s => (string)s["metadata"]!["name"]!).ToArray();
+        // The hub's connections are single WebSocket requests (the dashboard skips negotiation): no affinity needed.
+        Assert.Equal(["mtaeda-gateway-devices"], sticky);
+    }
 }
