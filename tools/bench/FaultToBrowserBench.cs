@@ -5,10 +5,13 @@ using System.Text.RegularExpressions;
 using Dapr.Client;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Dashboard.Alerts;
+using Mtaeda.Dashboard.Identity;
 using Mtaeda.Dashboard.Tests.Browser;
 using Mtaeda.Gateway.Devices;
 using Mtaeda.Testing;
@@ -73,12 +76,15 @@ public static partial class FaultToBrowserBench
             Environment.SetEnvironmentVariable("BENCHENV_NOTIFICATIONS_HUB_PORT", hubPort.ToString(CultureInfo.InvariantCulture));
             Environment.SetEnvironmentVariable("BENCHENV_Hub__Authority", url);
             Environment.SetEnvironmentVariable("BENCHENV_Hub__RequireHttpsMetadata", "false");
+            // The development issuer's key for this run (DevelopmentIssuer:KeyFile), so that the bench's own hub connection has a token the hub takes.
+            var keyFile = Path.Combine(dir, "issuer.pem");
+            using (var key = System.Security.Cryptography.RSA.Create(2048)) await File.WriteAllTextAsync(keyFile, key.ExportRSAPrivateKeyPem());
             var dashboardDll = Path.Combine(root, "dashboard-ui", "bin", configuration, "net10.0", "Mtaeda.Dashboard.dll");
             var runFile = Path.Combine(dir, "dapr.yaml");
             await File.WriteAllTextAsync(runFile, PassageBench.RunFile(root, configuration, dir, components, ports, devicePort) + string.Join('\n',
                 "  - appID: dashboard", $"    appDirPath: {Path.Combine(root, "dashboard-ui")}", $"    daprHTTPPort: {dashboard.Http}", $"    daprGRPCPort: {dashboard.Grpc}",
                 $"    appPort: {dashboard.App}", "    appProtocol: http", $"    command: [\"dotnet\", \"{dashboardDll}\"]", "    env:",
-                $"      DASHBOARD_DEV_PASSWORD: \"{password}\"", $"      DevelopmentIssuer__Issuer: \"{url}\"", $"      Hub__Url: \"http://localhost:{hubPort}/hubs/operations\"", ""));
+                $"      DASHBOARD_DEV_PASSWORD: \"{password}\"", $"      DevelopmentIssuer__Issuer: \"{url}\"", $"      DevelopmentIssuer__KeyFile: \"{keyFile}\"", $"      Hub__Url: \"http://localhost:{hubPort}/hubs/operations\"", ""));
             var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
             Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
@@ -119,6 +125,8 @@ public static partial class FaultToBrowserBench
             await page.Locator("[data-testid=hub-state]", new() { HasTextString = "live" }).WaitForAsync(new() { Timeout = 60_000 });
             await page.EvaluateAsync(ObserveAlerts);
             log.WriteLine("fault-to-browser: the supervisor's browser shows the live alerts");
+            using var issuer = new DevelopmentIssuer(url, TimeProvider.System, await File.ReadAllTextAsync(keyFile));
+            await using var pushes = await HubClock.ConnectAsync($"http://localhost:{hubPort}/hubs/operations", issuer.Issue(new DashboardUser("sup-bench", "Bench Supervisor", Roles.Supervisor, ["*"])));
 
             // The passage load, for longer than the faults can take; stopped once they are done.
             var progress = new List<(long Sent, long At)>();
@@ -137,9 +145,9 @@ public static partial class FaultToBrowserBench
             await using var seen = new BrowserClock(page);
 
             log.WriteLine($"fault-to-browser: {options.WarmUpFaults} warm-up faults");
-            var warm = new Samples(new("warm-up"), new("warm-up"));
+            var warm = new Samples(new("warm-up"), new("warm-up"), new("warm-up"));
             var warmFailures = new List<string>();
-            await FaultsAsync(ids[options.Faults..], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, warm, warmFailures);
+            await FaultsAsync(ids[options.Faults..], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, pushes, warm, warmFailures);
 
             var pids = Services.Where(s => s != "simulator").ToDictionary(s => s, s => runner.PidOf(s));
             pids["dashboard"] = runner.PidOf("dashboard");
@@ -150,10 +158,10 @@ public static partial class FaultToBrowserBench
             var loadBefore = LoadAverage();
 
             log.WriteLine($"fault-to-browser: {options.Faults} faults, one every {options.IntervalMs} ms, at most {options.MaxSeconds} s");
-            var samples = new Samples(new("fault to alert in the browser"), new("fault to the device told LOCKED"));
+            var samples = new Samples(new("fault to alert in the browser"), new("fault to the device told LOCKED"), new("fault to the hub's push received"));
             var failures = new List<string>();
             var begin = Stopwatch.GetTimestamp();
-            await FaultsAsync(ids[..options.Faults], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, samples, failures);
+            await FaultsAsync(ids[..options.Faults], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, pushes, samples, failures);
             var end = Stopwatch.GetTimestamp();
             var loadAfter = LoadAverage();
             var cpu = pids.ToDictionary(p => p.Key, p => PassageBench.CpuOf(p.Value) - cpuBefore[p.Key]);
@@ -191,14 +199,14 @@ public static partial class FaultToBrowserBench
     public sealed record Options(int LoadWarmup, int Faults, int WarmUpFaults, int IntervalMs, int MaxSeconds, int Stations, int TurnstilesPerStation);
 
     /// <summary>The latencies a run takes.</summary>
-    private sealed record Samples(Sample ToBrowser, Sample ToLocked);
+    private sealed record Samples(Sample ToBrowser, Sample ToLocked, Sample ToPushed);
 
     /// <summary>
     /// The faults of <paramref name="ids"/>, one every <paramref name="intervalMs"/> (open loop: a slow one does not delay the
     /// next), each on a device connected just before it (the connection is not timed), within <paramref name="limit"/>.
     /// </summary>
     private static async Task FaultsAsync((string Station, string Turnstile)[] ids, int intervalMs, TimeSpan limit, System.Security.Cryptography.X509Certificates.X509Certificate2 ca,
-        Uri gateway, BrowserClock seen, Samples samples, List<string> failures)
+        Uri gateway, BrowserClock seen, HubClock pushes, Samples samples, List<string> failures)
     {
         using var stop = new CancellationTokenSource(limit);
         var start = Stopwatch.GetTimestamp();
@@ -212,7 +220,7 @@ public static partial class FaultToBrowserBench
             {
                 try
                 {
-                    await FaultAsync(station, turnstile, ca, gateway, seen, samples, stop.Token);
+                    await FaultAsync(station, turnstile, ca, gateway, seen, pushes, samples, stop.Token);
                 }
                 catch (Exception e)
                 {
@@ -225,11 +233,12 @@ public static partial class FaultToBrowserBench
 
     /// <summary>One device's jam: sent on its stream, then the browser's time for its first alert.</summary>
     private static async Task FaultAsync(string station, string turnstile, System.Security.Cryptography.X509Certificates.X509Certificate2 ca, Uri gateway, BrowserClock seen,
-        Samples samples, CancellationToken ct)
+        HubClock pushes, Samples samples, CancellationToken ct)
     {
         using var certificate = DevCertificates.IssueDeviceCertificate(ca, turnstile, station);
         await using var device = await TestDevice.ConnectAsync(gateway, turnstile, certificate, ca, ct);
         var shown = seen.Expect(turnstile);
+        var pushed = pushes.Expect(turnstile);
         var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var started = Stopwatch.GetTimestamp();
         await device.SendAsync(device.Fault(FaultKind.Jammed, "bench: ticket stuck"));
@@ -238,6 +247,7 @@ public static partial class FaultToBrowserBench
         var shownAt = await shown.WaitAsync(TimeSpan.FromSeconds(30), ct);
         samples.ToBrowser.Record(0, Math.Max(0, (shownAt - sentAt) * Stopwatch.Frequency / 1000));
         if (await locked is { } lockedAt) samples.ToLocked.Record(started, lockedAt);
+        if (pushed.IsCompletedSuccessfully) samples.ToPushed.Record(0, Math.Max(0, (pushed.Result - sentAt) * Stopwatch.Frequency / 1000));
     }
 
     /// <summary>
@@ -288,6 +298,38 @@ public static partial class FaultToBrowserBench
             await _stop.CancelAsync();
             await _reader;
             _stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The bench's own connection to the notifications hub, as a second supervisor, received as the dashboard receives its
+    /// pushes (<see cref="AlertMessage"/>): when each device's first alert reached a client of the hub (epoch milliseconds).
+    /// </summary>
+    private sealed class HubClock : IAsyncDisposable
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<long>> _expected = new(StringComparer.Ordinal);
+        private HubConnection? _hub;
+
+        public static async Task<HubClock> ConnectAsync(string url, string token)
+        {
+            var clock = new HubClock();
+            clock._hub = new HubConnectionBuilder().WithUrl(url, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
+            clock._hub.On<AlertMessage>("alert", alert =>
+            {
+                var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                clock._expected.GetOrAdd(alert.DeviceId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(at);
+            });
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await clock._hub.StartAsync(limit.Token);
+            return clock;
+        }
+
+        /// <summary>When <paramref name="deviceId"/>'s first alert was pushed to this connection.</summary>
+        public Task<long> Expect(string deviceId) => _expected.GetOrAdd(deviceId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_hub is not null) await _hub.DisposeAsync();
         }
     }
 
@@ -350,6 +392,7 @@ public static partial class FaultToBrowserBench
         sb.AppendLine(i, $"| time from the first fault to the last alert | {elapsed.TotalSeconds:0.0} s |");
         sb.AppendLine(i, $"| **fault sent to alert rendered in the browser** p50 / p90 / p99 / max | **{Percentiles(toBrowser)}** |");
         sb.AppendLine(i, $"| on the way: fault sent to the device told LOCKED (journaled by the gateway, forwarded to equipment, recorded by the turnstile's actor, answered) p50 / p90 / p99 / max | {Percentiles(samples.ToLocked)} |");
+        sb.AppendLine(i, $"| on the way: fault sent to the hub's `alert` push received by a SignalR client beside the dashboard (the bench's own, as a second supervisor) p50 / p90 / p99 / max | {Percentiles(samples.ToPushed)} |");
         sb.AppendLine(i, $"| target: p99 under 1 s | {(toBrowser.Count > 0 && failures.Count == 0 && toBrowser.PercentileMs(99) < 1000 ? "**met**" : "**not met**")} |");
         sb.AppendLine();
         if (failures.Count > 0)
