@@ -123,6 +123,7 @@ public static partial class FaultToBrowserBench
             var page = await DashboardBrowser.SignInAsync(browser, url, "supervisor", password);
             await DashboardBrowser.OpenAsync(page, url, "/alerts");
             await page.Locator("[data-testid=hub-state]", new() { HasTextString = "live" }).WaitForAsync(new() { Timeout = 60_000 });
+            if (options.NoAnimations) await page.AddStyleTagAsync(new() { Content = "*, *::before, *::after { animation: none !important; transition: none !important; }" });
             await page.EvaluateAsync(ObserveAlerts);
             log.WriteLine("fault-to-browser: the supervisor's browser shows the live alerts");
             using var issuer = new DevelopmentIssuer(url, TimeProvider.System, await File.ReadAllTextAsync(keyFile));
@@ -145,7 +146,7 @@ public static partial class FaultToBrowserBench
             await using var seen = new BrowserClock(page);
 
             log.WriteLine($"fault-to-browser: {options.WarmUpFaults} warm-up faults");
-            var warm = new Samples(new("warm-up"), new("warm-up"), new("warm-up"));
+            var warm = new Samples(new("warm-up"), new("warm-up"), new("warm-up"), new("warm-up"));
             var warmFailures = new List<string>();
             await FaultsAsync(ids[options.Faults..], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, pushes, warm, warmFailures);
 
@@ -158,7 +159,7 @@ public static partial class FaultToBrowserBench
             var loadBefore = LoadAverage();
 
             log.WriteLine($"fault-to-browser: {options.Faults} faults, one every {options.IntervalMs} ms, at most {options.MaxSeconds} s");
-            var samples = new Samples(new("fault to alert in the browser"), new("fault to the device told LOCKED"), new("fault to the hub's push received"));
+            var samples = new Samples(new("fault to alert in the browser"), new("fault to the device told LOCKED"), new("fault to the hub's push received"), new("hub's push to alert in the browser"));
             var failures = new List<string>();
             var begin = Stopwatch.GetTimestamp();
             await FaultsAsync(ids[..options.Faults], options.IntervalMs, TimeSpan.FromSeconds(options.MaxSeconds), certificates.Ca, devices, seen, pushes, samples, failures);
@@ -196,10 +197,11 @@ public static partial class FaultToBrowserBench
     }
 
     /// <summary>What a run is asked to do.</summary>
-    public sealed record Options(int LoadWarmup, int Faults, int WarmUpFaults, int IntervalMs, int MaxSeconds, int Stations, int TurnstilesPerStation);
+    /// <param name="NoAnimations">A diagnosis: the page's CSS animations and transitions turned off (the fresh alerts' cue among them), to see the browser's share without them.</param>
+    public sealed record Options(int LoadWarmup, int Faults, int WarmUpFaults, int IntervalMs, int MaxSeconds, int Stations, int TurnstilesPerStation, bool NoAnimations);
 
     /// <summary>The latencies a run takes.</summary>
-    private sealed record Samples(Sample ToBrowser, Sample ToLocked, Sample ToPushed);
+    private sealed record Samples(Sample ToBrowser, Sample ToLocked, Sample ToPushed, Sample PushedToBrowser);
 
     /// <summary>
     /// The faults of <paramref name="ids"/>, one every <paramref name="intervalMs"/> (open loop: a slow one does not delay the
@@ -247,7 +249,11 @@ public static partial class FaultToBrowserBench
         var shownAt = await shown.WaitAsync(TimeSpan.FromSeconds(30), ct);
         samples.ToBrowser.Record(0, Math.Max(0, (shownAt - sentAt) * Stopwatch.Frequency / 1000));
         if (await locked is { } lockedAt) samples.ToLocked.Record(started, lockedAt);
-        if (pushed.IsCompletedSuccessfully) samples.ToPushed.Record(0, Math.Max(0, (pushed.Result - sentAt) * Stopwatch.Frequency / 1000));
+        if (pushed.IsCompletedSuccessfully)
+        {
+            samples.ToPushed.Record(0, Math.Max(0, (pushed.Result - sentAt) * Stopwatch.Frequency / 1000));
+            samples.PushedToBrowser.Record(0, Math.Max(0, (shownAt - pushed.Result) * Stopwatch.Frequency / 1000));
+        }
     }
 
     /// <summary>
@@ -381,7 +387,7 @@ public static partial class FaultToBrowserBench
         var sb = new StringBuilder();
         string Percentiles(Sample s) => s.Count == 0 ? "none" : string.Create(i, $"{s.PercentileMs(50):0} / {s.PercentileMs(90):0} / {s.PercentileMs(99):0} / {s.PercentileMs(100):0} ms");
         var toBrowser = samples.ToBrowser;
-        sb.AppendLine(i, $"## {(rate > 0 ? $"Under passage load: the simulator at {rate:N0} passages/s" : "Without passage load")} ({options.Faults} faults, one every {options.IntervalMs} ms)");
+        sb.AppendLine(i, $"## {(rate > 0 ? $"Under passage load: the simulator at {rate:N0} passages/s" : "Without passage load")} ({options.Faults} faults, one every {options.IntervalMs} ms{(options.NoAnimations ? "; diagnosis: the page's animations off" : "")})");
         sb.AppendLine();
         sb.AppendLine("| measure | value |");
         sb.AppendLine("|---|---:|");
@@ -393,6 +399,7 @@ public static partial class FaultToBrowserBench
         sb.AppendLine(i, $"| **fault sent to alert rendered in the browser** p50 / p90 / p99 / max | **{Percentiles(toBrowser)}** |");
         sb.AppendLine(i, $"| on the way: fault sent to the device told LOCKED (journaled by the gateway, forwarded to equipment, recorded by the turnstile's actor, answered) p50 / p90 / p99 / max | {Percentiles(samples.ToLocked)} |");
         sb.AppendLine(i, $"| on the way: fault sent to the hub's `alert` push received by a SignalR client beside the dashboard (the bench's own, as a second supervisor) p50 / p90 / p99 / max | {Percentiles(samples.ToPushed)} |");
+        sb.AppendLine(i, $"| on the way: the hub's push (to the bench's client) to the alert in the browser, per fault (the dashboard's hub client and page, the circuit's WebSocket, Chromium) p50 / p90 / p99 / max | {Percentiles(samples.PushedToBrowser)} |");
         sb.AppendLine(i, $"| target: p99 under 1 s | {(toBrowser.Count > 0 && failures.Count == 0 && toBrowser.PercentileMs(99) < 1000 ? "**met**" : "**not met**")} |");
         sb.AppendLine();
         if (failures.Count > 0)

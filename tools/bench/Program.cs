@@ -161,24 +161,27 @@ var fbInterval = new Option<int>("--interval-ms") { Description = "Time between 
 var fbSeconds = new Option<int>("--max-seconds") { Description = "Time limit of each phase of faults", DefaultValueFactory = _ => 120 };
 var fbStations = new Option<int>("--stations") { Description = "Stations of the passage load", DefaultValueFactory = _ => 10 };
 var fbTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station of the passage load", DefaultValueFactory = _ => 10 };
+var fbNoAnimations = new Option<bool>("--no-animations") { Description = "A diagnosis: the page's CSS animations and transitions off (the fresh alerts' cue among them)" };
+var fbAppend = new Option<bool>("--append") { Description = "Add the results to the report's measurements instead of replacing them" };
 var fbOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/fault-to-browser.md" };
 var faultToBrowser = new Command("fault-to-browser", "A device's fault to its alert rendered in a supervisor's browser, measured by the browser, under passage load")
 {
-    fbRate, fbWarmup, fbFaults, fbWarmFaults, fbInterval, fbSeconds, fbStations, fbTurnstiles, fbOut,
+    fbRate, fbWarmup, fbFaults, fbWarmFaults, fbInterval, fbSeconds, fbStations, fbTurnstiles, fbNoAnimations, fbAppend, fbOut,
 };
 faultToBrowser.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
     var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
     var options = new FaultToBrowserBench.Options(parse.GetValue(fbWarmup), parse.GetValue(fbFaults), parse.GetValue(fbWarmFaults), parse.GetValue(fbInterval),
-        parse.GetValue(fbSeconds), parse.GetValue(fbStations), parse.GetValue(fbTurnstiles));
+        parse.GetValue(fbSeconds), parse.GetValue(fbStations), parse.GetValue(fbTurnstiles), parse.GetValue(fbNoAnimations));
     var table = new System.Text.StringBuilder();
     foreach (var rate in parse.GetValue(fbRate)!) table.Append(await FaultToBrowserBench.RunAsync(repository, configuration, options, rate, Console.Out));
-    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- fault-to-browser {string.Join(' ', parse.GetValue(fbRate)!.Select(r => $"--rate {r}"))} --load-warmup {options.LoadWarmup} --faults {options.Faults} --warmup-faults {options.WarmUpFaults} --interval-ms {options.IntervalMs} --max-seconds {options.MaxSeconds} --stations {options.Stations} --turnstiles-per-station {options.TurnstilesPerStation}";
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- fault-to-browser {string.Join(' ', parse.GetValue(fbRate)!.Select(r => $"--rate {r}"))} --load-warmup {options.LoadWarmup} --faults {options.Faults} --warmup-faults {options.WarmUpFaults} --interval-ms {options.IntervalMs} --max-seconds {options.MaxSeconds} --stations {options.Stations} --turnstiles-per-station {options.TurnstilesPerStation}{(options.NoAnimations ? " --no-animations" : "")}";
     var path = Path.Combine(repository, parse.GetValue(fbOut)!);
     var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
     const string Marker = "<!-- measured -->";
-    var head = existing.Contains(Marker, StringComparison.Ordinal) ? existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)] : "# Fault to browser benchmark\n\n" + Marker;
+    var head = !existing.Contains(Marker, StringComparison.Ordinal) ? "# Fault to browser benchmark\n\n" + Marker
+        : parse.GetValue(fbAppend) ? existing.TrimEnd() : existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)];
     await File.WriteAllTextAsync(path, head + $"\n\nMeasured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores with\n\n```\n{command}\n```\n\n{table}");
     Console.WriteLine($"report written to {path}");
     return 0;
