@@ -153,6 +153,40 @@ root.SetAction(async (parse, _) =>
     Console.WriteLine($"report written to {path}");
     return 0;
 });
+var fbRate = new Option<int[]>("--rate") { Description = "Target passages per second of the passage load (0: none; repeat for a run at each)", DefaultValueFactory = _ => [20_000] };
+var fbWarmup = new Option<int>("--load-warmup") { Description = "Seconds of passage load before the first fault", DefaultValueFactory = _ => 20 };
+var fbFaults = new Option<int>("--faults") { Description = "Measured faults, each of a turnstile of its own", DefaultValueFactory = _ => 100 };
+var fbWarmFaults = new Option<int>("--warmup-faults") { Description = "Faults before the measured ones, not measured", DefaultValueFactory = _ => 10 };
+var fbInterval = new Option<int>("--interval-ms") { Description = "Time between two faults", DefaultValueFactory = _ => 500 };
+var fbSeconds = new Option<int>("--max-seconds") { Description = "Time limit of each phase of faults", DefaultValueFactory = _ => 120 };
+var fbStations = new Option<int>("--stations") { Description = "Stations of the passage load", DefaultValueFactory = _ => 10 };
+var fbTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station of the passage load", DefaultValueFactory = _ => 10 };
+var fbNoAnimations = new Option<bool>("--no-animations") { Description = "A diagnosis: the page's CSS animations and transitions off (the fresh alerts' cue among them)" };
+var fbAppend = new Option<bool>("--append") { Description = "Add the results to the report's measurements instead of replacing them" };
+var fbOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/fault-to-browser.md" };
+var faultToBrowser = new Command("fault-to-browser", "A device's fault to its alert rendered in a supervisor's browser, measured by the browser, under passage load")
+{
+    fbRate, fbWarmup, fbFaults, fbWarmFaults, fbInterval, fbSeconds, fbStations, fbTurnstiles, fbNoAnimations, fbAppend, fbOut,
+};
+faultToBrowser.SetAction(async (parse, _) =>
+{
+    var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
+    var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+    var options = new FaultToBrowserBench.Options(parse.GetValue(fbWarmup), parse.GetValue(fbFaults), parse.GetValue(fbWarmFaults), parse.GetValue(fbInterval),
+        parse.GetValue(fbSeconds), parse.GetValue(fbStations), parse.GetValue(fbTurnstiles), parse.GetValue(fbNoAnimations));
+    var table = new System.Text.StringBuilder();
+    foreach (var rate in parse.GetValue(fbRate)!) table.Append(await FaultToBrowserBench.RunAsync(repository, configuration, options, rate, Console.Out));
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- fault-to-browser {string.Join(' ', parse.GetValue(fbRate)!.Select(r => $"--rate {r}"))} --load-warmup {options.LoadWarmup} --faults {options.Faults} --warmup-faults {options.WarmUpFaults} --interval-ms {options.IntervalMs} --max-seconds {options.MaxSeconds} --stations {options.Stations} --turnstiles-per-station {options.TurnstilesPerStation}{(options.NoAnimations ? " --no-animations" : "")}";
+    var path = Path.Combine(repository, parse.GetValue(fbOut)!);
+    var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+    const string Marker = "<!-- measured -->";
+    var head = !existing.Contains(Marker, StringComparison.Ordinal) ? "# Fault to browser benchmark\n\n" + Marker
+        : parse.GetValue(fbAppend) ? existing.TrimEnd() : existing[..(existing.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)];
+    await File.WriteAllTextAsync(path, head + $"\n\nMeasured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores with\n\n```\n{command}\n```\n\n{table}");
+    Console.WriteLine($"report written to {path}");
+    return 0;
+});
+root.Subcommands.Add(faultToBrowser);
 return await root.Parse(args).InvokeAsync();
 
 // Relative report paths are relative to the repository (where MTAEDA.slnx is), wherever `dotnet run` starts the tool.

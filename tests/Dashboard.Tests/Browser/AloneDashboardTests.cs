@@ -55,7 +55,7 @@ public sealed class AloneDashboard : IAsyncLifetime
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "120"]);
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(150));
         _playwright = await Playwright.CreateAsync();
-        Browser = await DashboardSystem.LaunchChromiumAsync(_playwright);
+        Browser = await DashboardBrowser.LaunchChromiumAsync(_playwright);
     }
 
     public async ValueTask DisposeAsync()

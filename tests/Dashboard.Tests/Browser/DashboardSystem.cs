@@ -73,7 +73,7 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
         await Mtaeda.Testing.Eventually.UntilAsync(async () => await AnswersAsync(() => Stations.GetStationAsync(new() { StationId = "stn-probe" }).ResponseAsync)
             && await AnswersAsync(() => Equipment.GetTurnstileAsync(new() { TurnstileId = "ts-probe" }).ResponseAsync), "stations and equipment to answer", TimeSpan.FromSeconds(120), CancellationToken.None);
         _playwright = await Playwright.CreateAsync();
-        _browser = await LaunchChromiumAsync(_playwright);
+        _browser = await DashboardBrowser.LaunchChromiumAsync(_playwright);
     }
 
     private static async Task<bool> AnswersAsync<T>(Func<Task<T>> call)
@@ -93,16 +93,6 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
         }
     }
 
-    /// <summary>Debian's Chromium, headless (the package's own browsers are never installed).</summary>
-    /// <param name="playwright">Playwright.</param>
-    /// <returns>The browser.</returns>
-    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-    {
-        ExecutablePath = "/usr/bin/chromium",
-        Headless = true,
-        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-
     public new async ValueTask DisposeAsync()
     {
         if (_browser is not null) await _browser.DisposeAsync();
@@ -116,28 +106,14 @@ public sealed class DashboardSystem() : MtaedaSystem(redis: false, ["dashboard",
     /// <param name="user">The development user.</param>
     /// <param name="screenshot">A file name to save the sign-in page under, before signing in.</param>
     /// <returns>The page.</returns>
-    public async Task<IPage> SignInAsync(string user, string? screenshot = null)
-    {
-        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        page.SetDefaultTimeout(60_000);
-        await page.GotoAsync(Url + "/");
-        await page.FillAsync("#userName", user);
-        await page.FillAsync("#password", Password);
-        if (screenshot is not null) await ScreenshotAsync(page, screenshot);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("[data-testid=signed-in]");
-        return page;
-    }
+    public Task<IPage> SignInAsync(string user, string? screenshot = null) =>
+        DashboardBrowser.SignInAsync(Browser, Url, user, Password, screenshot is null ? null : page => ScreenshotAsync(page, screenshot));
 
     /// <summary>Opens <paramref name="path"/> and waits until the page is interactive (a prerendered page shows the data but answers no click).</summary>
     /// <param name="page">The page.</param>
     /// <param name="path">The dashboard's path, e.g. /work-orders.</param>
     /// <returns>When interactive.</returns>
-    public async Task OpenAsync(IPage page, string path)
-    {
-        await page.GotoAsync(Url + path);
-        await page.Locator("[data-render=interactive]").WaitForAsync();
-    }
+    public Task OpenAsync(IPage page, string path) => DashboardBrowser.OpenAsync(page, Url, path);
 
     /// <summary>Saves a full-page screenshot under artifacts/screenshots/.</summary>
     /// <param name="page">The page.</param>
