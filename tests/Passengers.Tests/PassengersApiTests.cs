@@ -175,13 +175,14 @@ public sealed class PassengersApiTests
         var enrolled = await api.EnrollForIdentificationAsync(new EnrollForIdentificationRequest { PassengerId = "p-4", Consent = true, Templates = { Template("t-1", 512) } }, cancellationToken: Ct);
         Assert.True(enrolled.IdentificationConsent);
         var sent = Assert.Single(identification.Enrolled);
-        Assert.Equal(("p-4", "t-1", 512), (sent.PassengerId, sent.Templates[0].TemplateId, sent.Templates[0].Values.Count));
+        Assert.Equal(("p-4", "t-1", 512, 1UL), (sent.PassengerId, sent.Templates[0].TemplateId, sent.Templates[0].Values.Count, sent.EnrollmentSequence));
         await observer.WaitForAsync(e => e.Type == EventType.Of<PassengerConsentGiven>(), Eventually.DefaultTimeout, Ct);
 
         var withdrawn = await api.WithdrawConsentAsync(new WithdrawConsentRequest { PassengerId = "p-4" }, cancellationToken: Ct);
         Assert.False(withdrawn.IdentificationConsent);
         var @event = await observer.WaitForAsync(e => e.Type == EventType.Of<PassengerConsentWithdrawn>(), Eventually.DefaultTimeout, Ct);
-        Assert.Equal("p-4", IntegrationEvents.FromJson<PassengerConsentWithdrawn>(@event.Data).PassengerId);
+        var withdrawal = IntegrationEvents.FromJson<PassengerConsentWithdrawn>(@event.Data);
+        Assert.Equal(("p-4", 1UL), (withdrawal.PassengerId, withdrawal.EnrollmentSequence));
         // The passenger's record holds no template.
         var passenger = await api.GetPassengerAsync(new GetPassengerRequest { PassengerId = "p-4" }, cancellationToken: Ct);
         Assert.DoesNotContain("values", passenger.ToString(), StringComparison.Ordinal);
