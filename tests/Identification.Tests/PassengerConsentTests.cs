@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Identification.V1;
@@ -9,7 +10,10 @@ using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.I
 
 namespace Mtaeda.Identification.Tests;
 
-/// <summary>A passenger's withdrawn consent (passengers' <see cref="PassengerConsentWithdrawn"/>) deletes the passenger's templates.</summary>
+/// <summary>
+/// A passenger's withdrawn consent (passengers' <see cref="PassengerConsentWithdrawn"/>) deletes the passenger's templates of
+/// the enrolments it covers, and only those: a withdrawal delivered late leaves a later enrolment's templates alone.
+/// </summary>
 public sealed class PassengerConsentTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -51,5 +55,78 @@ public sealed class PassengerConsentTests
             async () => (await client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-after-{++attempt}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)).Match,
             m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct, "a capture of the withdrawn passenger to match no one");
         Assert.DoesNotContain(IdentificationIntegrationTests.State(runtime), e => e.Key.StartsWith("identification||passenger|p-1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_withdrawal_delivered_after_the_passenger_enrolled_again_leaves_the_new_templates_and_late_enrolments_change_nothing()
+    {
+        var logs = new CapturingLogs();
+        await using var runtime = LocalRuntime.Create(logs);
+        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(logs), Ct);
+        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
+        var client = new IdentificationClient(passengers.Invoker("identification"));
+        var random = new Random(11);
+        await passengers.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
+        {
+            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        }, cancellationToken: Ct);
+        await Eventually.UntilAsync(() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known",
+            IdentificationIntegrationTests.Patience, Ct);
+
+        // Enrolment 1, withdrawn in passengers (its event on the way, late), then enrolment 2 reaches identification first.
+        var first = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
+        var second = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
+        await client.EnrollPassengerAsync(new EnrollPassengerRequest
+        {
+            PassengerId = "p-1", EnrollmentSequence = 1, Templates = { IdentificationIntegrationTests.Template("t-1", first) },
+        }, cancellationToken: Ct);
+        await client.EnrollPassengerAsync(new EnrollPassengerRequest
+        {
+            PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
+        }, cancellationToken: Ct);
+        var capture = 0;
+        Task<MatchKind?> MatchOf(float[] face) => client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{++capture}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
+            .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
+        Assert.Equal(MatchKind.Passenger, await Eventually.MatchesAsync(() => MatchOf(second), m => m is not null, IdentificationIntegrationTests.Patience, Ct,
+            "identification to answer captures"));
+
+        await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers, new PassengerConsentWithdrawn
+        {
+            PassengerId = "p-1", EnrollmentSequence = 1, WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        }, "consent-withdrawn-p-1-1", "p-1", Ct);
+
+        // The withdrawal is applied (it is remembered as covering enrolment 1), or, wrongly, the templates are gone.
+        bool Held() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||passenger|p-1");
+        await Eventually.UntilAsync(() => !Held() || IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||withdrawal|p-1"),
+            "the late withdrawal applied", IdentificationIntegrationTests.Patience, Ct);
+        Assert.True(Held(), "the late withdrawal of enrolment 1 deleted the templates of enrolment 2");
+        Assert.Equal(MatchKind.Passenger, await MatchOf(second));
+        Assert.Equal(MatchKind.None, await MatchOf(first));
+
+        // The withdrawal of enrolment 2 deletes them; enrolment 2 sent again after it (a retried call) is refused and stores nothing.
+        await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers, new PassengerConsentWithdrawn
+        {
+            PassengerId = "p-1", EnrollmentSequence = 2, WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        }, "consent-withdrawn-p-1-2", "p-1", Ct);
+        await Eventually.UntilAsync(() => !Held(), "the templates of enrolment 2 deleted", IdentificationIntegrationTests.Patience, Ct);
+        await Eventually.MatchesAsync(() => MatchOf(second), m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct, "a capture of the withdrawn passenger to match no one");
+        var late = await Assert.ThrowsAsync<RpcException>(() => client.EnrollPassengerAsync(new EnrollPassengerRequest
+        {
+            PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
+        }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
+        Assert.False(Held());
+
+        // The passenger enrols again twice (4 after 3, the calls crossing): enrolment 3 arriving after 4 changes nothing.
+        await client.EnrollPassengerAsync(new EnrollPassengerRequest
+        {
+            PassengerId = "p-1", EnrollmentSequence = 4, Templates = { IdentificationIntegrationTests.Template("t-4", first) },
+        }, cancellationToken: Ct);
+        await client.EnrollPassengerAsync(new EnrollPassengerRequest
+        {
+            PassengerId = "p-1", EnrollmentSequence = 3, Templates = { IdentificationIntegrationTests.Template("t-3", second) },
+        }, cancellationToken: Ct);
+        Assert.Equal(MatchKind.Passenger, await MatchOf(first));
+        Assert.Equal(MatchKind.None, await MatchOf(second));
     }
 }

@@ -16,7 +16,8 @@ public sealed class ContainerImageTests
     [Fact]
     public async Task Every_app_of_the_run_file_has_an_image_named_after_its_app_id()
     {
-        var apps = RunFile.Load(Path.Combine(Root, "dapr.yaml"), new Dictionary<string, string>());
+        // dev-mail (tools/dev-mail) is the run files' development mail sink, on loopback: no image.
+        var apps = RunFile.Load(Path.Combine(Root, "dapr.yaml"), new Dictionary<string, string>()).Where(a => a.AppId != "dev-mail").ToList();
         using var gate = new SemaphoreSlim(3);
         var evaluated = await Task.WhenAll(apps.Select(async app =>
         {

@@ -102,12 +102,35 @@ public sealed class PassengerRulesTests
         passenger.WithdrawConsent(T0);
         Assert.Equal([nameof(PassengerConsentWithdrawn)], Types(passenger));
 
-        passenger.GiveConsent(T0.AddMinutes(1));
-        passenger.GiveConsent(T0.AddMinutes(2)); // given already: nothing
+        var enrollment = passenger.BeginEnrollment();
+        passenger.GiveConsent(enrollment, T0.AddMinutes(1));
+        passenger.GiveConsent(enrollment, T0.AddMinutes(2)); // given already: nothing
         passenger.WithdrawConsent(T0.AddMinutes(3));
         Assert.Equal(
             [nameof(PassengerConsentWithdrawn), nameof(PassengerConsentGiven), nameof(PassengerNotificationRequested), nameof(PassengerConsentWithdrawn), nameof(PassengerNotificationRequested)],
             Types(passenger));
+        Assert.False(passenger.State.IdentificationConsent);
+    }
+
+    [Fact]
+    public void A_withdrawal_covers_the_enrolments_begun_before_it_and_consent_for_one_it_covered_is_refused()
+    {
+        var passenger = Registered();
+        var first = passenger.BeginEnrollment();
+        passenger.GiveConsent(first, T0);
+        passenger.WithdrawConsent(T0.AddMinutes(1));
+        var second = passenger.BeginEnrollment();
+        Assert.Equal((1UL, 2UL), (first, second));
+        // The withdrawal's event names the last enrolment it covers: identification keeps the templates of enrolment 2.
+        Assert.Equal(first, passenger.Events.OfType<PassengerConsentWithdrawn>().Single().EnrollmentSequence);
+
+        // Enrolment 3 begins, the consent is withdrawn before identification answered: its consent is not recorded.
+        passenger.GiveConsent(second, T0.AddMinutes(2));
+        var third = passenger.BeginEnrollment();
+        passenger.WithdrawConsent(T0.AddMinutes(3));
+        Assert.Equal(third, passenger.Events.OfType<PassengerConsentWithdrawn>().Last().EnrollmentSequence);
+        var refusal = Assert.Throws<DomainRefusalException>(() => passenger.GiveConsent(third, T0.AddMinutes(4)));
+        Assert.Equal((RefusalKind.FailedPrecondition, ErrorReason.ConsentWithdrawn), (refusal.Kind, refusal.Reason));
         Assert.False(passenger.State.IdentificationConsent);
     }
 

@@ -9,6 +9,7 @@ using Mtaeda.Contracts;
 using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Passengers.V1;
 using Mtaeda.Passengers.Domain;
+using Mtaeda.Passengers.Infrastructure;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Testing;
 using PassengersClient = Mtaeda.Contracts.Passengers.V1.Passengers.PassengersClient;
@@ -108,6 +109,54 @@ public sealed class PassengersApiTests
     }
 
     [Fact]
+    public async Task The_development_provider_adds_its_approved_test_token_and_rejects_its_rejected_one_through_the_callback()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await runtime.StartAsync("passengers", PassengersApp, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
+        var api = new PassengersClient(observer.Node.Invoker("passengers"));
+        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-5", Info = Info("Edsger") }, cancellationToken: Ct);
+
+        await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-5", RequestId = "tu-ok", AmountCents = 1_200, PaymentMethodToken = DevelopmentPaymentProvider.ApprovedToken }, cancellationToken: Ct);
+        var done = await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-ok" }, cancellationToken: Ct).ResponseAsync,
+            t => t.Status is TopUpStatus.Completed or TopUpStatus.Failed, Eventually.DefaultTimeout, Ct, "the approved top-up to end");
+        Assert.Equal(TopUpStatus.Completed, done.Status);
+        Assert.Equal([TopUpSteps.Requested, TopUpSteps.PaymentMethodAddRequested, TopUpSteps.PaymentMethodUpdated, TopUpSteps.Completed], done.Steps.Select(s => s.Name));
+
+        await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-5", RequestId = "tu-no", AmountCents = 700, PaymentMethodToken = DevelopmentPaymentProvider.RejectedToken }, cancellationToken: Ct);
+        var failed = await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-no" }, cancellationToken: Ct).ResponseAsync,
+            t => t.Status is TopUpStatus.Completed or TopUpStatus.Failed, Eventually.DefaultTimeout, Ct, "the rejected top-up to end");
+        Assert.Equal((TopUpStatus.Failed, "the payment method was rejected"), (failed.Status, failed.FailureReason));
+        Assert.Equal([TopUpSteps.Requested, TopUpSteps.PaymentMethodAddRequested, TopUpSteps.PaymentMethodRejected, TopUpSteps.Failed], failed.Steps.Select(s => s.Name));
+        Assert.Equal(1_200, (await api.GetCardBalanceAsync(new GetCardBalanceRequest { PassengerId = "p-5" }, cancellationToken: Ct)).BalanceCents);
+
+        // The answers went the way a real provider's do: PaymentMethodUpdated on the topic, accepted and rejected.
+        var answers = await observer.WaitUntilAsync(events => events.Count(e => e.Type == EventType.Of<PaymentMethodUpdated>()) == 2, "two PaymentMethodUpdated",
+            Eventually.DefaultTimeout, Ct);
+        Assert.Equal([(DevelopmentPaymentProvider.ApprovedToken, true, "tu-ok"), (DevelopmentPaymentProvider.RejectedToken, false, "tu-no")],
+            answers.Where(e => e.Type == EventType.Of<PaymentMethodUpdated>()).Select(e => IntegrationEvents.FromJson<PaymentMethodUpdated>(e.Data))
+                .Select(u => (u.PaymentMethodToken, u.Accepted, Assert.Single(u.TopUpIds))).OrderByDescending(a => a.Item3, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_development_provider_never_answers_its_unanswered_test_token_and_the_top_up_fails_at_its_deadline()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await runtime.StartAsync("passengers", args => PassengersApp([.. args, "--Passengers:PaymentMethodTimeout=00:00:03"]), Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
+        var api = new PassengersClient(observer.Node.Invoker("passengers"));
+        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-6", Info = Info("Tony") }, cancellationToken: Ct);
+
+        await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-6", RequestId = "tu-late", AmountCents = 900, PaymentMethodToken = DevelopmentPaymentProvider.UnansweredToken }, cancellationToken: Ct);
+        var failed = await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-late" }, cancellationToken: Ct).ResponseAsync,
+            t => t.Status is TopUpStatus.Completed or TopUpStatus.Failed, Eventually.DefaultTimeout, Ct, "the unanswered top-up to end");
+        Assert.Equal((TopUpStatus.Failed, "the payment method was not confirmed in time"), (failed.Status, failed.FailureReason));
+        Assert.Equal([TopUpSteps.Requested, TopUpSteps.PaymentMethodAddRequested, TopUpSteps.Failed], failed.Steps.Select(s => s.Name));
+        Assert.Equal(0, (await api.GetCardBalanceAsync(new GetCardBalanceRequest { PassengerId = "p-6" }, cancellationToken: Ct)).BalanceCents);
+        Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<PaymentMethodUpdated>());
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_naming_the_field_and_nothing_is_stored_or_started()
     {
         await using var runtime = LocalRuntime.Create();
@@ -175,13 +224,14 @@ public sealed class PassengersApiTests
         var enrolled = await api.EnrollForIdentificationAsync(new EnrollForIdentificationRequest { PassengerId = "p-4", Consent = true, Templates = { Template("t-1", 512) } }, cancellationToken: Ct);
         Assert.True(enrolled.IdentificationConsent);
         var sent = Assert.Single(identification.Enrolled);
-        Assert.Equal(("p-4", "t-1", 512), (sent.PassengerId, sent.Templates[0].TemplateId, sent.Templates[0].Values.Count));
+        Assert.Equal(("p-4", "t-1", 512, 1UL), (sent.PassengerId, sent.Templates[0].TemplateId, sent.Templates[0].Values.Count, sent.EnrollmentSequence));
         await observer.WaitForAsync(e => e.Type == EventType.Of<PassengerConsentGiven>(), Eventually.DefaultTimeout, Ct);
 
         var withdrawn = await api.WithdrawConsentAsync(new WithdrawConsentRequest { PassengerId = "p-4" }, cancellationToken: Ct);
         Assert.False(withdrawn.IdentificationConsent);
         var @event = await observer.WaitForAsync(e => e.Type == EventType.Of<PassengerConsentWithdrawn>(), Eventually.DefaultTimeout, Ct);
-        Assert.Equal("p-4", IntegrationEvents.FromJson<PassengerConsentWithdrawn>(@event.Data).PassengerId);
+        var withdrawal = IntegrationEvents.FromJson<PassengerConsentWithdrawn>(@event.Data);
+        Assert.Equal(("p-4", 1UL), (withdrawal.PassengerId, withdrawal.EnrollmentSequence));
         // The passenger's record holds no template.
         var passenger = await api.GetPassengerAsync(new GetPassengerRequest { PassengerId = "p-4" }, cancellationToken: Ct);
         Assert.DoesNotContain("values", passenger.ToString(), StringComparison.Ordinal);

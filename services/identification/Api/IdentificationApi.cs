@@ -130,7 +130,11 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
         Id(request.PassengerId, "passenger_id");
         if (request.Templates.Count == 0) throw Errors.InvalidArgument("templates", "at least one is required");
         var templates = Templates(request.Templates, "templates");
-        await watchList.EnrollPassengerAsync(request.PassengerId, templates, context.CancellationToken);
+        await Refusals(async () =>
+        {
+            await watchList.EnrollPassengerAsync(request.PassengerId, templates, request.EnrollmentSequence, context.CancellationToken);
+            return 0;
+        });
         return new EnrollPassengerResponse();
     }
 
@@ -138,7 +142,7 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
     public override async Task<WithdrawPassengerResponse> WithdrawPassenger(WithdrawPassengerRequest request, ServerCallContext context)
     {
         Id(request.PassengerId, "passenger_id");
-        return new WithdrawPassengerResponse { Deleted = await watchList.WithdrawPassengerAsync(request.PassengerId, context.CancellationToken) };
+        return new WithdrawPassengerResponse { Deleted = await watchList.WithdrawPassengerAsync(request.PassengerId, request.EnrollmentSequence, context.CancellationToken) };
     }
 
     /// <inheritdoc />
@@ -235,6 +239,7 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
             {
                 WatchListRefusal.Kind.NotFound => Errors.NotFound($"{refusal.Field}: {refusal.Message}"),
                 WatchListRefusal.Kind.AlreadyExists => Errors.AlreadyExists($"{refusal.Field}: {refusal.Message}"),
+                WatchListRefusal.Kind.Withdrawn => Errors.FailedPrecondition(Mtaeda.Contracts.Common.V1.ErrorReason.ConsentWithdrawn, $"{refusal.Field}: {refusal.Message}"),
                 _ => Errors.InvalidArgument(refusal.Field, refusal.Message),
             };
         }

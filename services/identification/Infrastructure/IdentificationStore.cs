@@ -27,7 +27,18 @@ public sealed record OffenderRecord(string Id, string CaseReference, int AlertLe
     DateTimeOffset ListedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>A passenger enrolled for identification, as stored (encrypted at rest).</summary>
-public sealed record PassengerRecord(string Id, List<TemplateRecord> Templates, ulong Version, DateTimeOffset EnrolledAt);
+/// <param name="Id">Passenger id.</param>
+/// <param name="Templates">The templates.</param>
+/// <param name="Version">This record's version (counts its writes; in <c>PassengerEnrollmentChanged</c>).</param>
+/// <param name="EnrolledAt">When enrolled.</param>
+/// <param name="EnrollmentSequence">Passengers' number of the enrolment (0: unnumbered): a withdrawal covering it deletes it, an earlier one does not.</param>
+public sealed record PassengerRecord(string Id, List<TemplateRecord> Templates, ulong Version, DateTimeOffset EnrolledAt, ulong EnrollmentSequence = 0);
+
+/// <summary>The last enrolment of a passenger a withdrawal of consent covered: an enrolment numbered up to it arriving later is refused. No template.</summary>
+/// <param name="Id">Passenger id.</param>
+/// <param name="Through">The last enrolment covered.</param>
+/// <param name="WithdrawnAt">When the withdrawal was applied.</param>
+public sealed record WithdrawalRecord(string Id, ulong Through, DateTimeOffset WithdrawnAt);
 
 /// <summary>A camera and the turnstile it watches, as equipment announced it.</summary>
 public sealed record CameraRecord(string CameraId, string TurnstileId, string StationId, DateTimeOffset InstalledAt);
@@ -43,6 +54,9 @@ public sealed class IdentificationStore(DaprClient dapr, IdentificationOptions o
 
     /// <summary>The state key of a passenger's enrolment.</summary>
     public static string PassengerKey(string id) => "passenger|" + id;
+
+    /// <summary>The state key of the last enrolment of a passenger a withdrawal covered.</summary>
+    public static string WithdrawalKey(string id) => "withdrawal|" + id;
 
     /// <summary>The state key of a camera.</summary>
     public static string CameraKey(string id) => "camera|" + id;

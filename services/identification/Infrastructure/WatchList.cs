@@ -33,6 +33,9 @@ public sealed class WatchListRefusal(WatchListRefusal.Kind kind, string field, s
 
         /// <summary>The change itself is invalid (a template id held or not held).</summary>
         Invalid,
+
+        /// <summary>A withdrawal of consent covered the enrolment already.</summary>
+        Withdrawn,
     }
 
     /// <summary>What went wrong.</summary>
@@ -140,37 +143,64 @@ public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMa
         return result;
     }
 
-    /// <summary>Enrols a passenger (replacing the templates held).</summary>
-    public async Task EnrollPassengerAsync(string id, IReadOnlyList<NewTemplate> templates, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enrols a passenger: the templates replace those held, unless a later enrolment (<paramref name="sequence"/>, passengers'
+    /// number of it; 0: unnumbered) is held already, which is kept. An enrolment a withdrawal covered already (a call
+    /// arriving after it) is refused (<see cref="WatchListRefusal.Kind.Withdrawn"/>) and stores nothing.
+    /// </summary>
+    public async Task EnrollPassengerAsync(string id, IReadOnlyList<NewTemplate> templates, ulong sequence, CancellationToken cancellationToken)
     {
         var record = await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
+            if (sequence > 0)
+            {
+                var (withdrawal, _) = await store.GetAsync<WithdrawalRecord>(IdentificationStore.WithdrawalKey(id), ct);
+                if (withdrawal is not null && withdrawal.Through >= sequence)
+                    throw new WatchListRefusal(WatchListRefusal.Kind.Withdrawn, "enrollment_sequence", $"the passenger withdrew the consent of enrolment {sequence} already");
+                if (current is not null && current.EnrollmentSequence > sequence) return (true, ((PassengerRecord, OutboxEntry)?)null);
+            }
             var pending = await outbox.ReadAsync(ct);
-            var next = new PassengerRecord(id, [.. templates.Select(t => TemplateRecord.Of(t.Id, t.Values))], (current?.Version ?? 0) + 1, time.GetUtcNow());
+            var next = new PassengerRecord(id, [.. templates.Select(t => TemplateRecord.Of(t.Id, t.Values))], (current?.Version ?? 0) + 1, time.GetUtcNow(), sequence);
             var entry = EnrollmentEvent(id, true, next.Version);
             var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), StateTransactions.Json(next), etag), outbox.Append(pending, entry)], ct);
-            return (done, (next, entry));
+            return (done, ((PassengerRecord, OutboxEntry)?)(next, entry));
         }, "enrolling a passenger", cancellationToken);
+        if (record is not { } written) return;
         await store.Passengers.AddAsync(id, cancellationToken);
-        Apply(record.next);
-        await outbox.PublishAsync([record.entry], cancellationToken);
+        Apply(written.Item1);
+        await outbox.PublishAsync([written.Item2], cancellationToken);
     }
 
-    /// <summary>Withdraws a passenger's enrolment: the templates are deleted. True when there were any.</summary>
-    public async Task<bool> WithdrawPassengerAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Withdraws a passenger's enrolment: the templates are deleted when the enrolment held is one the withdrawal covers
+    /// (numbered up to <paramref name="through"/>; 0: whatever is held), and kept when it is a later one (the withdrawal
+    /// arrived late). The last enrolment covered is remembered, so that an enrolment it covers arriving later is refused.
+    /// True when templates were deleted.
+    /// </summary>
+    public async Task<bool> WithdrawPassengerAsync(string id, ulong through, CancellationToken cancellationToken)
     {
         var (deleted, entry) = await StateTransactions.RetryAsync(async ct =>
         {
             var (current, etag) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), ct);
-            if (current is null) return (true, (false, (OutboxEntry?)null));
-            var pending = await outbox.ReadAsync(ct);
-            var e = EnrollmentEvent(id, false, current.Version + 1);
-            var done = await store.TryCommitAsync([new StateWrite(IdentificationStore.PassengerKey(id), null, etag), outbox.Append(pending, e)], ct);
-            return (done, (true, (OutboxEntry?)e));
+            var (withdrawal, withdrawalTag) = await store.GetAsync<WithdrawalRecord>(IdentificationStore.WithdrawalKey(id), ct);
+            var delete = current is not null && (through == 0 || current.EnrollmentSequence <= through);
+            var covered = Math.Max(withdrawal?.Through ?? 0, through == 0 ? current?.EnrollmentSequence ?? 0 : through);
+            var writes = new List<StateWrite>();
+            OutboxEntry? e = null;
+            if (delete)
+            {
+                e = EnrollmentEvent(id, false, current!.Version + 1);
+                writes.Add(new StateWrite(IdentificationStore.PassengerKey(id), null, etag));
+                writes.Add(outbox.Append(await outbox.ReadAsync(ct), e));
+            }
+            if (covered > (withdrawal?.Through ?? 0))
+                writes.Add(new StateWrite(IdentificationStore.WithdrawalKey(id), StateTransactions.Json(new WithdrawalRecord(id, covered, time.GetUtcNow())), withdrawalTag));
+            if (writes.Count == 0) return (true, (false, (OutboxEntry?)null));
+            return (await store.TryCommitAsync(writes, ct), (delete, e));
         }, "withdrawing a passenger", cancellationToken);
-        matcher.Remove(new PersonRef(PersonKind.Passenger, id));
         if (!deleted) return false;
+        matcher.Remove(new PersonRef(PersonKind.Passenger, id));
         await store.Passengers.RemoveAsync(id, cancellationToken);
         await outbox.PublishAsync([entry!], cancellationToken);
         return true;

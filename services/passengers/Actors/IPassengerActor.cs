@@ -28,8 +28,11 @@ public interface IPassengerActor : IActor
     /// <summary>Retires the loyalty programme.</summary>
     Task<PassengerReply> RetireLoyaltyProgramAsync(string reason);
 
-    /// <summary>Records the consent (after identification enrolled the templates).</summary>
-    Task<PassengerReply> GiveConsentAsync();
+    /// <summary>Numbers a new enrolment (the reply's <see cref="PassengerState.EnrollmentSequence"/>), before the templates go to identification.</summary>
+    Task<PassengerReply> BeginEnrollmentAsync();
+
+    /// <summary>Records the consent (after identification enrolled the templates of the enrolment numbered <paramref name="enrollment"/>).</summary>
+    Task<PassengerReply> GiveConsentAsync(ulong enrollment);
 
     /// <summary>Withdraws the consent.</summary>
     Task<PassengerReply> WithdrawConsentAsync();

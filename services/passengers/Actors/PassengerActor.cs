@@ -49,7 +49,10 @@ public class PassengerActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     public Task<PassengerReply> RetireLoyaltyProgramAsync(string reason) => DecideAsync(p => p.RetireLoyaltyProgram(reason ?? "", Now));
 
     /// <inheritdoc />
-    public Task<PassengerReply> GiveConsentAsync() => DecideAsync(p => p.GiveConsent(Now));
+    public Task<PassengerReply> BeginEnrollmentAsync() => DecideAsync(p => p.BeginEnrollment());
+
+    /// <inheritdoc />
+    public Task<PassengerReply> GiveConsentAsync(ulong enrollment) => DecideAsync(p => p.GiveConsent(enrollment, Now));
 
     /// <inheritdoc />
     public Task<PassengerReply> WithdrawConsentAsync() => DecideAsync(p => p.WithdrawConsent(Now));

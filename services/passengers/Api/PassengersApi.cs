@@ -77,12 +77,14 @@ public sealed class PassengersApi(PassengerActors actors, DaprWorkflowClient wor
         var id = Ids.Require(request.PassengerId, "passenger_id");
         if (!request.Consent) throw DomainRefusalException.Invalid("consent", "must be true: enrolment needs the passenger's explicit consent");
         Templates(request.Templates);
-        await CallAsync(id, a => a.GetAsync()); // NotFound before the templates go anywhere
+        // Numbered first (NotFound before the templates go anywhere), so that identification can tell this enrolment from
+        // the ones a withdrawal covers, however late the withdrawal reaches it.
+        var sequence = (await CallAsync(id, a => a.BeginEnrollmentAsync())).Passenger!.EnrollmentSequence;
         // The templates go to identification only; consent is recorded once identification holds them.
-        var enrollment = new EnrollPassengerRequest { PassengerId = id };
+        var enrollment = new EnrollPassengerRequest { PassengerId = id, EnrollmentSequence = sequence };
         enrollment.Templates.AddRange(request.Templates);
         await identification.EnrollPassengerAsync(enrollment, cancellationToken: context.CancellationToken);
-        return ToContract(await CallAsync(id, a => a.GiveConsentAsync()));
+        return ToContract(await CallAsync(id, a => a.GiveConsentAsync(sequence)));
     }
 
     /// <inheritdoc />

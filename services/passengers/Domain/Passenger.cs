@@ -148,11 +148,35 @@ public sealed class Passenger
         Notify(PassengerNotificationKind.LoyaltyProgram, "Your loyalty programme was retired", "Your loyalty programme has ended.", now);
     }
 
-    /// <summary>Records the passenger's consent, once identification has enrolled the templates (PassengerConsentGiven).</summary>
-    /// <param name="now">The time.</param>
-    public void GiveConsent(DateTimeOffset now)
+    /// <summary>
+    /// Numbers a new enrolment for identification, before its templates are handed over: identification keeps an
+    /// enrolment's templates from a withdrawal that does not cover its number (one delivered late). Raises nothing.
+    /// </summary>
+    /// <returns>The enrolment's number.</returns>
+    public ulong BeginEnrollment()
     {
         RequireRegistered();
+        State.EnrollmentSequence++;
+        Changed = true;
+        return State.EnrollmentSequence;
+    }
+
+    /// <summary>
+    /// Records the passenger's consent, once identification has enrolled the templates of enrolment
+    /// <paramref name="enrollment"/> (PassengerConsentGiven). Refused (CONSENT_WITHDRAWN) when the consent was withdrawn
+    /// after that enrolment began: the withdrawal covered it, and identification deletes or refuses its templates.
+    /// </summary>
+    /// <param name="enrollment">The enrolment's number (<see cref="BeginEnrollment"/>).</param>
+    /// <param name="now">The time.</param>
+    public void GiveConsent(ulong enrollment, DateTimeOffset now)
+    {
+        RequireRegistered();
+        if (enrollment <= State.WithdrawnThrough)
+        {
+            throw DomainRefusalException.Refused(ErrorReason.ConsentWithdrawn,
+                $"passenger '{State.PassengerId}' withdrew the consent while this enrolment was under way: enrol again", ("passenger_id", State.PassengerId));
+        }
+
         if (State.IdentificationConsent) return;
         State.IdentificationConsent = true;
         Raise(new PassengerConsentGiven { PassengerId = State.PassengerId, GivenAt = Timestamp.FromDateTimeOffset(now) });
@@ -161,7 +185,8 @@ public sealed class Passenger
     }
 
     /// <summary>
-    /// Withdraws the consent (PassengerConsentWithdrawn, on which identification deletes the templates). Raised even when no
+    /// Withdraws the consent (PassengerConsentWithdrawn, on which identification deletes the templates of the enrolments it
+    /// covers: every one begun so far, numbered up to <see cref="PassengerState.EnrollmentSequence"/>). Raised even when no
     /// consent is recorded, so that templates enrolled by an enrolment whose consent was never recorded go too; the
     /// passenger is told only when the consent was recorded.
     /// </summary>
@@ -171,7 +196,8 @@ public sealed class Passenger
         RequireRegistered();
         var had = State.IdentificationConsent;
         State.IdentificationConsent = false;
-        Raise(new PassengerConsentWithdrawn { PassengerId = State.PassengerId, WithdrawnAt = Timestamp.FromDateTimeOffset(now) });
+        State.WithdrawnThrough = State.EnrollmentSequence;
+        Raise(new PassengerConsentWithdrawn { PassengerId = State.PassengerId, EnrollmentSequence = State.EnrollmentSequence, WithdrawnAt = Timestamp.FromDateTimeOffset(now) });
         if (had) Notify(PassengerNotificationKind.Consent, "Your consent was withdrawn", "You will no longer be recognised by the station cameras; your face data is deleted.", now);
     }
 

@@ -54,6 +54,14 @@ public sealed class PassengerState
     /// <summary>Notifications raised so far (numbers the next one's id).</summary>
     [DataMember(Order = 11)]
     public long Notifications { get; set; }
+
+    /// <summary>The number of the last enrolment for identification begun (each is numbered, for identification to order them against withdrawals).</summary>
+    [DataMember(Order = 12)]
+    public ulong EnrollmentSequence { get; set; }
+
+    /// <summary>The last enrolment the last withdrawal of consent covered: an enrolment numbered up to it is not recorded as consent.</summary>
+    [DataMember(Order = 13)]
+    public ulong WithdrawnThrough { get; set; }
 }
 
 /// <summary>Who the passenger is.</summary>

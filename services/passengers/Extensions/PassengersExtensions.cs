@@ -9,6 +9,7 @@ using Mtaeda.Passengers.Infrastructure;
 using Mtaeda.Passengers.Workflows;
 using Mtaeda.ServiceDefaults;
 using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
+using PassengersClient = Mtaeda.Contracts.Passengers.V1.Passengers.PassengersClient;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,7 +21,7 @@ public static class PassengersExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the Passenger actor, the options (checked at
-    /// start), the payment provider (the development one), a client of identification through the sidecar, the top-up
+    /// start), the payment provider (the development one, which answers through this app's own API), a client of identification through the sidecar, the top-up
     /// workflow with its activities (Dapr Workflow, served by the sidecar's workflow engine), and gRPC with JSON transcoding.
     /// </summary>
     /// <param name="builder">The app builder.</param>
@@ -42,6 +43,7 @@ public static class PassengersExtensions
         builder.Services.AddSingleton<PassengerActors>();
         builder.Services.TryAddSingleton<IPaymentProvider, DevelopmentPaymentProvider>();
         builder.Services.AddSingleton(_ => new IdentificationClient(DaprSidecar.InvokerFor(configuration, "identification")));
+        builder.Services.AddSingleton(_ => new PassengersClient(DaprSidecar.InvokerFor(configuration, "passengers")));
         builder.Services.AddDaprWorkflow(workflows =>
         {
             workflows.RegisterWorkflow<TopUpWorkflow>();
