@@ -14,7 +14,7 @@ namespace Mtaeda.Deploy.Tests;
 public static class Chart
 {
     /// <summary>The repository's root (the directory with MTAEDA.slnx).</summary>
-    public static string Root { get; } = FindRoot();
+    public static string Root => Mtaeda.Testing.Repository.Root;
 
     /// <summary>The chart's directory.</summary>
     public static string Directory => Path.Combine(Root, "helm", "mtaeda");
@@ -127,13 +127,6 @@ public static class Chart
         YamlScalarNode s => JsonValue.Create(s.Value),
         _ => null,
     };
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MTAEDA.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("MTAEDA.slnx not found above " + AppContext.BaseDirectory);
-    }
 
     private static string? FindTool(string? preferred, string name)
     {

@@ -134,7 +134,7 @@ public class MtaedaSystem : IAsyncLifetime
         await File.WriteAllTextAsync(secrets, "{}");
         var store = Path.Combine(common, "secretstore.yaml");
         await File.WriteAllTextAsync(store, (await File.ReadAllTextAsync(store)).Replace(".dapr/secrets.json", secrets, StringComparison.Ordinal));
-        await File.WriteAllTextAsync(RunFilePath, RunFile());
+        await RunFile().WriteAsync(RunFilePath);
         await StartRunnerAsync();
     }
 
@@ -303,46 +303,30 @@ public class MtaedaSystem : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string RunFile()
+    private RunFileBuilder RunFile()
     {
-        var yaml = new System.Text.StringBuilder();
-        void Line(string text) => yaml.Append(text).Append('\n');
-        Line("version: 1");
-        Line("common:");
         // The shared resources and one component set, composed as dapr.yaml and dapr.cli.yaml compose them.
-        Line($"  resourcesPaths: [{Path.Combine(_dir, "components", "common")}, {Path.Combine(Root, "components", _redis ? "redis" : "memory")}]");
-        Line("  appLogDestination: fileAndConsole");
-        Line("  env:");
-        Line("    ASPNETCORE_ENVIRONMENT: Development");
-        Line($"    Maintenance__Deadlines__Low__AssignWithin: \"{LowDeadlines.AssignWithin:c}\"");
-        Line($"    Maintenance__Deadlines__Low__CompleteWithin: \"{LowDeadlines.CompleteWithin:c}\"");
-        Line($"    GATEWAY_DEVICE_PORT: \"{DevicePort}\"");
-        Line($"    GATEWAY_CERTS_DIR: {CertsDir}");
-        Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(_dir, "journal")}");
+        var file = new RunFileBuilder(Root, Configuration).Resources(Path.Combine(_dir, "components", "common"), Path.Combine(Root, "components", _redis ? "redis" : "memory"))
+            .Env("ASPNETCORE_ENVIRONMENT", "Development")
+            .Env("Maintenance__Deadlines__Low__AssignWithin", LowDeadlines.AssignWithin.ToString("c", CultureInfo.InvariantCulture))
+            .Env("Maintenance__Deadlines__Low__CompleteWithin", LowDeadlines.CompleteWithin.ToString("c", CultureInfo.InvariantCulture))
+            .Env("GATEWAY_DEVICE_PORT", DevicePort.ToString(CultureInfo.InvariantCulture))
+            .Env("GATEWAY_CERTS_DIR", CertsDir)
+            .Env("GATEWAY_JOURNAL_DIR", Path.Combine(_dir, "journal"))
+            .Env("NOTIFICATIONS_HUB_PORT", HubPort.ToString(CultureInfo.InvariantCulture));
         var more = Environment().ToList();
-        Line($"    NOTIFICATIONS_HUB_PORT: \"{HubPort}\"");
         // The hub trusts this run's test issuer, unless the system says otherwise (the dashboard's development issuer).
-        if (!more.Any(e => e.Name == "Hub__Authority")) Line($"    Hub__Authority: {HubIssuer.Authority}");
-        foreach (var (name, value) in more) Line($"    {name}: \"{value}\"");
-        Line("apps:");
+        if (!more.Any(e => e.Name == "Hub__Authority")) file.Env("Hub__Authority", HubIssuer.Authority);
+        foreach (var (name, value) in more) file.Env(name, value);
         foreach (var service in Apps)
         {
-            var (app, http, grpc) = _ports[service];
-            var dir = AppDir(service);
-            Line($"  - appID: {service}");
-            Line($"    appDirPath: {Path.Combine(Root, dir)}");
-            Line($"    daprHTTPPort: {http}");
-            Line($"    daprGRPCPort: {grpc}");
-            if (service == "simulator") continue; // a sidecar alone: the tests run the simulator beside it
-            Line($"    appPort: {app}");
-            Line(service == "dashboard" ? "    appProtocol: http" : "    appProtocol: h2c");
-            var dll = ServiceDll(dir, "Mtaeda." + char.ToUpperInvariant(service[0]) + service[1..]);
-            // The runner restarts a service when it dies; a restart of a holdable one waits while a test holds it down, then becomes the service (exec).
-            Line(Holdable.Contains(service)
-                ? $"    command: [\"sh\", \"-c\", \"while [ -e '{HoldFile(service)}' ]; do sleep 0.2; done; exec dotnet '{dll}'\"]"
-                : $"    command: [\"dotnet\", \"{dll}\"]");
+            // The simulator is a sidecar alone: the tests run the simulator beside it. The runner restarts a service when
+            // it dies; a restart of a holdable one waits while a test holds it down, then becomes the service (exec).
+            file.App(service, _ports[service], Holdable.Contains(service)
+                ? dll => ["sh", "-c", $"while [ -e '{HoldFile(service)}' ]; do sleep 0.2; done; exec dotnet '{dll}'"]
+                : null);
         }
-        return yaml.ToString();
+        return file;
     }
 
     /// <summary>More environment for the runner itself (its sidecars read secrets of <c>secretstores.local.env</c> from it).</summary>
@@ -352,9 +336,6 @@ public class MtaedaSystem : IAsyncLifetime
     /// <summary>More environment for every app of the run file.</summary>
     /// <returns>Names and values.</returns>
     protected virtual IEnumerable<(string Name, string Value)> Environment() => [];
-
-    /// <summary>The directory of <paramref name="appId"/> under the repository (the runner writes its logs under it, in <c>.dapr/logs</c>).</summary>
-    public static string AppDir(string appId) => appId switch { "simulator" => "tools/simulator", "dashboard" => "dashboard-ui", _ => $"services/{appId}" };
 
     private static string ServiceDll(string dir, string name) => Path.Combine(Root, dir, "bin", Configuration, "net10.0", name + ".dll");
 

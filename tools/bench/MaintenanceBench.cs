@@ -49,9 +49,8 @@ public static class MaintenanceBench
             // events, as any subscriber is; the runner starts its sidecar and waits for its port like any app's.
             await using var observer = await Observer.StartAsync();
             var observerPorts = (Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort());
-            await File.WriteAllTextAsync(runFile, PassageBench.RunFile(root, configuration, dir, components, ports, devicePort) + string.Join('\n',
-                $"  - appID: {Observer.AppId}", $"    appDirPath: {dir}", $"    daprHTTPPort: {observerPorts.Http}", $"    daprGRPCPort: {observerPorts.Grpc}",
-                $"    appPort: {observer.Port}", "    appProtocol: http", ""));
+            await PassageBench.RunFile(root, configuration, dir, components, ports, devicePort)
+                .Sidecar(Observer.AppId, dir, observerPorts.Http, observerPorts.Grpc, observer.Port, "http").WriteAsync(runFile);
             var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
             Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],

@@ -6,6 +6,7 @@ using Dapr.Client;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
 using Mtaeda.Contracts.Ridership.V1;
+using Mtaeda.Testing;
 
 namespace Bench;
 
@@ -45,7 +46,7 @@ public static partial class PassageBench
             var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
             var devicePort = Sidecar.FreePort();
             var runFile = Path.Combine(dir, "dapr.yaml");
-            await File.WriteAllTextAsync(runFile, RunFile(root, configuration, dir, components, ports, devicePort));
+            await RunFile(root, configuration, dir, components, ports, devicePort).WriteAsync(runFile);
             // The sidecars' API token for this run, as a user sets DAPR_API_TOKEN to call them; the simulator gets it too.
             var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
             Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
@@ -228,38 +229,18 @@ public static partial class PassageBench
     }
 
     /// <summary>The runner's file for the apps of <paramref name="ports"/> (in its order; the simulator has no app port).</summary>
-    internal static string RunFile(string root, string configuration, string dir, string components, Dictionary<string, (int App, int Http, int Grpc)> ports, int devicePort)
+    internal static RunFileBuilder RunFile(string root, string configuration, string dir, string components, Dictionary<string, (int App, int Http, int Grpc)> ports, int devicePort)
     {
-        var yaml = new StringBuilder();
-        void Line(string text) => yaml.Append(text).Append('\n');
-        Line("version: 1");
-        Line("common:");
-        Line($"  resourcesPath: {components}");
-        Line("  appLogDestination: file");
-        Line("  env:");
-        Line("    ASPNETCORE_ENVIRONMENT: Development");
-        Line("    Logging__LogLevel__Default: Warning");
+        var file = new RunFileBuilder(root, configuration) { AppLogDestination = "file" }.Resources(components)
+            .Env("ASPNETCORE_ENVIRONMENT", "Development")
+            .Env("Logging__LogLevel__Default", "Warning");
         foreach (var (k, v) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Where(e => ((string)e.Key).StartsWith("BENCHENV_", StringComparison.Ordinal)))
-            Line($"    {((string)k)[9..]}: \"{v}\"");
-        Line($"    GATEWAY_DEVICE_PORT: \"{devicePort}\"");
-        Line($"    GATEWAY_CERTS_DIR: {Path.Combine(dir, "certs")}");
-        Line($"    GATEWAY_JOURNAL_DIR: {Path.Combine(dir, "journal")}");
-        Line("apps:");
-        foreach (var service in ports.Keys)
-        {
-            var (app, http, grpc) = ports[service];
-            var folder = service == "simulator" ? "tools/simulator" : $"services/{service}";
-            Line($"  - appID: {service}");
-            Line($"    appDirPath: {Path.Combine(root, folder)}");
-            Line($"    daprHTTPPort: {http}");
-            Line($"    daprGRPCPort: {grpc}");
-            if (service == "simulator") continue;
-            Line($"    appPort: {app}");
-            Line("    appProtocol: h2c");
-            var dll = Path.Combine(root, folder, "bin", configuration, "net10.0", $"Mtaeda.{char.ToUpperInvariant(service[0])}{service[1..]}.dll");
-            Line($"    command: [\"dotnet\", \"{dll}\"]");
-        }
-        return yaml.ToString();
+            file.Env(((string)k)[9..], (string)v!);
+        file.Env("GATEWAY_DEVICE_PORT", devicePort.ToString(CultureInfo.InvariantCulture))
+            .Env("GATEWAY_CERTS_DIR", Path.Combine(dir, "certs"))
+            .Env("GATEWAY_JOURNAL_DIR", Path.Combine(dir, "journal"));
+        foreach (var (service, servicePorts) in ports) file.App(service, servicePorts);
+        return file;
     }
 
     /// <summary>User plus system CPU of a process and its children that have been waited for, from /proc.</summary>
