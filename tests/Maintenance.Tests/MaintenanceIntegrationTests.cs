@@ -81,7 +81,7 @@ public sealed class MaintenanceIntegrationTests
         var open = await Eventually.MatchesAsync(
             () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct).ResponseAsync,
             r => r.WorkflowStatus == "work order created" && r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the work order created and the second fault joined");
-        Assert.Equal((MaintenanceRequestStatus.Open, MaintenanceCause.Locked, requestId), (open.Status, open.Cause, open.WorkOrderId));
+        Assert.Equal((MaintenanceRequestStatus.Open, MaintenanceCause.Locked, requestId, MaintenancePriority.High), (open.Status, open.Cause, open.WorkOrderId, open.Priority));
 
         await orders.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = requestId, TechnicianId = "tech-001" }, cancellationToken: Ct);
         await orders.StartWorkOrderAsync(new StartWorkOrderRequest { WorkOrderId = requestId }, cancellationToken: Ct);
@@ -185,6 +185,54 @@ public sealed class MaintenanceIntegrationTests
         var required = await observer.WaitForAsync(
             e => e.Type == EventType.Of<MaintenanceRequired>() && IntegrationEvents.FromJson<MaintenanceRequired>(e.Data).DeviceId == "ts-003-01", Eventually.DefaultTimeout, Ct);
         Assert.Equal(MaintenancePriority.Critical, IntegrationEvents.FromJson<MaintenanceRequired>(required.Data).Priority);
+    }
+
+    [Fact]
+    public async Task A_burst_of_faults_is_taken_in_together_one_request_per_device_in_delivery_order_and_a_late_redelivery_opens_nothing()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
+        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long>()));
+        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
+        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        var now = DateTimeOffset.UtcNow;
+
+        // Eight turnstiles lock at once, and the first of them jams again at once: one bulk delivery (or a few) carries them.
+        TurnstileLocked Lock(int turnstile, int second) => new()
+        {
+            TurnstileId = $"ts-004-{turnstile:D2}", StationId = "stn-004", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now.AddSeconds(second)),
+        };
+        var burst = Enumerable.Range(1, 8).Select(t => Lock(t, 0)).Append(Lock(1, 1)).ToList();
+        await Task.WhenAll(burst.Select((e, i) => equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, e, $"burst-{i}", cancellationToken: Ct)));
+
+        var listed = await Eventually.MatchesAsync(
+            () => orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-004" }, cancellationToken: Ct).ResponseAsync,
+            list => list.WorkOrders.Count == 8, Eventually.DefaultTimeout, Ct, "a work order per turnstile");
+        string KeyOf(TurnstileLocked e) => new Fault(e.TurnstileId, DeviceKind.Turnstile, e.StationId, MaintenanceCause.Locked, "", e.LockedAt.ToDateTimeOffset()).Key;
+        Assert.Equal(burst.Take(8).Select(KeyOf).Order(StringComparer.Ordinal), listed.WorkOrders.Select(o => o.RequestId).Order(StringComparer.Ordinal));
+        // The first turnstile's faults went in their order: the first opened the request, the second joined it.
+        var first = await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = KeyOf(burst[0]) }, cancellationToken: Ct).ResponseAsync,
+            r => r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the second fault to join the first turnstile's request");
+        Assert.Equal(MaintenancePriority.High, first.Priority);
+
+        // A late redelivery of a fault whose request is closed opens nothing (no guard in front of a bulk delivery).
+        var workflows = maintenance.App!.Services.GetRequiredService<DaprWorkflowClient>();
+        var second = KeyOf(burst[1]);
+        await orders.CancelWorkOrderAsync(new CancelWorkOrderRequest { WorkOrderId = second, Reason = "duplicate" }, cancellationToken: Ct);
+        await Eventually.MatchesAsync(
+            () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = second }, cancellationToken: Ct).ResponseAsync,
+            r => r.Status == MaintenanceRequestStatus.Cancelled, Eventually.DefaultTimeout, Ct, "the cancelled request to close");
+        var intake = maintenance.App.Services.GetRequiredService<Mtaeda.Maintenance.Infrastructure.MaintenanceIntake>();
+        var late = await intake.ReportAsync(Mtaeda.Maintenance.Handlers.DeviceEvents.Of(burst[1]), Ct);
+        Assert.Equal((FaultOutcome.AlreadyClosed, second), late);
+        var device = await maintenance.Client.GetStateAsync<DeviceMaintenanceState>("statestore", "device-ts-004-02", cancellationToken: Ct);
+        Assert.Equal(string.Empty, device.OpenRequestId);
+        Assert.True((await workflows.GetWorkflowStateAsync(second, getInputsAndOutputs: false, Ct))!.IsWorkflowCompleted);
     }
 
     private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment) =>

@@ -101,6 +101,21 @@ public sealed class MaintenanceRulesTests
     }
 
     [Fact]
+    public void A_fault_redelivered_after_its_request_closed_opens_nothing()
+    {
+        var device = new DeviceMaintenance(new DeviceMaintenanceState { DeviceId = "ts-001-01" });
+        var (_, first) = device.Report(Locked(T0));
+        Assert.True(device.Close(first));
+
+        var late = device.Report(Locked(T0));
+
+        Assert.Equal((FaultOutcome.AlreadyClosed, first), late);
+        Assert.Equal(string.Empty, device.State.OpenRequestId);
+        Assert.Equal([first], device.State.RequestIds);
+        Assert.Equal(FaultOutcome.Opened, device.Report(Locked(T0.AddMinutes(1))).Outcome);
+    }
+
+    [Fact]
     public void A_device_remembers_its_last_requests_in_order_for_listing()
     {
         var device = new DeviceMaintenance(new DeviceMaintenanceState { DeviceId = "ts-001-01" });

@@ -9,8 +9,16 @@ public sealed class MaintenanceWorkflowTests
 {
     private static readonly DateTime T0 = new(2026, 3, 2, 7, 30, 0, DateTimeKind.Utc);
 
+    // As the intake starts it: unranked; the first activity ranks it (HIGH: assigned within 2 s, completed within 4 s).
     private static readonly MaintenanceProcess Process = new(
-        "mr-1", "ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenancePriority.High, "jammed", T0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        "mr-1", "ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenancePriority.Unspecified, "jammed", T0, TimeSpan.Zero, TimeSpan.Zero);
+
+    private static readonly Ranking High = new(MaintenancePriority.High, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+
+    private static ScriptedWorkflowContext NewContext() => new("mr-1", T0)
+    {
+        Answer = (name, _) => name == nameof(CreateWorkOrderActivity) ? High : null,
+    };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -30,7 +38,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Assigned_started_and_completed_in_time_puts_the_device_under_maintenance_restores_it_and_closes_without_escalation()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
@@ -47,7 +55,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Events_delivered_out_of_order_are_taken_in_the_process_order()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
@@ -63,7 +71,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task An_unassigned_order_escalates_at_the_first_deadline_and_again_at_the_second()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
@@ -73,6 +81,9 @@ public sealed class MaintenanceWorkflowTests
         await StepsAsync(context, 2, "the first escalation");
         var first = Assert.IsType<Escalation>(context.Activities.Last().Input);
         Assert.Equal((1, T0.AddSeconds(2)), (first.Level, first.Deadline));
+        // The deadlines and the escalation's priority are the first activity's ranking; it was given the unranked process.
+        Assert.Equal(MaintenancePriority.High, first.Process.Priority);
+        Assert.Equal(MaintenancePriority.Unspecified, Assert.IsType<MaintenanceProcess>(context.Activities.First().Input).Priority);
 
         await Eventually.UntilAsync(() => context.TimersCreated == 2, "the second deadline's timer", TimeSpan.FromSeconds(10), Ct);
         context.AdvanceTo(T0.AddSeconds(4));
@@ -93,7 +104,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Assigned_in_time_but_not_completed_escalates_once_at_the_second_deadline()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
@@ -115,7 +126,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task A_cancellation_before_the_start_closes_the_request_without_touching_the_device()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 
@@ -132,7 +143,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task A_cancellation_after_the_start_gives_the_device_back_as_it_was_then_closes()
     {
-        var context = new ScriptedWorkflowContext("mr-1", T0);
+        var context = NewContext();
         var run = new MaintenanceWorkflow().RunAsync(context, Process);
         await StepsAsync(context, 1, "the work order is created");
 

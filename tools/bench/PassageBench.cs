@@ -21,27 +21,33 @@ public static partial class PassageBench
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "simulator"];
 
+    /// <summary>
+    /// The shared resources and the backend's component set (docs/adr/0008-component-sets.md) in one folder of the run,
+    /// and for the Redis set a Redis server of the run's own (append-only file fsynced every second), whose address the
+    /// runner gets as <c>MTAEDA_REDIS_HOST</c> (the Redis set's envRef).
+    /// </summary>
+    internal static (string Components, string? RedisHost) Backend(string root, string backend, string dir, out Process? redis)
+    {
+        var components = Directory.CreateDirectory(Path.Combine(dir, "components")).FullName;
+        foreach (var source in new[] { "common", backend == "redis" ? "redis" : "memory" })
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(root, "components", source), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
+        }
+        redis = null;
+        if (backend != "redis") return (components, null);
+        var port = Sidecar.FreePort();
+        redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir])
+        { RedirectStandardOutput = true, UseShellExecute = false })!;
+        return (components, $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+    }
+
     public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int seconds, int warmup, int stations, int turnstiles, int lingerMs, TextWriter log)
     {
         var dir = Directory.CreateTempSubdirectory("bench-passages-").FullName;
         Process? redis = null;
         try
         {
-            var components = Path.Combine(dir, "components");
-            Directory.CreateDirectory(components);
-            // The shared resources and the backend's component set (docs/adr/0008-component-sets.md), in one folder of this run.
-            foreach (var source in new[] { "common", backend == "redis" ? "redis" : "memory" })
-            {
-                foreach (var file in Directory.GetFiles(Path.Combine(root, "components", source), "*.yaml")) File.Copy(file, Path.Combine(components, Path.GetFileName(file)));
-            }
-            string? redisHost = null;
-            if (backend == "redis")
-            {
-                var port = Sidecar.FreePort();
-                redis = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir])
-                { RedirectStandardOutput = true, UseShellExecute = false })!;
-                redisHost = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"; // the Redis set's envRef
-            }
+            var (components, redisHost) = Backend(root, backend, dir, out redis);
 
             var ports = Services.ToDictionary(s => s, _ => (App: Sidecar.FreePort(), Http: Sidecar.FreePort(), Grpc: Sidecar.FreePort()));
             var devicePort = Sidecar.FreePort();

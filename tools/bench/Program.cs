@@ -66,16 +66,18 @@ var mSeconds = new Option<int>("--max-seconds") { Description = "Time limit of t
 var mStations = new Option<int>("--stations") { Description = "Stations of the passage load", DefaultValueFactory = _ => 10 };
 var mTurnstiles = new Option<int>("--turnstiles-per-station") { Description = "Turnstiles per station of the passage load", DefaultValueFactory = _ => 10 };
 var mOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/maintenance.md" };
-var maintenanceCommand = new Command("maintenance", "Faults to completed maintenance processes, and fault-to-work-order latency, under passage load") { mRate, mWarmup, mFaults, mConcurrency, mSeconds, mStations, mTurnstiles, mOut };
+var mBackends = new Option<string[]>("--backend") { Description = "memory, redis, or both (repeat)", DefaultValueFactory = _ => ["memory"] };
+var maintenanceCommand = new Command("maintenance", "Faults to completed maintenance processes, and fault-to-work-order latency, under passage load") { mBackends, mRate, mWarmup, mFaults, mConcurrency, mSeconds, mStations, mTurnstiles, mOut };
 maintenanceCommand.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
     var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
     var table = new System.Text.StringBuilder();
+    foreach (var backend in parse.GetValue(mBackends)!)
     foreach (var rate in parse.GetValue(mRate)!)
-        table.Append(await MaintenanceBench.RunAsync(repository, configuration, rate, parse.GetValue(mWarmup), parse.GetValue(mFaults), parse.GetValue(mConcurrency),
+        table.Append(await MaintenanceBench.RunAsync(repository, configuration, backend, rate, parse.GetValue(mWarmup), parse.GetValue(mFaults), parse.GetValue(mConcurrency),
             parse.GetValue(mSeconds), parse.GetValue(mStations), parse.GetValue(mTurnstiles), Console.Out));
-    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- maintenance {string.Join(' ', parse.GetValue(mRate)!.Select(r => $"--rate {r}"))} --load-warmup {parse.GetValue(mWarmup)} --faults {parse.GetValue(mFaults)} --technicians {parse.GetValue(mConcurrency)} --max-seconds {parse.GetValue(mSeconds)} --stations {parse.GetValue(mStations)} --turnstiles-per-station {parse.GetValue(mTurnstiles)}";
+    var command = $"flock /tmp/mtaeda-heavy.lock dotnet run -c Release --project tools/bench -- maintenance {string.Join(' ', parse.GetValue(mBackends)!.Select(b => $"--backend {b}"))} {string.Join(' ', parse.GetValue(mRate)!.Select(r => $"--rate {r}"))} --load-warmup {parse.GetValue(mWarmup)} --faults {parse.GetValue(mFaults)} --technicians {parse.GetValue(mConcurrency)} --max-seconds {parse.GetValue(mSeconds)} --stations {parse.GetValue(mStations)} --turnstiles-per-station {parse.GetValue(mTurnstiles)}";
     var path = Path.Combine(repository, parse.GetValue(mOut)!);
     var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
     const string Marker = "<!-- measured -->";

@@ -13,7 +13,7 @@ namespace Mtaeda.Maintenance.Api;
 /// <summary>
 /// The <c>mtaeda.maintenance.v1.Maintenance</c> gRPC service (JSON-transcoded): a request is read from its workflow
 /// instance (instance id = request id: what it is about, its runtime status, its custom status and its result) with its
-/// recorded steps, and a device's requests (listed in the device's maintenance state) each the same way, steps included.
+/// recorded steps and priority, and a device's requests (listed in the device's maintenance state) each the same way, steps included.
 /// </summary>
 /// <param name="workflows">The workflow client.</param>
 /// <param name="requests">The devices' requests.</param>
@@ -55,8 +55,11 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
         var process = state.ReadInputAs<MaintenanceProcess>();
         if (process is null) return null;
         device ??= await requests.GetAsync(process.DeviceId, cancellationToken);
+        var recorded = await steps.GetAsync(requestId, cancellationToken);
         var found = Map(state, process, device);
-        foreach (var step in await steps.ListAsync(requestId, cancellationToken))
+        // Ranked by the process's first activity (with its first step); unspecified until then.
+        found.Priority = recorded.Priority;
+        foreach (var step in recorded.Steps)
         {
             found.Steps.Add(new Contracts.Maintenance.V1.MaintenanceStep { Name = step.Name, At = Timestamp.FromDateTimeOffset(step.At) });
         }
@@ -88,7 +91,6 @@ public sealed class MaintenanceApi(DaprWorkflowClient workflows, OpenRequests re
             DeviceKind = process.DeviceKind,
             StationId = process.StationId,
             Cause = process.Cause,
-            Priority = process.Priority,
             Status = status,
             WorkOrderId = process.RequestId,
             EscalationLevel = result?.EscalationLevel ?? 0,

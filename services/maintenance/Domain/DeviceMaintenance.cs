@@ -39,6 +39,12 @@ public enum FaultOutcome
 
     /// <summary>The same fault was reported before (a redelivery): nothing changed.</summary>
     Repeated = 3,
+
+    /// <summary>
+    /// The same fault opened a request before, and that request is closed (a late redelivery): nothing changed, and no
+    /// request is opened again for it.
+    /// </summary>
+    AlreadyClosed = 4,
 }
 
 /// <summary>The maintenance state of one device: its open request, if any, and the faults that joined it.</summary>
@@ -59,7 +65,9 @@ public sealed class DeviceMaintenanceState
 
 /// <summary>
 /// The rule of one open request per device: a fault of a device with an open request joins it, else it opens one; the
-/// same fault again changes nothing. Closing the request (completed or cancelled) lets the next fault open a new one.
+/// same fault again changes nothing, also after its request was closed (the device remembers its last
+/// <see cref="MaxRequests"/> requests, whose ids are the faults that opened them). Closing the request (completed or
+/// cancelled) lets the next fault open a new one.
 /// </summary>
 /// <param name="state">The device's state (changed in place).</param>
 public sealed class DeviceMaintenance(DeviceMaintenanceState state)
@@ -82,9 +90,10 @@ public sealed class DeviceMaintenance(DeviceMaintenanceState state)
         var key = fault.Key;
         if (State.OpenRequestId.Length == 0)
         {
+            if (State.RequestIds.Contains(key)) return (FaultOutcome.AlreadyClosed, key);
             State.OpenRequestId = key;
             State.JoinedFaults.Clear();
-            if (!State.RequestIds.Contains(key)) State.RequestIds.Add(key);
+            State.RequestIds.Add(key);
             if (State.RequestIds.Count > MaxRequests) State.RequestIds.RemoveAt(0);
             return (FaultOutcome.Opened, key);
         }

@@ -1,3 +1,5 @@
+using Mtaeda.Contracts.Scheduling.V1;
+
 namespace Mtaeda.Maintenance.Domain;
 
 /// <summary>One step of a request's process, and when it was first recorded.</summary>
@@ -5,11 +7,17 @@ namespace Mtaeda.Maintenance.Domain;
 /// <param name="At">When.</param>
 public sealed record RecordedStep(string Name, DateTimeOffset At);
 
-/// <summary>The steps of one request's process, oldest first, as kept in the state store.</summary>
+/// <summary>The steps of one request's process, oldest first, and its priority, as kept in the state store.</summary>
 public sealed class MaintenanceStepsState
 {
     /// <summary>The steps.</summary>
     public List<RecordedStep> Steps { get; set; } = [];
+
+    /// <summary>
+    /// The request's priority, recorded with its first step (<see cref="MaintenanceSteps.WorkOrderCreated"/>): the
+    /// process ranks the request in its first activity; unspecified until then.
+    /// </summary>
+    public MaintenancePriority Priority { get; set; }
 }
 
 /// <summary>

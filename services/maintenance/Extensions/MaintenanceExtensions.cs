@@ -21,6 +21,14 @@ public static class MaintenanceExtensions
     public const int DefaultAppPort = 5105;
 
     /// <summary>
+    /// How the <c>equipment</c> topic's faults are delivered: in bulk (Dapr <c>bulkSubscribe</c>), up to 100 events, a
+    /// delivery that is not full going after 20 ms. A broker may deliver a topic to an app one delivery at a time (the
+    /// in-memory component does, and Redis' workers are few), so a burst of faults is taken in together rather than each
+    /// waiting for the intakes before it; 20 ms is what a lone fault waits for company.
+    /// </summary>
+    public static readonly BulkDelivery FaultDelivery = new(100, TimeSpan.FromMilliseconds(20));
+
+    /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the gRPC API with JSON transcoding, the options (deadlines checked at start),
     /// the devices' open requests, clients of scheduling and equipment through the sidecar, and the maintenance workflow
     /// with its activities (Dapr Workflow, served by the sidecar's workflow engine).
@@ -69,7 +77,7 @@ public static class MaintenanceExtensions
     }
 
     /// <summary>
-    /// The equipment events that open maintenance requests (topic <c>equipment</c>), the preventive schedules that came
+    /// The equipment events that open maintenance requests (topic <c>equipment</c>, in bulk: <see cref="FaultDelivery"/>), the preventive schedules that came
     /// due (topic <c>scheduling</c>, ADR 0006), and the work-order events raised on the requests' workflows (topic
     /// <c>scheduling</c>, ADR 0005).
     /// </summary>
@@ -78,12 +86,12 @@ public static class MaintenanceExtensions
     public static WebApplication MapMaintenanceEventHandlers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment);
-        app.MapEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment);
-        app.MapEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment);
+        app.MapBulkEventHandler<TurnstileLocked, TurnstileLockedHandler>(Topics.Equipment, FaultDelivery);
+        app.MapBulkEventHandler<TurnstileFaulted, TurnstileFaultedHandler>(Topics.Equipment, FaultDelivery);
+        app.MapBulkEventHandler<TurnstilePassageThresholdExceeded, TurnstilePassageThresholdExceededHandler>(Topics.Equipment, FaultDelivery);
         app.MapEventHandler<TurnstileMaintenanceScheduleTriggered, TurnstileMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
         app.MapEventHandler<CameraMaintenanceScheduleTriggered, CameraMaintenanceScheduleTriggeredHandler>(Topics.Scheduling);
-        app.MapEventHandler<CameraFaulted, CameraFaultedHandler>(Topics.Equipment);
+        app.MapBulkEventHandler<CameraFaulted, CameraFaultedHandler>(Topics.Equipment, FaultDelivery);
         app.MapEventHandler<WorkOrderAssigned, WorkOrderAssignedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderStarted, WorkOrderStartedHandler>(Topics.Scheduling);
         app.MapEventHandler<WorkOrderCompleted, WorkOrderCompletedHandler>(Topics.Scheduling);

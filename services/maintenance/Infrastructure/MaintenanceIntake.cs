@@ -1,38 +1,53 @@
-using Dapr.Client;
 using Dapr.Workflow;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Maintenance.V1;
+using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Workflows;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Infrastructure;
 
 /// <summary>
-/// Takes a device's fault in: the device's state decides (open a request, join the open one, or a repeat); a request it
-/// opened gets its maintenance workflow (instance id = request id) and is announced with <see cref="MaintenanceRequired"/>.
-/// Every step is idempotent, so a redelivery after a failure finishes the rest: the request id is the fault's key, a
-/// second schedule of the same instance is answered AlreadyExists (it runs already), and the announcement's CloudEvent
-/// id is fixed by the request.
+/// Takes a device's fault in with the fewest calls through the sidecar: the device's state decides (open a request, join
+/// the open one, a repeat, or a request closed already), and a request it opened gets its maintenance workflow (instance
+/// id = request id). Ranking the request by its station's load, creating its work order and announcing it with
+/// <c>MaintenanceRequired</c> are the workflow's first activity (<see cref="CreateWorkOrderActivity"/>), not the
+/// intake's: a broker may deliver a topic to the app one event (or one batch) at a time, so every call of the intake
+/// also delays the faults queued behind it. Every step is idempotent, so a redelivery after a failure finishes the rest:
+/// the request id is the fault's key, a second schedule of the same instance is answered AlreadyExists (it runs
+/// already), and a fault redelivered after its request closed opens nothing.
 /// </summary>
 /// <param name="requests">The devices' open requests.</param>
-/// <param name="stations">How busy the device's station is (ridership).</param>
 /// <param name="workflows">The workflow client (the sidecar's workflow engine).</param>
-/// <param name="dapr">The Dapr client.</param>
-/// <param name="options">The deadlines.</param>
 /// <param name="time">The clock the intake's steps are timed with (logged at Debug).</param>
 /// <param name="logger">The logger.</param>
 public sealed partial class MaintenanceIntake(
     OpenRequests requests,
-    StationLoadLookup stations,
     DaprWorkflowClient workflows,
-    DaprClient dapr,
-    MaintenanceOptions options,
     TimeProvider time,
     ILogger<MaintenanceIntake> logger)
 {
+    /// <summary>
+    /// How many devices of one delivery are taken in at once. The faults of one device go in their order (the first opens
+    /// the request, the next join it); different devices' faults touch different state and different workflow instances.
+    /// </summary>
+    public const int DevicesAtOnce = 16;
+
+    /// <summary>Takes in the faults of one delivery: each device's in their order, the devices side by side.</summary>
+    /// <param name="faults">The faults, in delivery order.</param>
+    /// <param name="cancellationToken">Cancels the intake.</param>
+    /// <returns>A task; it fails when any fault could not be taken in (each step is idempotent, so the whole delivery can be repeated).</returns>
+    public async Task ReportAllAsync(IReadOnlyList<Fault> faults, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        var began = time.GetTimestamp();
+        var devices = faults.GroupBy(f => f.DeviceId, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = DevicesAtOnce, CancellationToken = cancellationToken }, async (device, ct) =>
+        {
+            foreach (var fault in device) await ReportAsync(fault, ct);
+        });
+        if (faults.Count > 1) LogDelivery(faults.Count, devices.Count, time.GetElapsedTime(began).TotalMilliseconds);
+    }
+
     /// <summary>Takes in a fault.</summary>
     /// <param name="fault">The fault.</param>
     /// <param name="cancellationToken">Cancels the intake.</param>
@@ -42,83 +57,44 @@ public sealed partial class MaintenanceIntake(
         ArgumentNullException.ThrowIfNull(fault);
         var began = time.GetTimestamp();
         var received = time.GetUtcNow() - fault.OccurredAt;
-        // How busy the station is (ridership) is asked at once, beside the device's state: a fault that opens a request
-        // (the usual case) waits for the slower of the two, not for both in turn.
-        using var unneeded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var load = stations.LoadOfAsync(fault.StationId, unneeded.Token);
-        try
-        {
-            return await ReportAsync(fault, load, began, received, cancellationToken);
-        }
-        finally
-        {
-            // Not needed after all (the fault joined an open request, or a step failed): called off, and awaited so
-            // that nothing of this intake runs on.
-            if (!load.IsCompleted)
-            {
-                await unneeded.CancelAsync();
-                await load.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-    }
-
-    private async Task<(FaultOutcome Outcome, string RequestId)> ReportAsync(Fault fault, Task<StationLoad> load, long began, TimeSpan received, CancellationToken cancellationToken)
-    {
         var (outcome, requestId) = await requests.ReportAsync(fault, cancellationToken);
         var decided = time.GetTimestamp();
-        if (outcome == FaultOutcome.Joined || requestId != fault.Key)
+        if (outcome is FaultOutcome.Joined or FaultOutcome.AlreadyClosed || requestId != fault.Key)
         {
-            LogJoined(fault.DeviceId, requestId);
+            if (outcome == FaultOutcome.Joined) LogJoined(fault.DeviceId, requestId);
             return (outcome, requestId);
         }
 
         // Opened now, or opened by this same fault before (a redelivery after a failed start): make sure it runs. The
-        // priority weighs the cause by how busy the station is now (ridership); the workflow's input fixes it for good.
-        var priority = MaintenancePriorities.Of(fault.Cause, await load);
-        var ranked = time.GetTimestamp();
-        var deadlines = options.Deadlines.For(priority);
+        // process ranks the request in its first activity.
         var process = new MaintenanceProcess(
-            requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, priority, fault.Description,
-            fault.OccurredAt.UtcDateTime, deadlines.AssignWithin, deadlines.CompleteWithin)
+            requestId, fault.DeviceId, fault.DeviceKind, fault.StationId, MaintenancePriority.Unspecified, fault.Description,
+            fault.OccurredAt.UtcDateTime, TimeSpan.Zero, TimeSpan.Zero)
         {
             Cause = fault.Cause,
         };
         try
         {
             await workflows.ScheduleNewWorkflowAsync(nameof(MaintenanceWorkflow), requestId, process);
+            LogOpened(requestId, fault.DeviceId);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
-            // Started by an earlier delivery, whose ranking stands (the station's load may have changed since).
             LogAlreadyRunning(requestId);
-            var running = await workflows.GetWorkflowStateAsync(requestId, getInputsAndOutputs: true, cancellationToken);
-            if (running?.ReadInputAs<MaintenanceProcess>() is { } started) priority = started.Priority;
         }
 
-        var scheduled = time.GetTimestamp();
-        var required = new MaintenanceRequired
-        {
-            RequestId = requestId,
-            DeviceId = fault.DeviceId,
-            DeviceKind = fault.DeviceKind,
-            StationId = fault.StationId,
-            Cause = fault.Cause,
-            Priority = priority,
-            Description = fault.Description,
-            RequiredAt = Timestamp.FromDateTimeOffset(fault.OccurredAt),
-        };
-        await dapr.PublishIntegrationEventAsync(Topics.Of(required), required, $"{requestId}.required", requestId, cancellationToken);
-        LogOpened(requestId, fault.DeviceId, priority);
-        LogTimings(requestId, received.TotalMilliseconds, time.GetElapsedTime(began, decided).TotalMilliseconds, time.GetElapsedTime(decided, ranked).TotalMilliseconds,
-            time.GetElapsedTime(ranked, scheduled).TotalMilliseconds, time.GetElapsedTime(scheduled).TotalMilliseconds);
+        LogTimings(requestId, received.TotalMilliseconds, time.GetElapsedTime(began, decided).TotalMilliseconds, time.GetElapsedTime(decided).TotalMilliseconds);
         return (outcome, requestId);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Intake of {RequestId}: received {ReceivedMs:0.0} ms after the fault, device state {StateMs:0.0} ms, station load {LoadMs:0.0} ms more, workflow scheduled {ScheduleMs:0.0} ms, announced {PublishMs:0.0} ms")]
-    private partial void LogTimings(string requestId, double receivedMs, double stateMs, double loadMs, double scheduleMs, double publishMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Intake of {RequestId}: received {ReceivedMs:0.0} ms after the fault, device state {StateMs:0.0} ms, workflow scheduled {ScheduleMs:0.0} ms")]
+    private partial void LogTimings(string requestId, double receivedMs, double stateMs, double scheduleMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Maintenance request {RequestId} opened for {DeviceId} ({Priority})")]
-    private partial void LogOpened(string requestId, string deviceId, Mtaeda.Contracts.Scheduling.V1.MaintenancePriority priority);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Took in {Faults} faults of {Devices} devices in one delivery in {ElapsedMs:0.0} ms")]
+    private partial void LogDelivery(int faults, int devices, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Maintenance request {RequestId} opened for {DeviceId}")]
+    private partial void LogOpened(string requestId, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A fault of {DeviceId} joined its open request {RequestId}")]
     private partial void LogJoined(string deviceId, string requestId);

@@ -16,17 +16,27 @@ using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingCli
 namespace Mtaeda.Maintenance.Workflows;
 
 /// <summary>
-/// Creates the request's work order in scheduling (through the sidecar). Idempotent: the work order id is the request
-/// id, and scheduling answers a repeated create with the order it created.
+/// The process's first step: ranks the request by its station's load (ridership, <see cref="StationLoadLookup"/>), creates
+/// its work order in scheduling (through the sidecar) and announces it with <see cref="MaintenanceRequired"/>. The
+/// intake leaves all three to this activity so that a fault is taken in with the fewest calls (the broker may deliver a
+/// topic one event at a time). Idempotent: the work order id is the request id, and scheduling answers a repeated create
+/// with the order it created, whose priority then stands (a repeat ranks again, but the first ranking is the order's);
+/// the announcement's CloudEvent id is fixed by the request (<c>{request}.required</c>), so a repeat publishes the same
+/// event, which subscribers de-duplicate; the priority is recorded with the first step, once.
 /// </summary>
 /// <param name="scheduling">The scheduling client.</param>
+/// <param name="stations">How busy the device's station is.</param>
+/// <param name="dapr">The Dapr client.</param>
 /// <param name="steps">The requests' steps.</param>
-public sealed class CreateWorkOrderActivity(SchedulingClient scheduling, RequestSteps steps) : WorkflowActivity<MaintenanceProcess, string>
+/// <param name="options">The deadlines per priority.</param>
+public sealed class CreateWorkOrderActivity(SchedulingClient scheduling, StationLoadLookup stations, DaprClient dapr, RequestSteps steps, MaintenanceOptions options)
+    : WorkflowActivity<MaintenanceProcess, Ranking>
 {
     /// <inheritdoc />
-    public override async Task<string> RunAsync(WorkflowActivityContext context, MaintenanceProcess input)
+    public override async Task<Ranking> RunAsync(WorkflowActivityContext context, MaintenanceProcess input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var ranked = MaintenancePriorities.Of(input.Cause, await stations.LoadOfAsync(input.StationId, CancellationToken.None));
         var order = await scheduling.CreateWorkOrderAsync(new CreateWorkOrderRequest
         {
             WorkOrderId = input.RequestId,
@@ -34,12 +44,26 @@ public sealed class CreateWorkOrderActivity(SchedulingClient scheduling, Request
             DeviceId = input.DeviceId,
             DeviceKind = input.DeviceKind,
             StationId = input.StationId,
-            Priority = input.Priority,
+            Priority = ranked,
             Description = input.Description,
-            DueAt = Timestamp.FromDateTime(DateTime.SpecifyKind(input.OpenedAt + input.CompleteWithin, DateTimeKind.Utc)),
+            DueAt = Timestamp.FromDateTime(DateTime.SpecifyKind(input.OpenedAt + options.Deadlines.For(ranked).CompleteWithin, DateTimeKind.Utc)),
         });
-        await steps.RecordAsync(input.RequestId, MaintenanceSteps.WorkOrderCreated, CancellationToken.None);
-        return order.WorkOrderId;
+        var priority = order.Priority;
+        var required = new MaintenanceRequired
+        {
+            RequestId = input.RequestId,
+            DeviceId = input.DeviceId,
+            DeviceKind = input.DeviceKind,
+            StationId = input.StationId,
+            Cause = input.Cause,
+            Priority = priority,
+            Description = input.Description,
+            RequiredAt = Timestamp.FromDateTime(DateTime.SpecifyKind(input.OpenedAt, DateTimeKind.Utc)),
+        };
+        await dapr.PublishIntegrationEventAsync(Topics.Of(required), required, $"{input.RequestId}.required", input.RequestId, CancellationToken.None);
+        await steps.RecordAsync(input.RequestId, MaintenanceSteps.WorkOrderCreated, priority, CancellationToken.None);
+        var deadlines = options.Deadlines.For(priority);
+        return new Ranking(priority, deadlines.AssignWithin, deadlines.CompleteWithin);
     }
 }
 

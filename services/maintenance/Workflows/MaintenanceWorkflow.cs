@@ -3,16 +3,20 @@ using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Maintenance.Workflows;
 
-/// <summary>What the maintenance process of one request is about; the instance id is the request id.</summary>
+/// <summary>
+/// What the maintenance process of one request is about; the instance id is the request id. The intake starts the
+/// process unranked (<see cref="MaintenancePriority.Unspecified"/>, no deadlines); its first activity ranks it
+/// (<see cref="Ranking"/>), and the activities after it get the ranked process.
+/// </summary>
 /// <param name="RequestId">The request (and work order) id.</param>
 /// <param name="DeviceId">The device.</param>
 /// <param name="DeviceKind">Turnstile or camera.</param>
 /// <param name="StationId">Its station.</param>
-/// <param name="Priority">How urgent.</param>
+/// <param name="Priority">How urgent (unspecified until ranked).</param>
 /// <param name="Description">What was reported.</param>
 /// <param name="OpenedAt">When the request was opened (UTC); the deadlines count from it.</param>
-/// <param name="AssignWithin">First deadline: assigned by then, else escalation level 1.</param>
-/// <param name="CompleteWithin">Second deadline: completed by then, else escalation level 2.</param>
+/// <param name="AssignWithin">First deadline: assigned by then, else escalation level 1 (zero until ranked).</param>
+/// <param name="CompleteWithin">Second deadline: completed by then, else escalation level 2 (zero until ranked).</param>
 public sealed record MaintenanceProcess(
     string RequestId,
     string DeviceId,
@@ -27,6 +31,12 @@ public sealed record MaintenanceProcess(
     /// <summary>Why maintenance is needed (shown by the maintenance API).</summary>
     public Mtaeda.Contracts.Maintenance.V1.MaintenanceCause Cause { get; init; }
 }
+
+/// <summary>How the first activity ranked a request: its priority and the priority's deadlines.</summary>
+/// <param name="Priority">The priority (that of its work order).</param>
+/// <param name="AssignWithin">First deadline, from the request's opening.</param>
+/// <param name="CompleteWithin">Second deadline, from the request's opening.</param>
+public sealed record Ranking(MaintenancePriority Priority, TimeSpan AssignWithin, TimeSpan CompleteWithin);
 
 /// <summary>An escalation for the escalate activity.</summary>
 /// <param name="Process">The process.</param>
@@ -50,7 +60,8 @@ public sealed record StepRecord(string RequestId, string Step);
 public sealed record MaintenanceResult(bool Completed, int EscalationLevel);
 
 /// <summary>
-/// The maintenance process of one request (a Dapr Workflow; instance id = request id): create the work order; wait for
+/// The maintenance process of one request (a Dapr Workflow; instance id = request id): rank the request, create the work
+/// order and announce it (one activity, whose answer fixes the priority and so the deadlines); wait for
 /// it to be assigned, then started (the device goes under maintenance), then completed (the device is restored and a new
 /// passage cycle begins), then close the request. Past the first deadline while unassigned it escalates to level 1;
 /// past the second while not completed, to level 2. A cancellation at any point closes the request; one after the start
@@ -84,6 +95,12 @@ public sealed class MaintenanceWorkflow : Workflow<MaintenanceProcess, Maintenan
         var started = context.WaitForExternalEventAsync<string>(Started);
         var completed = context.WaitForExternalEventAsync<string>(Completed);
         var cancelled = context.WaitForExternalEventAsync<string>(Cancelled);
+
+        // Ranked by its station's load, with its work order created and announced; the answer is in the history, so a
+        // replay ranks nothing again.
+        var ranking = await context.CallActivityAsync<Ranking>(nameof(CreateWorkOrderActivity), input, Retry);
+        input = input with { Priority = ranking.Priority, AssignWithin = ranking.AssignWithin, CompleteWithin = ranking.CompleteWithin };
+        context.SetCustomStatus("work order created");
         var firstDeadline = input.OpenedAt + input.AssignWithin;
         var secondDeadline = input.OpenedAt + input.CompleteWithin;
         var level = 0;
@@ -120,9 +137,6 @@ public sealed class MaintenanceWorkflow : Workflow<MaintenanceProcess, Maintenan
 
             return !cancelled.IsCompleted;
         }
-
-        await context.CallActivityAsync(nameof(CreateWorkOrderActivity), input, Retry);
-        context.SetCustomStatus("work order created");
 
         if (!await UntilAsync(assigned)) return await CloseAsync(context, input, completed: false, level);
         await context.CallActivityAsync(nameof(RecordStepActivity), new StepRecord(input.RequestId, Domain.MaintenanceSteps.WorkOrderAssigned), Retry);

@@ -23,11 +23,11 @@ namespace Mtaeda.Scheduling.Api;
 /// the transition and records it with its event in one turn.
 /// </summary>
 /// <param name="actors">Proxies to the work-order actors.</param>
-/// <param name="index">The index of work-order ids.</param>
+/// <param name="readModel">The work orders as lists read them.</param>
 /// <param name="technicians">The technicians registry.</param>
 /// <param name="time">The clock lateness is judged by.</param>
 /// <param name="schedules">The preventive schedules' parts (SchedulingApi.Schedules.cs).</param>
-public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIndex index, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
+public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderReadModel readModel, TechnicianRegistry technicians, TimeProvider time, ScheduleParts schedules) : SchedulingService.SchedulingBase
 {
     /// <summary>The largest page of the work-order list (and the default page size).</summary>
     public const int MaxPageSize = 500;
@@ -53,23 +53,16 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
             request.Description,
             request.DueAt?.ToDateTimeOffset(),
             Caller(context));
-        var reply = await CallAsync(request.WorkOrderId, actor => actor.CreateAsync(command));
-        await index.AddAsync(request.WorkOrderId, context.CancellationToken);
-        return Map(reply);
+        return await RecordedAsync(request.WorkOrderId, actor => actor.CreateAsync(command), context);
     }
 
     /// <inheritdoc />
     public override async Task<ListWorkOrdersResponse> ListWorkOrders(ListWorkOrdersRequest request, ServerCallContext context)
     {
         var filter = new WorkOrderFilter(request.Status, request.StationId, request.TechnicianId, request.Priority, request.Open, request.Late);
-        var ids = await index.ListAsync(context.CancellationToken);
-        var orders = new WorkOrderState?[ids.Count];
-        await Parallel.ForAsync(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = context.CancellationToken }, async (i, _) =>
-        {
-            orders[i] = (await Order(ids[i]).GetAsync()).Value;
-        });
+        var orders = await readModel.ListAsync(filter, context.CancellationToken);
         // A user reads only their stations' orders (ADR 0009), filtered before the page is cut.
-        var visible = context.Caller().Visible(filter.Apply(orders.OfType<WorkOrderState>(), time.GetUtcNow()), o => o.StationId);
+        var visible = context.Caller().Visible(filter.Apply(orders, time.GetUtcNow()), o => o.StationId);
         var page = Pages.Of(visible, WorkOrderFilter.PageKeyOf,
             request.PageSize, request.PageToken, filter.ToString(), MaxPageSize);
         var response = new ListWorkOrdersResponse { NextPageToken = page.NextPageToken };
@@ -83,6 +76,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         Ids.Require(request.WorkOrderId, "work_order_id");
         var order = await CallAsync(request.WorkOrderId, actor => actor.GetAsync());
         context.Caller().RequireStation(order.StationId);
+        await readModel.MendAsync(order, context.CancellationToken);
         return Map(order);
     }
 
@@ -94,7 +88,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new AssignWorkOrderCommand(request.TechnicianId, Caller(context));
-        return Map(await CallAsync(request.WorkOrderId, actor => actor.AssignAsync(command)));
+        return await RecordedAsync(request.WorkOrderId, actor => actor.AssignAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -103,7 +97,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         Ids.Require(request.WorkOrderId, "work_order_id");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(string.Empty, Caller(context));
-        return Map(await CallAsync(request.WorkOrderId, actor => actor.StartAsync(command)));
+        return await RecordedAsync(request.WorkOrderId, actor => actor.StartAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -113,7 +107,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Notes, Caller(context));
-        return Map(await CallAsync(request.WorkOrderId, actor => actor.CompleteAsync(command)));
+        return await RecordedAsync(request.WorkOrderId, actor => actor.CompleteAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -123,7 +117,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
         if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
         await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Reason, Caller(context));
-        return Map(await CallAsync(request.WorkOrderId, actor => actor.CancelAsync(command)));
+        return await RecordedAsync(request.WorkOrderId, actor => actor.CancelAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -190,4 +184,12 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderIn
 
     private async Task<WorkOrderState> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call) =>
         (await call(Order(workOrderId))).ValueOrThrow();
+
+    // A command the actor accepted, recorded in the read model before it is answered.
+    private async Task<WorkOrderMessage> RecordedAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call, ServerCallContext context)
+    {
+        var order = await CallAsync(workOrderId, call);
+        await readModel.RecordAsync(order, context.CancellationToken);
+        return Map(order);
+    }
 }

@@ -220,6 +220,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
     private void Touch(string by)
     {
         State.LastChangedBy = by;
+        State.Version++;
         Changed = true;
     }
 

@@ -61,6 +61,9 @@ public sealed class WorkOrderState
     /// <summary>Who made the latest change.</summary>
     [DataMember(Order = 18)] public string LastChangedBy { get; set; } = string.Empty;
 
+    /// <summary>How many changes the order has had (1 once created): the newer of two copies has the higher version.</summary>
+    [DataMember(Order = 19)] public long Version { get; set; }
+
     /// <summary>True once created.</summary>
     public bool Exists => Status != WorkOrderStatus.Unspecified;
 

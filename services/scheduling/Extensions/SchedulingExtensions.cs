@@ -18,7 +18,7 @@ public static class SchedulingExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), the WorkOrder and MaintenanceSchedule
-    /// actors, the work-order and schedule indexes, the technicians registry (from configuration), the schedules' workflow
+    /// actors, the work orders' read model, the schedule index, the technicians registry (from configuration), the schedules' workflow
     /// and its activity (Dapr Workflow), clients of equipment and stations through the sidecar (to check a schedule's
     /// device), and gRPC with JSON transcoding under the callers' rules (<see cref="SchedulingCallers"/>).
     /// </summary>
@@ -38,7 +38,7 @@ public static class SchedulingExtensions
         var options = configuration.GetSection(SchedulingOptions.SectionName).Get<SchedulingOptions>() ?? new SchedulingOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new TechnicianRegistry(options.Technicians));
-        builder.Services.AddSingleton<WorkOrderIndex>();
+        builder.Services.AddSingleton<WorkOrderReadModel>();
         builder.Services.AddSingleton<ScheduleIndex>();
         builder.Services.AddSingleton<ScheduleRunner>();
         builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(configuration, "equipment")));
