@@ -130,10 +130,18 @@ public sealed class AccessControlRun : IAsyncLifetime
 }
 
 /// <summary>
+/// Runs <see cref="AccessControlConformanceTests"/> alone: its run starts three app processes at once, a load kept away
+/// from the timing-sensitive tests of the suite (such as two Redis replicas competing for a stream's entries).
+/// </summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class AccessControlRunCollection;
+
+/// <summary>
 /// Dapr's service-invocation access control (<c>spec.accessControl</c>) applied by the callee's sidecar, as daprd applies
 /// it: HTTP invocation (403, <c>ERR_DIRECT_INVOKE</c>), proxied gRPC (<c>PermissionDenied</c>) and <c>InvokeService</c>
 /// (<c>Internal</c>, wrapping the callee's refusal), with the callers named by their app ids.
 /// </summary>
+[Collection(nameof(AccessControlRunCollection))]
 public sealed class AccessControlConformanceTests(AccessControlRun run) : IClassFixture<AccessControlRun>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

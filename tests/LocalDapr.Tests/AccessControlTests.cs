@@ -273,7 +273,7 @@ public sealed class AccessControlTests : IDisposable
     }
 
     [Fact]
-    public void The_run_files_config_file_path_is_read_against_the_apps_folder_or_for_common_the_run_files_and_must_exist()
+    public void The_config_file_is_the_apps_configFilePath_its_folders_dapr_config_or_the_common_one_and_a_given_one_must_exist()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "one"));
         Directory.CreateDirectory(Path.Combine(_dir, "two"));
@@ -296,6 +296,11 @@ public sealed class AccessControlTests : IDisposable
 
         Assert.Equal(Path.Combine(_dir, "one", "own.yaml"), apps[0].Sidecar.ConfigFile);
         Assert.Equal(Path.Combine(_dir, "common.yaml"), apps[1].Sidecar.ConfigFile);
+
+        // The app folder's .dapr/config.yaml comes before the common file.
+        Directory.CreateDirectory(Path.Combine(_dir, "two", ".dapr"));
+        File.WriteAllText(Path.Combine(_dir, "two", ".dapr", "config.yaml"), "kind: Configuration\n");
+        Assert.Equal(Path.Combine(_dir, "two", ".dapr", "config.yaml"), LocalDapr.Runner.RunFile.Load(runFile, new Dictionary<string, string>())[1].Sidecar.ConfigFile);
 
         File.WriteAllText(runFile, "version: 1\napps:\n- appID: one\n  appDirPath: ./one\n  configFilePath: missing.yaml\n");
         var e = Assert.Throws<ConfigurationException>(() => LocalDapr.Runner.RunFile.Load(runFile, new Dictionary<string, string>()));

@@ -131,16 +131,29 @@ public static class RunFile
     }
 
     /// <summary>
-    /// The app's <c>configFilePath</c> (daprd's <c>--config</c>), the app's own or else the common one, made absolute as the
-    /// Dapr CLI makes it (an app's against its <c>appDirPath</c>, the common one against the run file's folder) and refused
-    /// when the file does not exist.
+    /// The app's Configuration file (daprd's <c>--config</c>), as the Dapr CLI (<c>pkg/runfileconfig</c>) resolves it: the
+    /// app's <c>configFilePath</c> (against its <c>appDirPath</c>), its folder's <c>.dapr/config.yaml</c>, the common
+    /// <c>configFilePath</c> (against the run file's folder), or <c>~/.dapr/config.yaml</c> (skipped when missing: nothing
+    /// installed the Dapr CLI's defaults). A path that is given must exist.
     /// </summary>
     private static string? ConfigFile(YamlFile yaml, YamlMappingNode app, YamlMappingNode? common, string baseDir, string appDir)
     {
-        var (section, dir) = yaml.String(app, "configFilePath") is { Length: > 0 } ? (app, appDir) : (common, baseDir);
-        if (section is null || yaml.String(section, "configFilePath") is not { Length: > 0 } given) return null;
-        var full = Path.GetFullPath(Path.Combine(dir, given));
-        return File.Exists(full) ? full : throw yaml.Error(yaml.Get(section, "configFilePath")!, $"config file '{given}' does not exist ({full})");
+        if (Given(app, appDir) is { } own) return own;
+        var local = Path.Combine(appDir, ".dapr", "config.yaml");
+        if (File.Exists(local)) return local;
+        if (common is not null && Given(common, baseDir) is { } shared) return shared;
+        var fallback = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dapr", "config.yaml");
+        return File.Exists(fallback) ? fallback : null;
+
+        string? Given(YamlMappingNode section, string dir)
+        {
+            if (yaml.String(section, "configFilePath") is not { } given || string.IsNullOrWhiteSpace(given)) return null;
+            var home = given == "~" || given.StartsWith("~/", StringComparison.Ordinal)
+                ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + given[1..]
+                : given;
+            var full = Path.GetFullPath(Path.Combine(dir, home));
+            return File.Exists(full) ? full : throw yaml.Error(yaml.Get(section, "configFilePath")!, $"config file '{given}' does not exist ({full})");
+        }
     }
 
     private static LogDestination Destination(YamlFile yaml, YamlMappingNode app, YamlMappingNode? common, string key, LogDestination fallback)
