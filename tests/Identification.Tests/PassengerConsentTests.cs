@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Passengers.V1;
 using Mtaeda.ServiceDefaults;
@@ -18,21 +17,21 @@ public sealed class PassengerConsentTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Identification with a camera, and passengers' sidecar (which publishes the withdrawals and calls identification).
+    private static async Task<(AppNode Passengers, IdentificationClient Client)> StartAsync(LocalRuntime runtime)
+    {
+        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(new CapturingLogs()), Ct);
+        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
+        await IdentificationIntegrationTests.InstallCameraAsync(runtime, passengers, Ct);
+        return (passengers, new IdentificationClient(passengers.Invoker("identification")));
+    }
+
     [Fact]
     public async Task An_enrolled_passenger_is_identified_until_the_consent_is_withdrawn_then_the_templates_are_gone()
     {
-        var logs = new CapturingLogs();
-        await using var runtime = LocalRuntime.Create(logs);
-        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(logs), Ct);
-        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
-        var client = new IdentificationClient(passengers.Invoker("identification"));
+        await using var runtime = LocalRuntime.Create(new CapturingLogs());
+        var (passengers, client) = await StartAsync(runtime);
         var random = new Random(5);
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: Ct);
-        await Eventually.UntilAsync(() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known",
-            IdentificationIntegrationTests.Patience, Ct);
 
         var face = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
         await client.EnrollPassengerAsync(new EnrollPassengerRequest { PassengerId = "p-1", Templates = { IdentificationIntegrationTests.Template("t-1", face) } }, cancellationToken: Ct);
@@ -60,18 +59,9 @@ public sealed class PassengerConsentTests
     [Fact]
     public async Task A_withdrawal_delivered_after_the_passenger_enrolled_again_leaves_the_new_templates_and_late_enrolments_change_nothing()
     {
-        var logs = new CapturingLogs();
-        await using var runtime = LocalRuntime.Create(logs);
-        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(logs), Ct);
-        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
-        var client = new IdentificationClient(passengers.Invoker("identification"));
+        await using var runtime = LocalRuntime.Create(new CapturingLogs());
+        var (passengers, client) = await StartAsync(runtime);
         var random = new Random(11);
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: Ct);
-        await Eventually.UntilAsync(() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known",
-            IdentificationIntegrationTests.Patience, Ct);
 
         // Enrolment 1, withdrawn in passengers (its event on the way, late), then enrolment 2 reaches identification first.
         var first = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
