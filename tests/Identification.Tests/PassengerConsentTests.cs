@@ -15,6 +15,8 @@ namespace Mtaeda.Identification.Tests;
 /// </summary>
 public sealed class PassengerConsentTests
 {
+    private static int _captures;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // Identification with a camera, and passengers' sidecar (which publishes the withdrawals and calls identification).
@@ -26,6 +28,11 @@ public sealed class PassengerConsentTests
         return (passengers, new IdentificationClient(passengers.Invoker("identification")));
     }
 
+    // A capture of the face (with a little noise): how it matched, or null while identification does not answer captures yet.
+    private static Task<MatchKind?> MatchOf(IdentificationClient client, Random random, float[] face) =>
+        client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{Interlocked.Increment(ref _captures)}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
+            .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
+
     [Fact]
     public async Task An_enrolled_passenger_is_identified_until_the_consent_is_withdrawn_then_the_templates_are_gone()
     {
@@ -36,11 +43,7 @@ public sealed class PassengerConsentTests
         var face = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
         await client.EnrollPassengerAsync(new EnrollPassengerRequest { PassengerId = "p-1", Templates = { IdentificationIntegrationTests.Template("t-1", face) } }, cancellationToken: Ct);
         // Captures are answered once the index is loaded (Unavailable until then).
-        var before = 0;
-        var seen = await Eventually.MatchesAsync(
-            () => client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-before-{++before}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct).ResponseAsync
-                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default),
-            m => m is not null, IdentificationIntegrationTests.Patience, Ct, "identification to answer captures");
+        var seen = await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m is not null, IdentificationIntegrationTests.Patience, Ct, "identification to answer captures");
         Assert.Equal(MatchKind.Passenger, seen);
 
         await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers,
@@ -49,10 +52,8 @@ public sealed class PassengerConsentTests
         await Eventually.UntilAsync(() => !IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||passenger|p-1"), "the passenger's templates deleted",
             IdentificationIntegrationTests.Patience, Ct);
         // The index forgets the passenger right after the store (the handler's last step): a capture of the face then matches no one.
-        var attempt = 0;
-        await Eventually.MatchesAsync(
-            async () => (await client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-after-{++attempt}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)).Match,
-            m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct, "a capture of the withdrawn passenger to match no one");
+        await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct,
+            "a capture of the withdrawn passenger to match no one");
         Assert.DoesNotContain(IdentificationIntegrationTests.State(runtime), e => e.Key.StartsWith("identification||passenger|p-1", StringComparison.Ordinal));
     }
 
@@ -74,9 +75,7 @@ public sealed class PassengerConsentTests
         {
             PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
         }, cancellationToken: Ct);
-        var capture = 0;
-        Task<MatchKind?> MatchOf(float[] face) => client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{++capture}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
-            .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
+        Task<MatchKind?> MatchOf(float[] face) => PassengerConsentTests.MatchOf(client, random, face);
         Assert.Equal(MatchKind.Passenger, await Eventually.MatchesAsync(() => MatchOf(second), m => m is not null, IdentificationIntegrationTests.Patience, Ct,
             "identification to answer captures"));
 
