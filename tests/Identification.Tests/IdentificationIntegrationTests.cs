@@ -49,6 +49,16 @@ public sealed class IdentificationIntegrationTests
         },
         applicationName: typeof(IdentificationExtensions).Assembly.GetName().Name);
 
+    /// <summary>Equipment's CameraInstalled for cam-1 on ts-1 at stn-1, published through <paramref name="via"/>; returns once identification stored the camera.</summary>
+    internal static async Task InstallCameraAsync(LocalRuntime runtime, AppNode via, CancellationToken cancellationToken)
+    {
+        await via.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
+        {
+            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        }, cancellationToken: cancellationToken);
+        await Eventually.UntilAsync(() => State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known", Patience, cancellationToken);
+    }
+
     internal static FaceTemplate Template(string id, float[] values)
     {
         var template = new FaceTemplate { TemplateId = id };
@@ -94,11 +104,7 @@ public sealed class IdentificationIntegrationTests
         var client = new IdentificationClient(gateway.Invoker("identification"));
         var random = new Random(11);
 
-        await gateway.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: Ct);
-        await Eventually.UntilAsync(() => State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known", Patience, Ct);
+        await InstallCameraAsync(runtime, gateway, Ct);
 
         // The watch list: bad input refused naming the field, nothing stored.
         var face = MatchingTests.Random(random, Dimensions);

@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Passengers.V1;
 using Mtaeda.ServiceDefaults;
@@ -16,32 +15,35 @@ namespace Mtaeda.Identification.Tests;
 /// </summary>
 public sealed class PassengerConsentTests
 {
+    private static int _captures;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // Identification with a camera, and passengers' sidecar (which publishes the withdrawals and calls identification).
+    private static async Task<(AppNode Passengers, IdentificationClient Client)> StartAsync(LocalRuntime runtime)
+    {
+        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(new CapturingLogs()), Ct);
+        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
+        await IdentificationIntegrationTests.InstallCameraAsync(runtime, passengers, Ct);
+        return (passengers, new IdentificationClient(passengers.Invoker("identification")));
+    }
+
+    // A capture of the face (with a little noise): how it matched, or null while identification does not answer captures yet.
+    private static Task<MatchKind?> MatchOf(IdentificationClient client, Random random, float[] face) =>
+        client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{Interlocked.Increment(ref _captures)}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
+            .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
 
     [Fact]
     public async Task An_enrolled_passenger_is_identified_until_the_consent_is_withdrawn_then_the_templates_are_gone()
     {
-        var logs = new CapturingLogs();
-        await using var runtime = LocalRuntime.Create(logs);
-        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(logs), Ct);
-        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
-        var client = new IdentificationClient(passengers.Invoker("identification"));
+        await using var runtime = LocalRuntime.Create(new CapturingLogs());
+        var (passengers, client) = await StartAsync(runtime);
         var random = new Random(5);
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: Ct);
-        await Eventually.UntilAsync(() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known",
-            IdentificationIntegrationTests.Patience, Ct);
 
         var face = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
         await client.EnrollPassengerAsync(new EnrollPassengerRequest { PassengerId = "p-1", Templates = { IdentificationIntegrationTests.Template("t-1", face) } }, cancellationToken: Ct);
         // Captures are answered once the index is loaded (Unavailable until then).
-        var before = 0;
-        var seen = await Eventually.MatchesAsync(
-            () => client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-before-{++before}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct).ResponseAsync
-                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default),
-            m => m is not null, IdentificationIntegrationTests.Patience, Ct, "identification to answer captures");
+        var seen = await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m is not null, IdentificationIntegrationTests.Patience, Ct, "identification to answer captures");
         Assert.Equal(MatchKind.Passenger, seen);
 
         await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers,
@@ -50,28 +52,17 @@ public sealed class PassengerConsentTests
         await Eventually.UntilAsync(() => !IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||passenger|p-1"), "the passenger's templates deleted",
             IdentificationIntegrationTests.Patience, Ct);
         // The index forgets the passenger right after the store (the handler's last step): a capture of the face then matches no one.
-        var attempt = 0;
-        await Eventually.MatchesAsync(
-            async () => (await client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-after-{++attempt}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)).Match,
-            m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct, "a capture of the withdrawn passenger to match no one");
+        await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct,
+            "a capture of the withdrawn passenger to match no one");
         Assert.DoesNotContain(IdentificationIntegrationTests.State(runtime), e => e.Key.StartsWith("identification||passenger|p-1", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_withdrawal_delivered_after_the_passenger_enrolled_again_leaves_the_new_templates_and_late_enrolments_change_nothing()
     {
-        var logs = new CapturingLogs();
-        await using var runtime = LocalRuntime.Create(logs);
-        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(logs), Ct);
-        var passengers = await runtime.StartSidecarAsync("passengers", Ct);
-        var client = new IdentificationClient(passengers.Invoker("identification"));
+        await using var runtime = LocalRuntime.Create(new CapturingLogs());
+        var (passengers, client) = await StartAsync(runtime);
         var random = new Random(11);
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: Ct);
-        await Eventually.UntilAsync(() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known",
-            IdentificationIntegrationTests.Patience, Ct);
 
         // Enrolment 1, withdrawn in passengers (its event on the way, late), then enrolment 2 reaches identification first.
         var first = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
@@ -84,9 +75,7 @@ public sealed class PassengerConsentTests
         {
             PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
         }, cancellationToken: Ct);
-        var capture = 0;
-        Task<MatchKind?> MatchOf(float[] face) => client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{++capture}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
-            .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
+        Task<MatchKind?> MatchOf(float[] face) => PassengerConsentTests.MatchOf(client, random, face);
         Assert.Equal(MatchKind.Passenger, await Eventually.MatchesAsync(() => MatchOf(second), m => m is not null, IdentificationIntegrationTests.Patience, Ct,
             "identification to answer captures"));
 

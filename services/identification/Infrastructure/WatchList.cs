@@ -53,6 +53,9 @@ public sealed class WatchListRefusal(WatchListRefusal.Kind kind, string field, s
 /// </summary>
 public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMatcher matcher, TimeProvider time)
 {
+    private readonly Lock _loading = new();
+    private HashSet<PersonRef>? _changedWhileLoading;
+
     /// <summary>Lists an offender.</summary>
     public async Task<OffenderRecord> AddOffenderAsync(string id, string caseReference, AlertLevel level, IReadOnlyList<string> recipients,
         IReadOnlyList<NewTemplate> templates, ChangeAuthor author, CancellationToken cancellationToken)
@@ -110,7 +113,7 @@ public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMa
     public async Task RemoveOffenderAsync(string id, string reason, ChangeAuthor author, CancellationToken cancellationToken)
     {
         await CommitChangeAsync(id, WatchListAction.Removed, author, ["offender"], reason, _ => null, null, mustNotExist: false, cancellationToken);
-        matcher.Remove(new PersonRef(PersonKind.Offender, id));
+        Forget(new PersonRef(PersonKind.Offender, id));
         await store.Offenders.RemoveAsync(id, cancellationToken);
     }
 
@@ -200,30 +203,26 @@ public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMa
             return (await store.TryCommitAsync(writes, ct), (delete, e));
         }, "withdrawing a passenger", cancellationToken);
         if (!deleted) return false;
-        matcher.Remove(new PersonRef(PersonKind.Passenger, id));
+        Forget(new PersonRef(PersonKind.Passenger, id));
         await store.Passengers.RemoveAsync(id, cancellationToken);
         await outbox.PublishAsync([entry!], cancellationToken);
         return true;
     }
 
     /// <summary>Reloads one offender from the store into the matcher (another replica changed it).</summary>
-    public async Task ReloadOffenderAsync(string id, CancellationToken cancellationToken)
-    {
-        if (await GetOffenderAsync(id, cancellationToken) is { } record) Apply(record);
-        else matcher.Remove(new PersonRef(PersonKind.Offender, id));
-    }
+    public Task ReloadOffenderAsync(string id, CancellationToken cancellationToken) => RefreshAsync(new PersonRef(PersonKind.Offender, id), live: true, cancellationToken);
 
     /// <summary>Reloads one passenger from the store into the matcher.</summary>
-    public async Task ReloadPassengerAsync(string id, CancellationToken cancellationToken)
-    {
-        var (record, _) = await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(id), cancellationToken);
-        if (record is not null) Apply(record);
-        else matcher.Remove(new PersonRef(PersonKind.Passenger, id));
-    }
+    public Task ReloadPassengerAsync(string id, CancellationToken cancellationToken) => RefreshAsync(new PersonRef(PersonKind.Passenger, id), live: true, cancellationToken);
 
-    /// <summary>Builds the matcher from the store: every listed offender and enrolled passenger. Returns the templates loaded.</summary>
+    /// <summary>
+    /// Builds the matcher from the store: every listed offender and enrolled passenger. Returns the templates loaded. A
+    /// change applied while the store is read (an enrolment, a withdrawal, a watch-list change) would be overwritten by
+    /// the older snapshot, so each person changed meanwhile is read again afterwards, until a pass changes no one.
+    /// </summary>
     public async Task<int> LoadAllAsync(CancellationToken cancellationToken)
     {
+        lock (_loading) _changedWhileLoading ??= [];
         var people = new List<(PersonRef, IReadOnlyList<StoredTemplate>)>();
         foreach (var chunk in (await store.Offenders.ListAsync(cancellationToken)).Chunk(100))
         {
@@ -236,12 +235,52 @@ public sealed class WatchList(IdentificationStore store, StateOutbox outbox, IMa
                 people.Add((new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates)));
         }
         matcher.PutMany(people);
-        return matcher.Count;
+        while (true)
+        {
+            HashSet<PersonRef> changed;
+            lock (_loading)
+            {
+                changed = _changedWhileLoading!;
+                _changedWhileLoading = changed.Count == 0 ? null : [];
+            }
+            if (changed.Count == 0) return matcher.Count;
+            foreach (var person in changed) await RefreshAsync(person, live: false, cancellationToken);
+        }
     }
 
-    private void Apply(OffenderRecord record) => matcher.Put(new PersonRef(PersonKind.Offender, record.Id), Templates(record.Templates));
+    // Reads the person's entry from the store into the matcher (or forgets the person). A live refresh (an event) counts as a
+    // change for a load under way; the load's own does not.
+    private async Task RefreshAsync(PersonRef person, bool live, CancellationToken cancellationToken)
+    {
+        var templates = person.Kind == PersonKind.Offender
+            ? (await GetOffenderAsync(person.Id, cancellationToken))?.Templates
+            : (await store.GetAsync<PassengerRecord>(IdentificationStore.PassengerKey(person.Id), cancellationToken)).Value?.Templates;
+        if (live) Touch(person);
+        if (templates is not null) matcher.Put(person, Templates(templates));
+        else matcher.Remove(person);
+    }
 
-    private void Apply(PassengerRecord record) => matcher.Put(new PersonRef(PersonKind.Passenger, record.Id), Templates(record.Templates));
+    private void Apply(OffenderRecord record) => Put(new PersonRef(PersonKind.Offender, record.Id), record.Templates);
+
+    private void Apply(PassengerRecord record) => Put(new PersonRef(PersonKind.Passenger, record.Id), record.Templates);
+
+    private void Put(PersonRef person, List<TemplateRecord> templates)
+    {
+        Touch(person);
+        matcher.Put(person, Templates(templates));
+    }
+
+    private void Forget(PersonRef person)
+    {
+        Touch(person);
+        matcher.Remove(person);
+    }
+
+    // Called after the change is committed: a load under way reads the person again once its snapshot is in.
+    private void Touch(PersonRef person)
+    {
+        lock (_loading) _changedWhileLoading?.Add(person);
+    }
 
     private static StoredTemplate[] Templates(List<TemplateRecord> templates) => [.. templates.Select(t => new StoredTemplate(t.Id, t.Read()))];
 
