@@ -207,7 +207,8 @@ public sealed class MaintenanceIntegrationTests
             TurnstileId = $"ts-004-{turnstile:D2}", StationId = "stn-004", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now.AddSeconds(second)),
         };
         var burst = Enumerable.Range(1, 8).Select(t => Lock(t, 0)).Append(Lock(1, 1)).ToList();
-        await Task.WhenAll(burst.Select((e, i) => equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, e, $"burst-{i}", cancellationToken: Ct)));
+        // Published one after the other, so the broker holds them in this order; they are delivered in bulk.
+        for (var i = 0; i < burst.Count; i++) await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, burst[i], $"burst-{i}", cancellationToken: Ct);
 
         var listed = await Eventually.MatchesAsync(
             () => orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-004" }, cancellationToken: Ct).ResponseAsync,

@@ -51,6 +51,23 @@ public sealed class StationLoadLookupTests
         Assert.Equal(4, ridership.Calls);
     }
 
+    [Fact]
+    public async Task Faults_of_a_station_asking_while_ridership_answers_wait_for_the_same_answer_and_asking_ahead_is_that_question()
+    {
+        var clock = new FakeTimeProvider();
+        var ridership = new CountingRidership { Entries = 3_000, Answer = new TaskCompletionSource() };
+        var lookup = new StationLoadLookup(ridership, new MaintenanceOptions(), clock, NullLogger<StationLoadLookup>.Instance);
+
+        lookup.AskAhead("stn-001");
+        var first = lookup.LoadOfAsync("stn-001", Ct);
+        var second = lookup.LoadOfAsync("stn-001", Ct);
+        Assert.False(first.IsCompleted);
+        ridership.Answer.SetResult();
+
+        Assert.Equal((StationLoad.Busy, StationLoad.Busy), (await first, await second));
+        Assert.Equal(1, ridership.Calls);
+    }
+
     /// <summary>Ridership's station figures, counted; unavailable while <see cref="Away"/>.</summary>
     private sealed class CountingRidership : RidershipClient
     {
@@ -60,6 +77,9 @@ public sealed class StationLoadLookupTests
 
         public bool Away { get; set; }
 
+        /// <summary>Holds the answers back until completed, when set.</summary>
+        public TaskCompletionSource? Answer { get; init; }
+
         public int Calls => Volatile.Read(ref _calls);
 
         public override AsyncUnaryCall<GetStationRidershipResponse> GetStationRidershipAsync(GetStationRidershipRequest request, CallOptions options)
@@ -67,7 +87,9 @@ public sealed class StationLoadLookupTests
             Interlocked.Increment(ref _calls);
             var answer = Away
                 ? Task.FromException<GetStationRidershipResponse>(new RpcException(new Status(StatusCode.Unavailable, "ridership is away")))
-                : Task.FromResult(new GetStationRidershipResponse { StationId = request.StationId, Ingress = Entries });
+                : Answer is { } held
+                    ? held.Task.ContinueWith(_ => new GetStationRidershipResponse { StationId = request.StationId, Ingress = Entries }, TaskScheduler.Default)
+                    : Task.FromResult(new GetStationRidershipResponse { StationId = request.StationId, Ingress = Entries });
             return new AsyncUnaryCall<GetStationRidershipResponse>(answer, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
         }
     }

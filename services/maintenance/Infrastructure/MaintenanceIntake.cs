@@ -12,16 +12,19 @@ namespace Mtaeda.Maintenance.Infrastructure;
 /// id = request id). Ranking the request by its station's load, creating its work order and announcing it with
 /// <c>MaintenanceRequired</c> are the workflow's first activity (<see cref="CreateWorkOrderActivity"/>), not the
 /// intake's: a broker may deliver a topic to the app one event (or one batch) at a time, so every call of the intake
-/// also delays the faults queued behind it. Every step is idempotent, so a redelivery after a failure finishes the rest:
+/// also delays the faults queued behind it. The intake only asks ridership ahead for the station's load, without
+/// waiting, so the answer is there when the activity ranks. Every step is idempotent, so a redelivery after a failure finishes the rest:
 /// the request id is the fault's key, a second schedule of the same instance is answered AlreadyExists (it runs
 /// already), and a fault redelivered after its request closed opens nothing.
 /// </summary>
 /// <param name="requests">The devices' open requests.</param>
+/// <param name="stations">How busy the device's station is: asked ahead, for the process's first activity.</param>
 /// <param name="workflows">The workflow client (the sidecar's workflow engine).</param>
 /// <param name="time">The clock the intake's steps are timed with (logged at Debug).</param>
 /// <param name="logger">The logger.</param>
 public sealed partial class MaintenanceIntake(
     OpenRequests requests,
+    StationLoadLookup stations,
     DaprWorkflowClient workflows,
     TimeProvider time,
     ILogger<MaintenanceIntake> logger)
@@ -57,6 +60,8 @@ public sealed partial class MaintenanceIntake(
         ArgumentNullException.ThrowIfNull(fault);
         var began = time.GetTimestamp();
         var received = time.GetUtcNow() - fault.OccurredAt;
+        // The station's load is asked of ridership now, not waited for: the process's first activity ranks with it.
+        stations.AskAhead(fault.StationId);
         var (outcome, requestId) = await requests.ReportAsync(fault, cancellationToken);
         var decided = time.GetTimestamp();
         if (outcome is FaultOutcome.Joined or FaultOutcome.AlreadyClosed || requestId != fault.Key)

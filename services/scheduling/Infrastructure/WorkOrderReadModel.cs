@@ -19,11 +19,11 @@ namespace Mtaeda.Scheduling.Infrastructure;
 /// orders reads only the open indexes, so it costs what is open, not every order ever made. A new order touches its
 /// station's indexes, not one index of every order.
 /// <para>
-/// Consistency: the copy is written after the actor's turn, so a crash between the two leaves it behind until the order's
-/// next command or its repeat (every command repeats safely, and the maintenance process repeats its create until it
-/// succeeds); reading an order on its own (GetWorkOrder) reads its actor and mends the copy. An id left in an open index
-/// after its order closed (a create's index write overtaken by the close) is filtered out by the copy's status and
-/// removed by the list that finds it.
+/// Consistency: the copy and the indexes are written after the actor's turn (side by side), so a crash between the two
+/// leaves them behind until the order's next command or its repeat (every command repeats safely, and the maintenance
+/// process repeats its create until it succeeds); reading an order on its own (GetWorkOrder) reads its actor and mends
+/// the copy. An id left in an open index after its order closed (a create's index write overtaken by the close) is
+/// filtered out by the copy's status and removed by the list that finds it.
 /// </para>
 /// </summary>
 /// <param name="dapr">The Dapr client.</param>
@@ -70,21 +70,28 @@ public sealed class WorkOrderReadModel(DaprClient dapr, SchedulingOptions option
         ArgumentNullException.ThrowIfNull(order);
         if (!order.Exists) return;
         var behind = false;
-        // The newer copy stays (read with its ETag, written only if unchanged, else decided again).
-        var current = await StateTransactions.RetryAsync(async ct =>
+        // The newer copy stays (read with its ETag, written only if unchanged, else decided again). The indexes are
+        // written beside it, by the order as its actor answered: a list filters by the copy's status, so an open index
+        // that names an order closed meanwhile lists nothing wrong, and the list that finds the id removes it.
+        var view = StateTransactions.RetryAsync(async ct =>
         {
             var (stored, etag) = await dapr.GetWithETagAsync<WorkOrderState>(options.StateStoreName, ViewKey(order.WorkOrderId), ct);
-            if (stored is { Exists: true } && stored.Version >= order.Version) return (true, stored);
+            if (stored is { Exists: true } && stored.Version >= order.Version) return (true, false);
             behind = true;
-            return (await dapr.TrySaveAsync(options.StateStoreName, ViewKey(order.WorkOrderId), order, etag, ct), order);
+            return (await dapr.TrySaveAsync(options.StateStoreName, ViewKey(order.WorkOrderId), order, etag, ct), true);
         }, $"recording work order '{order.WorkOrderId}'", cancellationToken);
-        if (!behind && !indexEvenIfCurrent) return;
+        if (!indexEvenIfCurrent)
+        {
+            await view;
+            if (!behind) return;
+        }
         var station = order.StationId;
         var open = Index(OpenKey(station), station, "open work-order");
         await Task.WhenAll(
+            view,
             _stations.AddAsync(station, cancellationToken),
             Index(StationKey(station), station, "work-order").AddAsync(order.WorkOrderId, cancellationToken),
-            current.IsOpen ? open.AddAsync(order.WorkOrderId, cancellationToken) : open.RemoveAsync(order.WorkOrderId, cancellationToken));
+            order.IsOpen ? open.AddAsync(order.WorkOrderId, cancellationToken) : open.RemoveAsync(order.WorkOrderId, cancellationToken));
     }
 
     /// <summary>The orders that may match <paramref name="filter"/> (a superset: the caller applies the filter).</summary>
