@@ -9,7 +9,7 @@ using Mtaeda.Testing;
 
 namespace ConformanceApp;
 
-/// <summary>An order event; <see cref="Behavior"/> tells the subscriber how to answer (<c>retry:N</c>, <c>drop</c>, <c>garbage:N</c>, <c>fail</c>, <c>missing</c>).</summary>
+/// <summary>An order event; <see cref="Behavior"/> tells the subscriber how to answer (<c>retry:N</c>, <c>drop</c>, <c>garbage:N</c>, <c>fail</c>, <c>missing</c>, <c>hold</c>).</summary>
 public sealed record Order(int N, string? Behavior = null, string? Note = null);
 
 public sealed record Received(string Instance, string Topic, string Route, string EventId, string EventType, string Source, Order? Order, string? Traceparent, string? AppToken)
@@ -175,7 +175,7 @@ public static class ConformanceHost
         }
     }
 
-    private static IResult Handle(HttpContext context, Recorder recorder, string instance, string topic, string route, Order order)
+    private static async Task<IResult> Handle(HttpContext context, Recorder recorder, string instance, string topic, string route, Order order)
     {
         var headers = context.Request.Headers;
         var id = headers.FirstOrDefault(h => h.Key.Equals("Cloudevent.id", StringComparison.OrdinalIgnoreCase)).Value.ToString();
@@ -185,6 +185,7 @@ public static class ConformanceHost
         recorder.Add(new Received(instance, topic, route, id, type, source, order, headers["traceparent"].FirstOrDefault(), headers["dapr-api-token"].FirstOrDefault()));
 
         var (kind, count) = ParseBehavior(order.Behavior);
+        if (kind == "hold") await HoldUntilAnotherInstanceReceivedAsync(recorder, instance, topic, context.RequestAborted);
         return kind switch
         {
             "retry" when attempt <= count => Results.Json(new { status = "RETRY" }),
@@ -195,6 +196,22 @@ public static class ConformanceHost
             "nonsense" => Results.Text("definitely not json {", "application/json"),
             _ => Results.Json(new { status = "SUCCESS" }),
         };
+    }
+
+    /// <summary>
+    /// <c>hold</c>: the handler answers only once another instance of the app received an event of the topic (at most 5 s),
+    /// so a replica cannot finish every event before its competitor has read one, however the machine schedules them.
+    /// </summary>
+    private static async Task HoldUntilAnotherInstanceReceivedAsync(Recorder recorder, string instance, string topic, CancellationToken aborted)
+    {
+        try
+        {
+            await recorder.WaitForAsync(r => r.Any(x => x.Topic == topic && x.Instance != instance), TimeSpan.FromSeconds(5)).WaitAsync(aborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not seen in time: answer anyway; the test's own assertions say what went wrong.
+        }
     }
 
     private static (string Kind, int Count) ParseBehavior(string? behavior)
