@@ -428,6 +428,41 @@ public sealed class NotificationsIntegrationTests(NotificationsFixture fixture) 
     }
 
     [Fact]
+    public async Task A_supervisor_with_a_list_of_stations_changes_only_configurations_of_their_stations()
+    {
+        var token = TestContext.Current.CancellationToken;
+        NotificationConfiguration Of(string id, params string[] stations) => new()
+        {
+            ConfigurationId = id, Name = id, EventKinds = { NotificationEventKind.TurnstileLocked }, StationIds = { stations },
+            Channels = new NotificationChannels { Dashboard = true }, Template = new NotificationTemplate { Subject = "{title}", Body = "{text}" },
+        };
+        await fixture.Client.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = Of("cfg-cmd-west", "stn-cmd-west") }, cancellationToken: token);
+        var sam = new NotificationsClient(fixture.Issuer.As(fixture.Node.Invoker("notifications"), "supervisor", "stn-cmd-east", sub: "sup-east"));
+
+        async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
+        var elsewhere = await Refused(() => sam.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = Of("cfg-cmd-new", "stn-cmd-east", "stn-cmd-west") }, cancellationToken: token).ResponseAsync);
+        Assert.Equal((StatusCode.PermissionDenied, "sup-east does not work at station stn-cmd-west"), (elsewhere.StatusCode, elsewhere.Status.Detail));
+        var everywhere = await Refused(() => sam.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = Of("cfg-cmd-all") }, cancellationToken: token).ResponseAsync);
+        Assert.Equal((StatusCode.PermissionDenied, "sup-east does not work at every station"), (everywhere.StatusCode, everywhere.Status.Detail));
+        var taken = await Refused(() => sam.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = Of("cfg-cmd-west", "stn-cmd-east") }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, taken.StatusCode);
+        var removed = await Refused(() => sam.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = "cfg-cmd-west" }, cancellationToken: token).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, removed.StatusCode);
+
+        // Nothing changed; her own station's configuration she creates, changes and removes.
+        var west = await fixture.Client.GetNotificationConfigurationAsync(new GetNotificationConfigurationRequest { ConfigurationId = "cfg-cmd-west" }, cancellationToken: token);
+        Assert.Equal(["stn-cmd-west"], west.StationIds);
+        var ids = (await fixture.Client.ListNotificationConfigurationsAsync(new ListNotificationConfigurationsRequest(), cancellationToken: token)).Configurations.Select(c => c.ConfigurationId).ToList();
+        Assert.DoesNotContain("cfg-cmd-new", ids);
+        Assert.DoesNotContain("cfg-cmd-all", ids);
+        await sam.CreateNotificationConfigurationAsync(new CreateNotificationConfigurationRequest { Configuration = Of("cfg-cmd-east", "stn-cmd-east") }, cancellationToken: token);
+        var changed = Of("cfg-cmd-east", "stn-cmd-east");
+        changed.Name = "east, renamed";
+        Assert.Equal("east, renamed", (await sam.UpdateNotificationConfigurationAsync(new UpdateNotificationConfigurationRequest { Configuration = changed }, cancellationToken: token)).Name);
+        await sam.DeleteNotificationConfigurationAsync(new DeleteNotificationConfigurationRequest { ConfigurationId = "cfg-cmd-east" }, cancellationToken: token);
+    }
+
+    [Fact]
     public async Task A_user_with_a_list_of_stations_reads_and_acknowledges_only_their_stations_and_a_service_reads_every_station()
     {
         var token = TestContext.Current.CancellationToken;

@@ -131,6 +131,31 @@ public sealed class ScheduleIntegrationTests
     }
 
     [Fact]
+    public async Task A_supervisor_of_other_stations_neither_creates_changes_nor_removes_a_schedule_of_this_station()
+    {
+        await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        await StartDevicesAsync(runtime);
+        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
+        var everywhere = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var elsewhere = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor", "stn-002", sub: "nora-north"));
+        await everywhere.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-here", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = "0 3 * * 1", TimeZone = "Etc/UTC" }, cancellationToken: Ct);
+
+        async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
+        var create = await Refused(() => elsewhere.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-there", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = "0 3 * * 1", TimeZone = "Etc/UTC" }, cancellationToken: Ct).ResponseAsync);
+        var change = await Refused(() => elsewhere.ChangeScheduleAsync(new ChangeScheduleRequest { ScheduleId = "sch-here", Cron = "0 4 * * 1", TimeZone = "Etc/UTC" }, cancellationToken: Ct).ResponseAsync);
+        var remove = await Refused(() => elsewhere.RemoveScheduleAsync(new RemoveScheduleRequest { ScheduleId = "sch-here" }, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal((StatusCode.PermissionDenied, "nora-north does not work at station stn-001"), (create.StatusCode, create.Status.Detail));
+        Assert.Equal(StatusCode.PermissionDenied, change.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, remove.StatusCode);
+        var kept = await everywhere.GetScheduleAsync(new GetScheduleRequest { ScheduleId = "sch-here" }, cancellationToken: Ct);
+        Assert.Equal(("0 3 * * 1", 1L), (kept.Cron, kept.Version));
+        Assert.Equal(["sch-here"], (await everywhere.ListSchedulesAsync(new ListSchedulesRequest(), cancellationToken: Ct)).Schedules.Select(s => s.ScheduleId));
+    }
+
+    [Fact]
     public async Task A_bad_cron_time_zone_or_device_is_refused_naming_the_field_and_nothing_is_stored()
     {
         await using var runtime = LocalRuntime.Create();

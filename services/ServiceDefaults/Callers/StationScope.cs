@@ -84,6 +84,26 @@ public static class StationScope
         }
     }
 
+    /// <summary>
+    /// Refuses a user who does not work at every one of <paramref name="stationIds"/> (empty: every station, which only a user
+    /// of every station covers) with <c>PermissionDenied</c>; a service passes. For commands on something that covers
+    /// stations (a notification configuration): a user changes only what covers their stations alone.
+    /// </summary>
+    /// <param name="caller">The caller.</param>
+    /// <param name="stationIds">The stations the item covers; empty for every station.</param>
+    /// <exception cref="RpcException">PermissionDenied.</exception>
+    public static void RequireEveryStation(this Caller caller, IReadOnlyCollection<string> stationIds)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(stationIds);
+        if (caller.User is not { } user) return;
+        if (stationIds.Count == 0 && !user.Sees(CallingUser.AllStations))
+        {
+            throw Errors.PermissionDenied($"{user.Id} does not work at every station");
+        }
+        if (stationIds.FirstOrDefault(id => !user.Sees(id)) is { } other) throw NotAtStation(user, other);
+    }
+
     /// <summary>The refusal of a user at a station not theirs.</summary>
     /// <param name="user">The user.</param>
     /// <param name="stationId">The station.</param>

@@ -31,11 +31,14 @@ public sealed class NotificationsApi(
     public override async Task<NotificationConfiguration> CreateNotificationConfiguration(CreateNotificationConfigurationRequest request, ServerCallContext context)
     {
         var configuration = Checked(request.Configuration);
+        var caller = context.Caller();
+        caller.RequireEveryStation(configuration.StationIds);
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
         return await configurations.ChangeAsync(map =>
         {
             if (map.TryGetValue(configuration.ConfigurationId, out var existing))
             {
+                caller.RequireEveryStation(existing.StationIds);
                 return SameSettings(existing, configuration)
                     ? new ConfigurationChange<NotificationConfiguration>(existing)
                     : throw Errors.AlreadyExists($"Notification configuration {configuration.ConfigurationId} exists with other settings.");
@@ -71,6 +74,8 @@ public sealed class NotificationsApi(
     public override async Task<NotificationConfiguration> UpdateNotificationConfiguration(UpdateNotificationConfigurationRequest request, ServerCallContext context)
     {
         var configuration = Checked(request.Configuration);
+        var caller = context.Caller();
+        caller.RequireEveryStation(configuration.StationIds);
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
         return await configurations.ChangeAsync(map =>
         {
@@ -78,6 +83,8 @@ public sealed class NotificationsApi(
             {
                 throw Errors.NotFound($"Notification configuration {configuration.ConfigurationId} does not exist.");
             }
+            // A user changes only a configuration of their stations, into one of their stations.
+            caller.RequireEveryStation(existing.StationIds);
             if (SameSettings(existing, configuration)) return new ConfigurationChange<NotificationConfiguration>(existing);
             var next = configuration.Clone();
             next.CreatedAt = existing.CreatedAt;
@@ -91,10 +98,15 @@ public sealed class NotificationsApi(
     public override async Task<DeleteNotificationConfigurationResponse> DeleteNotificationConfiguration(DeleteNotificationConfigurationRequest request, ServerCallContext context)
     {
         var id = Id(request.ConfigurationId, "configuration_id");
+        var caller = context.Caller();
         var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        await configurations.ChangeAsync(map => map.Remove(id)
-            ? new ConfigurationChange<bool>(true, new NotificationConfigurationRemoved { ConfigurationId = id, RemovedAt = now }, EventId(id, "removed", now))
-            : new ConfigurationChange<bool>(false), context.CancellationToken);
+        await configurations.ChangeAsync(map =>
+        {
+            if (map.TryGetValue(id, out var existing)) caller.RequireEveryStation(existing.StationIds);
+            return map.Remove(id)
+                ? new ConfigurationChange<bool>(true, new NotificationConfigurationRemoved { ConfigurationId = id, RemovedAt = now }, EventId(id, "removed", now))
+                : new ConfigurationChange<bool>(false);
+        }, context.CancellationToken);
         return new DeleteNotificationConfigurationResponse();
     }
 

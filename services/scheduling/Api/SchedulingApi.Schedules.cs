@@ -38,6 +38,7 @@ public sealed partial class SchedulingApi
         if (request.DeviceKind is not (DeviceKind.Turnstile or DeviceKind.Camera)) throw Errors.InvalidArgument("device_kind", "is required: DEVICE_KIND_TURNSTILE or DEVICE_KIND_CAMERA");
         Recurrence.Parse(request.Cron, request.TimeZone);
         var stationId = await schedules.Devices.StationOfAsync(request.DeviceId, request.DeviceKind, request.StationId, context.CancellationToken);
+        context.Caller().RequireStation(stationId);
         var command = new CreateScheduleCommand(request.DeviceId, request.DeviceKind, stationId, request.Cron, request.TimeZone);
         var schedule = await ScheduleCallAsync(request.ScheduleId, actor => actor.CreateAsync(command));
         await schedules.Index.AddAsync(request.ScheduleId, context.CancellationToken);
@@ -79,6 +80,7 @@ public sealed partial class SchedulingApi
     {
         RequireScheduleId(request.ScheduleId);
         Recurrence.Parse(request.Cron, request.TimeZone);
+        await RequireScheduleStationAsync(request.ScheduleId, context);
         var command = new ChangeScheduleCommand(request.Cron, request.TimeZone);
         var schedule = await ScheduleCallAsync(request.ScheduleId, actor => actor.ChangeAsync(command));
         await schedules.Runner.ApplyAsync(schedule, context.CancellationToken);
@@ -89,9 +91,21 @@ public sealed partial class SchedulingApi
     public override async Task<RemoveScheduleResponse> RemoveSchedule(RemoveScheduleRequest request, ServerCallContext context)
     {
         RequireScheduleId(request.ScheduleId);
+        await RequireScheduleStationAsync(request.ScheduleId, context);
         var schedule = await ScheduleCallAsync(request.ScheduleId, actor => actor.RemoveAsync());
         await schedules.Runner.ApplyAsync(schedule, context.CancellationToken);
         return new RemoveScheduleResponse { RemovedAt = Time(schedule.RemovedAt) };
+    }
+
+    /// <summary>Refuses a user who does not work at the schedule's station (a schedule's device, hence its station, never changes).</summary>
+    /// <param name="scheduleId">The schedule.</param>
+    /// <param name="context">The call.</param>
+    /// <returns>When judged.</returns>
+    private async Task RequireScheduleStationAsync(string scheduleId, ServerCallContext context)
+    {
+        if (context.Caller().User is null) return;
+        var schedule = await ScheduleCallAsync(scheduleId, actor => actor.GetAsync());
+        if (schedule.StationId.Length > 0) context.Caller().RequireStation(schedule.StationId);
     }
 
     /// <summary>The schedule as the contract shows it, with its next occurrence from now.</summary>
