@@ -195,9 +195,9 @@ public sealed class SignCodeMatcherTests
         Assert.Equal(1, matcher.Count);
     }
 
-    private static PersonRef Person(int i) => new(PersonKind.Offender, $"o-{i}");
+    internal static PersonRef Person(int i) => new(PersonKind.Offender, $"o-{i}");
 
-    private static float[] Unit(Random random)
+    internal static float[] Unit(Random random)
     {
         var v = new float[Dimensions];
         for (var i = 0; i < v.Length; i++) v[i] = Gaussian(random);
@@ -205,7 +205,7 @@ public sealed class SignCodeMatcherTests
     }
 
     /// <summary>The template plus Gaussian noise sized so that the capture's cosine to it is about <paramref name="similarity"/>.</summary>
-    private static float[] Noisy(Random random, float[] template, double similarity)
+    internal static float[] Noisy(Random random, float[] template, double similarity)
     {
         var sigma = (float)Math.Sqrt((1 / (similarity * similarity) - 1) / Dimensions);
         var v = new float[Dimensions];

@@ -30,9 +30,12 @@ public static class IdentificationExtensions
         if (options.TemplateLength is < 1 or > 4096) throw new InvalidOperationException("Identification:TemplateLength must be 1 to 4096");
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new MatchPolicy(options.OffenderThreshold, options.PassengerThreshold));
-        builder.Services.AddSingleton<IMatcher>(_ => options.Matcher == MatcherKind.Hnsw
-            ? new HnswMatcher(options.TemplateLength, options.Hnsw)
-            : new SignCodeMatcher(options.TemplateLength, options.SignCode));
+        builder.Services.AddSingleton<IMatcher>(_ => options.Matcher switch
+        {
+            MatcherKind.Hnsw => new HnswMatcher(options.TemplateLength, options.Hnsw),
+            MatcherKind.Lsh => new MultiProbeLshMatcher(options.TemplateLength, options.Lsh),
+            _ => new SignCodeMatcher(options.TemplateLength, options.SignCode),
+        });
         builder.Services.AddSingleton(services => new RecentCaptures(options.DuplicateWindow, options.DuplicateCapacity, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IdentificationMetrics>();
         builder.Services.AddSingleton<IdentificationStore>();

@@ -44,6 +44,9 @@ public sealed class IdentificationOptions
     /// <summary>Sign-code matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.SignCode"/>).</summary>
     public SignCodeSettings SignCode { get; init; } = new();
 
+    /// <summary>Multi-probe LSH matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.Lsh"/>).</summary>
+    public LshSettings Lsh { get; init; } = new();
+
     /// <summary>HNSW graph parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.Hnsw"/>).</summary>
     public HnswSettings Hnsw { get; init; } = new();
 }
@@ -56,4 +59,7 @@ public enum MatcherKind
 
     /// <summary><see cref="HnswMatcher"/>: USearch's HNSW graph.</summary>
     Hnsw,
+
+    /// <summary><see cref="MultiProbeLshMatcher"/>: multi-probe cross-polytope LSH, candidates compared by sign code and re-ranked by exact cosine.</summary>
+    Lsh,
 }
