@@ -123,6 +123,29 @@ public sealed class MatchingTests
         Assert.Null(Policy.Identify(matcher, Axis(2)));
     }
 
+    [Theory]
+    [MemberData(nameof(Matchers))]
+    public void A_template_or_capture_of_another_length_is_refused_and_changes_nothing(string kind)
+    {
+        var matcher = Make(kind);
+        matcher.Put(Offender("o-1"), [new StoredTemplate("a", Axis(0))]);
+
+        // One wrong template refuses the whole batch, before anything is replaced.
+        var refused = Assert.Throws<ArgumentException>(() => matcher.PutMany(
+            [(Offender("o-1"), [new StoredTemplate("b", Axis(1))]), (Offender("o-2"), [new StoredTemplate("short", new float[Dimensions - 1])])]));
+        Assert.Contains("template short has 63 values, not 64", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => matcher.Nearest(new float[Dimensions + 1], 1));
+
+        Assert.Equal(1, matcher.Count);
+        Assert.Equal("a", Policy.Identify(matcher, Axis(0))?.TemplateId);
+        Assert.Empty(matcher.Nearest(Axis(0), 0));
+        // Several people at once, one of them with no templates: they are put, it is removed.
+        matcher.PutMany([(Offender("o-1"), []), (Passenger("p-1"), [new StoredTemplate("p", Axis(2)), new StoredTemplate("q", Axis(3))])]);
+        Assert.Equal(2, matcher.Count);
+        Assert.Null(Policy.Identify(matcher, Axis(0)));
+        Assert.Equal(Passenger("p-1"), Policy.Identify(matcher, Axis(3))?.Person);
+    }
+
     [Fact]
     public void The_index_finds_what_exact_search_finds_for_noisy_captures_of_listed_people()
     {

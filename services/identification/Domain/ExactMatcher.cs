@@ -5,80 +5,44 @@ namespace Mtaeda.Identification.Domain;
 /// recall is measured against, and the matcher for tests that must not depend on approximation.
 /// </summary>
 /// <param name="dimensions">The template length.</param>
-public sealed class ExactMatcher(int dimensions) : IMatcher
+public sealed class ExactMatcher(int dimensions) : InMemoryMatcher(dimensions)
 {
     private readonly Dictionary<PersonRef, IReadOnlyList<StoredTemplate>> _people = [];
-    private readonly ReaderWriterLockSlim _lock = new();
-    private int _count;
 
     /// <inheritdoc />
-    public int Dimensions { get; } = dimensions;
-
-    /// <inheritdoc />
-    public int Count => Volatile.Read(ref _count);
-
-    /// <inheritdoc />
-    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates)
+    protected override Action Prepare(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people) => () =>
     {
-        ArgumentNullException.ThrowIfNull(templates);
-        foreach (var t in templates)
+        foreach (var (person, templates) in people)
         {
-            if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(templates));
-        }
-        _lock.EnterWriteLock();
-        try
-        {
-            if (_people.Remove(person, out var old)) _count -= old.Count;
-            if (templates.Count == 0) return;
+            RemoveHeld(person);
+            if (templates.Count == 0) continue;
             _people[person] = [.. templates];
-            _count += templates.Count;
+            Counted(templates.Count);
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+    };
+
+    /// <inheritdoc />
+    protected override bool RemoveHeld(PersonRef person)
+    {
+        if (!_people.Remove(person, out var old)) return false;
+        Counted(-old.Count);
+        return true;
     }
 
     /// <inheritdoc />
-    public bool Remove(PersonRef person)
+    protected override IReadOnlyList<Candidate> Search(float[] query, int count)
     {
-        _lock.EnterWriteLock();
-        try
-        {
-            if (!_people.Remove(person, out var old)) return false;
-            _count -= old.Count;
-            return true;
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (count <= 0) return [];
         var best = new List<Candidate>(count + 1);
-        _lock.EnterReadLock();
-        try
+        foreach (var (person, templates) in _people)
         {
-            foreach (var (person, templates) in _people)
+            foreach (var template in templates)
             {
-                foreach (var template in templates)
-                {
-                    var similarity = FaceTemplates.Similarity(query, template.Values);
-                    if (best.Count == count && similarity <= best[^1].Similarity) continue;
-                    var at = best.FindIndex(c => c.Similarity < similarity);
-                    best.Insert(at < 0 ? best.Count : at, new Candidate(person, template.TemplateId, similarity));
-                    if (best.Count > count) best.RemoveAt(best.Count - 1);
-                }
+                var similarity = FaceTemplates.Similarity(query, template.Values);
+                if (best.Count == count && similarity <= best[^1].Similarity) continue;
+                var at = best.FindIndex(c => c.Similarity < similarity);
+                best.Insert(at < 0 ? best.Count : at, new Candidate(person, template.TemplateId, similarity));
+                if (best.Count > count) best.RemoveAt(best.Count - 1);
             }
-        }
-        finally
-        {
-            _lock.ExitReadLock();
         }
         return best;
     }

@@ -42,7 +42,7 @@ namespace Mtaeda.Identification.Domain;
 /// code and values are wiped and the slot reused.
 /// </para>
 /// </summary>
-public sealed class MultiProbeLshMatcher : IMatcher
+public sealed class MultiProbeLshMatcher : InMemoryMatcher
 {
     /// <summary>Smallest block (m): 64 hash values per block, 4,096 keys per table.</summary>
     private const int MinBlock = 32;
@@ -50,7 +50,6 @@ public sealed class MultiProbeLshMatcher : IMatcher
     /// <summary>Most ranks probed in one block.</summary>
     private const int MaxRank = 12;
 
-    private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<PersonRef, int[]> _slots = [];
     private readonly Stack<int> _free = new();
     private readonly LshSettings _settings;
@@ -65,7 +64,6 @@ public sealed class MultiProbeLshMatcher : IMatcher
     private readonly int[][] _previous;
     private int _block;
     private int _high;
-    private int _count;
     private long _searches;
     private long _candidates;
 
@@ -73,6 +71,7 @@ public sealed class MultiProbeLshMatcher : IMatcher
     /// <param name="dimensions">Template length.</param>
     /// <param name="settings">Tables, probes, occupancy, re-rank depth and the rotations' seed.</param>
     public MultiProbeLshMatcher(int dimensions, LshSettings? settings = null)
+        : base(dimensions)
     {
         _settings = settings ??= new LshSettings();
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
@@ -81,7 +80,6 @@ public sealed class MultiProbeLshMatcher : IMatcher
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.RerankDepth, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.ProbeFactor);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.TargetOccupancy);
-        Dimensions = dimensions;
         // The rotations' sign patterns, from a fixed seed (the tables are rebuilt with the index at start-up).
         var random = new Random(settings.Seed);
         _rotations = [.. Enumerable.Range(0, settings.Tables).Select(_ => new HadamardRotation(dimensions, random))];
@@ -92,12 +90,6 @@ public sealed class MultiProbeLshMatcher : IMatcher
         _next = [.. _rotations.Select(_ => Array.Empty<int>())];
         _previous = [.. _rotations.Select(_ => Array.Empty<int>())];
     }
-
-    /// <inheritdoc />
-    public int Dimensions { get; }
-
-    /// <inheritdoc />
-    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The current block size m (each key: two hashes of 2m values).</summary>
     public int Block => Volatile.Read(ref _block);
@@ -131,33 +123,19 @@ public sealed class MultiProbeLshMatcher : IMatcher
     public int ProbesFor(int block) => (int)Math.Ceiling(_settings.ProbeFactor * Math.Pow(2 * block, 0.7));
 
     /// <inheritdoc />
-    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates) => PutMany([(person, templates)]);
-
-    /// <inheritdoc />
     /// <remarks>Codes and keys are computed outside the lock (in parallel for a large batch); the arrays grow once.</remarks>
-    public void PutMany(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
+    protected override Action Prepare(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
     {
-        ArgumentNullException.ThrowIfNull(people);
-        var flat = new List<float[]>();
-        foreach (var (_, templates) in people)
-        {
-            ArgumentNullException.ThrowIfNull(templates);
-            foreach (var t in templates)
-            {
-                if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(people));
-                flat.Add(t.Values);
-            }
-        }
+        var flat = people.SelectMany(p => p.Templates).Select(t => t.Values).ToList();
         var total = flat.Count;
         var tables = _rotations.Length;
         var codes = new ulong[total * _words];
         var keys = new int[total * tables];
         var block = Math.Max(Block, BlockFor(Count + total));
         Hash(total, i => flat[i], codes, keys, block);
-        _lock.EnterWriteLock();
-        try
+        return () =>
         {
-            var wanted = Math.Max(_block, BlockFor(_count + total));
+            var wanted = Math.Max(_block, BlockFor(Count + total));
             if (wanted != _block) Relayout(wanted);
             if (block != _block) Hash(total, i => flat[i], codes, keys, _block);
             var at = 0;
@@ -176,111 +154,81 @@ public sealed class MultiProbeLshMatcher : IMatcher
                     held[i] = slot;
                 }
                 _slots[person] = held;
-                _count += held.Length;
+                Counted(held.Length);
             }
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        };
     }
 
     /// <inheritdoc />
-    public bool Remove(PersonRef person)
+    protected override IReadOnlyList<Candidate> Search(float[] query, int count)
     {
-        _lock.EnterWriteLock();
-        try
-        {
-            return RemoveHeld(person);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values, not {Dimensions}", nameof(query));
-        if (count <= 0) return [];
         var scratch = Scratch.For(_bits, _rotations.Length, Dimensions);
         var code = scratch.Code.AsSpan(0, _words);
         var rotated = scratch.Rotated.AsSpan(0, _bits);
         // The first rotation gives the sign code (and the first tables' hashes).
         _rotations[0].Rotate(query, rotated);
         SignCodeMatcher.SignsOf(rotated, code);
-        _lock.EnterReadLock();
-        try
+        var nearest = new SignCodeMatcher.NearestCodes(Math.Min(Math.Max(count, _settings.RerankDepth), Count));
+        if (Count <= _settings.ScanUpTo)
         {
-            if (_count == 0) return [];
-            var nearest = new SignCodeMatcher.NearestCodes(Math.Min(Math.Max(count, _settings.RerankDepth), _count));
-            if (_count <= _settings.ScanUpTo)
-            {
-                // A short list: every code compared (cheaper than probing, and the order is exact search's up to the depth).
-                Scan(code, nearest);
-                Interlocked.Increment(ref _searches);
-                Interlocked.Add(ref _candidates, _count);
-                return SignCodeMatcher.Rerank(query, count, nearest, _values, _owners, scratch.Values);
-            }
-            var block = _block;
-            var ranks = Math.Min(MaxRank, block);
-            var perRotation = _bits / (2 * block);
-            var queue = scratch.Queue;
-            queue.Clear();
-            for (var t = 0; t < _rotations.Length; t++)
-            {
-                // Each rotation gives the blocks of bits / 2m tables.
-                if (t > 0 && t % perRotation == 0) _rotations[t / perRotation].Rotate(query, rotated);
-                for (var b = 0; b < 2; b++)
-                {
-                    var at = (2 * t + b) * MaxRank;
-                    RankBlock(rotated.Slice((2 * (t % perRotation) + b) * block, block), scratch.Hashes.AsSpan(at, ranks), scratch.Costs.AsSpan(at, ranks));
-                }
-                queue.Enqueue(Pack(t, 0, 0, 0), 0f);
-            }
-            // The keys to visit depend on the capture only, not on what the buckets hold: first every probe's bucket head
-            // is read (independent loads the processor overlaps), then the buckets are walked side by side, one link of
-            // each per round, so that the loads of different buckets' templates overlap too.
-            var keyWidth = 2 * block;
-            var probes = ProbesFor(block);
-            var (tables, slots) = scratch.Frontier(probes);
-            var live = 0;
-            for (var probe = probes; probe > 0 && queue.TryDequeue(out var entry, out _); probe--)
-            {
-                var (t, r0, r1, pivot) = Unpack(entry);
-                var hashes = scratch.Hashes.AsSpan(2 * t * MaxRank, 2 * MaxRank);
-                // Hashes are coordinate·2 + sign, numbered within their block: the key is (first, second) in base 2m.
-                var head = _heads[t][hashes[r0] * keyWidth + hashes[MaxRank + r1]];
-                if (head >= 0) (tables[live], slots[live++]) = (t, head);
-                var costs = scratch.Costs.AsSpan(2 * t * MaxRank, 2 * MaxRank);
-                if (pivot == 0 && r0 + 1 < ranks) queue.Enqueue(Pack(t, r0 + 1, r1, 0), costs[r0 + 1] + costs[MaxRank + r1]);
-                if (r1 + 1 < ranks) queue.Enqueue(Pack(t, r0, r1 + 1, 1), costs[r0] + costs[MaxRank + r1 + 1]);
-            }
-            var examined = 0;
-            while (live > 0)
-            {
-                var still = 0;
-                for (var i = 0; i < live; i++)
-                {
-                    var slot = slots[i];
-                    var distance = Hamming(code, slot);
-                    if (distance < nearest.Bound && !nearest.Contains(slot)) nearest.Add(distance, slot);
-                    var next = _next[tables[i]][slot];
-                    if (next >= 0) (tables[still], slots[still++]) = (tables[i], next);
-                }
-                examined += live;
-                live = still;
-            }
+            // A short list: every code compared (cheaper than probing, and the order is exact search's up to the depth).
+            Scan(code, nearest);
             Interlocked.Increment(ref _searches);
-            Interlocked.Add(ref _candidates, examined);
+            Interlocked.Add(ref _candidates, Count);
             return SignCodeMatcher.Rerank(query, count, nearest, _values, _owners, scratch.Values);
         }
-        finally
+        var block = _block;
+        var ranks = Math.Min(MaxRank, block);
+        var perRotation = _bits / (2 * block);
+        var queue = scratch.Queue;
+        queue.Clear();
+        for (var t = 0; t < _rotations.Length; t++)
         {
-            _lock.ExitReadLock();
+            // Each rotation gives the blocks of bits / 2m tables.
+            if (t > 0 && t % perRotation == 0) _rotations[t / perRotation].Rotate(query, rotated);
+            for (var b = 0; b < 2; b++)
+            {
+                var at = (2 * t + b) * MaxRank;
+                RankBlock(rotated.Slice((2 * (t % perRotation) + b) * block, block), scratch.Hashes.AsSpan(at, ranks), scratch.Costs.AsSpan(at, ranks));
+            }
+            queue.Enqueue(Pack(t, 0, 0, 0), 0f);
         }
+        // The keys to visit depend on the capture only, not on what the buckets hold: first every probe's bucket head
+        // is read (independent loads the processor overlaps), then the buckets are walked side by side, one link of
+        // each per round, so that the loads of different buckets' templates overlap too.
+        var keyWidth = 2 * block;
+        var probes = ProbesFor(block);
+        var (tables, slots) = scratch.Frontier(probes);
+        var live = 0;
+        for (var probe = probes; probe > 0 && queue.TryDequeue(out var entry, out _); probe--)
+        {
+            var (t, r0, r1, pivot) = Unpack(entry);
+            var hashes = scratch.Hashes.AsSpan(2 * t * MaxRank, 2 * MaxRank);
+            // Hashes are coordinate·2 + sign, numbered within their block: the key is (first, second) in base 2m.
+            var head = _heads[t][hashes[r0] * keyWidth + hashes[MaxRank + r1]];
+            if (head >= 0) (tables[live], slots[live++]) = (t, head);
+            var costs = scratch.Costs.AsSpan(2 * t * MaxRank, 2 * MaxRank);
+            if (pivot == 0 && r0 + 1 < ranks) queue.Enqueue(Pack(t, r0 + 1, r1, 0), costs[r0 + 1] + costs[MaxRank + r1]);
+            if (r1 + 1 < ranks) queue.Enqueue(Pack(t, r0, r1 + 1, 1), costs[r0] + costs[MaxRank + r1 + 1]);
+        }
+        var examined = 0;
+        while (live > 0)
+        {
+            var still = 0;
+            for (var i = 0; i < live; i++)
+            {
+                var slot = slots[i];
+                var distance = Hamming(code, slot);
+                if (distance < nearest.Bound && !nearest.Contains(slot)) nearest.Add(distance, slot);
+                var next = _next[tables[i]][slot];
+                if (next >= 0) (tables[still], slots[still++]) = (tables[i], next);
+            }
+            examined += live;
+            live = still;
+        }
+        Interlocked.Increment(ref _searches);
+        Interlocked.Add(ref _candidates, examined);
+        return SignCodeMatcher.Rerank(query, count, nearest, _values, _owners, scratch.Values);
     }
 
     /// <summary>
@@ -354,7 +302,7 @@ public sealed class MultiProbeLshMatcher : IMatcher
     {
         _block = block;
         _heads = NewHeads(block);
-        if (_count == 0) return;
+        if (Count == 0) return;
         var tables = _rotations.Length;
         var held = Enumerable.Range(0, _high).Where(s => _owners[s] is not null).ToArray();
         var keys = new int[held.Length * tables];
@@ -448,7 +396,8 @@ public sealed class MultiProbeLshMatcher : IMatcher
         return _high++;
     }
 
-    private bool RemoveHeld(PersonRef person)
+    /// <inheritdoc />
+    protected override bool RemoveHeld(PersonRef person)
     {
         if (!_slots.Remove(person, out var old)) return false;
         foreach (var slot in old)
@@ -459,7 +408,7 @@ public sealed class MultiProbeLshMatcher : IMatcher
             _values.AsSpan(slot * Dimensions, Dimensions).Clear();
             _free.Push(slot);
         }
-        _count -= old.Length;
+        Counted(-old.Length);
         return true;
     }
 

@@ -21,9 +21,8 @@ namespace Mtaeda.Identification.Domain;
 /// template where exact search reads 2,048. Memory per template: b/8 bytes of code, 2·d bytes of values, its owner.
 /// Searches run concurrently (a read lock); changes take the write lock. A removed template's slot is wiped and reused.
 /// </summary>
-public sealed class SignCodeMatcher : IMatcher
+public sealed class SignCodeMatcher : InMemoryMatcher
 {
-    private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<PersonRef, int[]> _slots = [];
     private readonly Stack<int> _free = new();
     private readonly HadamardRotation _rotation;
@@ -34,17 +33,16 @@ public sealed class SignCodeMatcher : IMatcher
     private Half[] _values = [];
     private Owner?[] _owners = [];
     private int _high;
-    private int _count;
 
     /// <summary>Creates an empty matcher.</summary>
     /// <param name="dimensions">Template length.</param>
     /// <param name="settings">Re-rank depth and the rotation's seed.</param>
     public SignCodeMatcher(int dimensions, SignCodeSettings? settings = null)
+        : base(dimensions)
     {
         settings ??= new SignCodeSettings();
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.RerankDepth, 1);
-        Dimensions = dimensions;
         // The sign patterns of the rotation, from a fixed seed (the codes are rebuilt with the index at start-up).
         _rotation = new HadamardRotation(dimensions, new Random(settings.Seed));
         _bits = _rotation.Length;
@@ -52,41 +50,21 @@ public sealed class SignCodeMatcher : IMatcher
         _depth = settings.RerankDepth;
     }
 
-    /// <inheritdoc />
-    public int Dimensions { get; }
-
-    /// <inheritdoc />
-    public int Count => Volatile.Read(ref _count);
-
     /// <summary>Bits per code: the template length rounded up to a power of two (at least 64).</summary>
     public int Bits => _bits;
 
     /// <inheritdoc />
-    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates) => PutMany([(person, templates)]);
-
-    /// <inheritdoc />
     /// <remarks>The codes are computed outside the lock; the arrays grow once for the whole batch.</remarks>
-    public void PutMany(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
+    protected override Action Prepare(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
     {
-        ArgumentNullException.ThrowIfNull(people);
-        var total = 0;
-        foreach (var (_, templates) in people)
-        {
-            ArgumentNullException.ThrowIfNull(templates);
-            foreach (var t in templates)
-            {
-                if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(people));
-            }
-            total += templates.Count;
-        }
+        var total = people.Sum(p => p.Templates.Count);
         var codes = new ulong[total * _words];
         var at = 0;
         foreach (var (_, templates) in people)
         {
             foreach (var t in templates) Encode(t.Values, codes.AsSpan(at++ * _words, _words));
         }
-        _lock.EnterWriteLock();
-        try
+        return () =>
         {
             at = 0;
             foreach (var (person, templates) in people)
@@ -103,50 +81,26 @@ public sealed class SignCodeMatcher : IMatcher
                     held[i] = slot;
                 }
                 _slots[person] = held;
-                _count += held.Length;
+                Counted(held.Length);
             }
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        };
     }
 
     /// <inheritdoc />
-    public bool Remove(PersonRef person)
+    protected override IReadOnlyList<Candidate> Search(float[] query, int count)
     {
-        _lock.EnterWriteLock();
-        try
-        {
-            return RemoveHeld(person);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values, not {Dimensions}", nameof(query));
-        if (count <= 0) return [];
         Span<ulong> code = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
         Encode(query, code);
         float[]? rented = null;
         Span<float> values = Dimensions <= 1024 ? stackalloc float[Dimensions] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(Dimensions)).AsSpan(0, Dimensions);
-        _lock.EnterReadLock();
         try
         {
-            if (_count == 0) return [];
             var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _high));
             Scan(code, nearest);
             return Rerank(query, count, nearest, _values, _owners, values);
         }
         finally
         {
-            _lock.ExitReadLock();
             if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
     }
@@ -257,7 +211,8 @@ public sealed class SignCodeMatcher : IMatcher
         return _high++;
     }
 
-    private bool RemoveHeld(PersonRef person)
+    /// <inheritdoc />
+    protected override bool RemoveHeld(PersonRef person)
     {
         if (!_slots.Remove(person, out var old)) return false;
         foreach (var slot in old)
@@ -267,7 +222,7 @@ public sealed class SignCodeMatcher : IMatcher
             _values.AsSpan(slot * Dimensions, Dimensions).Clear();
             _free.Push(slot);
         }
-        _count -= old.Length;
+        Counted(-old.Length);
         return true;
     }
 

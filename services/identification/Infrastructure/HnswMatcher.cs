@@ -11,22 +11,20 @@ namespace Mtaeda.Identification.Infrastructure;
 /// key are kept here. Searches run concurrently (a read lock); changes take the write lock. A removed template is
 /// marked removed in the graph (USearch keeps the node as a bridge and never answers it).
 /// </summary>
-public sealed class HnswMatcher : IMatcher, IDisposable
+public sealed class HnswMatcher : InMemoryMatcher, IDisposable
 {
     private readonly USearchIndex _index;
     private readonly Dictionary<ulong, (PersonRef Person, string TemplateId)> _byKey = [];
     private readonly Dictionary<PersonRef, ulong[]> _keys = [];
-    private readonly ReaderWriterLockSlim _lock = new();
     private ulong _nextKey;
-    private int _count;
 
     /// <summary>Creates an empty index.</summary>
     /// <param name="dimensions">Template length.</param>
     /// <param name="settings">Graph parameters.</param>
     public HnswMatcher(int dimensions, HnswSettings? settings = null)
+        : base(dimensions)
     {
         settings ??= new HnswSettings();
-        Dimensions = dimensions;
         _index = new USearchIndex(MetricKind.Cos, settings.Quantization switch
         {
             HnswQuantization.Float32 => ScalarKind.Float32,
@@ -37,127 +35,51 @@ public sealed class HnswMatcher : IMatcher, IDisposable
     }
 
     /// <inheritdoc />
-    public int Dimensions { get; }
-
-    /// <inheritdoc />
-    public int Count => Volatile.Read(ref _count);
-
-    /// <inheritdoc />
-    public void Put(PersonRef person, IReadOnlyList<StoredTemplate> templates)
-    {
-        ArgumentNullException.ThrowIfNull(templates);
-        foreach (var t in templates)
-        {
-            if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(templates));
-        }
-        _lock.EnterWriteLock();
-        try
-        {
-            RemoveHeld(person);
-            if (templates.Count == 0) return;
-            var keys = new ulong[templates.Count];
-            for (var i = 0; i < templates.Count; i++)
-            {
-                keys[i] = ++_nextKey;
-                _byKey[keys[i]] = (person, templates[i].TemplateId);
-            }
-            _index.Add(keys, [.. templates.Select(t => t.Values)]);
-            _keys[person] = keys;
-            _count += keys.Length;
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    /// <inheritdoc />
     /// <remarks>One native insertion call for all templates, so the index grows its capacity once (the library's single
     /// insertion grows it by one each time, which copies its node table on every insert).</remarks>
-    public void PutMany(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people)
+    protected override Action Prepare(IReadOnlyList<(PersonRef Person, IReadOnlyList<StoredTemplate> Templates)> people) => () =>
     {
-        ArgumentNullException.ThrowIfNull(people);
-        foreach (var (_, templates) in people)
+        var keys = new List<ulong>();
+        var vectors = new List<float[]>();
+        foreach (var (person, templates) in people)
         {
-            foreach (var t in templates)
+            RemoveHeld(person);
+            if (templates.Count == 0) continue;
+            var held = new ulong[templates.Count];
+            for (var i = 0; i < templates.Count; i++)
             {
-                if (t.Values.Length != Dimensions) throw new ArgumentException($"template {t.TemplateId} has {t.Values.Length} values, not {Dimensions}", nameof(people));
+                held[i] = ++_nextKey;
+                _byKey[held[i]] = (person, templates[i].TemplateId);
+                keys.Add(held[i]);
+                vectors.Add(templates[i].Values);
             }
+            _keys[person] = held;
+            Counted(held.Length);
         }
-        _lock.EnterWriteLock();
-        try
-        {
-            var keys = new List<ulong>();
-            var vectors = new List<float[]>();
-            foreach (var (person, templates) in people)
-            {
-                RemoveHeld(person);
-                if (templates.Count == 0) continue;
-                var held = new ulong[templates.Count];
-                for (var i = 0; i < templates.Count; i++)
-                {
-                    held[i] = ++_nextKey;
-                    _byKey[held[i]] = (person, templates[i].TemplateId);
-                    keys.Add(held[i]);
-                    vectors.Add(templates[i].Values);
-                }
-                _keys[person] = held;
-                _count += held.Length;
-            }
-            if (keys.Count > 0) _index.Add([.. keys], [.. vectors]);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
+        if (keys.Count > 0) _index.Add([.. keys], [.. vectors]);
+    };
 
     /// <inheritdoc />
-    public bool Remove(PersonRef person)
+    protected override IReadOnlyList<Candidate> Search(float[] query, int count)
     {
-        _lock.EnterWriteLock();
-        try
+        var found = _index.Search(query, count, out ulong[] keys, out float[] distances);
+        var candidates = new List<Candidate>(found);
+        for (var i = 0; i < found; i++)
         {
-            return RemoveHeld(person);
+            if (_byKey.TryGetValue(keys[i], out var owner)) candidates.Add(new Candidate(owner.Person, owner.TemplateId, 1f - distances[i]));
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Candidate> Nearest(float[] query, int count)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values, not {Dimensions}", nameof(query));
-        if (count <= 0) return [];
-        _lock.EnterReadLock();
-        try
-        {
-            if (_count == 0) return [];
-            var found = _index.Search(query, count, out ulong[] keys, out float[] distances);
-            var candidates = new List<Candidate>(found);
-            for (var i = 0; i < found; i++)
-            {
-                if (_byKey.TryGetValue(keys[i], out var owner)) candidates.Add(new Candidate(owner.Person, owner.TemplateId, 1f - distances[i]));
-            }
-            return candidates;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return candidates;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         _index.Dispose();
-        _lock.Dispose();
+        DisposeLock();
     }
 
-    private bool RemoveHeld(PersonRef person)
+    /// <inheritdoc />
+    protected override bool RemoveHeld(PersonRef person)
     {
         if (!_keys.Remove(person, out var old)) return false;
         foreach (var key in old)
@@ -165,7 +87,7 @@ public sealed class HnswMatcher : IMatcher, IDisposable
             _index.Remove(key);
             _byKey.Remove(key);
         }
-        _count -= old.Length;
+        Counted(-old.Length);
         return true;
     }
 }
