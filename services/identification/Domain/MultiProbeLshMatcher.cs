@@ -8,10 +8,11 @@ namespace Mtaeda.Identification.Domain;
 /// A sublinear matcher: multi-probe cross-polytope locality-sensitive hashing (as FALCONN does) in front of the sign-code
 /// comparison and cosine re-rank of <see cref="SignCodeMatcher"/>.
 /// <para>
-/// <b>Tables.</b> Each of <see cref="LshSettings.Tables"/> tables has its own pseudo-random rotation
-/// (<see cref="HadamardRotation"/>). A template's key in a table is made of two cross-polytope hashes of the rotated
-/// template: in each of two blocks of m coordinates, the coordinate of largest magnitude and its sign (2m values each;
-/// the nearest of the block's ±eᵢ). Two templates at cosine 0.7 share a block's hash far more often than unrelated ones
+/// <b>Tables.</b> A template's key in each of <see cref="LshSettings.Tables"/> tables is made of two cross-polytope
+/// hashes of the template after a pseudo-random rotation (<see cref="HadamardRotation"/>): in each of two blocks of m
+/// coordinates, the coordinate of largest magnitude and its sign (2m values each; the nearest of the block's ±eᵢ). One
+/// rotation of b = 512 values has b/2m disjoint pairs of blocks (projections on orthogonal subspaces, nearly
+/// independent), so it serves b/2m tables; the first rotation's signs are also the template's sign code. Two templates at cosine 0.7 share a block's hash far more often than unrelated ones
 /// (1 in 2m), and the key (one of (2m)² values) is a bucket of the table. m grows with the list
 /// (<see cref="BlockFor"/>): about <see cref="LshSettings.TargetOccupancy"/> templates per key, so a bucket stays small.
 /// </para>
@@ -29,7 +30,7 @@ namespace Mtaeda.Identification.Domain;
 /// re-ranked by cosine on the stored 16-bit values, as <see cref="SignCodeMatcher"/> does.
 /// </para>
 /// <para>
-/// <b>Cost per capture</b>: (L + 1) rotations, O(L · d log d); P probes, O(P log P); about P · n/(2m)² candidates of 64
+/// <b>Cost per capture</b>: L·2m/b rotations, O(L·(2m/b) · b log b); P probes, O(P log P); about P · n/(2m)² candidates of 64
 /// bytes each; O(k · d) to re-rank. With (2m)² ≈ n / occupancy and P growing as (2m)^0.7 (the probes the simulated
 /// recall needs at each m), the candidates grow about as n^0.35 — until m reaches half the rotated length (256 at 512
 /// dimensions, about a million templates), beyond which buckets fill linearly.

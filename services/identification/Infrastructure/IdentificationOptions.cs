@@ -38,8 +38,8 @@ public sealed class IdentificationOptions
     /// <summary>How often events whose publish failed are published again.</summary>
     public TimeSpan OutboxSweep { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Which matcher holds the templates: <see cref="MatcherKind.SignCode"/> (the default) or <see cref="MatcherKind.Hnsw"/>.</summary>
-    public MatcherKind Matcher { get; init; } = MatcherKind.SignCode;
+    /// <summary>Which matcher holds the templates: <see cref="MatcherKind.Lsh"/> (the default), <see cref="MatcherKind.SignCode"/> or <see cref="MatcherKind.Hnsw"/>.</summary>
+    public MatcherKind Matcher { get; init; } = MatcherKind.Lsh;
 
     /// <summary>Sign-code matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.SignCode"/>).</summary>
     public SignCodeSettings SignCode { get; init; } = new();
