@@ -17,13 +17,7 @@ public sealed class MultiProbeLshMatcherTests
     {
         const int people = 10_000;
         var random = new Random(11);
-        var templates = Enumerable.Range(0, people).Select(_ => Unit(random)).ToArray();
-        var list = templates.Select((t, i) => (Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
-        IMatcher exact = new ExactMatcher(Dimensions);
-        var matcher = new MultiProbeLshMatcher(Dimensions);
-        exact.PutMany(list);
-        matcher.PutMany(list);
-        Assert.Equal(people, matcher.Count);
+        var (templates, exact, matcher) = Listed(people, random);
 
         var (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched) = (0, 0, 0, 0, 0);
         const int captures = 200;
@@ -58,12 +52,7 @@ public sealed class MultiProbeLshMatcherTests
     {
         const int people = 10_000;
         var random = new Random(12);
-        var templates = Enumerable.Range(0, people).Select(_ => Unit(random)).ToArray();
-        var list = templates.Select((t, i) => (Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
-        IMatcher exact = new ExactMatcher(Dimensions);
-        var matcher = new MultiProbeLshMatcher(Dimensions);
-        exact.PutMany(list);
-        matcher.PutMany(list);
+        var (templates, exact, matcher) = Listed(people, random);
         var (found, foundExactly, wrong) = (0, 0, 0);
         for (var q = 0; q < 300; q++)
         {
@@ -105,65 +94,11 @@ public sealed class MultiProbeLshMatcherTests
     [Fact]
     public void Adding_updating_and_removing_people_is_reflected_in_matches_across_a_relayout()
     {
-        const int people = 2000;
-        var random = new Random(17);
-        var exact = new ExactMatcher(Dimensions);
         // Probing from the first template (no whole scan), with small buckets so the list outgrows its first layout.
         var matcher = new MultiProbeLshMatcher(Dimensions, new LshSettings { ScanUpTo = 0, TargetOccupancy = 0.25 });
         var firstBlock = matcher.Block;
-        var current = new Dictionary<int, float[][]>();
-        var former = new List<float[]>();
-        void Put(int person, float[][] templates)
-        {
-            if (current.Remove(person, out var old)) former.AddRange(old);
-            IReadOnlyList<StoredTemplate> stored = [.. templates.Select((t, i) => new StoredTemplate($"t{i}", t))];
-            exact.Put(Person(person), stored);
-            matcher.Put(Person(person), stored);
-            if (templates.Length > 0) current[person] = templates;
-        }
-        for (var i = 0; i < people; i++) Put(i, [Unit(random)]);
+        AssertChangesAreReflected(matcher, new Random(17));
         Assert.True(matcher.Block > firstBlock, $"the block stayed {matcher.Block}");
-        for (var step = 0; step < 600; step++)
-        {
-            var person = random.Next(people + 300);
-            switch (random.Next(4))
-            {
-                case 0:
-                    Put(person, random.Next(2) == 0 ? [Unit(random)] : [Unit(random), Unit(random)]);
-                    break;
-                case 1:
-                    var held = current.Remove(person, out var old);
-                    if (held) former.AddRange(old!);
-                    Assert.Equal(held, exact.Remove(Person(person)));
-                    Assert.Equal(held, matcher.Remove(Person(person)));
-                    break;
-                case 2:
-                    Put(person, []);
-                    break;
-                default:
-                    Put(person, [Unit(random)]);
-                    break;
-            }
-        }
-        Assert.Equal(current.Values.Sum(t => t.Length), matcher.Count);
-        Assert.Equal(exact.Count, matcher.Count);
-
-        // Every held template is found for a capture of it; no former template (replaced or removed) is found any more.
-        foreach (var (person, templates) in current.Take(300))
-        {
-            foreach (var template in templates)
-            {
-                var capture = Noisy(random, template, similarity: 0.7);
-                Assert.Equal(Person(person), Policy.Identify(matcher, capture)?.Person);
-            }
-        }
-        Assert.True(former.Count > 100, $"the changes replaced or removed only {former.Count} templates");
-        foreach (var template in former)
-        {
-            var capture = Noisy(random, template, similarity: 0.7);
-            Assert.Null(Policy.Identify(exact, capture));
-            Assert.Null(Policy.Identify(matcher, capture));
-        }
     }
 
     [Fact]
@@ -193,6 +128,19 @@ public sealed class MultiProbeLshMatcherTests
         }
         await changes;
         Assert.Equal(1, matcher.Count);
+    }
+
+    /// <summary>One random template for each of <paramref name="people"/> people, held by exact search and by the LSH matcher (default settings).</summary>
+    private static (float[][] Templates, IMatcher Exact, MultiProbeLshMatcher Matcher) Listed(int people, Random random)
+    {
+        var templates = Enumerable.Range(0, people).Select(_ => Unit(random)).ToArray();
+        var list = templates.Select((t, i) => (Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
+        IMatcher exact = new ExactMatcher(Dimensions);
+        var matcher = new MultiProbeLshMatcher(Dimensions);
+        exact.PutMany(list);
+        matcher.PutMany(list);
+        Assert.Equal(people, matcher.Count);
+        return (templates, exact, matcher);
     }
 
     [Theory]
