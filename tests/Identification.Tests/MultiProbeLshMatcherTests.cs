@@ -16,27 +16,12 @@ public sealed class MultiProbeLshMatcherTests
     public void Captures_are_decided_as_exact_search_decides_them_while_a_fraction_of_the_list_is_examined()
     {
         const int people = 10_000;
-        var random = new Random(11);
-        var (templates, exact, matcher) = Listed(people, random);
-
-        var (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched) = (0, 0, 0, 0, 0);
         const int captures = 200;
-        for (var q = 0; q < captures; q++)
-        {
-            // A capture of a listed person at cosine 0.7 ± 0.03 to their template (a second photo of the same face).
-            var who = random.Next(people);
-            var capture = Noisy(random, templates[who], similarity: 0.7);
-            var match = Policy.Identify(matcher, capture);
-            var reference = Policy.Identify(exact, capture);
-            if (match?.Person == Person(who)) found++;
-            if (reference?.Person == Person(who)) foundExactly++;
-            if (match?.Person == reference?.Person) decisionsAgree++;
-            if (matcher.Nearest(capture, 1)[0].Person == exact.Nearest(capture, 1)[0].Person) nearestAgrees++;
-
-            var stranger = Unit(random);
-            if (Policy.Identify(matcher, stranger) is not null) strangersMatched++;
-            if (Policy.Identify(matcher, stranger)?.Person == Policy.Identify(exact, stranger)?.Person) decisionsAgree++;
-        }
+        var random = new Random(11);
+        var matcher = new MultiProbeLshMatcher(Dimensions);
+        var (templates, exact) = Listed(matcher, people, random);
+        // Captures of listed people at cosine 0.7 ± 0.03 to their template (a second photo of the same face).
+        var (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched) = CompareWithExact(matcher, exact, templates, random, 0.7, captures);
         Assert.Equal(captures, foundExactly);
         Assert.Equal(foundExactly, found);
         Assert.Equal(captures, nearestAgrees);
@@ -52,7 +37,8 @@ public sealed class MultiProbeLshMatcherTests
     {
         const int people = 10_000;
         var random = new Random(12);
-        var (templates, exact, matcher) = Listed(people, random);
+        var matcher = new MultiProbeLshMatcher(Dimensions);
+        var (templates, exact) = Listed(matcher, people, random);
         var (found, foundExactly, wrong) = (0, 0, 0);
         for (var q = 0; q < 300; q++)
         {
@@ -128,19 +114,6 @@ public sealed class MultiProbeLshMatcherTests
         }
         await changes;
         Assert.Equal(1, matcher.Count);
-    }
-
-    /// <summary>One random template for each of <paramref name="people"/> people, held by exact search and by the LSH matcher (default settings).</summary>
-    private static (float[][] Templates, IMatcher Exact, MultiProbeLshMatcher Matcher) Listed(int people, Random random)
-    {
-        var templates = Enumerable.Range(0, people).Select(_ => Unit(random)).ToArray();
-        var list = templates.Select((t, i) => (Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
-        IMatcher exact = new ExactMatcher(Dimensions);
-        var matcher = new MultiProbeLshMatcher(Dimensions);
-        exact.PutMany(list);
-        matcher.PutMany(list);
-        Assert.Equal(people, matcher.Count);
-        return (templates, exact, matcher);
     }
 
     [Theory]
