@@ -11,12 +11,13 @@ public sealed class MatchingTests
     private const int Dimensions = 64;
     private static readonly MatchPolicy Policy = new(OffenderThreshold: 0.8f, PassengerThreshold: 0.9f);
 
-    public static TheoryData<string> Matchers => ["exact", "hnsw", "signcode"];
+    public static TheoryData<string> Matchers => ["exact", "hnsw", "signcode", "lsh"];
 
     private static IMatcher Make(string kind) => kind switch
     {
         "exact" => new ExactMatcher(Dimensions),
         "hnsw" => new HnswMatcher(Dimensions),
+        "lsh" => new MultiProbeLshMatcher(Dimensions),
         _ => new SignCodeMatcher(Dimensions),
     };
 

@@ -16,22 +16,45 @@ public sealed class SignCodeMatcherTests
     public void Captures_are_decided_as_exact_search_decides_them_and_enrolled_faces_are_found()
     {
         const int people = 10_000;
+        const int captures = 200;
         var random = new Random(11);
+        var matcher = new SignCodeMatcher(Dimensions);
+        var (templates, exact) = Listed(matcher, people, random);
+        // Captures of listed people at cosine 0.6 ± 0.035 to their template: some fall below the threshold (0.55).
+        var (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched) = CompareWithExact(matcher, exact, templates, random, 0.6, captures);
+        Assert.Equal(foundExactly, found);
+        Assert.True(found > captures * 0.8, $"{found} of {captures} captures of listed people were found");
+        Assert.Equal(captures, nearestAgrees);
+        Assert.Equal(2 * captures, decisionsAgree);
+        Assert.Equal(0, strangersMatched);
+    }
+
+    /// <summary>One random template for each of <paramref name="people"/> people, held by <paramref name="matcher"/> and by exact search.</summary>
+    internal static (float[][] Templates, IMatcher Exact) Listed(IMatcher matcher, int people, Random random)
+    {
         var templates = Enumerable.Range(0, people).Select(_ => Unit(random)).ToArray();
         var list = templates.Select((t, i) => (Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
         IMatcher exact = new ExactMatcher(Dimensions);
-        var matcher = new SignCodeMatcher(Dimensions);
         exact.PutMany(list);
         matcher.PutMany(list);
         Assert.Equal(people, matcher.Count);
+        return (templates, exact);
+    }
 
+    /// <summary>
+    /// <paramref name="captures"/> captures of listed people (at cosine <paramref name="similarity"/> to their template)
+    /// and as many strangers (nobody's template anywhere near the threshold), decided by <paramref name="matcher"/> and by
+    /// exact search: how many listed people each found, how often the nearest template and the decisions agree, and how
+    /// many strangers the matcher matched.
+    /// </summary>
+    internal static (int Found, int FoundExactly, int NearestAgrees, int DecisionsAgree, int StrangersMatched) CompareWithExact(
+        IMatcher matcher, IMatcher exact, float[][] templates, Random random, double similarity, int captures)
+    {
         var (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched) = (0, 0, 0, 0, 0);
-        const int captures = 200;
         for (var q = 0; q < captures; q++)
         {
-            // A capture of a listed person at cosine 0.6 ± 0.035 to their template: some fall below the threshold (0.55).
-            var who = random.Next(people);
-            var capture = Noisy(random, templates[who], similarity: 0.6);
+            var who = random.Next(templates.Length);
+            var capture = Noisy(random, templates[who], similarity);
             var match = Policy.Identify(matcher, capture);
             var reference = Policy.Identify(exact, capture);
             if (match?.Person == Person(who)) found++;
@@ -39,16 +62,11 @@ public sealed class SignCodeMatcherTests
             if (match?.Person == reference?.Person) decisionsAgree++;
             if (matcher.Nearest(capture, 1)[0].Person == exact.Nearest(capture, 1)[0].Person) nearestAgrees++;
 
-            // A stranger: nobody's template is anywhere near the threshold.
             var stranger = Unit(random);
             if (Policy.Identify(matcher, stranger) is not null) strangersMatched++;
             if (Policy.Identify(matcher, stranger)?.Person == Policy.Identify(exact, stranger)?.Person) decisionsAgree++;
         }
-        Assert.Equal(foundExactly, found);
-        Assert.True(found > captures * 0.8, $"{found} of {captures} captures of listed people were found");
-        Assert.Equal(captures, nearestAgrees);
-        Assert.Equal(2 * captures, decisionsAgree);
-        Assert.Equal(0, strangersMatched);
+        return (found, foundExactly, nearestAgrees, decisionsAgree, strangersMatched);
     }
 
     [Fact]
@@ -76,12 +94,18 @@ public sealed class SignCodeMatcherTests
     }
 
     [Fact]
-    public void Adding_updating_and_removing_people_is_reflected_in_matches()
+    public void Adding_updating_and_removing_people_is_reflected_in_matches() =>
+        AssertChangesAreReflected(new SignCodeMatcher(Dimensions), new Random(17));
+
+    /// <summary>
+    /// 2,000 people put one by one into <paramref name="matcher"/>, then 600 random updates (new templates, sometimes
+    /// two), removals (by Remove and by an empty Put) and new people taking freed slots, each also made on exact search:
+    /// every held template is then found for a capture of it, and no former one is found any more.
+    /// </summary>
+    internal static void AssertChangesAreReflected(IMatcher matcher, Random random)
     {
         const int people = 2000;
-        var random = new Random(17);
         var exact = new ExactMatcher(Dimensions);
-        var matcher = new SignCodeMatcher(Dimensions);
         var current = new Dictionary<int, float[][]>();
         var former = new List<float[]>();
         void Put(int person, float[][] templates)
@@ -195,9 +219,9 @@ public sealed class SignCodeMatcherTests
         Assert.Equal(1, matcher.Count);
     }
 
-    private static PersonRef Person(int i) => new(PersonKind.Offender, $"o-{i}");
+    internal static PersonRef Person(int i) => new(PersonKind.Offender, $"o-{i}");
 
-    private static float[] Unit(Random random)
+    internal static float[] Unit(Random random)
     {
         var v = new float[Dimensions];
         for (var i = 0; i < v.Length; i++) v[i] = Gaussian(random);
@@ -205,7 +229,7 @@ public sealed class SignCodeMatcherTests
     }
 
     /// <summary>The template plus Gaussian noise sized so that the capture's cosine to it is about <paramref name="similarity"/>.</summary>
-    private static float[] Noisy(Random random, float[] template, double similarity)
+    internal static float[] Noisy(Random random, float[] template, double similarity)
     {
         var sigma = (float)Math.Sqrt((1 / (similarity * similarity) - 1) / Dimensions);
         var v = new float[Dimensions];

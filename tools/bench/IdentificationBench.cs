@@ -24,8 +24,8 @@ internal static class IdentificationBench
         // A unit template plus noise of σ per value has cosine 1/√(1 + d·σ²) to it.
         var noiseSigma = (float)Math.Sqrt((1.0 / (captureSimilarity * captureSimilarity) - 1) / dimensions);
         report.AppendLine(CultureInfo.InvariantCulture, $"{description}; {MatchPolicy.Candidates} candidates per capture, threshold {threshold}; {dimensions} dimensions; {captures} captures per size (half of listed people at cosine {captureSimilarity} to their template on average, half strangers), {threads} matching threads; recall over {recallQueries} captures of listed people and {recallQueries} of strangers. Load average (1 min) before: {LoadAverage()}.").AppendLine();
-        report.AppendLine("| templates | build: wall s (CPU s) | captures/s, wall clock | CPU µs per capture | p50 / p99 per capture (µs) | captures/s (exact search) | listed found (threshold) | strangers matched | recall@1, listed | recall@1, strangers | memory per entry (bytes) | load average (1 min) |");
-        report.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine("| templates | build: wall s (CPU s) | captures/s, wall clock | CPU µs per capture | templates examined per capture | p50 / p99 per capture (µs) | captures/s (exact search) | listed found (threshold) | strangers matched | recall@1, listed | recall@1, strangers | memory per entry (bytes) | load average (1 min) |");
+        report.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var size in sizes)
         {
             var random = new Random(seed);
@@ -68,6 +68,7 @@ internal static class IdentificationBench
             var found = 0;
             var strangersMatched = 0;
             var next = -1;
+            var (searchesBefore, examinedBefore) = index is MultiProbeLshMatcher counted ? (counted.Searches, counted.CandidatesExamined) : (0, 0);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var run = Stopwatch.StartNew();
             var workers = Enumerable.Range(0, threads).Select(_ => Task.Run(() =>
@@ -90,7 +91,15 @@ internal static class IdentificationBench
             Array.Sort(latencies);
             var p50 = latencies[captures / 2] * 1e6 / Stopwatch.Frequency;
             var p99 = latencies[(int)(captures * 0.99)] * 1e6 / Stopwatch.Frequency;
-            log.WriteLine($"  {rate:F0} captures/s ({cpuPerCapture:F0} CPU-µs each), p50 {p50:F0} µs, p99 {p99:F0} µs; listed found {found}/{captures / 2}, strangers matched {strangersMatched}");
+            // Sign codes compared per capture: the probed buckets' templates (LSH), every template (the scan).
+            var examined = index switch
+            {
+                MultiProbeLshMatcher lsh => string.Create(CultureInfo.InvariantCulture,
+                    $"{(lsh.CandidatesExamined - examinedBefore) / (double)Math.Max(1, lsh.Searches - searchesBefore):N0} (m = {lsh.Block}, {lsh.Probes} probes)"),
+                SignCodeMatcher => size.ToString("N0", CultureInfo.InvariantCulture),
+                _ => "n/a",
+            };
+            log.WriteLine($"  {rate:F0} captures/s ({cpuPerCapture:F0} CPU-µs each, {examined} examined), p50 {p50:F0} µs, p99 {p99:F0} µs; listed found {found}/{captures / 2}, strangers matched {strangersMatched}");
 
             // Recall@1 against exact search (brute force over the same templates), and exact search's own rate.
             var exactRun = Stopwatch.StartNew();
@@ -110,7 +119,7 @@ internal static class IdentificationBench
             var exactRate = 2 * sampled / exactRun.Elapsed.TotalSeconds;
             log.WriteLine($"  exact {exactRate:F1} captures/s; recall@1 listed {recallListed}/{sampled}, strangers {recallStrangers}/{sampled}");
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"| {size:N0} | {build.Elapsed.TotalSeconds:F1} ({buildCpu.TotalSeconds:F1}) | {rate:N0} | {cpuPerCapture:F0} | {p50:F0} / {p99:F0} | {exactRate:N1} | {found}/{captures / 2} | {strangersMatched}/{captures - captures / 2} | {recallListed / (double)sampled:F4} | {recallStrangers / (double)sampled:F4} | {perEntry:N0} | {LoadAverage()} |");
+                $"| {size:N0} | {build.Elapsed.TotalSeconds:F1} ({buildCpu.TotalSeconds:F1}) | {rate:N0} | {cpuPerCapture:F0} | {examined} | {p50:F0} / {p99:F0} | {exactRate:N1} | {found}/{captures / 2} | {strangersMatched}/{captures - captures / 2} | {recallListed / (double)sampled:F4} | {recallStrangers / (double)sampled:F4} | {perEntry:N0} | {LoadAverage()} |");
             (index as IDisposable)?.Dispose();
         }
         return report.ToString();

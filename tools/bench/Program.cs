@@ -93,7 +93,7 @@ var idDimensions = new Option<int>("--dimensions") { Description = "Template len
 var idCaptures = new Option<int>("--captures") { Description = "Captures matched per size", DefaultValueFactory = _ => 20_000 };
 var idRecall = new Option<int>("--recall-queries") { Description = "Captures of listed people (and as many of strangers) checked against exact search", DefaultValueFactory = _ => 1000 };
 var idThreads = new Option<int>("--threads") { Description = "Matching threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-var idMatcher = new Option<string>("--matcher") { Description = "signcode (the service's default) or hnsw", DefaultValueFactory = _ => "signcode" };
+var idMatcher = new Option<string>("--matcher") { Description = "lsh (multi-probe LSH), signcode (the whole list scanned) or hnsw", DefaultValueFactory = _ => "signcode" };
 var idThreshold = new Option<float>("--threshold") { Description = "Least cosine similarity for a match", DefaultValueFactory = _ => 0.6f };
 var idSimilarity = new Option<float>("--capture-similarity") { Description = "Average cosine of a listed person's capture to their template", DefaultValueFactory = _ => 0.7f };
 var idDepth = new Option<int>("--rerank-depth") { Description = "Sign codes nearest by Hamming distance re-ranked by exact cosine", DefaultValueFactory = _ => new Mtaeda.Identification.Domain.SignCodeSettings().RerankDepth };
@@ -101,21 +101,31 @@ var idM = new Option<int>("--m") { Description = "HNSW links per node", DefaultV
 var idEfAdd = new Option<int>("--ef-construction") { Description = "HNSW candidates while inserting", DefaultValueFactory = _ => 128 };
 var idEf = new Option<int>("--ef") { Description = "HNSW candidates while searching", DefaultValueFactory = _ => 64 };
 var idQuant = new Option<string>("--quantization") { Description = "HNSW values: int8, float16 or float32", DefaultValueFactory = _ => "float16" };
+var idTables = new Option<int>("--tables") { Description = "LSH hash tables", DefaultValueFactory = _ => new Mtaeda.Identification.Domain.LshSettings().Tables };
+var idProbeFactor = new Option<double>("--probe-factor") { Description = "LSH keys visited per capture: factor · (2m)^0.7", DefaultValueFactory = _ => new Mtaeda.Identification.Domain.LshSettings().ProbeFactor };
+var idOccupancy = new Option<double>("--occupancy") { Description = "LSH templates per key the block size aims at", DefaultValueFactory = _ => new Mtaeda.Identification.Domain.LshSettings().TargetOccupancy };
 var idAppend = new Option<bool>("--append") { Description = "Add the results to the report's measurements instead of replacing them" };
 var idOut = new Option<string>("--out") { Description = "Where to write the report", DefaultValueFactory = _ => "docs/benchmarks/identification.md" };
 var identification = new Command("identification", "Face captures matched per second against watch lists of growing size, recall@1 against exact search")
 {
-    idSizes, idDimensions, idCaptures, idRecall, idThreads, idMatcher, idThreshold, idSimilarity, idDepth, idM, idEfAdd, idEf, idQuant, idAppend, idOut,
+    idSizes, idDimensions, idCaptures, idRecall, idThreads, idMatcher, idThreshold, idSimilarity, idDepth, idM, idEfAdd, idEf, idQuant, idTables, idProbeFactor, idOccupancy, idAppend, idOut,
 };
 identification.SetAction(async (parse, _) =>
 {
     var repository = RepositoryRoot() ?? throw new InvalidOperationException("run the bench inside the repository");
     var sizes = parse.GetValue(idSizes)!;
     var dimensions = parse.GetValue(idDimensions);
-    var hnsw = string.Equals(parse.GetValue(idMatcher), "hnsw", StringComparison.OrdinalIgnoreCase);
+    var kind = parse.GetValue(idMatcher)!.ToLowerInvariant();
     string description, options;
     Func<Mtaeda.Identification.Domain.IMatcher> matcher;
-    if (hnsw)
+    if (kind == "lsh")
+    {
+        var settings = new Mtaeda.Identification.Domain.LshSettings { Tables = parse.GetValue(idTables), ProbeFactor = parse.GetValue(idProbeFactor), TargetOccupancy = parse.GetValue(idOccupancy), RerankDepth = parse.GetValue(idDepth) };
+        description = $"Multi-probe cross-polytope LSH: {settings.Tables} tables, keys of two hashes over blocks of m coordinates (m from the list size, about {settings.TargetOccupancy} templates per key), {settings.ProbeFactor} · (2m)^0.7 keys probed per capture, candidates compared by 512-bit sign code, the {settings.RerankDepth} nearest re-ranked by cosine on 16-bit values; lists of at most {settings.ScanUpTo} templates scanned whole";
+        options = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--matcher lsh --tables {settings.Tables} --probe-factor {settings.ProbeFactor} --occupancy {settings.TargetOccupancy} --rerank-depth {settings.RerankDepth}");
+        matcher = () => new Mtaeda.Identification.Domain.MultiProbeLshMatcher(dimensions, settings);
+    }
+    else if (kind == "hnsw")
     {
         var settings = new Mtaeda.Identification.Infrastructure.HnswSettings { Connectivity = parse.GetValue(idM), ExpansionAdd = parse.GetValue(idEfAdd), ExpansionSearch = parse.GetValue(idEf), Quantization = Enum.Parse<Mtaeda.Identification.Infrastructure.HnswQuantization>(parse.GetValue(idQuant)!, ignoreCase: true) };
         description = $"HNSW (USearch): M = {settings.Connectivity}, efConstruction = {settings.ExpansionAdd}, ef = {settings.ExpansionSearch}, cosine, values stored as {settings.Quantization}";

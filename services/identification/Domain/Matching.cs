@@ -28,7 +28,8 @@ public sealed record Candidate(PersonRef Person, string TemplateId, float Simila
 
 /// <summary>
 /// The templates of the watch list and of the enrolled passengers, searched by cosine similarity. Implementations:
-/// <see cref="SignCodeMatcher"/> (the service's: sign codes scanned with popcount, the nearest re-ranked by cosine),
+/// <see cref="MultiProbeLshMatcher"/> (the service's: multi-probe LSH, candidates compared by sign code and re-ranked by
+/// cosine), <see cref="SignCodeMatcher"/> (every sign code scanned with popcount, the nearest re-ranked by cosine),
 /// <c>HnswMatcher</c> (an HNSW graph, selectable) and <see cref="ExactMatcher"/> (every template compared: the reference
 /// the others are measured against). A real model or vector database can take its
 /// place. Safe for concurrent searches and changes.

@@ -25,8 +25,7 @@ public sealed class SignCodeMatcher : InMemoryMatcher
 {
     private readonly Dictionary<PersonRef, int[]> _slots = [];
     private readonly Stack<int> _free = new();
-    private const int Rounds = 3;
-    private readonly float[] _flips;
+    private readonly HadamardRotation _rotation;
     private readonly int _bits;
     private readonly int _words;
     private readonly int _depth;
@@ -44,13 +43,11 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         settings ??= new SignCodeSettings();
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.RerankDepth, 1);
-        _bits = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, dimensions));
+        // The sign patterns of the rotation, from a fixed seed (the codes are rebuilt with the index at start-up).
+        _rotation = new HadamardRotation(dimensions, new Random(settings.Seed));
+        _bits = _rotation.Length;
         _words = _bits / 64;
         _depth = settings.RerankDepth;
-        // The sign patterns of the rotation, from a fixed seed (the codes are rebuilt with the index at start-up).
-        var random = new Random(settings.Seed);
-        _flips = new float[Rounds * _bits];
-        for (var i = 0; i < _flips.Length; i++) _flips[i] = random.Next(2) == 0 ? -1f : 1f;
     }
 
     /// <summary>Bits per code: the template length rounded up to a power of two (at least 64).</summary>
@@ -100,22 +97,7 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         {
             var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _high));
             Scan(code, nearest);
-            var ranked = new (float Similarity, int Slot)[nearest.Count];
-            for (var i = 0; i < ranked.Length; i++)
-            {
-                var slot = nearest.Slot(i);
-                TensorPrimitives.ConvertToSingle(_values.AsSpan(slot * Dimensions, Dimensions), values);
-                ranked[i] = (TensorPrimitives.Dot(query, values), slot);
-            }
-            // Most similar first; equal similarity in slot order, so the answer does not depend on the heap's order.
-            Array.Sort(ranked, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Slot.CompareTo(b.Slot));
-            var candidates = new List<Candidate>(Math.Min(count, ranked.Length));
-            for (var i = 0; i < candidates.Capacity; i++)
-            {
-                var owner = _owners[ranked[i].Slot]!;
-                candidates.Add(new Candidate(owner.Person, owner.TemplateId, ranked[i].Similarity));
-            }
-            return candidates;
+            return Rerank(query, count, nearest, _values, _owners, values);
         }
         finally
         {
@@ -124,37 +106,25 @@ public sealed class SignCodeMatcher : InMemoryMatcher
     }
 
     /// <summary>
-    /// The sign code of <paramref name="values"/>: bit j set when component j of the rotated template is positive. The
-    /// rotation is a randomized Hadamard transform applied <see cref="Rounds"/> times (flip each component's sign by a
-    /// fixed random pattern, then the fast Walsh–Hadamard transform: O(b log b)), the usual fast stand-in for a random
-    /// rotation: each bit is then the side of a random hyperplane the template lies on, so two codes differ in a share
-    /// of bits that estimates the angle between the templates divided by π, however the templates are distributed.
+    /// The sign code of <paramref name="values"/>: bit j set when component j of the rotated template is positive
+    /// (<see cref="HadamardRotation"/>): each bit is the side of a random hyperplane the template lies on, so two codes
+    /// differ in a share of bits that estimates the angle between the templates divided by π, however the templates are
+    /// distributed.
     /// </summary>
     private void Encode(ReadOnlySpan<float> values, Span<ulong> code)
     {
         Span<float> x = _bits <= 4096 ? stackalloc float[_bits] : new float[_bits];
-        values.CopyTo(x);
-        x[values.Length..].Clear();
-        for (var round = 0; round < Rounds; round++)
-        {
-            TensorPrimitives.Multiply(x, _flips.AsSpan(round * _bits, _bits), x);
-            for (var h = 1; h < _bits; h <<= 1)
-            {
-                for (var i = 0; i < _bits; i += h << 1)
-                {
-                    for (var j = i; j < i + h; j++)
-                    {
-                        var (a, b) = (x[j], x[j + h]);
-                        x[j] = a + b;
-                        x[j + h] = a - b;
-                    }
-                }
-            }
-        }
+        _rotation.Rotate(values, x);
+        SignsOf(x, code);
+    }
+
+    /// <summary>The sign code of rotated values: bit j set when <paramref name="rotated"/>[j] is positive.</summary>
+    internal static void SignsOf(ReadOnlySpan<float> rotated, Span<ulong> code)
+    {
         code.Clear();
-        for (var j = 0; j < _bits; j++)
+        for (var j = 0; j < rotated.Length; j++)
         {
-            if (x[j] > 0) code[j >> 6] |= 1UL << (j & 63);
+            if (rotated[j] > 0) code[j >> 6] |= 1UL << (j & 63);
         }
     }
 
@@ -256,10 +226,36 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         return true;
     }
 
-    private sealed record Owner(PersonRef Person, string TemplateId);
+    /// <summary>
+    /// The <paramref name="nearest"/> codes' templates compared by cosine with <paramref name="query"/> on their stored
+    /// 16-bit values: the <paramref name="count"/> most similar, most similar first (equal similarity in slot order, so
+    /// the answer does not depend on the heap's order).
+    /// </summary>
+    internal static List<Candidate> Rerank(float[] query, int count, NearestCodes nearest, Half[] stored, Owner?[] owners, Span<float> values)
+    {
+        var dimensions = query.Length;
+        var ranked = new (float Similarity, int Slot)[nearest.Count];
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            var slot = nearest.Slot(i);
+            TensorPrimitives.ConvertToSingle(stored.AsSpan(slot * dimensions, dimensions), values);
+            ranked[i] = (TensorPrimitives.Dot(query, values), slot);
+        }
+        Array.Sort(ranked, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Slot.CompareTo(b.Slot));
+        var candidates = new List<Candidate>(Math.Min(count, ranked.Length));
+        for (var i = 0; i < candidates.Capacity; i++)
+        {
+            var owner = owners[ranked[i].Slot]!;
+            candidates.Add(new Candidate(owner.Person, owner.TemplateId, ranked[i].Similarity));
+        }
+        return candidates;
+    }
+
+    /// <summary>Whose template a slot holds.</summary>
+    internal sealed record Owner(PersonRef Person, string TemplateId);
 
     /// <summary>The k smallest distances seen (a max-heap: the root is the largest kept, the bound to beat once full).</summary>
-    private sealed class NearestCodes(int capacity)
+    internal sealed class NearestCodes(int capacity)
     {
         private readonly int[] _distances = new int[capacity];
         private readonly int[] _slots = new int[capacity];
@@ -270,6 +266,9 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         public int Bound { get; private set; } = int.MaxValue;
 
         public int Slot(int i) => _slots[i];
+
+        /// <summary>Whether <paramref name="slot"/> is kept (a template seen again, through another table).</summary>
+        public bool Contains(int slot) => _slots.AsSpan(0, Count).Contains(slot);
 
         public void Add(int distance, int slot)
         {

@@ -17,7 +17,7 @@ public static class IdentificationExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), gRPC with JSON transcoding, the
-    /// in-memory matcher (sign codes by default, built from the store at start-up), the watch list, the capture path and the outbox.
+    /// in-memory matcher (multi-probe LSH by default, built from the store at start-up), the watch list, the capture path and the outbox.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
@@ -30,9 +30,12 @@ public static class IdentificationExtensions
         if (options.TemplateLength is < 1 or > 4096) throw new InvalidOperationException("Identification:TemplateLength must be 1 to 4096");
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new MatchPolicy(options.OffenderThreshold, options.PassengerThreshold));
-        builder.Services.AddSingleton<IMatcher>(_ => options.Matcher == MatcherKind.Hnsw
-            ? new HnswMatcher(options.TemplateLength, options.Hnsw)
-            : new SignCodeMatcher(options.TemplateLength, options.SignCode));
+        builder.Services.AddSingleton<IMatcher>(_ => options.Matcher switch
+        {
+            MatcherKind.Hnsw => new HnswMatcher(options.TemplateLength, options.Hnsw),
+            MatcherKind.Lsh => new MultiProbeLshMatcher(options.TemplateLength, options.Lsh),
+            _ => new SignCodeMatcher(options.TemplateLength, options.SignCode),
+        });
         builder.Services.AddSingleton(services => new RecentCaptures(options.DuplicateWindow, options.DuplicateCapacity, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IdentificationMetrics>();
         builder.Services.AddSingleton<IdentificationStore>();

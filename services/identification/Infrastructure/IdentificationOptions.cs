@@ -38,11 +38,14 @@ public sealed class IdentificationOptions
     /// <summary>How often events whose publish failed are published again.</summary>
     public TimeSpan OutboxSweep { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Which matcher holds the templates: <see cref="MatcherKind.SignCode"/> (the default) or <see cref="MatcherKind.Hnsw"/>.</summary>
-    public MatcherKind Matcher { get; init; } = MatcherKind.SignCode;
+    /// <summary>Which matcher holds the templates: <see cref="MatcherKind.Lsh"/> (the default), <see cref="MatcherKind.SignCode"/> or <see cref="MatcherKind.Hnsw"/>.</summary>
+    public MatcherKind Matcher { get; init; } = MatcherKind.Lsh;
 
     /// <summary>Sign-code matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.SignCode"/>).</summary>
     public SignCodeSettings SignCode { get; init; } = new();
+
+    /// <summary>Multi-probe LSH matcher parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.Lsh"/>).</summary>
+    public LshSettings Lsh { get; init; } = new();
 
     /// <summary>HNSW graph parameters (used when <see cref="Matcher"/> is <see cref="MatcherKind.Hnsw"/>).</summary>
     public HnswSettings Hnsw { get; init; } = new();
@@ -56,4 +59,7 @@ public enum MatcherKind
 
     /// <summary><see cref="HnswMatcher"/>: USearch's HNSW graph.</summary>
     Hnsw,
+
+    /// <summary><see cref="MultiProbeLshMatcher"/>: multi-probe cross-polytope LSH, candidates compared by sign code and re-ranked by exact cosine.</summary>
+    Lsh,
 }
