@@ -23,7 +23,7 @@ public sealed class RunFileBuilderTests : IDisposable
             .Env("Odd", "a \"quoted\": value # not a comment")
             .App("stations", (7001, 7002, 7003))
             .App("equipment", (7011, 7012, 7013), dll => ["sh", "-c", $"exec dotnet '{dll}'"])
-            .App("dashboard", (7021, 7022, 7023))
+            .App("dashboard", (7021, 7022, 7023), env: new Dictionary<string, string> { ["Hub__Url"] = "http://localhost:5117/hubs/operations", ["Odd"] = "the dashboard's own" })
             .App("simulator", (7031, 7032, 7033))
             .Sidecar("observer", _dir, 7042, 7043, 7041, "http");
         var path = Path.Combine(_dir, "dapr.yaml");
@@ -46,6 +46,11 @@ public sealed class RunFileBuilderTests : IDisposable
         Assert.Equal(Path.Combine(root, "dashboard-ui"), apps["dashboard"].AppDirPath);
         Assert.Equal("http", apps["dashboard"].Sidecar.AppProtocol);
         Assert.EndsWith("Mtaeda.Dashboard.dll", apps["dashboard"].Command[1], StringComparison.Ordinal);
+        // An app's own variables: beside the common ones, and over them where both name one; no other app has them.
+        Assert.Equal("http://localhost:5117/hubs/operations", apps["dashboard"].Env["Hub__Url"]);
+        Assert.Equal("the dashboard's own", apps["dashboard"].Env["Odd"]);
+        Assert.Equal("5443", apps["dashboard"].Env["GATEWAY_DEVICE_PORT"]);
+        Assert.False(stations.Env.ContainsKey("Hub__Url"));
         var simulator = apps["simulator"];
         Assert.Equal(Path.Combine(root, "tools", "simulator"), simulator.AppDirPath);
         Assert.Empty(simulator.Command);

@@ -48,16 +48,18 @@ public sealed class RunFileBuilder(string root, string configuration)
     /// <param name="appId">The app's id, which names its folder (<see cref="AppDir"/>).</param>
     /// <param name="ports">The app's port and its sidecar's HTTP and gRPC ports (the simulator's app port is unused).</param>
     /// <param name="command">The command that runs the app, given its dll; by default <c>dotnet &lt;dll&gt;</c>.</param>
-    public RunFileBuilder App(string appId, (int App, int Http, int Grpc) ports, Func<string, IReadOnlyList<string>>? command = null)
+    /// <param name="env">Variables of this app's environment only (the app's <c>env</c>).</param>
+    public RunFileBuilder App(string appId, (int App, int Http, int Grpc) ports, Func<string, IReadOnlyList<string>>? command = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var dir = Path.Combine(root, AppDir(appId));
-        if (appId == "simulator") return Sidecar(appId, dir, ports.Http, ports.Grpc);
+        if (appId == "simulator") return Sidecar(appId, dir, ports.Http, ports.Grpc, env: env);
         var dll = AppDll(appId);
-        return Sidecar(appId, dir, ports.Http, ports.Grpc, ports.App, appId == "dashboard" ? "http" : "h2c", command?.Invoke(dll) ?? ["dotnet", dll]);
+        return Sidecar(appId, dir, ports.Http, ports.Grpc, ports.App, appId == "dashboard" ? "http" : "h2c", command?.Invoke(dll) ?? ["dotnet", dll], env);
     }
 
     /// <summary>Adds an app by its fields: a sidecar alone without <paramref name="appPort"/>; no command for an app that runs already.</summary>
-    public RunFileBuilder Sidecar(string appId, string appDirPath, int httpPort, int grpcPort, int? appPort = null, string? appProtocol = null, IReadOnlyList<string>? command = null)
+    public RunFileBuilder Sidecar(string appId, string appDirPath, int httpPort, int grpcPort, int? appPort = null, string? appProtocol = null, IReadOnlyList<string>? command = null,
+        IReadOnlyDictionary<string, string>? env = null)
     {
         var app = new YamlMappingNode
         {
@@ -69,6 +71,12 @@ public sealed class RunFileBuilder(string root, string configuration)
         if (appPort is { } port) app.Add("appPort", Number(port));
         if (appProtocol is not null) app.Add("appProtocol", appProtocol);
         if (command is not null) app.Add("command", new YamlSequenceNode(command.Select(Quoted)) { Style = SequenceStyle.Flow });
+        if (env is { Count: > 0 })
+        {
+            var variables = new YamlMappingNode();
+            foreach (var (name, value) in env) variables.Add(name, Quoted(value));
+            app.Add("env", variables);
+        }
         _apps.Add(app);
         return this;
     }

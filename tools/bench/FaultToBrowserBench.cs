@@ -79,12 +79,16 @@ public static partial class FaultToBrowserBench
             // The development issuer's key for this run (DevelopmentIssuer:KeyFile), so that the bench's own hub connection has a token the hub takes.
             var keyFile = Path.Combine(dir, "issuer.pem");
             using (var key = System.Security.Cryptography.RSA.Create(2048)) await File.WriteAllTextAsync(keyFile, key.ExportRSAPrivateKeyPem());
-            var dashboardDll = Path.Combine(root, "dashboard-ui", "bin", configuration, "net10.0", "Mtaeda.Dashboard.dll");
             var runFile = Path.Combine(dir, "dapr.yaml");
-            await File.WriteAllTextAsync(runFile, PassageBench.RunFile(root, configuration, dir, components, ports, devicePort) + string.Join('\n',
-                "  - appID: dashboard", $"    appDirPath: {Path.Combine(root, "dashboard-ui")}", $"    daprHTTPPort: {dashboard.Http}", $"    daprGRPCPort: {dashboard.Grpc}",
-                $"    appPort: {dashboard.App}", "    appProtocol: http", $"    command: [\"dotnet\", \"{dashboardDll}\"]", "    env:",
-                $"      DASHBOARD_DEV_PASSWORD: \"{password}\"", $"      DevelopmentIssuer__Issuer: \"{url}\"", $"      DevelopmentIssuer__KeyFile: \"{keyFile}\"", $"      Hub__Url: \"http://localhost:{hubPort}/hubs/operations\"", ""));
+            await PassageBench.RunFile(root, configuration, dir, components, ports, devicePort)
+                .App("dashboard", dashboard, env: new Dictionary<string, string>
+                {
+                    ["DASHBOARD_DEV_PASSWORD"] = password,
+                    ["DevelopmentIssuer__Issuer"] = url,
+                    ["DevelopmentIssuer__KeyFile"] = keyFile,
+                    ["Hub__Url"] = $"http://localhost:{hubPort}/hubs/operations",
+                })
+                .WriteAsync(runFile);
             var apiToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
             Environment.SetEnvironmentVariable("DAPR_API_TOKEN", apiToken);
             await using var runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "180"],
