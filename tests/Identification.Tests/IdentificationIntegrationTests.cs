@@ -146,10 +146,10 @@ public sealed class IdentificationIntegrationTests
         notNormalised[0] += 0.5f;
         var notFinite = (float[])face.Clone();
         notFinite[1] = float.NaN;
-        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("bad-1", [0.6f, 0.8f]))).StatusCode);
-        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("bad-2", notNormalised))).StatusCode);
-        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("bad-3", notFinite))).StatusCode);
-        var unknown = await Refused(Capture("bad-4", face, camera: "cam-9"));
+        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("refused-1", [0.6f, 0.8f]))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("refused-2", notNormalised))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Refused(Capture("refused-3", notFinite))).StatusCode);
+        var unknown = await Refused(Capture("refused-4", face, camera: "cam-9"));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         Assert.StartsWith("camera_id:", unknown.Status.Detail, StringComparison.Ordinal);
         var duplicate = await Refused(Capture("ts-1.c1", face));
@@ -192,7 +192,9 @@ public sealed class IdentificationIntegrationTests
         await observer.WaitForAsync(e => e.Type == EventType.Of<WatchListChanged>() && e.Data.Contains("REMOVED", StringComparison.Ordinal), Patience, Ct);
         var needles = new List<string>();
         for (var i = 0; i < strangers; i++) needles.Add($"nomatch-{i}");
-        needles.AddRange(["bad-1", "bad-2", "bad-3", "bad-4", "ts-1.c3"]);
+        // Ids with letters outside hex, so that no random id or GUID the run writes can contain one by chance ("bad-2" was
+        // found inside an event id "…-bbad-23c6…").
+        needles.AddRange(["refused-1", "refused-2", "refused-3", "refused-4", "ts-1.c3"]);
         var fingerprints = strangerTemplates.Append(notNormalised).Select(Fingerprints).ToList();
         var stored = State(runtime);
         Assert.NotEmpty(stored);
