@@ -4,6 +4,7 @@ using Dapr.Client;
 using Mtaeda.Contracts;
 using Mtaeda.Equipment.Domain;
 using Mtaeda.ServiceDefaults;
+using CameraStatus = Mtaeda.Contracts.Equipment.V1.CameraStatus;
 
 namespace Mtaeda.Equipment.Actors;
 
@@ -14,7 +15,7 @@ namespace Mtaeda.Equipment.Actors;
 /// idempotent.
 /// </summary>
 [Actor(TypeName = TypeName)]
-public sealed class CameraActor : OutboxActor, ICameraActor
+public sealed class CameraActor : AggregateActor<Camera, CameraState>, ICameraActor
 {
     /// <summary>The actor type.</summary>
     public const string TypeName = "Camera";
@@ -22,18 +23,14 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     /// <summary>The state key holding the <see cref="CameraState"/>.</summary>
     public const string StateKey = "camera";
 
-    private readonly TimeProvider _time;
-
     /// <summary>Creates the actor.</summary>
     /// <param name="host">The actor host.</param>
     /// <param name="dapr">The Dapr client the outbox publishes with.</param>
     /// <param name="time">The clock.</param>
     /// <param name="stateManager">A state manager to use instead of the runtime's (tests).</param>
     public CameraActor(ActorHost host, DaprClient dapr, TimeProvider time, IActorStateManager? stateManager = null)
-        : base(host, dapr)
+        : base(host, dapr, time, StateKey, Camera.Load, stateManager)
     {
-        _time = time;
-        if (stateManager is not null) StateManager = stateManager;
     }
 
     /// <inheritdoc />
@@ -58,7 +55,7 @@ public sealed class CameraActor : OutboxActor, ICameraActor
             return await RefuseAsync(camera, attached.Outcome);
         }
 
-        var outcome = camera.Install(command.TurnstileId, attached.StationId, command.Model, _time.GetUtcNow());
+        var outcome = camera.Install(command.TurnstileId, attached.StationId, command.Model, Now);
         await SaveAsync(camera);
         return new() { Outcome = outcome, StationId = camera.State?.StationId ?? "", InstalledAt = camera.State?.InstalledAt ?? default };
     }
@@ -93,30 +90,22 @@ public sealed class CameraActor : OutboxActor, ICameraActor
     public async Task<ReportCameraFaultReply> ReportFaultAsync(CameraFaultReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var camera = await LoadAsync();
-        var outcome = camera.ReportFault(report.Kind, report.Reason ?? "", report.OccurredAt, report.FaultId, _time.GetUtcNow());
-        await SaveAsync(camera);
+        var (camera, outcome) = await RunAsync(c => c.ReportFault(report.Kind, report.Reason ?? "", report.OccurredAt, report.FaultId, Now));
         return new() { Outcome = outcome, StationId = outcome.IsAccepted ? camera.State?.StationId ?? "" : "" };
     }
 
     /// <inheritdoc />
-    public async Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    public Task<StatusReply<CameraStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
-        var camera = await LoadAsync();
-        var outcome = camera.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", _time.GetUtcNow());
-        await SaveAsync(camera);
-        return new() { Outcome = outcome, Status = camera.Status };
+        return StatusAfterAsync(c => c.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", Now));
     }
 
     /// <inheritdoc />
-    public async Task<StatusReply<Mtaeda.Contracts.Equipment.V1.CameraStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    public Task<StatusReply<CameraStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
-        var camera = await LoadAsync();
-        var outcome = camera.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", _time.GetUtcNow());
-        await SaveAsync(camera);
-        return new() { Outcome = outcome, Status = camera.Status };
+        return StatusAfterAsync(c => c.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", Now));
     }
 
     /// <inheritdoc />
@@ -137,16 +126,9 @@ public sealed class CameraActor : OutboxActor, ICameraActor
         return new() { Outcome = outcome };
     }
 
-    private async Task<Camera> LoadAsync()
+    private async Task<StatusReply<CameraStatus>> StatusAfterAsync(Func<Camera, Outcome> command)
     {
-        var saved = await StateManager.TryGetStateAsync<CameraState>(StateKey);
-        return Camera.Load(Id.GetId(), saved.HasValue ? saved.Value : null);
-    }
-
-    private async Task SaveAsync(Camera camera)
-    {
-        if (!camera.Changed || camera.State is null) return;
-        await StateManager.SetStateAsync(StateKey, camera.State);
-        foreach (var message in camera.Events) await EmitAsync(message);
+        var (camera, outcome) = await RunAsync(command);
+        return new() { Outcome = outcome, Status = camera.Status };
     }
 }

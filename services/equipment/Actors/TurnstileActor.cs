@@ -12,7 +12,7 @@ namespace Mtaeda.Equipment.Actors;
 /// it changed saves it and puts the events it raised in the outbox, all in the same turn (one state transaction).
 /// </summary>
 [Actor(TypeName = TypeName)]
-public sealed class TurnstileActor : OutboxActor, ITurnstileActor
+public sealed class TurnstileActor : AggregateActor<Domain.Turnstile, TurnstileState>, ITurnstileActor
 {
     /// <summary>The actor type.</summary>
     public const string TypeName = "Turnstile";
@@ -20,7 +20,6 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     /// <summary>The state key holding the <see cref="TurnstileState"/>.</summary>
     public const string StateKey = "turnstile";
 
-    private readonly TimeProvider _time;
     private readonly EquipmentOptions _options;
 
     /// <summary>Creates the actor.</summary>
@@ -30,37 +29,30 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     /// <param name="options">The equipment settings (the clock skew a passage batch may have).</param>
     /// <param name="stateManager">A state manager to use instead of the runtime's (tests).</param>
     public TurnstileActor(ActorHost host, DaprClient dapr, TimeProvider time, EquipmentOptions options, IActorStateManager? stateManager = null)
-        : base(host, dapr)
+        : base(host, dapr, time, StateKey, Domain.Turnstile.Load, stateManager)
     {
-        _time = time;
         _options = options;
-        if (stateManager is not null) StateManager = stateManager;
     }
 
     /// <inheritdoc />
     public async Task<InstallTurnstileReply> InstallAsync(InstallTurnstile command)
     {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.Install(command, _time.GetUtcNow());
-        await SaveAsync(turnstile);
+        var (turnstile, outcome) = await RunAsync(t => t.Install(command, Now));
         return new() { Outcome = outcome, InstalledAt = turnstile.State?.InstalledAt ?? default };
     }
 
     /// <inheritdoc />
     public async Task<DecommissionTurnstileReply> DecommissionAsync(DecommissionTurnstile command)
     {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.Decommission(command, _time.GetUtcNow(), out var removedCamera);
-        await SaveAsync(turnstile);
+        string? removedCamera = null;
+        var (turnstile, outcome) = await RunAsync(t => t.Decommission(command, Now, out removedCamera));
         return new() { Outcome = outcome, DecommissionedAt = turnstile.State?.DecommissionedAt ?? default, RemovedCameraId = removedCamera };
     }
 
     /// <inheritdoc />
     public async Task<AttachCameraReply> AttachCameraAsync(string cameraId)
     {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.AttachCamera(cameraId, _time.GetUtcNow());
-        await SaveAsync(turnstile);
+        var (turnstile, outcome) = await RunAsync(t => t.AttachCamera(cameraId, Now));
         return new() { Outcome = outcome, StationId = turnstile.State?.StationId ?? "" };
     }
 
@@ -68,9 +60,8 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     public async Task<DetachCameraReply> DetachCameraAsync(CameraDetachment detachment)
     {
         ArgumentNullException.ThrowIfNull(detachment);
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.DetachCamera(detachment.CameraId, detachment.Reason, _time.GetUtcNow(), out var detached);
-        await SaveAsync(turnstile);
+        var detached = false;
+        var (_, outcome) = await RunAsync(t => t.DetachCamera(detachment.CameraId, detachment.Reason, Now, out detached));
         return new() { Outcome = outcome, Detached = detached };
     }
 
@@ -78,72 +69,46 @@ public sealed class TurnstileActor : OutboxActor, ITurnstileActor
     public async Task<Outcome> SetStationAvailabilityAsync(StationAvailability availability)
     {
         ArgumentNullException.ThrowIfNull(availability);
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.SetStationOffline(availability.Status == Contracts.Stations.V1.StationStatus.Offline, availability.At ?? _time.GetUtcNow());
-        await SaveAsync(turnstile);
-        return outcome;
+        var offline = availability.Status == Contracts.Stations.V1.StationStatus.Offline;
+        return (await RunAsync(t => t.SetStationOffline(offline, availability.At ?? Now))).Outcome;
     }
 
     /// <inheritdoc />
     public async Task<RecordPassagesReply> RecordPassagesAsync(PassageBatch batch)
     {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.RecordPassages(batch, _time.GetUtcNow(), out var duplicate, _options.MaxClockSkew);
-        await SaveAsync(turnstile);
+        var duplicate = false;
+        var (_, outcome) = await RunAsync(t => t.RecordPassages(batch, Now, out duplicate, _options.MaxClockSkew));
         return new() { Outcome = outcome, Duplicate = duplicate };
     }
 
     /// <inheritdoc />
-    public async Task<StatusReply<TurnstileStatus>> ReportFaultAsync(FaultReport report)
-    {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.ReportFault(report, _time.GetUtcNow());
-        await SaveAsync(turnstile);
-        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
-    }
+    public Task<StatusReply<TurnstileStatus>> ReportFaultAsync(FaultReport report) =>
+        StatusAfterAsync(t => t.ReportFault(report, Now));
 
     /// <inheritdoc />
-    public async Task<StatusReply<TurnstileStatus>> RestoreAsync(string reason)
-    {
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.Restore(reason ?? "", _time.GetUtcNow());
-        await SaveAsync(turnstile);
-        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
-    }
+    public Task<StatusReply<TurnstileStatus>> RestoreAsync(string reason) =>
+        StatusAfterAsync(t => t.Restore(reason ?? "", Now));
 
     /// <inheritdoc />
-    public async Task<StatusReply<TurnstileStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
+    public Task<StatusReply<TurnstileStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", _time.GetUtcNow());
-        await SaveAsync(turnstile);
-        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
+        return StatusAfterAsync(t => t.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", Now));
     }
 
     /// <inheritdoc />
-    public async Task<StatusReply<TurnstileStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
+    public Task<StatusReply<TurnstileStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
-        var turnstile = await LoadAsync();
-        var outcome = turnstile.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", _time.GetUtcNow());
-        await SaveAsync(turnstile);
-        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
+        return StatusAfterAsync(t => t.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", Now));
     }
 
     /// <inheritdoc />
     public async Task<TurnstileState?> GetAsync() => (await LoadAsync()).State;
 
-    private async Task<Domain.Turnstile> LoadAsync()
+    private async Task<StatusReply<TurnstileStatus>> StatusAfterAsync(Func<Domain.Turnstile, Outcome> command)
     {
-        var saved = await StateManager.TryGetStateAsync<TurnstileState>(StateKey);
-        return Domain.Turnstile.Load(Id.GetId(), saved.HasValue ? saved.Value : null);
-    }
-
-    private async Task SaveAsync(Domain.Turnstile turnstile)
-    {
-        if (!turnstile.Changed || turnstile.State is null) return;
-        await StateManager.SetStateAsync(StateKey, turnstile.State);
-        foreach (var message in turnstile.Events) await EmitAsync(message);
+        var (turnstile, outcome) = await RunAsync(command);
+        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
     }
 }

@@ -115,11 +115,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     {
         ArgumentNullException.ThrowIfNull(request);
         var turnstileId = Ids.Require(request.TurnstileId, "turnstile_id");
-        if (request.Kind == FaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
-        if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be LOCKED, JAMMED or MALFUNCTION");
         var report = new FaultReport
         {
-            Kind = request.Kind,
+            Kind = Requests.Kind(request.Kind, "LOCKED, JAMMED or MALFUNCTION"),
             Reason = Requests.Text(request.Reason, "reason"),
             OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
@@ -157,11 +155,9 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
     {
         ArgumentNullException.ThrowIfNull(request);
         var cameraId = Ids.Require(request.CameraId, "camera_id");
-        if (request.Kind == CameraFaultKind.Unspecified) throw Errors.InvalidArgument("kind", "is required");
-        if (!System.Enum.IsDefined(request.Kind)) throw Errors.InvalidArgument("kind", "must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION");
         var report = new CameraFaultReport
         {
-            Kind = request.Kind,
+            Kind = Requests.Kind(request.Kind, "NO_SIGNAL, OBSTRUCTED or MALFUNCTION"),
             Reason = Requests.Text(request.Reason, "reason"),
             OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),

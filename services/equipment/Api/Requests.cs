@@ -33,6 +33,17 @@ internal static class Requests
         return info;
     }
 
+    /// <summary>A required kind (of a fault): set, and one of the values the contract declares.</summary>
+    /// <param name="kind">The kind given.</param>
+    /// <param name="values">The values it may have, for the message.</param>
+    public static TKind Kind<TKind>(TKind kind, string values)
+        where TKind : struct, System.Enum
+    {
+        if (EqualityComparer<TKind>.Default.Equals(kind, default)) throw Errors.InvalidArgument("kind", "is required");
+        if (!System.Enum.IsDefined(kind)) throw Errors.InvalidArgument("kind", $"must be {values}");
+        return kind;
+    }
+
     /// <summary>A required, valid timestamp.</summary>
     public static DateTimeOffset Time(Timestamp? value, string field) =>
         OptionalTime(value, field) ?? throw Errors.InvalidArgument(field, "is required");

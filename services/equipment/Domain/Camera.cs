@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
@@ -37,30 +36,15 @@ public sealed class CameraState
 /// The camera aggregate: which turnstile it watches. Installing also needs the turnstile's agreement (it holds at most
 /// one camera), which the camera's actor obtains before calling <see cref="Install"/>.
 /// </summary>
-public sealed class Camera
+public sealed class Camera : Aggregate<CameraState>
 {
     /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
     public const int RecentFaultCapacity = 64;
 
-    private readonly List<IMessage> _events = [];
-
     private Camera(string id, CameraState? state)
+        : base(id, state)
     {
-        Id = id;
-        State = state;
     }
-
-    /// <summary>The camera id.</summary>
-    public string Id { get; }
-
-    /// <summary>The current state; null while never installed.</summary>
-    public CameraState? State { get; private set; }
-
-    /// <summary>True when a command changed the state.</summary>
-    public bool Changed { get; private set; }
-
-    /// <summary>The events raised, oldest first.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
 
     /// <summary>The status: UNDER_MAINTENANCE while a request is worked on, else OPERATIONAL (unspecified while never installed).</summary>
     public CameraStatus Status => State is null ? CameraStatus.Unspecified
@@ -73,11 +57,7 @@ public sealed class Camera
     /// <param name="id">The camera id.</param>
     /// <param name="state">The saved state, or null.</param>
     /// <returns>The aggregate.</returns>
-    public static Camera Load(string id, CameraState? state)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new(id, state);
-    }
+    public static Camera Load(string id, CameraState? state) => new(id, state);
 
     /// <summary>
     /// Whether the camera may go on <paramref name="turnstileId"/>: AlreadyExists when the id is known with other model
@@ -113,7 +93,7 @@ public sealed class Camera
         if (State?.TurnstileId == turnstileId) return Outcome.Accepted;
 
         State = new CameraState { Model = model, TurnstileId = turnstileId, StationId = stationId, InstalledAt = now };
-        _events.Add(new CameraInstalled
+        Raise(new CameraInstalled
         {
             CameraId = Id,
             StationId = stationId,
@@ -121,7 +101,6 @@ public sealed class Camera
             Model = model.ToContract(),
             InstalledAt = Timestamp.FromDateTimeOffset(now),
         });
-        Changed = true;
         return Outcome.Accepted;
     }
 
@@ -164,18 +143,14 @@ public sealed class Camera
     {
         if (kind == CameraFaultKind.Unspecified || !System.Enum.IsDefined(kind)) return Outcome.InvalidArgument("kind", "must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION");
         if (State is not { } state) return Outcome.NotFound("camera", Id);
-        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId)
-        {
-            return Outcome.FailedPrecondition(ErrorReason.CameraNotInstalled, $"camera {Id} is installed on no turnstile");
-        }
+        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId) return NotOnTurnstile();
         if (!string.IsNullOrEmpty(faultId))
         {
             if (state.RecentFaultIds.Contains(faultId, StringComparer.Ordinal)) return Outcome.Accepted;
-            state.RecentFaultIds.Add(faultId);
-            if (state.RecentFaultIds.Count > RecentFaultCapacity) state.RecentFaultIds.RemoveRange(0, state.RecentFaultIds.Count - RecentFaultCapacity);
+            Remember(state.RecentFaultIds, faultId, RecentFaultCapacity);
         }
 
-        _events.Add(new CameraFaulted
+        Raise(new CameraFaulted
         {
             CameraId = Id,
             StationId = stationId,
@@ -184,7 +159,6 @@ public sealed class Camera
             Reason = reason,
             FaultedAt = Timestamp.FromDateTimeOffset(occurredAt ?? now),
         });
-        Changed = true;
         return Outcome.Accepted;
     }
 
@@ -208,14 +182,11 @@ public sealed class Camera
                 ? Outcome.Accepted
                 : Outcome.FailedPrecondition(ErrorReason.CameraUnderMaintenance, $"camera {Id} is under maintenance (request {underWay})");
         }
-        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId)
-        {
-            return Outcome.FailedPrecondition(ErrorReason.CameraNotInstalled, $"camera {Id} is installed on no turnstile");
-        }
+        if (state.TurnstileId is not { } turnstileId || state.StationId is not { } stationId) return NotOnTurnstile();
 
         state.MaintenanceRequestId = requestId;
         state.StatusChangedAt = now;
-        _events.Add(new CameraMaintenanceStarted
+        Raise(new CameraMaintenanceStarted
         {
             CameraId = Id,
             StationId = stationId,
@@ -224,7 +195,6 @@ public sealed class Camera
             Reason = reason,
             StartedAt = Timestamp.FromDateTimeOffset(now),
         });
-        Changed = true;
         return Outcome.Accepted;
     }
 
@@ -247,7 +217,7 @@ public sealed class Camera
         state.MaintenanceRequestId = null;
         state.StatusChangedAt = now;
         if (completed) state.LastMaintainedAt = now;
-        _events.Add(new CameraRestored
+        Raise(new CameraRestored
         {
             CameraId = Id,
             StationId = state.StationId ?? "",
@@ -256,7 +226,6 @@ public sealed class Camera
             Reason = reason,
             RestoredAt = Timestamp.FromDateTimeOffset(now),
         });
-        Changed = true;
         return Outcome.Accepted;
     }
 
@@ -274,6 +243,8 @@ public sealed class Camera
         StatusChangedAt = Time(state.StatusChangedAt),
         LastMaintainedAt = Time(state.LastMaintainedAt),
     };
+
+    private Outcome NotOnTurnstile() => Outcome.FailedPrecondition(ErrorReason.CameraNotInstalled, $"camera {Id} is installed on no turnstile");
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;
 

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
@@ -10,7 +9,7 @@ namespace Mtaeda.Equipment.Domain;
 /// time, does no I/O, and collects the integration events its changes raise in <see cref="Events"/> for the caller to
 /// emit together with the new <see cref="State"/>.
 /// </summary>
-public sealed class Turnstile
+public sealed class Turnstile : Aggregate<TurnstileState>
 {
     /// <summary>How many recent batch ids are remembered for de-duplication.</summary>
     /// <remarks>
@@ -28,28 +27,13 @@ public sealed class Turnstile
     /// <summary>How far in the future of the turnstile's clock a batch may end unless configured otherwise.</summary>
     public static readonly TimeSpan DefaultMaxClockSkew = TimeSpan.FromMinutes(2);
 
-    private readonly List<IMessage> _events = [];
-
     private Turnstile(string id, TurnstileState? state)
+        : base(id, state)
     {
-        Id = id;
-        State = state;
     }
-
-    /// <summary>The turnstile id.</summary>
-    public string Id { get; }
-
-    /// <summary>The current state; null while the turnstile was never installed.</summary>
-    public TurnstileState? State { get; private set; }
 
     /// <summary>True once installed (also when decommissioned since).</summary>
     public bool Exists => State is not null;
-
-    /// <summary>True when a command changed the state (so it must be saved).</summary>
-    public bool Changed { get; private set; }
-
-    /// <summary>The events raised by the commands run on this instance, oldest first.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
 
     /// <summary>Passages counted since installation (entries plus exits).</summary>
     public long PassageCount => State is null ? 0 : State.IngressCount + State.EgressCount;
@@ -61,11 +45,7 @@ public sealed class Turnstile
     /// <param name="id">The turnstile id.</param>
     /// <param name="state">The saved state, or null when none was ever saved.</param>
     /// <returns>The aggregate.</returns>
-    public static Turnstile Load(string id, TurnstileState? state)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        return new(id, state);
-    }
+    public static Turnstile Load(string id, TurnstileState? state) => new(id, state);
 
     /// <summary>
     /// Installs the turnstile (status OPERATIONAL, raises <see cref="TurnstileInstalled"/>). A repeat with the same values
@@ -142,10 +122,7 @@ public sealed class Turnstile
             removedCameraId = camera;
             RemoveCamera(state, "turnstile decommissioned", now);
         }
-        state.Status = TurnstileStatus.Decommissioned;
-        state.FaultKind = FaultKind.Unspecified;
-        state.StatusReason = command.Reason;
-        state.StatusChangedAt = now;
+        SetStatus(state, TurnstileStatus.Decommissioned, FaultKind.Unspecified, command.Reason, now);
         state.DecommissionedAt = now;
         Raise(new TurnstileDecommissioned
         {
@@ -342,10 +319,7 @@ public sealed class Turnstile
         if (!escalates) return Outcome.Accepted;
 
         var at = report.OccurredAt ?? now;
-        state.Status = target;
-        state.FaultKind = report.Kind;
-        state.StatusReason = report.Reason;
-        state.StatusChangedAt = at;
+        SetStatus(state, target, report.Kind, report.Reason, at);
         if (target == TurnstileStatus.Locked)
         {
             Raise(new TurnstileLocked
@@ -386,10 +360,7 @@ public sealed class Turnstile
         if (state.Status == TurnstileStatus.UnderMaintenance) return UnderMaintenance(state);
 
         var previous = state.Status;
-        state.Status = TurnstileStatus.Operational;
-        state.FaultKind = FaultKind.Unspecified;
-        state.StatusReason = reason;
-        state.StatusChangedAt = now;
+        SetStatus(state, TurnstileStatus.Operational, FaultKind.Unspecified, reason, now);
         Raise(new TurnstileRestored
         {
             TurnstileId = Id,
@@ -427,10 +398,7 @@ public sealed class Turnstile
         state.FaultKindBeforeMaintenance = state.FaultKind;
         state.StatusReasonBeforeMaintenance = state.StatusReason;
         state.MaintenanceRequestId = requestId;
-        state.Status = TurnstileStatus.UnderMaintenance;
-        state.FaultKind = FaultKind.Unspecified;
-        state.StatusReason = reason;
-        state.StatusChangedAt = now;
+        SetStatus(state, TurnstileStatus.UnderMaintenance, FaultKind.Unspecified, reason, now);
         Raise(new TurnstileMaintenanceStarted
         {
             TurnstileId = Id,
@@ -464,9 +432,7 @@ public sealed class Turnstile
 
         if (completed)
         {
-            state.Status = TurnstileStatus.Operational;
-            state.FaultKind = FaultKind.Unspecified;
-            state.StatusReason = reason;
+            SetStatus(state, TurnstileStatus.Operational, FaultKind.Unspecified, reason, now);
             state.PassagesBeforeCycle = PassageCount;
             state.PassageThresholdExceeded = false;
             state.MaintenanceCycles++;
@@ -474,16 +440,14 @@ public sealed class Turnstile
         }
         else
         {
-            state.Status = state.StatusBeforeMaintenance == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : state.StatusBeforeMaintenance;
-            state.FaultKind = state.FaultKindBeforeMaintenance;
-            state.StatusReason = state.StatusReasonBeforeMaintenance;
+            var before = state.StatusBeforeMaintenance == TurnstileStatus.Unspecified ? TurnstileStatus.Operational : state.StatusBeforeMaintenance;
+            SetStatus(state, before, state.FaultKindBeforeMaintenance, state.StatusReasonBeforeMaintenance, now);
         }
 
         state.MaintenanceRequestId = null;
         state.StatusBeforeMaintenance = TurnstileStatus.Unspecified;
         state.FaultKindBeforeMaintenance = FaultKind.Unspecified;
         state.StatusReasonBeforeMaintenance = "";
-        state.StatusChangedAt = now;
         Raise(new TurnstileRestored
         {
             TurnstileId = Id,
@@ -543,10 +507,13 @@ public sealed class Turnstile
         });
     }
 
-    private void Raise(IMessage message)
+    // Every status change sets the status, the fault behind it (unspecified unless LOCKED or FAULTED), its reason and when.
+    private static void SetStatus(TurnstileState state, TurnstileStatus status, FaultKind faultKind, string reason, DateTimeOffset at)
     {
-        _events.Add(message);
-        Changed = true;
+        state.Status = status;
+        state.FaultKind = faultKind;
+        state.StatusReason = reason;
+        state.StatusChangedAt = at;
     }
 
     private Outcome UnknownTurnstile() => Outcome.NotFound("turnstile", Id);
@@ -564,12 +531,6 @@ public sealed class Turnstile
         TurnstileStatus.UnderMaintenance => ErrorReason.TurnstileUnderMaintenance,
         _ => ErrorReason.TurnstileDecommissioned,
     };
-
-    private static void Remember(List<string> recent, string id, int capacity)
-    {
-        recent.Add(id);
-        if (recent.Count > capacity) recent.RemoveRange(0, recent.Count - capacity);
-    }
 
     private static int Severity(TurnstileStatus status) => status switch
     {

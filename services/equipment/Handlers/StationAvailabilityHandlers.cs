@@ -19,7 +19,7 @@ public sealed partial class StationTakenOfflineHandler(EquipmentActors actors, I
     public async Task HandleAsync(StationTakenOffline offline, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(offline);
-        await StationAvailabilityChange.NoteAsync(actors, offline.StationId, StationStatus.Offline, offline.TakenOfflineAt, "taken_offline_at");
+        await StationChange.NoteAvailabilityAsync(actors, offline.StationId, StationStatus.Offline, offline.TakenOfflineAt, "taken_offline_at");
         LogOffline(offline.StationId);
     }
 
@@ -40,7 +40,7 @@ public sealed partial class StationOpenedHandler(EquipmentActors actors, ILogger
     public async Task HandleAsync(StationOpened opened, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(opened);
-        await StationAvailabilityChange.NoteAsync(actors, opened.StationId, StationStatus.Active, opened.OpenedAt, "opened_at");
+        await StationChange.NoteAvailabilityAsync(actors, opened.StationId, StationStatus.Active, opened.OpenedAt, "opened_at");
         LogOpened(opened.StationId);
     }
 
@@ -48,13 +48,21 @@ public sealed partial class StationOpenedHandler(EquipmentActors actors, ILogger
     private partial void LogOpened(string stationId);
 }
 
-// What both handlers do: check the event, then let the station's equipment actor note the change and tell its turnstiles.
-internal static class StationAvailabilityChange
+// What the station handlers check first, and what the availability handlers then do.
+internal static class StationChange
 {
-    public static Task NoteAsync(EquipmentActors actors, string stationId, StationStatus status, Timestamp? at, string timeField)
+    // A valid station id and the time of the change, or the event is invalid.
+    public static DateTimeOffset Checked(string stationId, Timestamp? at, string timeField)
     {
         if (!Ids.IsValid(stationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
         if (at is null) throw new InvalidEventException($"{timeField} is required");
-        return actors.Station(stationId).StationAvailabilityChangedAsync(new StationAvailability { Status = status, At = at.ToDateTimeOffset() });
+        return at.ToDateTimeOffset();
+    }
+
+    // Lets the station's equipment actor note the change and tell its turnstiles.
+    public static Task NoteAvailabilityAsync(EquipmentActors actors, string stationId, StationStatus status, Timestamp? at, string timeField)
+    {
+        var changedAt = Checked(stationId, at, timeField);
+        return actors.Station(stationId).StationAvailabilityChangedAsync(new StationAvailability { Status = status, At = changedAt });
     }
 }

@@ -21,12 +21,11 @@ public sealed partial class StationClosedHandler(EquipmentActors actors, ILogger
     public async Task HandleAsync(StationClosed closed, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(closed);
-        if (!Ids.IsValid(closed.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
-        if (closed.ClosedAt is null) throw new InvalidEventException("closed_at is required");
+        var closedAt = StationChange.Checked(closed.StationId, closed.ClosedAt, "closed_at");
 
         // Noting the close and reading the list is one turn of the station's equipment actor, which also runs installs at
         // the station: a turnstile is either on this list or its install is refused (see StationEquipmentActor).
-        var known = await actors.Station(closed.StationId).StationClosedAsync(closed.ClosedAt.ToDateTimeOffset());
+        var known = await actors.Station(closed.StationId).StationClosedAsync(closedAt);
         var reason = string.IsNullOrWhiteSpace(closed.Reason) ? "station closed" : $"station closed: {closed.Reason}";
         var command = new DecommissionTurnstile { Reason = reason, OnlyAtStationId = closed.StationId };
         foreach (var turnstileId in closed.TurnstileIds.Concat(known).Distinct(StringComparer.Ordinal))

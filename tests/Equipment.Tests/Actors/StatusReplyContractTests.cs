@@ -1,6 +1,5 @@
 using System.Runtime.Serialization;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
 

@@ -1,27 +1,20 @@
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
 using Mtaeda.Equipment.Tests.Support;
 using Mtaeda.ServiceDefaults;
-using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Actors;
 
 /// <summary>The turnstile actor made with <c>ActorHost.CreateForTest</c>: state and outbox after each turn.</summary>
-public sealed class TurnstileActorTests : IDisposable
+public sealed class TurnstileActorTests : ActorWorldTest
 {
-    private readonly ActorWorld _world = new();
+    private IReadOnlyList<OutboxEntry> Outbox(string id = "ts-1") => World.Outbox(TurnstileActor.TypeName, id);
 
-    public void Dispose() => _world.Dispose();
-
-    private IReadOnlyList<OutboxEntry> Outbox(string id = "ts-1") => _world.Outbox(TurnstileActor.TypeName, id);
-
-    private TurnstileState? Saved(string id = "ts-1") => _world.State(TurnstileActor.TypeName, id).Stored<TurnstileState>(TurnstileActor.StateKey);
+    private TurnstileState? Saved(string id = "ts-1") => World.State(TurnstileActor.TypeName, id).Stored<TurnstileState>(TurnstileActor.StateKey);
 
     private async Task<ITurnstileActor> InstalledAsync(long max = 10, string id = "ts-1")
     {
-        var actor = _world.Turnstile(id);
+        var actor = World.Turnstile(id);
         var reply = await actor.InstallAsync(Install(max: max));
         Assert.True(reply.Outcome.IsAccepted, reply.Outcome.Message);
         return actor;
@@ -33,7 +26,7 @@ public sealed class TurnstileActorTests : IDisposable
     [Fact]
     public async Task Installing_saves_the_turnstile_and_puts_TurnstileInstalled_in_the_outbox_in_the_same_turn()
     {
-        var actor = _world.Turnstile("ts-1");
+        var actor = World.Turnstile("ts-1");
 
         var reply = await actor.InstallAsync(Install());
 
@@ -45,20 +38,20 @@ public sealed class TurnstileActorTests : IDisposable
         Assert.Equal("mtaeda.equipment.v1.TurnstileInstalled", entry.Type);
         Assert.False(string.IsNullOrEmpty(entry.Id));
         Assert.Equal("stn-1", Event<TurnstileInstalled>(entry).StationId);
-        Assert.Equal(1, _world.State(TurnstileActor.TypeName, "ts-1").Saves);
+        Assert.Equal(1, World.State(TurnstileActor.TypeName, "ts-1").Saves);
     }
 
     [Fact]
     public async Task A_refused_command_saves_nothing_and_emits_nothing()
     {
-        var actor = _world.Turnstile("ts-1");
+        var actor = World.Turnstile("ts-1");
 
         var passages = await actor.RecordPassagesAsync(Batch("b-1", 1, 0));
         var state = await actor.GetAsync();
 
         Assert.Equal(RefusalKind.NotFound, passages.Outcome.Kind);
         Assert.Null(state);
-        Assert.Empty(_world.State(TurnstileActor.TypeName, "ts-1").StoredKeys);
+        Assert.Empty(World.State(TurnstileActor.TypeName, "ts-1").StoredKeys);
     }
 
     [Fact]
@@ -67,7 +60,7 @@ public sealed class TurnstileActorTests : IDisposable
         var actor = await InstalledAsync();
 
         var first = await actor.RecordPassagesAsync(Batch("b-1", 3, 2));
-        _world.Deactivate(TurnstileActor.TypeName, "ts-1");
+        World.Deactivate(TurnstileActor.TypeName, "ts-1");
         var replay = await actor.RecordPassagesAsync(Batch("b-1", 3, 2));
 
         Assert.False(first.Duplicate);
@@ -143,7 +136,7 @@ public sealed class TurnstileActorTests : IDisposable
         await actor.AttachCameraAsync("cam-1");
 
         var first = await actor.DecommissionAsync(new DecommissionTurnstile { Reason = "replaced" });
-        _world.Clock.Advance(TimeSpan.FromHours(1));
+        World.Clock.Advance(TimeSpan.FromHours(1));
         var second = await actor.DecommissionAsync(new DecommissionTurnstile { Reason = "again" });
 
         Assert.Equal("cam-1", first.RemovedCameraId);
@@ -159,7 +152,7 @@ public sealed class TurnstileActorTests : IDisposable
     public async Task A_repeated_install_answers_the_original_time_and_emits_nothing_more()
     {
         var actor = await InstalledAsync();
-        _world.Clock.Advance(TimeSpan.FromMinutes(3));
+        World.Clock.Advance(TimeSpan.FromMinutes(3));
 
         var repeat = await actor.InstallAsync(Install());
         var conflict = await actor.InstallAsync(Install(station: "stn-2"));
@@ -176,7 +169,7 @@ public sealed class TurnstileActorTests : IDisposable
         var actor = await InstalledAsync();
         await actor.RecordPassagesAsync(Batch("b-1", 5, 1));
 
-        _world.Deactivate(TurnstileActor.TypeName, "ts-1");
+        World.Deactivate(TurnstileActor.TypeName, "ts-1");
         var state = await actor.GetAsync();
 
         Assert.NotNull(state);

@@ -1,30 +1,24 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Api;
 using Mtaeda.Equipment.Tests.Support;
 using Mtaeda.Testing;
-using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Api;
 
 /// <summary>The gRPC service over in-process actors: field validation, status codes, and what reaches the actors.</summary>
-public sealed class EquipmentServiceTests : IDisposable
+public sealed class EquipmentServiceTests : ActorWorldTest
 {
-    private readonly ActorWorld _world = new();
     private readonly FakeStationLookup _stations = new();
     private readonly EquipmentService _service;
     private readonly FakeServerCallContext _call = new(cancellationToken: TestContext.Current.CancellationToken);
 
     public EquipmentServiceTests()
     {
-        _service = new EquipmentService(_world.Equipment, _stations);
+        _service = new EquipmentService(World.Equipment, _stations);
     }
-
-    public void Dispose() => _world.Dispose();
 
     private static Contracts.Common.V1.EquipmentInfo Model() => Gate.ToContract();
 
@@ -72,7 +66,7 @@ public sealed class EquipmentServiceTests : IDisposable
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal(message, error.Status.Detail);
-        Assert.Null(await _world.Turnstile("ts-1").GetAsync());
+        Assert.Null(await World.Turnstile("ts-1").GetAsync());
     }
 
     [Fact]
@@ -91,7 +85,7 @@ public sealed class EquipmentServiceTests : IDisposable
         Assert.Equal(StatusCode.FailedPrecondition, offline.StatusCode);
         Assert.Equal(ErrorReason.StationOffline, Contracts.Errors.ReasonOf(offline));
         Assert.Equal(StatusCode.Unavailable, unreachable.StatusCode);
-        Assert.Null(await _world.Turnstile("ts-1").GetAsync());
+        Assert.Null(await World.Turnstile("ts-1").GetAsync());
     }
 
     [Fact]
@@ -107,7 +101,7 @@ public sealed class EquipmentServiceTests : IDisposable
         var view = await _service.GetTurnstile(new GetTurnstileRequest { TurnstileId = "ts-1" }, _call);
         Assert.Equal(["A", "B"], view.LineIds);
         Assert.Equal(TurnstileStatus.Operational, view.Status);
-        Assert.Equal(["ts-1"], await _world.Station("stn-1").GetTurnstilesAsync());
+        Assert.Equal(["ts-1"], await World.Station("stn-1").GetTurnstilesAsync());
     }
 
     public static TheoryData<string, RecordPassagesRequest> BadBatches => new()
@@ -134,22 +128,22 @@ public sealed class EquipmentServiceTests : IDisposable
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal(message, error.Status.Detail);
-        Assert.Equal(0, (await _world.Turnstile("ts-1").GetAsync())!.IngressCount);
+        Assert.Equal(0, (await World.Turnstile("ts-1").GetAsync())!.IngressCount);
     }
 
     [Fact]
     public async Task Batches_from_before_the_installation_or_too_far_ahead_are_refused_with_the_field_in_a_BadRequest()
     {
-        _world.Clock.Advance(TimeSpan.FromHours(1));
+        World.Clock.Advance(TimeSpan.FromHours(1));
         await _service.InstallTurnstile(InstallRequest(), _call);
-        var now = _world.Clock.GetUtcNow();
+        var now = World.Clock.GetUtcNow();
 
         var early = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages())
         {
             IntervalStart = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
             IntervalEnd = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)),
         }, call));
-        var ahead = now + _world.Options.MaxClockSkew + TimeSpan.FromMinutes(1);
+        var ahead = now + World.Options.MaxClockSkew + TimeSpan.FromMinutes(1);
         var future = await RefusedAsync(call => _service.RecordPassages(new RecordPassagesRequest(Passages(batch: "b-2"))
         {
             IntervalStart = Timestamp.FromDateTimeOffset(ahead),
@@ -160,7 +154,7 @@ public sealed class EquipmentServiceTests : IDisposable
         Assert.Equal("interval_start", Assert.Single(Contracts.Errors.FieldViolationsOf(early)).Field);
         Assert.Equal(StatusCode.InvalidArgument, future.StatusCode);
         Assert.Equal("interval_end", Assert.Single(Contracts.Errors.FieldViolationsOf(future)).Field);
-        Assert.Equal(0, (await _world.Turnstile("ts-1").GetAsync())!.IngressCount);
+        Assert.Equal(0, (await World.Turnstile("ts-1").GetAsync())!.IngressCount);
     }
 
     [Fact]
@@ -236,7 +230,7 @@ public sealed class EquipmentServiceTests : IDisposable
         var started = await _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-1", Reason = "lens" }, _call);
         var during = await _service.GetCamera(new GetCameraRequest { CameraId = "cam-1" }, _call);
         var other = await RefusedAsync(call => _service.StartCameraMaintenance(new StartCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-2" }, call));
-        _world.Clock.Advance(TimeSpan.FromMinutes(20));
+        World.Clock.Advance(TimeSpan.FromMinutes(20));
         var finished = await _service.FinishCameraMaintenance(new FinishCameraMaintenanceRequest { CameraId = "cam-1", RequestId = "mr-1", Completed = true }, _call);
         var after = await _service.GetCamera(new GetCameraRequest { CameraId = "cam-1" }, _call);
 
@@ -270,7 +264,7 @@ public sealed class EquipmentServiceTests : IDisposable
         await _service.InstallTurnstile(InstallRequest(), _call);
 
         var first = await _service.DecommissionTurnstile(new DecommissionTurnstileRequest { TurnstileId = "ts-1", Reason = "replaced" }, _call);
-        _world.Clock.Advance(TimeSpan.FromHours(2));
+        World.Clock.Advance(TimeSpan.FromHours(2));
         var again = await _service.DecommissionTurnstile(new DecommissionTurnstileRequest { TurnstileId = "ts-1" }, _call);
         var view = await _service.GetTurnstile(new GetTurnstileRequest { TurnstileId = "ts-1" }, _call);
         var unknown = await RefusedAsync(call => _service.DecommissionTurnstile(new DecommissionTurnstileRequest { TurnstileId = "ts-9" }, call));

@@ -1,8 +1,5 @@
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
-using static Mtaeda.Equipment.Tests.Samples;
 using Camera = Mtaeda.Equipment.Domain.Camera;
 
 namespace Mtaeda.Equipment.Tests.Domain;

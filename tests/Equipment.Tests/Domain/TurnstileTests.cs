@@ -1,7 +1,4 @@
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Equipment.Domain;
-using static Mtaeda.Equipment.Tests.Samples;
 using Turnstile = Mtaeda.Equipment.Domain.Turnstile;
 
 namespace Mtaeda.Equipment.Tests.Domain;

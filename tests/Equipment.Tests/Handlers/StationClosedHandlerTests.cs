@@ -1,36 +1,31 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Handlers;
 using Mtaeda.Equipment.Tests.Support;
 using Mtaeda.ServiceDefaults;
-using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Handlers;
 
-public sealed class StationClosedHandlerTests : IDisposable
+public sealed class StationClosedHandlerTests : ActorWorldTest
 {
-    private readonly ActorWorld _world = new();
     private readonly StationClosedHandler _handler;
 
     public StationClosedHandlerTests()
     {
-        _handler = new StationClosedHandler(_world.Equipment, NullLogger<StationClosedHandler>.Instance);
+        _handler = new StationClosedHandler(World.Equipment, NullLogger<StationClosedHandler>.Instance);
     }
-
-    public void Dispose() => _world.Dispose();
 
     private async Task InstallAsync(string turnstile, string station)
     {
-        Assert.True((await _world.Station(station).InstallTurnstileAsync(turnstile, Install(station))).Outcome.IsAccepted);
+        Assert.True((await World.Station(station).InstallTurnstileAsync(turnstile, Install(station))).Outcome.IsAccepted);
     }
 
     private Task HandleAsync(StationClosed closed) =>
         _handler.HandleAsync(closed, new IntegrationEventContext(Guid.NewGuid().ToString(), "stations"), TestContext.Current.CancellationToken);
 
-    private async Task<TurnstileStatus> StatusAsync(string turnstile) => (await _world.Turnstile(turnstile).GetAsync())!.Status;
+    private async Task<TurnstileStatus> StatusAsync(string turnstile) => (await World.Turnstile(turnstile).GetAsync())!.Status;
 
     [Fact]
     public async Task Closing_a_station_decommissions_the_listed_turnstiles_and_those_equipment_knows_there()
@@ -38,7 +33,7 @@ public sealed class StationClosedHandlerTests : IDisposable
         await InstallAsync("ts-1", "stn-1");
         await InstallAsync("ts-2", "stn-1");
         await InstallAsync("ts-3", "stn-2");
-        await _world.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
+        await World.Camera("cam-1").InstallAsync(new InstallCamera { TurnstileId = "ts-1", Model = Lens });
 
         // The station knew only ts-1 (and wrongly lists ts-3 and an unknown one).
         await HandleAsync(new StationClosed { StationId = "stn-1", Reason = "line rerouted", TurnstileIds = { "ts-1", "ts-3", "ts-9" }, ClosedAt = Timestamp.FromDateTimeOffset(T0) });
@@ -46,9 +41,9 @@ public sealed class StationClosedHandlerTests : IDisposable
         Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-1"));
         Assert.Equal(TurnstileStatus.Decommissioned, await StatusAsync("ts-2"));
         Assert.Equal(TurnstileStatus.Operational, await StatusAsync("ts-3"));
-        Assert.Equal("station closed: line rerouted", (await _world.Turnstile("ts-1").GetAsync())!.StatusReason);
-        Assert.Null((await _world.Camera("cam-1").GetAsync())!.TurnstileId);
-        Assert.Null(await _world.Turnstile("ts-9").GetAsync());
+        Assert.Equal("station closed: line rerouted", (await World.Turnstile("ts-1").GetAsync())!.StatusReason);
+        Assert.Null((await World.Camera("cam-1").GetAsync())!.TurnstileId);
+        Assert.Null(await World.Turnstile("ts-9").GetAsync());
     }
 
     [Fact]
@@ -58,12 +53,12 @@ public sealed class StationClosedHandlerTests : IDisposable
         var closed = new StationClosed { StationId = "stn-1", TurnstileIds = { "ts-1" }, ClosedAt = Timestamp.FromDateTimeOffset(T0) };
 
         await HandleAsync(closed);
-        _world.Clock.Advance(TimeSpan.FromMinutes(1));
+        World.Clock.Advance(TimeSpan.FromMinutes(1));
         await HandleAsync(closed);
 
-        var decommissioned = Assert.Single(_world.Outbox(TurnstileActor.TypeName, "ts-1"), e => e.Type == "mtaeda.equipment.v1.TurnstileDecommissioned");
+        var decommissioned = Assert.Single(World.Outbox(TurnstileActor.TypeName, "ts-1"), e => e.Type == "mtaeda.equipment.v1.TurnstileDecommissioned");
         Assert.Equal("station closed", IntegrationEvents.FromJson<TurnstileDecommissioned>(decommissioned.Json).Reason);
-        Assert.Equal(T0, (await _world.Turnstile("ts-1").GetAsync())!.DecommissionedAt);
+        Assert.Equal(T0, (await World.Turnstile("ts-1").GetAsync())!.DecommissionedAt);
     }
 
     [Fact]

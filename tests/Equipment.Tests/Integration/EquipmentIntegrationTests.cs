@@ -5,12 +5,9 @@ using Mtaeda.Contracts.Common.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Testing;
-using static Mtaeda.Equipment.Tests.Samples;
 
 namespace Mtaeda.Equipment.Tests.Integration;
 

@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using Dapr.Client;
 using LocalDapr.Sidecar;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Mtaeda.Contracts;
 using Mtaeda.Testing;
 using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
 
@@ -21,10 +19,12 @@ public sealed class EquipmentSystem : IAsyncLifetime
     public static readonly Func<string[], WebApplication> App = ServiceApp.Of(typeof(EquipmentExtensions).Assembly,
         builder => builder.AddEquipment(), app => app.MapEquipmentApi().MapEquipmentEventHandlers());
 
+    private readonly CapturingLoggerProvider _runtimeLogs = new((_, level) => level >= LogLevel.Warning);
     private LocalRuntime? _runtime;
 
     /// <summary>What the runtime logged at warning or above (shown when a test fails to find an event).</summary>
-    public ConcurrentQueue<string> RuntimeWarnings { get; } = new();
+    public IEnumerable<string> RuntimeWarnings => _runtimeLogs.Entries.Select(e =>
+        $"{e.Level} {e.Category}: {e.Message}{(e.Exception is null ? "" : " " + e.Exception.Message)}");
 
     /// <summary>A subscriber of equipment's topics, written against the wire only (no SDK).</summary>
     public Observer Recorder { get; private set; } = null!;
@@ -40,11 +40,9 @@ public sealed class EquipmentSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        _runtime = LocalRuntime.Create(new QueueLoggerProvider(RuntimeWarnings));
+        _runtime = LocalRuntime.Create(_runtimeLogs);
 
-        var stationsPort = Sidecar.FreePort();
-        var stationsApp = await FakeStations.StartAsync(stationsPort, cancellationToken);
-        StationsDapr = (await _runtime.AttachAsync("stations", stationsPort, "h2c", stationsApp, cancellationToken)).Client;
+        StationsDapr = (await _runtime.StartGrpcAppAsync("stations", new FakeStations(), cancellationToken)).Client;
 
         Recorder = await _runtime.ObserveAsync("recorder", [Topics.Equipment, Topics.Passages], cancellationToken);
 
@@ -57,25 +55,5 @@ public sealed class EquipmentSystem : IAsyncLifetime
     {
         // Sidecars before their apps: the runtime stops each node's sidecar first.
         if (_runtime is not null) await _runtime.DisposeAsync();
-    }
-
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> queue) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(queue, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class QueueLogger(ConcurrentQueue<string> queue, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                queue.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}");
-        }
     }
 }

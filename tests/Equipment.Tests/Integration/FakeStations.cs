@@ -1,15 +1,10 @@
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts.Stations.V1;
 using StationsApi = Mtaeda.Contracts.Stations.V1.Stations;
 
 namespace Mtaeda.Equipment.Tests.Integration;
 
-/// <summary>The stations service as equipment sees it: GetStation for a few fixed stations, over h2c.</summary>
+/// <summary>The stations service as equipment sees it: GetStation for a few fixed stations, hosted by <see cref="Testing.LocalRuntime.StartGrpcAppAsync{TService}"/>.</summary>
 public sealed class FakeStations : StationsApi.StationsBase
 {
     public static Station[] Known { get; } =
@@ -24,16 +19,4 @@ public sealed class FakeStations : StationsApi.StationsBase
         Known.FirstOrDefault(s => s.StationId == request.StationId) is { } station
             ? Task.FromResult(station)
             : throw new RpcException(new Status(StatusCode.NotFound, $"station {request.StationId} is not registered"));
-
-    public static async Task<WebApplication> StartAsync(int port, CancellationToken cancellationToken)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        var app = builder.Build();
-        app.MapGrpcService<FakeStations>();
-        await app.StartAsync(cancellationToken);
-        return app;
-    }
 }
