@@ -201,6 +201,16 @@ public sealed class EquipmentServiceTests : ActorWorldTest
     }
 
     [Fact]
+    public async Task Camera_faults_validate_their_kind()
+    {
+        var noKind = await RefusedAsync(call => _service.ReportCameraFault(new ReportCameraFaultRequest { CameraId = "cam-1" }, call));
+        var badKind = await RefusedAsync(call => _service.ReportCameraFault(new ReportCameraFaultRequest { CameraId = "cam-1", Kind = (CameraFaultKind)42 }, call));
+
+        Assert.Equal((StatusCode.InvalidArgument, "kind is required"), (noKind.StatusCode, noKind.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "kind must be NO_SIGNAL, OBSTRUCTED or MALFUNCTION"), (badKind.StatusCode, badKind.Status.Detail));
+    }
+
+    [Fact]
     public async Task Cameras_are_installed_and_uninstalled_through_the_api()
     {
         await _service.InstallTurnstile(InstallRequest(), _call);

@@ -157,6 +157,22 @@ public sealed class TurnstileMaintenanceTests
     }
 
     [Fact]
+    public void A_camera_remembers_the_last_RecentFaultCapacity_fault_ids()
+    {
+        var camera = Camera.Load("cam-1", null);
+        camera.Install("ts-1", "stn-1", Lens, T0);
+        for (var i = 0; i <= Camera.RecentFaultCapacity; i++) camera.ReportFault(CameraFaultKind.NoSignal, "", null, $"f-{i}", T0);
+        camera = Camera.Load("cam-1", camera.State);
+
+        Assert.Equal(Camera.RecentFaultCapacity, camera.State!.RecentFaultIds.Count);
+        Assert.True(camera.ReportFault(CameraFaultKind.NoSignal, "", null, $"f-{Camera.RecentFaultCapacity}", T0).IsAccepted);
+        Assert.Empty(camera.Events);
+        // The oldest id left the window: reported again, it is a new fault.
+        Assert.True(camera.ReportFault(CameraFaultKind.NoSignal, "", null, "f-0", T0).IsAccepted);
+        Assert.IsType<CameraFaulted>(Assert.Single(camera.Events));
+    }
+
+    [Fact]
     public void A_camera_never_installed_or_on_no_turnstile_reports_no_fault()
     {
         Assert.Equal(RefusalKind.NotFound, Camera.Load("cam-9", null).ReportFault(CameraFaultKind.Obstructed, "", null, null, T0).Kind);
