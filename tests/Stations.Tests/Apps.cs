@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
-using Mtaeda.Testing;
 
 namespace Mtaeda.Stations.Tests;
 

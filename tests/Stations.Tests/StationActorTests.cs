@@ -1,12 +1,9 @@
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
 using Mtaeda.Stations.Actors;
 using Mtaeda.Stations.Domain;
-using Mtaeda.Testing;
 
 namespace Mtaeda.Stations.Tests;
 

@@ -1,5 +1,3 @@
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Stations.Domain;
 using Station = Mtaeda.Stations.Domain.Station;
 

@@ -2,14 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 
 namespace Mtaeda.Stations.Tests;

@@ -1,16 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 
 namespace Mtaeda.Stations.Tests;
