@@ -36,10 +36,8 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     public override async Task<GetStationRidershipResponse> GetStationRidership(GetStationRidershipRequest request, ServerCallContext context)
     {
         var (id, range) = (Ids.Require(request.StationId, "station_id"), Range(request.StartTime, request.EndTime));
-        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
-        var response = new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress };
-        response.Minutes.AddRange(minutes.Select(ToContract));
-        return response;
+        var (minutes, total) = await SeriesAsync(range, hour => RidershipKeys.StationHour(id, hour), context.CancellationToken);
+        return new GetStationRidershipResponse { StationId = id, Ingress = total.Ingress, Egress = total.Egress, Minutes = { minutes } };
     }
 
     /// <inheritdoc />
@@ -47,20 +45,23 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     {
         var (id, range) = (Ids.Require(request.TurnstileId, "turnstile_id"), Range(request.StartTime, request.EndTime));
         var station = queries.StationOfAsync(id, context.CancellationToken);
-        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
-        var response = new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress };
-        response.Minutes.AddRange(minutes.Select(ToContract));
-        return response;
+        var (minutes, total) = await SeriesAsync(range, hour => RidershipKeys.TurnstileHour(id, hour), context.CancellationToken);
+        return new GetTurnstileRidershipResponse { TurnstileId = id, StationId = await station, Ingress = total.Ingress, Egress = total.Egress, Minutes = { minutes } };
     }
 
     /// <inheritdoc />
     public override async Task<GetLineRidershipResponse> GetLineRidership(GetLineRidershipRequest request, ServerCallContext context)
     {
         var (id, range) = (Ids.Require(request.LineId, "line_id"), Range(request.StartTime, request.EndTime));
-        var (minutes, total) = await queries.SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
-        var response = new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress };
-        response.Minutes.AddRange(minutes.Select(ToContract));
-        return response;
+        var (minutes, total) = await SeriesAsync(range, hour => RidershipKeys.LineHour(id, hour), context.CancellationToken);
+        return new GetLineRidershipResponse { LineId = id, Ingress = total.Ingress, Egress = total.Egress, Minutes = { minutes } };
+    }
+
+    // The minutes of the range with passages, as the contract shows them, and their total.
+    private async Task<(IEnumerable<MinuteRidership> Minutes, Counts Total)> SeriesAsync(MinuteRange range, Func<DateTimeOffset, string> key, CancellationToken cancellationToken)
+    {
+        var (minutes, total) = await queries.SeriesAsync(range, key, cancellationToken);
+        return (minutes.Select(ToContract), total);
     }
 
     private static MinuteRidership ToContract(MinuteCounts minute) =>
