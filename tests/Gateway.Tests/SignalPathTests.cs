@@ -75,6 +75,26 @@ public sealed class SignalPathTests : IAsyncDisposable
         return await _registry.Ready.ReadAsync(timeout.Token);
     }
 
+    // Starts the registry and connects device ts-1 of station stn-001, OPERATIONAL as equipment answered at connect.
+    private async Task<DeviceSession> ConnectedAsync(DateTimeOffset? statusChangedAt = null)
+    {
+        await _registry.StartAsync(Ct);
+        var session = new DeviceSession(_registry.Get("ts-1"), Ct);
+        _registry.Attach(session, "stn-001", TurnstileStatus.Operational, statusChangedAt);
+        return session;
+    }
+
+    // Runs the session's writer until it wrote `count` status changes, then ends the session: the statuses written, in order.
+    private async Task<TurnstileStatus[]> WrittenStatusesAsync(DeviceSession session, int count)
+    {
+        var stream = new RecordingStream();
+        var writer = session.RunWriterAsync(stream, _outcomes);
+        await Eventually.UntilAsync(() => stream.Written.Count(m => m.StatusChange is not null) >= count, "the status changes to be written", cancellationToken: Ct);
+        session.Complete();
+        await writer;
+        return [.. stream.Written.Where(m => m.StatusChange is not null).Select(m => m.StatusChange.Status)];
+    }
+
     [Fact]
     public async Task A_device_has_one_entry_offered_at_a_time_in_order_and_a_retry_offers_the_same_entry_again()
     {
@@ -106,10 +126,8 @@ public sealed class SignalPathTests : IAsyncDisposable
     [Fact]
     public async Task A_refusal_holds_the_forwarded_watermark_until_the_session_wrote_it_and_status_changes_reach_the_device()
     {
-        await _registry.StartAsync(Ct);
-        var device = _registry.Get("ts-1");
-        using var session = new DeviceSession(device, Ct);
-        _registry.Attach(session, "stn-001", TurnstileStatus.Operational);
+        using var session = await ConnectedAsync();
+        var device = session.Device;
         var stream = new RecordingStream();
 
         _registry.Receive(device, Passages("ts-1", 1));
@@ -137,45 +155,29 @@ public sealed class SignalPathTests : IAsyncDisposable
     [Fact]
     public async Task A_status_change_older_than_the_one_applied_is_ignored()
     {
-        await _registry.StartAsync(Ct);
-        var device = _registry.Get("ts-1");
-        using var session = new DeviceSession(device, Ct);
-        _registry.Attach(session, "stn-001", TurnstileStatus.Operational);
-        var stream = new RecordingStream();
+        using var session = await ConnectedAsync();
 
         // Locked at 8:02 is delivered before the restore of 8:01 it came after.
         _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Locked, "jammed", Timestamp.FromDateTimeOffset(T0.AddMinutes(2)));
         _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Operational, "cleared", Timestamp.FromDateTimeOffset(T0.AddMinutes(1)));
         // A later change is applied again.
         _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Faulted, "motor", Timestamp.FromDateTimeOffset(T0.AddMinutes(3)));
-        var writer = session.RunWriterAsync(stream, _outcomes);
-        await Eventually.UntilAsync(() => stream.Written.Count(m => m.StatusChange is not null) >= 2, "the status changes to be written", cancellationToken: Ct);
-        session.Complete();
-        await writer;
 
-        Assert.Equal([TurnstileStatus.Locked, TurnstileStatus.Faulted], stream.Written.Where(m => m.StatusChange is not null).Select(m => m.StatusChange.Status));
-        Assert.Equal(TurnstileStatus.Faulted, _registry.Known(device).Status);
+        Assert.Equal([TurnstileStatus.Locked, TurnstileStatus.Faulted], await WrittenStatusesAsync(session, 2));
+        Assert.Equal(TurnstileStatus.Faulted, _registry.Known(session.Device).Status);
     }
 
     [Fact]
     public async Task A_status_change_older_than_equipments_answer_at_connect_is_ignored()
     {
-        await _registry.StartAsync(Ct);
-        var device = _registry.Get("ts-1");
-        using var session = new DeviceSession(device, Ct);
         // Equipment answered at connect: restored at 8:02.
-        _registry.Attach(session, "stn-001", TurnstileStatus.Operational, T0.AddMinutes(2));
-        var stream = new RecordingStream();
+        using var session = await ConnectedAsync(statusChangedAt: T0.AddMinutes(2));
 
         // The lock of 8:01, delivered late, changes nothing; a fault of 8:03 does.
         _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Locked, "jammed", Timestamp.FromDateTimeOffset(T0.AddMinutes(1)));
         _outcomes.StatusChanged("ts-1", "stn-001", TurnstileStatus.Faulted, "motor", Timestamp.FromDateTimeOffset(T0.AddMinutes(3)));
-        var writer = session.RunWriterAsync(stream, _outcomes);
-        await Eventually.UntilAsync(() => stream.Written.Any(m => m.StatusChange is not null), "the status change to be written", cancellationToken: Ct);
-        session.Complete();
-        await writer;
 
-        Assert.Equal([TurnstileStatus.Faulted], stream.Written.Where(m => m.StatusChange is not null).Select(m => m.StatusChange.Status));
+        Assert.Equal([TurnstileStatus.Faulted], await WrittenStatusesAsync(session, 1));
     }
 
     [Fact]

@@ -242,22 +242,11 @@ internal sealed class DeviceRegistry : BackgroundService
     }
 
     private void JournalBatch(DeviceState device, PassageBatch batch, DateTimeOffset now) =>
-        device.Journaling.Enqueue(_journal.Append(new JournalEntry
-        {
-            DeviceId = device.DeviceId,
-            FirstSequence = batch.FirstSequence,
-            LastSequence = batch.LastSequence,
-            JournaledAt = Timestamp.FromDateTimeOffset(now),
-            RecordPassages = batch.ToRequest(),
-        }));
+        Journal(device, batch.FirstSequence, batch.LastSequence, now, new JournalEntry { RecordPassages = batch.ToRequest() });
 
     private void JournalFault(DeviceState device, DeviceSignal signal, DateTimeOffset now) =>
-        device.Journaling.Enqueue(_journal.Append(new JournalEntry
+        Journal(device, signal.Sequence, signal.Sequence, now, new JournalEntry
         {
-            DeviceId = device.DeviceId,
-            FirstSequence = signal.Sequence,
-            LastSequence = signal.Sequence,
-            JournaledAt = Timestamp.FromDateTimeOffset(now),
             ReportFault = new ReportFaultRequest
             {
                 TurnstileId = device.DeviceId,
@@ -266,7 +255,17 @@ internal sealed class DeviceRegistry : BackgroundService
                 OccurredAt = signal.OccurredAt,
                 FaultId = BatchIds.ForFault(device.DeviceId, signal.Sequence),
             },
-        }));
+        });
+
+    // Appends the command of the device's sequences first..last to the journal, after the device's earlier entries.
+    private void Journal(DeviceState device, ulong first, ulong last, DateTimeOffset now, JournalEntry entry)
+    {
+        entry.DeviceId = device.DeviceId;
+        entry.FirstSequence = first;
+        entry.LastSequence = last;
+        entry.JournaledAt = Timestamp.FromDateTimeOffset(now);
+        device.Journaling.Enqueue(_journal.Append(entry));
+    }
 
     // ------------------------------------------------------------------ outcomes
 

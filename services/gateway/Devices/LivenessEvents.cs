@@ -20,9 +20,10 @@ internal sealed class LivenessEvents(DaprClient dapr, TimeProvider time, ILogger
 {
     private const int Attempts = 5;
 
-    public void Publish(WentOffline offline) => _ = PublishAsync(
+    public void Publish(WentOffline offline) => Publish(
         offline.DeviceId,
-        string.Create(CultureInfo.InvariantCulture, $"{offline.DeviceId}.offline.{offline.WentOfflineAt.UtcTicks}"),
+        "offline",
+        offline.WentOfflineAt,
         new DeviceWentOffline
         {
             DeviceId = offline.DeviceId,
@@ -31,9 +32,10 @@ internal sealed class LivenessEvents(DaprClient dapr, TimeProvider time, ILogger
             WentOfflineAt = Timestamp.FromDateTimeOffset(offline.WentOfflineAt),
         });
 
-    public void Publish(CameBackOnline back) => _ = PublishAsync(
+    public void Publish(CameBackOnline back) => Publish(
         back.DeviceId,
-        string.Create(CultureInfo.InvariantCulture, $"{back.DeviceId}.online.{back.CameBackAt.UtcTicks}"),
+        "online",
+        back.CameBackAt,
         new DeviceCameBackOnline
         {
             DeviceId = back.DeviceId,
@@ -41,6 +43,10 @@ internal sealed class LivenessEvents(DaprClient dapr, TimeProvider time, ILogger
             OfflineSince = Timestamp.FromDateTimeOffset(back.OfflineSince),
             CameBackAt = Timestamp.FromDateTimeOffset(back.CameBackAt),
         });
+
+    // The event id names the device, the change and its time: a retried publish is the same event.
+    private void Publish(string deviceId, string change, DateTimeOffset at, IMessage message) =>
+        _ = PublishAsync(deviceId, string.Create(CultureInfo.InvariantCulture, $"{deviceId}.{change}.{at.UtcTicks}"), message);
 
     private async Task PublishAsync(string deviceId, string eventId, IMessage message)
     {
