@@ -15,7 +15,7 @@ namespace Mtaeda.Equipment.Actors;
 /// idempotent.
 /// </summary>
 [Actor(TypeName = TypeName)]
-public sealed class CameraActor : AggregateActor<Camera, CameraState>, ICameraActor
+public sealed class CameraActor : DeviceActor<Camera, CameraState, CameraStatus>, ICameraActor
 {
     /// <summary>The actor type.</summary>
     public const string TypeName = "Camera";
@@ -95,20 +95,6 @@ public sealed class CameraActor : AggregateActor<Camera, CameraState>, ICameraAc
     }
 
     /// <inheritdoc />
-    public Task<StatusReply<CameraStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
-    {
-        ArgumentNullException.ThrowIfNull(maintenance);
-        return StatusAfterAsync(c => c.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", Now));
-    }
-
-    /// <inheritdoc />
-    public Task<StatusReply<CameraStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
-    {
-        ArgumentNullException.ThrowIfNull(maintenance);
-        return StatusAfterAsync(c => c.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", Now));
-    }
-
-    /// <inheritdoc />
     public async Task<CameraState?> GetAsync() => (await LoadAsync()).State;
 
     private ITurnstileActor Turnstile(string turnstileId) =>
@@ -124,11 +110,5 @@ public sealed class CameraActor : AggregateActor<Camera, CameraState>, ICameraAc
     {
         await SaveAsync(camera);
         return new() { Outcome = outcome };
-    }
-
-    private async Task<StatusReply<CameraStatus>> StatusAfterAsync(Func<Camera, Outcome> command)
-    {
-        var (camera, outcome) = await RunAsync(command);
-        return new() { Outcome = outcome, Status = camera.Status };
     }
 }

@@ -12,7 +12,7 @@ namespace Mtaeda.Equipment.Actors;
 /// it changed saves it and puts the events it raised in the outbox, all in the same turn (one state transaction).
 /// </summary>
 [Actor(TypeName = TypeName)]
-public sealed class TurnstileActor : AggregateActor<Domain.Turnstile, TurnstileState>, ITurnstileActor
+public sealed class TurnstileActor : DeviceActor<Domain.Turnstile, TurnstileState, TurnstileStatus>, ITurnstileActor
 {
     /// <summary>The actor type.</summary>
     public const string TypeName = "Turnstile";
@@ -90,25 +90,5 @@ public sealed class TurnstileActor : AggregateActor<Domain.Turnstile, TurnstileS
         StatusAfterAsync(t => t.Restore(reason ?? "", Now));
 
     /// <inheritdoc />
-    public Task<StatusReply<TurnstileStatus>> StartMaintenanceAsync(TurnstileMaintenance maintenance)
-    {
-        ArgumentNullException.ThrowIfNull(maintenance);
-        return StatusAfterAsync(t => t.StartMaintenance(maintenance.RequestId, maintenance.Reason ?? "", Now));
-    }
-
-    /// <inheritdoc />
-    public Task<StatusReply<TurnstileStatus>> FinishMaintenanceAsync(TurnstileMaintenance maintenance)
-    {
-        ArgumentNullException.ThrowIfNull(maintenance);
-        return StatusAfterAsync(t => t.FinishMaintenance(maintenance.RequestId, maintenance.Completed, maintenance.Reason ?? "", Now));
-    }
-
-    /// <inheritdoc />
     public async Task<TurnstileState?> GetAsync() => (await LoadAsync()).State;
-
-    private async Task<StatusReply<TurnstileStatus>> StatusAfterAsync(Func<Domain.Turnstile, Outcome> command)
-    {
-        var (turnstile, outcome) = await RunAsync(command);
-        return new() { Outcome = outcome, Status = turnstile.State?.Status ?? TurnstileStatus.Unspecified };
-    }
 }

@@ -36,7 +36,7 @@ public sealed class CameraState
 /// The camera aggregate: which turnstile it watches. Installing also needs the turnstile's agreement (it holds at most
 /// one camera), which the camera's actor obtains before calling <see cref="Install"/>.
 /// </summary>
-public sealed class Camera : Aggregate<CameraState>
+public sealed class Camera : Aggregate<CameraState>, IMaintainable<CameraStatus>
 {
     /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
     public const int RecentFaultCapacity = 64;

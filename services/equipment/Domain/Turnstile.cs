@@ -9,7 +9,7 @@ namespace Mtaeda.Equipment.Domain;
 /// time, does no I/O, and collects the integration events its changes raise in <see cref="Events"/> for the caller to
 /// emit together with the new <see cref="State"/>.
 /// </summary>
-public sealed class Turnstile : Aggregate<TurnstileState>
+public sealed class Turnstile : Aggregate<TurnstileState>, IMaintainable<TurnstileStatus>
 {
     /// <summary>How many recent batch ids are remembered for de-duplication.</summary>
     /// <remarks>
@@ -34,6 +34,9 @@ public sealed class Turnstile : Aggregate<TurnstileState>
 
     /// <summary>True once installed (also when decommissioned since).</summary>
     public bool Exists => State is not null;
+
+    /// <summary>The status (unspecified while never installed).</summary>
+    public TurnstileStatus Status => State?.Status ?? TurnstileStatus.Unspecified;
 
     /// <summary>Passages counted since installation (entries plus exits).</summary>
     public long PassageCount => State is null ? 0 : State.IngressCount + State.EgressCount;
