@@ -155,14 +155,7 @@ public class IdempotencyGuardTests
     [Fact]
     public async Task The_claim_of_a_delivery_that_died_mid_handler_expires_after_the_lease()
     {
-        var abandoned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var dead = guard.RunOnceAsync(Consumer, "evt-1", async _ =>
-        {
-            entered.TrySetResult();
-            await abandoned.Task;
-        }, Ct);
-        await entered.Task.WaitAsync(Patience, Ct);
+        var (dead, abandoned) = await StartHeldDeliveryAsync("evt-1");
 
         await Assert.ThrowsAsync<EventInProgressException>(() => guard.RunOnceAsync(Consumer, "evt-1", _ => Task.CompletedTask, Ct).WaitAsync(Patience, Ct));
 
@@ -180,24 +173,9 @@ public class IdempotencyGuardTests
     [Fact]
     public async Task A_delivery_whose_lease_ran_out_leaves_the_claim_of_the_one_that_took_over_alone()
     {
-        var staleEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var staleGoOn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stale = guard.RunOnceAsync(Consumer, "evt-1", async _ =>
-        {
-            staleEntered.TrySetResult();
-            await staleGoOn.Task;
-        }, Ct);
-        await staleEntered.Task.WaitAsync(Patience, Ct);
-
+        var (stale, staleGoOn) = await StartHeldDeliveryAsync("evt-1");
         clock.Advance(new IdempotencyOptions().InProgressLease + TimeSpan.FromSeconds(1));
-        var currentEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var currentGoOn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var current = guard.RunOnceAsync(Consumer, "evt-1", async _ =>
-        {
-            currentEntered.TrySetResult();
-            await currentGoOn.Task;
-        }, Ct);
-        await currentEntered.Task.WaitAsync(Patience, Ct);
+        var (current, currentGoOn) = await StartHeldDeliveryAsync("evt-1");
         var currentClaim = Marker("evt-1")?.GetProperty("claimId").GetString();
 
         // The stale delivery succeeds now: its "done" must not replace the claim of the delivery still running.
@@ -295,6 +273,20 @@ public class IdempotencyGuardTests
         }, cts.Token);
 
         Assert.Equal(cts.Token, seen);
+    }
+
+    /// <summary>Starts a delivery of <paramref name="eventId"/> and waits until its handler runs; the handler then waits for <c>Finish</c>.</summary>
+    private async Task<(Task<bool> Delivery, TaskCompletionSource Finish)> StartHeldDeliveryAsync(string eventId)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivery = guard.RunOnceAsync(Consumer, eventId, async _ =>
+        {
+            entered.TrySetResult();
+            await finish.Task;
+        }, Ct);
+        await entered.Task.WaitAsync(Patience, Ct);
+        return (delivery, finish);
     }
 
     private IdempotencyGuard NewGuard(IdempotencyOptions options) =>
