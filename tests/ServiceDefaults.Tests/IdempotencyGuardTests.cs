@@ -1,22 +1,29 @@
 using Dapr;
 using Dapr.Client;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 
-public sealed class IdempotencyGuardTests
+public class IdempotencyGuardTests
 {
     private const string Consumer = "maintenance.turnstile-locked";
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 1, 1, 6, 0, 0, TimeSpan.Zero));
+    private readonly Mtaeda.Testing.CapturingLoggerProvider logs = new();
     private readonly FakeDaprClient dapr;
     private readonly IdempotencyGuard guard;
 
     public IdempotencyGuardTests()
+        : this(keepsFirstWriteFlag: false)
     {
-        dapr = new FakeDaprClient(clock);
+    }
+
+    /// <param name="keepsFirstWriteFlag">The sidecar's store has state.redis' rule for first-write keys (see <see cref="FakeDaprClient.KeepsFirstWriteFlag"/>).</param>
+    protected IdempotencyGuardTests(bool keepsFirstWriteFlag)
+    {
+        dapr = new FakeDaprClient(clock) { KeepsFirstWriteFlag = keepsFirstWriteFlag };
         guard = NewGuard(new IdempotencyOptions());
     }
 
@@ -38,6 +45,7 @@ public sealed class IdempotencyGuardTests
         Assert.False(second);
         Assert.Equal(1, runs);
         Assert.Equal("done", Marker("evt-1")?.GetProperty("status").GetString());
+        Assert.DoesNotContain(logs.Entries, entry => entry.Level >= LogLevel.Warning);
     }
 
     [Fact]
@@ -147,14 +155,7 @@ public sealed class IdempotencyGuardTests
     [Fact]
     public async Task The_claim_of_a_delivery_that_died_mid_handler_expires_after_the_lease()
     {
-        var abandoned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var dead = guard.RunOnceAsync(Consumer, "evt-1", async _ =>
-        {
-            entered.TrySetResult();
-            await abandoned.Task;
-        }, Ct);
-        await entered.Task.WaitAsync(Patience, Ct);
+        var (dead, abandoned) = await StartHeldDeliveryAsync("evt-1");
 
         await Assert.ThrowsAsync<EventInProgressException>(() => guard.RunOnceAsync(Consumer, "evt-1", _ => Task.CompletedTask, Ct).WaitAsync(Patience, Ct));
 
@@ -170,6 +171,29 @@ public sealed class IdempotencyGuardTests
     }
 
     [Fact]
+    public async Task A_delivery_whose_lease_ran_out_leaves_the_claim_of_the_one_that_took_over_alone()
+    {
+        var (stale, staleGoOn) = await StartHeldDeliveryAsync("evt-1");
+        clock.Advance(new IdempotencyOptions().InProgressLease + TimeSpan.FromSeconds(1));
+        var (current, currentGoOn) = await StartHeldDeliveryAsync("evt-1");
+        var currentClaim = Marker("evt-1")?.GetProperty("claimId").GetString();
+
+        // The stale delivery succeeds now: its "done" must not replace the claim of the delivery still running.
+        staleGoOn.SetResult();
+        Assert.True(await stale.WaitAsync(Patience, Ct));
+        Assert.Equal("processing", Marker("evt-1")?.GetProperty("status").GetString());
+        Assert.Equal(currentClaim, Marker("evt-1")?.GetProperty("claimId").GetString());
+        var warning = Assert.Single(logs.Entries, entry => entry.Level >= LogLevel.Warning);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("after its 00:05:00 claim had run out, so this delivery does not mark it processed", warning.Message, StringComparison.Ordinal);
+
+        currentGoOn.SetResult();
+        Assert.True(await current.WaitAsync(Patience, Ct));
+        Assert.Equal("done", Marker("evt-1")?.GetProperty("status").GetString());
+        Assert.Equal(currentClaim, Marker("evt-1")?.GetProperty("claimId").GetString());
+    }
+
+    [Fact]
     public async Task Markers_use_first_write_claims_legal_keys_and_the_configured_ttls()
     {
         Assert.True(await guard.RunOnceAsync(Consumer, "evt-1", _ => Task.CompletedTask, Ct));
@@ -181,8 +205,12 @@ public sealed class IdempotencyGuardTests
         Assert.Equal(ConcurrencyMode.FirstWrite, writes[0].Concurrency);
         Assert.Equal("300", writes[0].TtlInSeconds);        // in-progress lease: 5 minutes
         Assert.Contains("\"processing\"", writes[0].Json, StringComparison.Ordinal);
+        Assert.Null(writes[0].ETag);
         Assert.Equal("604800", writes[1].TtlInSeconds);     // processed retention: 7 days
         Assert.Contains("\"done\"", writes[1].Json, StringComparison.Ordinal);
+        // "done" replaces the claim only while it is the claim read back: first-write guarded by the claim's ETag.
+        Assert.Equal(ConcurrencyMode.FirstWrite, writes[1].Concurrency);
+        Assert.NotNull(writes[1].ETag);
     }
 
     [Fact]
@@ -247,8 +275,22 @@ public sealed class IdempotencyGuardTests
         Assert.Equal(cts.Token, seen);
     }
 
+    /// <summary>Starts a delivery of <paramref name="eventId"/> and waits until its handler runs; the handler then waits for <c>Finish</c>.</summary>
+    private async Task<(Task<bool> Delivery, TaskCompletionSource Finish)> StartHeldDeliveryAsync(string eventId)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivery = guard.RunOnceAsync(Consumer, eventId, async _ =>
+        {
+            entered.TrySetResult();
+            await finish.Task;
+        }, Ct);
+        await entered.Task.WaitAsync(Patience, Ct);
+        return (delivery, finish);
+    }
+
     private IdempotencyGuard NewGuard(IdempotencyOptions options) =>
-        new(dapr, Options.Create(options), clock, NullLogger<IdempotencyGuard>.Instance);
+        new(dapr, Options.Create(options), clock, new Logger<IdempotencyGuard>(new LoggerFactory([logs])));
 
     private System.Text.Json.JsonElement? Marker(string eventId, string store = "statestore") =>
         dapr.Read(store, IdempotencyGuard.StateKey(Consumer, eventId));

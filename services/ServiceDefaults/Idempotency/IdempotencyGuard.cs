@@ -22,8 +22,12 @@ namespace Mtaeda.ServiceDefaults;
 /// status code on every store): <c>done</c> means a duplicate (return <see langword="false"/>), <c>processing</c> means
 /// a concurrent delivery (throw <see cref="EventInProgressException"/> → 409 → Dapr retries later).</description></item>
 /// <item><description><b>Run</b> the handler.</description></item>
-/// <item><description><b>On success</b>: overwrite with <c>{status: "done"}</c> and TTL
-/// <see cref="IdempotencyOptions.ProcessedRetention"/>.</description></item>
+/// <item><description><b>On success</b>: read the claim back with its ETag and, if it is still this delivery's, replace it
+/// with <c>{status: "done"}</c> and TTL <see cref="IdempotencyOptions.ProcessedRetention"/>, first-write with that ETag.
+/// Not a plain last-write save: components-contrib's <c>state.redis</c> keeps a key saved with first-write concurrency
+/// marked so until it is deleted or expires, and refuses every later save of it without an ETag ("failed to set key",
+/// Internal), so a last-write "done" would never be stored there. The ETag also keeps a delivery whose lease ran out
+/// from overwriting the claim of the delivery that took over (logged as a warning).</description></item>
 /// <item><description><b>On failure</b>: delete the claim (only if it is still this delivery's, checked by ETag) and
 /// rethrow, so the id does not stay marked and the redelivery that Dapr makes for the failed call runs the handler
 /// again.</description></item>
@@ -176,10 +180,29 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
     private async Task MarkDoneAsync(string key, string claimId, string consumer, string eventId)
     {
         // CancellationToken.None: the handler's effects are done; losing the marker now would only invite a rerun.
+        var done = new ProcessedEventMarker(Done, claimId, time.GetUtcNow());
+        var ttl = Ttl(options.ProcessedRetention);
         try
         {
-            await dapr.SaveStateAsync(options.StateStoreName, key, new ProcessedEventMarker(Done, claimId, time.GetUtcNow()),
-                LastWrite, Ttl(options.ProcessedRetention), CancellationToken.None);
+            var etag = await OwnClaimETagAsync(key, claimId);
+            if (etag is null)
+            {
+                LogLeaseLost(consumer, eventId, options.InProgressLease);
+                return;
+            }
+
+            if (etag.Length == 0)
+            {
+                await dapr.SaveStateAsync(options.StateStoreName, key, done, LastWrite, ttl, CancellationToken.None);
+                return;
+            }
+
+            // Over the claim, guarded by its ETag: a save without one is refused by state.redis, which keeps the key
+            // "first-write" for good once the claim was saved so, and another delivery's claim is never overwritten.
+            if (!await dapr.TrySaveStateAsync(options.StateStoreName, key, done, etag, FirstWrite, ttl, CancellationToken.None))
+            {
+                LogLeaseLost(consumer, eventId, options.InProgressLease);
+            }
         }
         catch (DaprException ex)
         {
@@ -192,13 +215,13 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
     {
         try
         {
-            var (marker, etag) = await dapr.GetStateAndETagAsync<ProcessedEventMarker?>(options.StateStoreName, key, ConsistencyMode.Strong, cancellationToken: CancellationToken.None);
-            if (marker?.ClaimId != claimId)
+            var etag = await OwnClaimETagAsync(key, claimId);
+            if (etag is null)
             {
                 return; // Our lease ran out and another delivery holds the key now: not ours to delete.
             }
 
-            if (string.IsNullOrEmpty(etag))
+            if (etag.Length == 0)
             {
                 await dapr.DeleteStateAsync(options.StateStoreName, key, cancellationToken: CancellationToken.None);
                 return;
@@ -212,6 +235,16 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
             // The handler's exception is the one that matters; the claim expires with its lease.
             LogReleaseFailed(ex, consumer, eventId, options.InProgressLease);
         }
+    }
+
+    /// <summary>
+    /// The ETag of this delivery's claim (empty from a store without ETags), or <see langword="null"/> when the key no
+    /// longer holds it: the lease ran out, and the key is gone or another delivery's claim.
+    /// </summary>
+    private async Task<string?> OwnClaimETagAsync(string key, string claimId)
+    {
+        var (marker, etag) = await dapr.GetStateAndETagAsync<ProcessedEventMarker?>(options.StateStoreName, key, ConsistencyMode.Strong, cancellationToken: CancellationToken.None);
+        return marker?.ClaimId == claimId ? etag ?? string.Empty : null;
     }
 
     private static Dictionary<string, string> Ttl(TimeSpan? ttl) => new()
@@ -236,6 +269,9 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
 
     [LoggerMessage(Level = LogLevel.Error, Message = "CloudEvent {EventId} was handled by {Consumer} but could not be marked processed; a duplicate arriving after the {Lease} lease would run it again")]
     private partial void LogMarkFailed(Exception exception, string consumer, string eventId, TimeSpan lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CloudEvent {EventId} was handled by {Consumer} after its {Lease} claim had run out, so this delivery does not mark it processed and another delivery may run it again; keep Idempotency:InProgressLease above the slowest handler")]
+    private partial void LogLeaseLost(string consumer, string eventId, TimeSpan lease);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The claim on CloudEvent {EventId} for {Consumer} could not be released after the handler failed; redeliveries get 409 until the {Lease} lease ends")]
     private partial void LogReleaseFailed(Exception exception, string consumer, string eventId, TimeSpan lease);

@@ -8,8 +8,9 @@ namespace Mtaeda.ServiceDefaults.Tests.Fakes;
 /// <summary>
 /// An in-memory Dapr state store behind the real <see cref="DaprClient"/> surface, with the semantics the guard relies
 /// on from a real sidecar: keys containing "||" are refused, first-write without an ETag refuses an existing key,
-/// ETag-checked deletes, and TTL (metadata ttlInSeconds, -1 = never) against a clock the test controls. Every call
-/// yields first, so concurrent callers really interleave.
+/// ETag-checked saves and deletes, and TTL (metadata ttlInSeconds, -1 = never) against a clock the test controls. Every
+/// call yields first, so concurrent callers really interleave. <see cref="KeepsFirstWriteFlag"/> adds state.redis' rule
+/// for keys saved with first-write concurrency.
 /// </summary>
 internal sealed partial class FakeDaprClient(TimeProvider? clock = null) : DaprClient
 {
@@ -23,6 +24,13 @@ internal sealed partial class FakeDaprClient(TimeProvider? clock = null) : DaprC
 
     /// <summary>Decides, per save, whether the store fails it (as a sidecar whose store is down would).</summary>
     public Func<Write, bool> FailSave { get; set; } = _ => false;
+
+    /// <summary>
+    /// As components-contrib's <c>state.redis</c>: a key saved with first-write concurrency stays flagged so until it is
+    /// deleted or expires, and every later save of it without an ETag is refused (Internal, "failed to set key"); a
+    /// last-write save's ETag is ignored there, so it counts as none.
+    /// </summary>
+    public bool KeepsFirstWriteFlag { get; init; }
 
     public IReadOnlyList<Write> Writes
     {
@@ -67,12 +75,30 @@ internal sealed partial class FakeDaprClient(TimeProvider? clock = null) : DaprC
     public override async Task SaveStateAsync<TValue>(string storeName, string key, TValue? value, StateOptions? stateOptions = null,
         IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) where TValue : default
     {
+        if (!await SaveAsync(storeName, key, value, null, stateOptions, metadata, cancellationToken))
+        {
+            throw new DaprException("State operation failed: the Dapr endpoint indicated a failure. See InnerException for details.",
+                new InvalidOperationException($"first-write: key {key} already exists"));
+        }
+    }
+
+    public override Task<bool> TrySaveStateAsync<TValue>(string storeName, string key, TValue? value, string etag, StateOptions? stateOptions = null,
+        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) where TValue : default
+    {
+        ArgumentException.ThrowIfNullOrEmpty(etag); // as the Dapr client does
+        return SaveAsync(storeName, key, value, etag, stateOptions, metadata, cancellationToken);
+    }
+
+    /// <summary>False when the ETag does not match, or first-write finds the key; throws for a store failure.</summary>
+    private async Task<bool> SaveAsync<TValue>(string storeName, string key, TValue? value, string? etag, StateOptions? stateOptions,
+        IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
         await Task.Yield();
         cancellationToken.ThrowIfCancellationRequested();
         CheckKey(key);
         var json = JsonSerializer.Serialize(value, JsonSerializerOptions);
         var write = new Write(storeName, key, json, stateOptions?.Concurrency ?? ConcurrencyMode.LastWrite,
-            metadata is not null && metadata.TryGetValue("ttlInSeconds", out var ttl) ? ttl : null);
+            metadata is not null && metadata.TryGetValue("ttlInSeconds", out var ttl) ? ttl : null, etag);
         lock (gate)
         {
             writes.Add(write);
@@ -82,17 +108,32 @@ internal sealed partial class FakeDaprClient(TimeProvider? clock = null) : DaprC
                     new InvalidOperationException("injected store failure"));
             }
 
-            if (write.Concurrency == ConcurrencyMode.FirstWrite && Live(storeName, key) is not null)
+            var current = Live(storeName, key);
+            var guardedBy = KeepsFirstWriteFlag && write.Concurrency == ConcurrencyMode.LastWrite ? null : etag;
+            if (guardedBy is not null)
+            {
+                if (current?.ETag != guardedBy)
+                {
+                    return false;
+                }
+            }
+            else if (current is not null && KeepsFirstWriteFlag && current.FirstWrite)
+            {
+                throw new DaprException("State operation failed: the Dapr endpoint indicated a failure. See InnerException for details.",
+                    new InvalidOperationException($"failed saving state in state store {storeName}: failed to set key {key}"));
+            }
+            else if (current is not null && write.Concurrency == ConcurrencyMode.FirstWrite)
             {
                 // Real stores report this conflict with different codes (Aborted, Internal...): only "it failed" is portable.
-                throw new DaprException("State operation failed: the Dapr endpoint indicated a failure. See InnerException for details.",
-                    new InvalidOperationException($"first-write: key {key} already exists"));
+                return false;
             }
 
             var expires = write.TtlInSeconds is { } seconds && int.Parse(seconds, CultureInfo.InvariantCulture) is > 0 and var s
                 ? clock.GetUtcNow().AddSeconds(s)
                 : (DateTimeOffset?)null;
-            entries[(storeName, key)] = new Entry(json, (++version).ToString(CultureInfo.InvariantCulture), expires);
+            var firstWrite = write.Concurrency == ConcurrencyMode.FirstWrite || current?.FirstWrite == true;
+            entries[(storeName, key)] = new Entry(json, (++version).ToString(CultureInfo.InvariantCulture), expires, firstWrite);
+            return true;
         }
     }
 
@@ -150,7 +191,7 @@ internal sealed partial class FakeDaprClient(TimeProvider? clock = null) : DaprC
         }
     }
 
-    public sealed record Write(string Store, string Key, string Json, ConcurrencyMode Concurrency, string? TtlInSeconds);
+    public sealed record Write(string Store, string Key, string Json, ConcurrencyMode Concurrency, string? TtlInSeconds, string? ETag = null);
 
-    private sealed record Entry(string Json, string ETag, DateTimeOffset? ExpiresAt);
+    private sealed record Entry(string Json, string ETag, DateTimeOffset? ExpiresAt, bool FirstWrite);
 }
