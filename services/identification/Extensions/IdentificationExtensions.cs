@@ -6,6 +6,7 @@ using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Handlers;
 using Mtaeda.Identification.Infrastructure;
 using Mtaeda.ServiceDefaults;
+using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -41,6 +42,7 @@ public static class IdentificationExtensions
         builder.Services.AddSingleton<IdentificationStore>();
         builder.Services.AddStateOutbox(new StateOutboxOptions(options.StateStore, options.OutboxSweep, IdentificationStore.OutboxKey));
         builder.Services.AddSingleton<WatchList>();
+        builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(builder.Configuration, "equipment")));
         builder.Services.AddSingleton<CameraDirectory>();
         builder.Services.AddSingleton<CaptureIdentifier>();
         builder.Services.AddSingleton<MatcherReadiness>();
