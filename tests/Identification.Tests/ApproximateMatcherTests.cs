@@ -1,4 +1,3 @@
-using Mtaeda.Identification.Domain;
 using static Mtaeda.Identification.Tests.Support.Faces;
 
 namespace Mtaeda.Identification.Tests;

@@ -1,13 +1,6 @@
 using System.Text;
-using Google.Protobuf.WellKnownTypes;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Identification.V1;
-using Mtaeda.Identification.Tests.Support;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using static Mtaeda.Identification.Tests.Support.IdentificationApp;
-using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
 
 namespace Mtaeda.Identification.Tests;
 

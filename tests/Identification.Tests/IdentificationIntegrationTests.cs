@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Identification.V1;
-using Mtaeda.Identification.Tests.Support;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using static Mtaeda.Identification.Tests.Support.IdentificationApp;
-using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
 
 namespace Mtaeda.Identification.Tests;
 

@@ -1,8 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Mtaeda.Contracts;
-using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Infrastructure;
-using Mtaeda.Identification.Tests.Support;
 
 namespace Mtaeda.Identification.Tests;
 

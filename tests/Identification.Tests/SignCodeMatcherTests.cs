@@ -1,5 +1,3 @@
-using Mtaeda.Identification.Domain;
-
 namespace Mtaeda.Identification.Tests;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using Mtaeda.Identification.Domain;
 
 namespace Mtaeda.Identification.Tests.Support;
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Mtaeda.Contracts.Equipment.V1;
 
 namespace Mtaeda.Identification.Tests.Support;

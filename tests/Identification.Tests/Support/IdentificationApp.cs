@@ -1,17 +1,12 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Google.Protobuf.WellKnownTypes;
 using LocalDapr.Configuration;
 using LocalDapr.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Gateway.V1;
-using Mtaeda.Contracts.Identification.V1;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 
 namespace Mtaeda.Identification.Tests.Support;
 
