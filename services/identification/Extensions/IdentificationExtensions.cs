@@ -18,7 +18,8 @@ public static class IdentificationExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), gRPC with JSON transcoding, the
-    /// in-memory matcher (multi-probe LSH by default, built from the store at start-up), the watch list, the capture path and the outbox.
+    /// in-memory matcher (multi-probe LSH by default, built from the store at start-up), the watch list, the capture path, the
+    /// cameras (equipment's client through the sidecar, asked about a camera not yet known) and the outbox.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
