@@ -1,42 +1,13 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using LocalDapr.Configuration;
-using LocalDapr.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Gateway.V1;
-using Mtaeda.Contracts.Identification.V1;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
-using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
+using static Mtaeda.Identification.Tests.Support.IdentificationApp;
 
 namespace Mtaeda.Identification.Tests;
 
 /// <summary>Identification on a state store Dapr encrypts (primaryEncryptionKey from a secret store).</summary>
 public sealed class EncryptedStoreTests
 {
-    private const int Dimensions = IdentificationIntegrationTests.Dimensions;
-    private static readonly TimeSpan Patience = IdentificationIntegrationTests.Patience;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static Func<string[], WebApplication> App(ILoggerProvider logs, string store) => IdentificationIntegrationTests.App(logs, store);
-
-    private static FaceTemplate Template(string id, float[] values) => IdentificationIntegrationTests.Template(id, values);
-
-    private static SubmitCaptureRequest Capture(string id, float[] values) => IdentificationIntegrationTests.Capture(id, values);
-
-    private static IReadOnlyList<KeyValuePair<string, byte[]>> State(LocalRuntime runtime, string store, string file) => IdentificationIntegrationTests.State(runtime, store, file);
-
-    private static string[] Fingerprints(float[] template) => IdentificationIntegrationTests.Fingerprints(template);
 
     [Fact]
     public async Task Templates_and_case_data_are_stored_encrypted_and_read_back_after_a_restart()
@@ -73,7 +44,7 @@ public sealed class EncryptedStoreTests
         {
             CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
         }, cancellationToken: Ct);
-        var face = MatchingTests.Random(new Random(5), Dimensions);
+        var face = Faces.Unit(new Random(5), Dimensions);
         await client.AddOffenderAsync(new AddOffenderRequest
         {
             OffenderId = "off-1", CaseReference = "case-secret-77", AlertLevel = AlertLevel.Low, ChangedBy = "officer-7", Templates = { Template("t-1", face) },

@@ -1,23 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using LocalDapr.Configuration;
-using LocalDapr.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Gateway.V1;
-using Mtaeda.Contracts.Identification.V1;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
-using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
+using static Mtaeda.Identification.Tests.Support.IdentificationApp;
 
 namespace Mtaeda.Identification.Tests;
 
@@ -28,57 +12,7 @@ namespace Mtaeda.Identification.Tests;
 /// </summary>
 public sealed class IdentificationIntegrationTests
 {
-    internal const int Dimensions = 64;
-    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    internal static Func<string[], WebApplication> App(ILoggerProvider logs, string store = "statestore") => args => ServiceHost.Build(args,
-        builder =>
-        {
-            builder.AddIdentification();
-            builder.Logging.AddProvider(logs);
-            builder.Logging.AddFilter<CapturingLogs>(null, LogLevel.Trace);
-        },
-        app => app.MapIdentificationApi().MapIdentificationEventHandlers(),
-        new Dictionary<string, string?>
-        {
-            ["Identification:StateStore"] = store,
-            ["Identification:TemplateLength"] = Dimensions.ToString(CultureInfo.InvariantCulture),
-            ["Identification:OffenderThreshold"] = "0.8",
-            ["Identification:PassengerThreshold"] = "0.8",
-        },
-        applicationName: typeof(IdentificationExtensions).Assembly.GetName().Name);
-
-    /// <summary>Equipment's CameraInstalled for cam-1 on ts-1 at stn-1, published through <paramref name="via"/>; returns once identification stored the camera.</summary>
-    internal static async Task InstallCameraAsync(LocalRuntime runtime, AppNode via, CancellationToken cancellationToken)
-    {
-        await via.Client.PublishIntegrationEventAsync(Topics.Equipment, new CameraInstalled
-        {
-            CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, cancellationToken: cancellationToken);
-        await Eventually.UntilAsync(() => State(runtime).Any(e => e.Key == "identification||camera|cam-1"), "the camera is known", Patience, cancellationToken);
-    }
-
-    internal static FaceTemplate Template(string id, float[] values)
-    {
-        var template = new FaceTemplate { TemplateId = id };
-        template.Values.AddRange(values);
-        return template;
-    }
-
-    internal static SubmitCaptureRequest Capture(string id, float[] values, string camera = "cam-1", string turnstile = "ts-1") => new()
-    {
-        CaptureId = id,
-        CameraId = camera,
-        TurnstileId = turnstile,
-        Direction = PassageDirection.Ingress,
-        CapturedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero)),
-        Template = Template("", values),
-    };
-
-    internal static IReadOnlyList<KeyValuePair<string, byte[]>> State(LocalRuntime runtime, string store = "statestore", string file = "components.yaml") =>
-        ((InMemoryStateStore)runtime.Environment.Components.StateStore(new ComponentSpec(store, "state.in-memory", "v1",
-            new Dictionary<string, string>(), [], Path.Combine(runtime.Resources, file), 0))).Snapshot();
 
     [Fact]
     public async Task A_listed_offender_is_identified_and_captures_that_match_no_one_leave_no_trace()
@@ -104,10 +38,11 @@ public sealed class IdentificationIntegrationTests
         var client = new IdentificationClient(gateway.Invoker("identification"));
         var random = new Random(11);
 
+        await StartEquipmentAsync(runtime, Ct);
         await InstallCameraAsync(runtime, gateway, Ct);
 
         // The watch list: bad input refused naming the field, nothing stored.
-        var face = MatchingTests.Random(random, Dimensions);
+        var face = Faces.Unit(random, Dimensions);
         var wrong = await Assert.ThrowsAsync<RpcException>(() => client.AddOffenderAsync(new AddOffenderRequest
         {
             OffenderId = "off-1", CaseReference = "case-42", AlertLevel = AlertLevel.High, ChangedBy = "officer-7", Templates = { Template("t-1", [1, 0, 0]) },
@@ -129,7 +64,7 @@ public sealed class IdentificationIntegrationTests
         Assert.Equal(StatusCode.AlreadyExists, again.StatusCode);
 
         // A capture of the offender: identified, recorded, announced.
-        var match = await client.SubmitCaptureAsync(Capture("ts-1.c1", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct);
+        var match = await client.SubmitCaptureAsync(Capture("ts-1.c1", Faces.Noisy(random, face, 0.99)), cancellationToken: Ct);
         Assert.Equal((MatchKind.Offender, "ts-1.c1"), (match.Match, match.IdentificationId));
         var alert = await observer.WaitForAsync(e => e.Type == EventType.Of<OffenderIdentified>(), Patience, Ct);
         Assert.Equal("identified-ts-1.c1", alert.Id);
@@ -161,7 +96,7 @@ public sealed class IdentificationIntegrationTests
         var strangerTemplates = new List<float[]>();
         for (var i = 0; i < strangers; i++)
         {
-            var stranger = MatchingTests.Random(random, Dimensions);
+            var stranger = Faces.Unit(random, Dimensions);
             strangerTemplates.Add(stranger);
             var answer = await client.SubmitCaptureAsync(Capture($"nomatch-{i}", stranger), cancellationToken: Ct);
             Assert.Equal(MatchKind.None, answer.Match);
@@ -173,7 +108,7 @@ public sealed class IdentificationIntegrationTests
         await identification.DisposeAsync();
         identification = await runtime.StartAsync("identification", App(logs), Ct);
         var afterRestart = await Eventually.MatchesAsync(
-            async () => await client.SubmitCaptureAsync(Capture("ts-1.c2", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct).ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : MatchKind.None, TaskScheduler.Default),
+            async () => await client.SubmitCaptureAsync(Capture("ts-1.c2", Faces.Noisy(random, face, 0.99)), cancellationToken: Ct).ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : MatchKind.None, TaskScheduler.Default),
             m => m == MatchKind.Offender, Patience, Ct, "the restarted service matches the offender");
         Assert.Equal(MatchKind.Offender, afterRestart);
 
@@ -185,7 +120,7 @@ public sealed class IdentificationIntegrationTests
         Assert.Equal(["officer-9", "officer-9", "officer-7"], changes.Changes.Select(c => c.ChangedBy));
         Assert.All(changes.Changes, c => Assert.Equal("gateway", c.CallerAppId));
         Assert.Equal(["alert_level"], changes.Changes[1].Changes);
-        Assert.Equal(MatchKind.None, (await client.SubmitCaptureAsync(Capture("ts-1.c3", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)).Match);
+        Assert.Equal(MatchKind.None, (await client.SubmitCaptureAsync(Capture("ts-1.c3", Faces.Noisy(random, face, 0.99)), cancellationToken: Ct)).Match);
         Assert.DoesNotContain(State(runtime), e => e.Key == "identification||offender|off-1");
 
         // The purge rule, proven by scanning everything the run left.
@@ -213,48 +148,5 @@ public sealed class IdentificationIntegrationTests
             }
         }
         await identification.DisposeAsync();
-    }
-
-    // How a template could appear in text: the base64 of its leading bytes (at each alignment) and its first values printed.
-    internal static string[] Fingerprints(float[] template)
-    {
-        var bytes = MemoryMarshal.AsBytes(template.AsSpan()).ToArray();
-        return
-        [
-            Convert.ToBase64String(bytes, 0, 24),
-            Convert.ToBase64String(bytes, 1, 24)[4..28],
-            Convert.ToBase64String(bytes, 2, 24)[4..28],
-            template[0].ToString("R", CultureInfo.InvariantCulture),
-            template[1].ToString(CultureInfo.InvariantCulture),
-            template[2].ToString("F5", CultureInfo.InvariantCulture),
-        ];
-    }
-}
-
-/// <summary>Keeps every log line of the app and the runtime, at every level, with its arguments and exception.</summary>
-internal sealed class CapturingLogs : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public IEnumerable<string> Lines => _lines;
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var args = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {args} {exception}");
-        }
     }
 }

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Mtaeda.Contracts;
-using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Infrastructure;
 
 namespace Mtaeda.Identification.Tests;
@@ -153,14 +151,14 @@ public sealed class MatchingTests
         var random = new Random(3);
         IMatcher exact = new ExactMatcher(dimensions);
         using var hnsw = new HnswMatcher(dimensions, new HnswSettings { Quantization = HnswQuantization.Float32 });
-        var templates = Enumerable.Range(0, people).Select(_ => Random(random, dimensions)).ToArray();
-        var list = templates.Select((t, i) => (new PersonRef(PersonKind.Offender, $"o-{i}"), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
+        var templates = Enumerable.Range(0, people).Select(_ => Faces.Unit(random, dimensions)).ToArray();
+        var list = templates.Select((t, i) => (Faces.Person(i), (IReadOnlyList<StoredTemplate>)[new StoredTemplate("t", t)])).ToList();
         exact.PutMany(list);
         hnsw.PutMany(list);
         var agree = 0;
         for (var q = 0; q < 200; q++)
         {
-            var query = Noisy(random, templates[random.Next(people)], 0.06f);
+            var query = Faces.Noisy(random, templates[random.Next(people)], similarity: 0.93);
             if (Policy.Identify(exact, query)?.Person == new MatchPolicy(0.5f, 0.5f).Identify(hnsw, query)?.Person) agree++;
         }
         Assert.True(agree >= 198, $"the index agreed with exact search on {agree} of 200 captures");
@@ -198,26 +196,5 @@ public sealed class MatchingTests
         Assert.True(recent.TryAdd("ts-1.c4"));
         Assert.True(recent.TryAdd("ts-1.c1"));
         Assert.False(recent.TryAdd("ts-1.c4"));
-    }
-
-    internal static float[] Random(Random random, int dimensions)
-    {
-        var v = new float[dimensions];
-        for (var i = 0; i < dimensions; i++) v[i] = (float)(random.NextDouble() * 2 - 1);
-        return Normalise(v);
-    }
-
-    internal static float[] Noisy(Random random, float[] template, float sigma)
-    {
-        var v = new float[template.Length];
-        for (var i = 0; i < v.Length; i++) v[i] = template[i] + sigma * (float)(random.NextDouble() * 2 - 1);
-        return Normalise(v);
-    }
-
-    private static float[] Normalise(float[] v)
-    {
-        var norm = MathF.Sqrt(v.Sum(x => x * x));
-        for (var i = 0; i < v.Length; i++) v[i] /= norm;
-        return v;
     }
 }

@@ -1,11 +1,5 @@
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Passengers.V1;
-using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
-using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
+using static Mtaeda.Identification.Tests.Support.IdentificationApp;
 
 namespace Mtaeda.Identification.Tests;
 
@@ -22,16 +16,25 @@ public sealed class PassengerConsentTests
     // Identification with a camera, and passengers' sidecar (which publishes the withdrawals and calls identification).
     private static async Task<(AppNode Passengers, IdentificationClient Client)> StartAsync(LocalRuntime runtime)
     {
-        await runtime.StartAsync("identification", IdentificationIntegrationTests.App(new CapturingLogs()), Ct);
+        await runtime.StartAsync("identification", App(new CapturingLogs()), Ct);
         var passengers = await runtime.StartSidecarAsync("passengers", Ct);
-        await IdentificationIntegrationTests.InstallCameraAsync(runtime, passengers, Ct);
+        await InstallCameraAsync(runtime, passengers, Ct);
         return (passengers, new IdentificationClient(passengers.Invoker("identification")));
     }
 
     // A capture of the face (with a little noise): how it matched, or null while identification does not answer captures yet.
     private static Task<MatchKind?> MatchOf(IdentificationClient client, Random random, float[] face) =>
-        client.SubmitCaptureAsync(IdentificationIntegrationTests.Capture($"c-{Interlocked.Increment(ref _captures)}", MatchingTests.Noisy(random, face, 0.02f)), cancellationToken: Ct)
+        client.SubmitCaptureAsync(Capture($"c-{Interlocked.Increment(ref _captures)}", Faces.Noisy(random, face, 0.99)), cancellationToken: Ct)
             .ResponseAsync.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Match : (MatchKind?)null, TaskScheduler.Default);
+
+    // Enrolment number <sequence> of passenger p-1, with one template.
+    private static Task<EnrollPassengerResponse> Enroll(IdentificationClient client, ulong sequence, string templateId, float[] face) =>
+        client.EnrollPassengerAsync(new EnrollPassengerRequest { PassengerId = "p-1", EnrollmentSequence = sequence, Templates = { Template(templateId, face) } }, cancellationToken: Ct).ResponseAsync;
+
+    // Passengers' withdrawal of consent of p-1, covering enrolments up to <through> (0: unnumbered).
+    private static Task Withdraw(AppNode passengers, ulong through) => passengers.Client.PublishIntegrationEventAsync(Topics.Passengers,
+        new PassengerConsentWithdrawn { PassengerId = "p-1", EnrollmentSequence = through, WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) },
+        $"consent-withdrawn-p-1-{through}", "p-1", Ct);
 
     [Fact]
     public async Task An_enrolled_passenger_is_identified_until_the_consent_is_withdrawn_then_the_templates_are_gone()
@@ -40,21 +43,20 @@ public sealed class PassengerConsentTests
         var (passengers, client) = await StartAsync(runtime);
         var random = new Random(5);
 
-        var face = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
-        await client.EnrollPassengerAsync(new EnrollPassengerRequest { PassengerId = "p-1", Templates = { IdentificationIntegrationTests.Template("t-1", face) } }, cancellationToken: Ct);
+        var face = Faces.Unit(random, Dimensions);
+        await Enroll(client, 0, "t-1", face);
         // Captures are answered once the index is loaded (Unavailable until then).
-        var seen = await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m is not null, IdentificationIntegrationTests.Patience, Ct, "identification to answer captures");
+        var seen = await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m is not null, Patience, Ct, "identification to answer captures");
         Assert.Equal(MatchKind.Passenger, seen);
 
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers,
-            new PassengerConsentWithdrawn { PassengerId = "p-1", WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }, "consent-withdrawn-p-1", "p-1", Ct);
+        await Withdraw(passengers, 0);
 
-        await Eventually.UntilAsync(() => !IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||passenger|p-1"), "the passenger's templates deleted",
-            IdentificationIntegrationTests.Patience, Ct);
+        await Eventually.UntilAsync(() => !State(runtime).Any(e => e.Key == "identification||passenger|p-1"), "the passenger's templates deleted",
+            Patience, Ct);
         // The index forgets the passenger right after the store (the handler's last step): a capture of the face then matches no one.
-        await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct,
+        await Eventually.MatchesAsync(() => MatchOf(client, random, face), m => m == MatchKind.None, Patience, Ct,
             "a capture of the withdrawn passenger to match no one");
-        Assert.DoesNotContain(IdentificationIntegrationTests.State(runtime), e => e.Key.StartsWith("identification||passenger|p-1", StringComparison.Ordinal));
+        Assert.DoesNotContain(State(runtime), e => e.Key.StartsWith("identification||passenger|p-1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -65,56 +67,35 @@ public sealed class PassengerConsentTests
         var random = new Random(11);
 
         // Enrolment 1, withdrawn in passengers (its event on the way, late), then enrolment 2 reaches identification first.
-        var first = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
-        var second = MatchingTests.Random(random, IdentificationIntegrationTests.Dimensions);
-        await client.EnrollPassengerAsync(new EnrollPassengerRequest
-        {
-            PassengerId = "p-1", EnrollmentSequence = 1, Templates = { IdentificationIntegrationTests.Template("t-1", first) },
-        }, cancellationToken: Ct);
-        await client.EnrollPassengerAsync(new EnrollPassengerRequest
-        {
-            PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
-        }, cancellationToken: Ct);
+        var first = Faces.Unit(random, Dimensions);
+        var second = Faces.Unit(random, Dimensions);
+        await Enroll(client, 1, "t-1", first);
+        await Enroll(client, 2, "t-2", second);
         Task<MatchKind?> MatchOf(float[] face) => PassengerConsentTests.MatchOf(client, random, face);
-        Assert.Equal(MatchKind.Passenger, await Eventually.MatchesAsync(() => MatchOf(second), m => m is not null, IdentificationIntegrationTests.Patience, Ct,
+        Assert.Equal(MatchKind.Passenger, await Eventually.MatchesAsync(() => MatchOf(second), m => m is not null, Patience, Ct,
             "identification to answer captures"));
 
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers, new PassengerConsentWithdrawn
-        {
-            PassengerId = "p-1", EnrollmentSequence = 1, WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, "consent-withdrawn-p-1-1", "p-1", Ct);
+        await Withdraw(passengers, 1);
 
         // The withdrawal is applied (it is remembered as covering enrolment 1), or, wrongly, the templates are gone.
-        bool Held() => IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||passenger|p-1");
-        await Eventually.UntilAsync(() => !Held() || IdentificationIntegrationTests.State(runtime).Any(e => e.Key == "identification||withdrawal|p-1"),
-            "the late withdrawal applied", IdentificationIntegrationTests.Patience, Ct);
+        bool Held() => State(runtime).Any(e => e.Key == "identification||passenger|p-1");
+        await Eventually.UntilAsync(() => !Held() || State(runtime).Any(e => e.Key == "identification||withdrawal|p-1"),
+            "the late withdrawal applied", Patience, Ct);
         Assert.True(Held(), "the late withdrawal of enrolment 1 deleted the templates of enrolment 2");
         Assert.Equal(MatchKind.Passenger, await MatchOf(second));
         Assert.Equal(MatchKind.None, await MatchOf(first));
 
         // The withdrawal of enrolment 2 deletes them; enrolment 2 sent again after it (a retried call) is refused and stores nothing.
-        await passengers.Client.PublishIntegrationEventAsync(Topics.Passengers, new PassengerConsentWithdrawn
-        {
-            PassengerId = "p-1", EnrollmentSequence = 2, WithdrawnAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, "consent-withdrawn-p-1-2", "p-1", Ct);
-        await Eventually.UntilAsync(() => !Held(), "the templates of enrolment 2 deleted", IdentificationIntegrationTests.Patience, Ct);
-        await Eventually.MatchesAsync(() => MatchOf(second), m => m == MatchKind.None, IdentificationIntegrationTests.Patience, Ct, "a capture of the withdrawn passenger to match no one");
-        var late = await Assert.ThrowsAsync<RpcException>(() => client.EnrollPassengerAsync(new EnrollPassengerRequest
-        {
-            PassengerId = "p-1", EnrollmentSequence = 2, Templates = { IdentificationIntegrationTests.Template("t-2", second) },
-        }, cancellationToken: Ct).ResponseAsync);
+        await Withdraw(passengers, 2);
+        await Eventually.UntilAsync(() => !Held(), "the templates of enrolment 2 deleted", Patience, Ct);
+        await Eventually.MatchesAsync(() => MatchOf(second), m => m == MatchKind.None, Patience, Ct, "a capture of the withdrawn passenger to match no one");
+        var late = await Assert.ThrowsAsync<RpcException>(() => Enroll(client, 2, "t-2", second));
         Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
         Assert.False(Held());
 
         // The passenger enrols again twice (4 after 3, the calls crossing): enrolment 3 arriving after 4 changes nothing.
-        await client.EnrollPassengerAsync(new EnrollPassengerRequest
-        {
-            PassengerId = "p-1", EnrollmentSequence = 4, Templates = { IdentificationIntegrationTests.Template("t-4", first) },
-        }, cancellationToken: Ct);
-        await client.EnrollPassengerAsync(new EnrollPassengerRequest
-        {
-            PassengerId = "p-1", EnrollmentSequence = 3, Templates = { IdentificationIntegrationTests.Template("t-3", second) },
-        }, cancellationToken: Ct);
+        await Enroll(client, 4, "t-4", first);
+        await Enroll(client, 3, "t-3", second);
         Assert.Equal(MatchKind.Passenger, await MatchOf(first));
         Assert.Equal(MatchKind.None, await MatchOf(second));
     }

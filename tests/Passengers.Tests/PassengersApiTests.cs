@@ -30,14 +30,24 @@ public sealed class PassengersApiTests
 
     private static PassengerInfo Info(string name) => new() { DisplayName = name, Email = $"{name.ToLowerInvariant()}@example.org" };
 
+    /// <summary>
+    /// Passengers beside a sidecar (<paramref name="settings"/> added to its arguments), an observer of its topic, its client
+    /// through the observer's sidecar, and passenger <paramref name="passengerId"/> registered as <paramref name="name"/>.
+    /// </summary>
+    private static async Task<(AppNode Passengers, Observer Observer, PassengersClient Api)> StartAsync(LocalRuntime runtime, string passengerId, string name, params string[] settings)
+    {
+        var passengers = await runtime.StartAsync("passengers", args => PassengersApp([.. args, .. settings]), Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
+        var api = new PassengersClient(observer.Node.Invoker("passengers"));
+        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = passengerId, Info = Info(name) }, cancellationToken: Ct);
+        return (passengers, observer, api);
+    }
+
     [Fact]
     public async Task A_top_up_with_a_new_payment_method_completes_once_confirmed_and_a_repeated_request_credits_nothing_more()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("passengers", PassengersApp, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-1", Info = Info("Ada") }, cancellationToken: Ct);
+        var (_, observer, api) = await StartAsync(runtime, "p-1", "Ada");
 
         var request = new RequestTopUpRequest { PassengerId = "p-1", RequestId = "tu-1", AmountCents = 2_500, PaymentMethodToken = "tok_card_ada_1" };
         var first = await api.RequestTopUpAsync(request, cancellationToken: Ct);
@@ -88,10 +98,7 @@ public sealed class PassengersApiTests
     public async Task A_rejected_payment_method_fails_the_top_up_and_tells_the_passenger_with_nothing_credited()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("passengers", PassengersApp, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-2", Info = Info("Grace") }, cancellationToken: Ct);
+        var (_, observer, api) = await StartAsync(runtime, "p-2", "Grace");
         await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-2", RequestId = "tu-r", AmountCents = 1_000, PaymentMethodToken = "tok_stolen_card" }, cancellationToken: Ct);
         await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-r" }, cancellationToken: Ct).ResponseAsync,
             t => t.Status == TopUpStatus.AwaitingPaymentMethod, Eventually.DefaultTimeout, Ct, "the top-up to wait");
@@ -112,10 +119,7 @@ public sealed class PassengersApiTests
     public async Task The_development_provider_adds_its_approved_test_token_and_rejects_its_rejected_one_through_the_callback()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("passengers", PassengersApp, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-5", Info = Info("Edsger") }, cancellationToken: Ct);
+        var (_, observer, api) = await StartAsync(runtime, "p-5", "Edsger");
 
         await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-5", RequestId = "tu-ok", AmountCents = 1_200, PaymentMethodToken = DevelopmentPaymentProvider.ApprovedToken }, cancellationToken: Ct);
         var done = await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-ok" }, cancellationToken: Ct).ResponseAsync,
@@ -142,10 +146,7 @@ public sealed class PassengersApiTests
     public async Task The_development_provider_never_answers_its_unanswered_test_token_and_the_top_up_fails_at_its_deadline()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("passengers", args => PassengersApp([.. args, "--Passengers:PaymentMethodTimeout=00:00:03"]), Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-6", Info = Info("Tony") }, cancellationToken: Ct);
+        var (_, observer, api) = await StartAsync(runtime, "p-6", "Tony", "--Passengers:PaymentMethodTimeout=00:00:03");
 
         await api.RequestTopUpAsync(new RequestTopUpRequest { PassengerId = "p-6", RequestId = "tu-late", AmountCents = 900, PaymentMethodToken = DevelopmentPaymentProvider.UnansweredToken }, cancellationToken: Ct);
         var failed = await Eventually.MatchesAsync(() => api.GetTopUpAsync(new GetTopUpRequest { TopUpId = "tu-late" }, cancellationToken: Ct).ResponseAsync,
@@ -162,15 +163,12 @@ public sealed class PassengersApiTests
         await using var runtime = LocalRuntime.Create();
         var identification = new RecordingIdentification();
         await runtime.StartGrpcAppAsync("identification", identification, Ct);
-        var passengers = await runtime.StartAsync("passengers", PassengersApp, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
+        var (passengers, observer, api) = await StartAsync(runtime, "p-3", "Linus");
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() => api.RequestLoyaltyProgramAsync(new RequestLoyaltyProgramRequest { PassengerId = "p-404", ProgramId = "lp-1" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("passenger", unknown.Status.Detail, StringComparison.Ordinal);
 
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-3", Info = Info("Linus") }, cancellationToken: Ct);
         async Task<string> FieldOfAsync(Func<Task> call)
         {
             var e = await Assert.ThrowsAsync<RpcException>(call);
@@ -216,10 +214,7 @@ public sealed class PassengersApiTests
         await using var runtime = LocalRuntime.Create();
         var identification = new RecordingIdentification();
         await runtime.StartGrpcAppAsync("identification", identification, Ct);
-        await runtime.StartAsync("passengers", PassengersApp, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Passengers], Ct);
-        var api = new PassengersClient(observer.Node.Invoker("passengers"));
-        await api.RegisterPassengerAsync(new RegisterPassengerRequest { PassengerId = "p-4", Info = Info("Barbara") }, cancellationToken: Ct);
+        var (_, observer, api) = await StartAsync(runtime, "p-4", "Barbara");
 
         var enrolled = await api.EnrollForIdentificationAsync(new EnrollForIdentificationRequest { PassengerId = "p-4", Consent = true, Templates = { Template("t-1", 512) } }, cancellationToken: Ct);
         Assert.True(enrolled.IdentificationConsent);

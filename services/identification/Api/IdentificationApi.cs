@@ -34,13 +34,12 @@ public sealed class IdentificationApi(CaptureIdentifier identifier, WatchList wa
             throw Errors.InvalidArgument(problem.Field, problem.Rule);
         }
         if (!readiness.IsReady) throw Errors.Unavailable("the watch list is still loading; retry shortly");
-        var camera = await cameras.FindAsync(request.CameraId, context.CancellationToken);
-        if (camera is null || camera.TurnstileId != request.TurnstileId)
+        // A camera not recorded on that turnstile is asked of equipment first (its CameraInstalled may still be on the way).
+        var camera = await cameras.FindAsync(request.CameraId, request.TurnstileId, context.CancellationToken);
+        if (camera is null)
         {
             metrics.Refused("camera_id");
-            throw Errors.NotFound(camera is null
-                ? $"camera_id: camera '{request.CameraId}' is not known to identification"
-                : $"camera_id: camera '{request.CameraId}' is not installed on turnstile '{request.TurnstileId}'");
+            throw Errors.NotFound($"camera_id: camera '{request.CameraId}' is not installed on turnstile '{request.TurnstileId}'");
         }
         if (!recent.TryAdd(request.CaptureId))
         {

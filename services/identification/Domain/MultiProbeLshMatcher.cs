@@ -51,20 +51,15 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
     /// <summary>Most ranks probed in one block.</summary>
     private const int MaxRank = 12;
 
-    private readonly Dictionary<PersonRef, int[]> _slots = [];
-    private readonly Stack<int> _free = new();
     private readonly LshSettings _settings;
     private readonly HadamardRotation[] _rotations;
     private readonly int _bits;
     private readonly int _words;
-    private ulong[] _codes = [];
-    private Half[] _values = [];
-    private SignCodeMatcher.Owner?[] _owners = [];
+    private readonly TemplateSlots _slots;
     private int[][] _heads;
     private readonly int[][] _next;
     private readonly int[][] _previous;
     private int _block;
-    private int _high;
     private long _searches;
     private long _candidates;
 
@@ -90,6 +85,15 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
         _heads = NewHeads(_block);
         _next = [.. _rotations.Select(_ => Array.Empty<int>())];
         _previous = [.. _rotations.Select(_ => Array.Empty<int>())];
+        // A slot's links in every table grow with the store and are undone before the slot is wiped.
+        _slots = new TemplateSlots(_words, dimensions, grown: capacity =>
+        {
+            for (var t = 0; t < _rotations.Length; t++)
+            {
+                Array.Resize(ref _next[t], capacity);
+                Array.Resize(ref _previous[t], capacity);
+            }
+        }, forgetting: Unlink);
     }
 
     /// <summary>The current block size m (each key: two hashes of 2m values).</summary>
@@ -139,24 +143,7 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
             var wanted = Math.Max(_block, BlockFor(Count + total));
             if (wanted != _block) Relayout(wanted);
             if (block != _block) Hash(total, i => flat[i], codes, keys, _block);
-            var at = 0;
-            foreach (var (person, templates) in people)
-            {
-                RemoveHeld(person);
-                if (templates.Count == 0) continue;
-                var held = new int[templates.Count];
-                for (var i = 0; i < templates.Count; i++, at++)
-                {
-                    var slot = TakeSlot(total - at);
-                    codes.AsSpan(at * _words, _words).CopyTo(_codes.AsSpan(slot * _words, _words));
-                    TensorPrimitives.ConvertToHalf(templates[i].Values, _values.AsSpan(slot * Dimensions, Dimensions));
-                    _owners[slot] = new SignCodeMatcher.Owner(person, templates[i].TemplateId);
-                    Link(slot, keys.AsSpan(at * tables, tables));
-                    held[i] = slot;
-                }
-                _slots[person] = held;
-                Counted(held.Length);
-            }
+            Counted(_slots.Put(people, codes, (slot, at) => Link(slot, keys.AsSpan(at * tables, tables))));
         };
     }
 
@@ -173,10 +160,10 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
         if (Count <= _settings.ScanUpTo)
         {
             // A short list: every code compared (cheaper than probing, and the order is exact search's up to the depth).
-            Scan(code, nearest);
+            _slots.Scan(code, nearest);
             Interlocked.Increment(ref _searches);
             Interlocked.Add(ref _candidates, Count);
-            return SignCodeMatcher.Rerank(query, count, nearest, _values, _owners, scratch.Values);
+            return _slots.Rerank(query, count, nearest, scratch.Values);
         }
         var block = _block;
         var ranks = Math.Min(MaxRank, block);
@@ -212,6 +199,7 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
             if (pivot == 0 && r0 + 1 < ranks) queue.Enqueue(Pack(t, r0 + 1, r1, 0), costs[r0 + 1] + costs[MaxRank + r1]);
             if (r1 + 1 < ranks) queue.Enqueue(Pack(t, r0, r1 + 1, 1), costs[r0] + costs[MaxRank + r1 + 1]);
         }
+        var codes = _slots.Codes;
         var examined = 0;
         while (live > 0)
         {
@@ -219,7 +207,7 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
             for (var i = 0; i < live; i++)
             {
                 var slot = slots[i];
-                var distance = Hamming(code, slot);
+                var distance = Hamming(codes, code, slot);
                 if (distance < nearest.Bound && !nearest.Contains(slot)) nearest.Add(distance, slot);
                 var next = _next[tables[i]][slot];
                 if (next >= 0) (tables[still], slots[still++]) = (tables[i], next);
@@ -229,7 +217,7 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
         }
         Interlocked.Increment(ref _searches);
         Interlocked.Add(ref _candidates, examined);
-        return SignCodeMatcher.Rerank(query, count, nearest, _values, _owners, scratch.Values);
+        return _slots.Rerank(query, count, nearest, scratch.Values);
     }
 
     /// <summary>
@@ -305,12 +293,12 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
         _heads = NewHeads(block);
         if (Count == 0) return;
         var tables = _rotations.Length;
-        var held = Enumerable.Range(0, _high).Where(s => _owners[s] is not null).ToArray();
+        var held = Enumerable.Range(0, _slots.High).Where(s => _slots.Owners[s] is not null).ToArray();
         var keys = new int[held.Length * tables];
         Hash(held.Length, i =>
         {
             var values = new float[Dimensions];
-            TensorPrimitives.ConvertToSingle(_values.AsSpan(held[i] * Dimensions, Dimensions), values);
+            TensorPrimitives.ConvertToSingle(_slots.Values.AsSpan(held[i] * Dimensions, Dimensions), values);
             return values;
         }, new ulong[held.Length * _words], keys, block);
         for (var i = 0; i < held.Length; i++) Link(held[i], keys.AsSpan(i * tables, tables));
@@ -351,25 +339,10 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
         }
     }
 
-    /// <summary>Every held code's Hamming distance to <paramref name="code"/>; the nearest kept.</summary>
-    private void Scan(ReadOnlySpan<ulong> code, SignCodeMatcher.NearestCodes nearest)
-    {
-        Span<int> distances = stackalloc int[256];
-        for (var from = 0; from < _high; from += distances.Length)
-        {
-            var length = Math.Min(distances.Length, _high - from);
-            SignCodeMatcher.HammingDistances(_codes.AsSpan(from * _words, length * _words), code, distances[..length]);
-            for (var i = 0; i < length; i++)
-            {
-                if (distances[i] < nearest.Bound && _owners[from + i] is not null) nearest.Add(distances[i], from + i);
-            }
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Hamming(ReadOnlySpan<ulong> code, int slot)
+    private int Hamming(ulong[] codes, ReadOnlySpan<ulong> code, int slot)
     {
-        var held = _codes.AsSpan(slot * _words, _words);
+        var held = codes.AsSpan(slot * _words, _words);
         var distance = 0;
         for (var w = 0; w < held.Length; w++) distance += BitOperations.PopCount(held[w] ^ code[w]);
         return distance;
@@ -379,38 +352,12 @@ public sealed class MultiProbeLshMatcher : InMemoryMatcher
 
     private static (int Table, int R0, int R1, int Pivot) Unpack(int entry) => (entry >> 16, (entry >> 8) & 0xFF, (entry >> 1) & 0x7F, entry & 1);
 
-    private int TakeSlot(int stillToAdd)
-    {
-        if (_free.TryPop(out var slot)) return slot;
-        if (_high == _owners.Length)
-        {
-            var capacity = Math.Max(Math.Max(16, _owners.Length * 2), _high + stillToAdd);
-            Array.Resize(ref _owners, capacity);
-            Array.Resize(ref _codes, capacity * _words);
-            Array.Resize(ref _values, capacity * Dimensions);
-            for (var t = 0; t < _rotations.Length; t++)
-            {
-                Array.Resize(ref _next[t], capacity);
-                Array.Resize(ref _previous[t], capacity);
-            }
-        }
-        return _high++;
-    }
-
     /// <inheritdoc />
     protected override bool RemoveHeld(PersonRef person)
     {
-        if (!_slots.Remove(person, out var old)) return false;
-        foreach (var slot in old)
-        {
-            Unlink(slot);
-            _owners[slot] = null;
-            _codes.AsSpan(slot * _words, _words).Clear();
-            _values.AsSpan(slot * Dimensions, Dimensions).Clear();
-            _free.Push(slot);
-        }
-        Counted(-old.Length);
-        return true;
+        var forgotten = _slots.Remove(person);
+        Counted(-forgotten);
+        return forgotten > 0;
     }
 
     /// <summary>A search's working memory, one per thread.</summary>

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 
 namespace Mtaeda.Identification.Domain;
 
@@ -23,16 +22,11 @@ namespace Mtaeda.Identification.Domain;
 /// </summary>
 public sealed class SignCodeMatcher : InMemoryMatcher
 {
-    private readonly Dictionary<PersonRef, int[]> _slots = [];
-    private readonly Stack<int> _free = new();
     private readonly HadamardRotation _rotation;
     private readonly int _bits;
     private readonly int _words;
     private readonly int _depth;
-    private ulong[] _codes = [];
-    private Half[] _values = [];
-    private Owner?[] _owners = [];
-    private int _high;
+    private readonly TemplateSlots _slots;
 
     /// <summary>Creates an empty matcher.</summary>
     /// <param name="dimensions">Template length.</param>
@@ -48,6 +42,7 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         _bits = _rotation.Length;
         _words = _bits / 64;
         _depth = settings.RerankDepth;
+        _slots = new TemplateSlots(_words, dimensions);
     }
 
     /// <summary>Bits per code: the template length rounded up to a power of two (at least 64).</summary>
@@ -64,26 +59,7 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         {
             foreach (var t in templates) Encode(t.Values, codes.AsSpan(at++ * _words, _words));
         }
-        return () =>
-        {
-            at = 0;
-            foreach (var (person, templates) in people)
-            {
-                RemoveHeld(person);
-                if (templates.Count == 0) continue;
-                var held = new int[templates.Count];
-                for (var i = 0; i < templates.Count; i++, at++)
-                {
-                    var slot = TakeSlot(total - at);
-                    codes.AsSpan(at * _words, _words).CopyTo(_codes.AsSpan(slot * _words, _words));
-                    TensorPrimitives.ConvertToHalf(templates[i].Values, _values.AsSpan(slot * Dimensions, Dimensions));
-                    _owners[slot] = new Owner(person, templates[i].TemplateId);
-                    held[i] = slot;
-                }
-                _slots[person] = held;
-                Counted(held.Length);
-            }
-        };
+        return () => Counted(_slots.Put(people, codes));
     }
 
     /// <inheritdoc />
@@ -95,9 +71,9 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         Span<float> values = Dimensions <= 1024 ? stackalloc float[Dimensions] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(Dimensions)).AsSpan(0, Dimensions);
         try
         {
-            var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _high));
-            Scan(code, nearest);
-            return Rerank(query, count, nearest, _values, _owners, values);
+            var nearest = new NearestCodes(Math.Min(Math.Max(count, _depth), _slots.High));
+            _slots.Scan(code, nearest);
+            return _slots.Rerank(query, count, nearest, values);
         }
         finally
         {
@@ -125,23 +101,6 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         for (var j = 0; j < rotated.Length; j++)
         {
             if (rotated[j] > 0) code[j >> 6] |= 1UL << (j & 63);
-        }
-    }
-
-    /// <summary>Every held code's Hamming distance to <paramref name="code"/>, a block at a time; the nearest kept.</summary>
-    private void Scan(ReadOnlySpan<ulong> code, NearestCodes nearest)
-    {
-        const int Block = 512;
-        Span<int> distances = stackalloc int[Block];
-        var high = _high;
-        for (var from = 0; from < high; from += Block)
-        {
-            var length = Math.Min(Block, high - from);
-            HammingDistances(_codes.AsSpan(from * _words, length * _words), code, distances[..length]);
-            for (var i = 0; i < length; i++)
-            {
-                if (distances[i] < nearest.Bound && _owners[from + i] is not null) nearest.Add(distances[i], from + i);
-            }
         }
     }
 
@@ -198,61 +157,13 @@ public sealed class SignCodeMatcher : InMemoryMatcher
         return Avx512BW.SumAbsoluteDifferences(counts, Vector512<byte>.Zero).AsUInt64();
     }
 
-    private int TakeSlot(int stillToAdd)
-    {
-        if (_free.TryPop(out var slot)) return slot;
-        if (_high == _owners.Length)
-        {
-            var capacity = Math.Max(Math.Max(16, _owners.Length * 2), _high + stillToAdd);
-            Array.Resize(ref _owners, capacity);
-            Array.Resize(ref _codes, capacity * _words);
-            Array.Resize(ref _values, capacity * Dimensions);
-        }
-        return _high++;
-    }
-
     /// <inheritdoc />
     protected override bool RemoveHeld(PersonRef person)
     {
-        if (!_slots.Remove(person, out var old)) return false;
-        foreach (var slot in old)
-        {
-            _owners[slot] = null;
-            _codes.AsSpan(slot * _words, _words).Clear();
-            _values.AsSpan(slot * Dimensions, Dimensions).Clear();
-            _free.Push(slot);
-        }
-        Counted(-old.Length);
-        return true;
+        var forgotten = _slots.Remove(person);
+        Counted(-forgotten);
+        return forgotten > 0;
     }
-
-    /// <summary>
-    /// The <paramref name="nearest"/> codes' templates compared by cosine with <paramref name="query"/> on their stored
-    /// 16-bit values: the <paramref name="count"/> most similar, most similar first (equal similarity in slot order, so
-    /// the answer does not depend on the heap's order).
-    /// </summary>
-    internal static List<Candidate> Rerank(float[] query, int count, NearestCodes nearest, Half[] stored, Owner?[] owners, Span<float> values)
-    {
-        var dimensions = query.Length;
-        var ranked = new (float Similarity, int Slot)[nearest.Count];
-        for (var i = 0; i < ranked.Length; i++)
-        {
-            var slot = nearest.Slot(i);
-            TensorPrimitives.ConvertToSingle(stored.AsSpan(slot * dimensions, dimensions), values);
-            ranked[i] = (TensorPrimitives.Dot(query, values), slot);
-        }
-        Array.Sort(ranked, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Slot.CompareTo(b.Slot));
-        var candidates = new List<Candidate>(Math.Min(count, ranked.Length));
-        for (var i = 0; i < candidates.Capacity; i++)
-        {
-            var owner = owners[ranked[i].Slot]!;
-            candidates.Add(new Candidate(owner.Person, owner.TemplateId, ranked[i].Similarity));
-        }
-        return candidates;
-    }
-
-    /// <summary>Whose template a slot holds.</summary>
-    internal sealed record Owner(PersonRef Person, string TemplateId);
 
     /// <summary>The k smallest distances seen (a max-heap: the root is the largest kept, the bound to beat once full).</summary>
     internal sealed class NearestCodes(int capacity)

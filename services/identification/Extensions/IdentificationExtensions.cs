@@ -6,6 +6,7 @@ using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Handlers;
 using Mtaeda.Identification.Infrastructure;
 using Mtaeda.ServiceDefaults;
+using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -17,7 +18,8 @@ public static class IdentificationExtensions
 
     /// <summary>
     /// The app port (h2c, <c>APP_PORT</c>, default <see cref="DefaultAppPort"/>), gRPC with JSON transcoding, the
-    /// in-memory matcher (multi-probe LSH by default, built from the store at start-up), the watch list, the capture path and the outbox.
+    /// in-memory matcher (multi-probe LSH by default, built from the store at start-up), the watch list, the capture path, the
+    /// cameras (equipment's client through the sidecar, asked about a camera not yet known) and the outbox.
     /// </summary>
     /// <param name="builder">The app builder.</param>
     /// <returns>The same builder.</returns>
@@ -41,6 +43,7 @@ public static class IdentificationExtensions
         builder.Services.AddSingleton<IdentificationStore>();
         builder.Services.AddStateOutbox(new StateOutboxOptions(options.StateStore, options.OutboxSweep, IdentificationStore.OutboxKey));
         builder.Services.AddSingleton<WatchList>();
+        builder.Services.AddSingleton(_ => new EquipmentClient(DaprSidecar.InvokerFor(builder.Configuration, "equipment")));
         builder.Services.AddSingleton<CameraDirectory>();
         builder.Services.AddSingleton<CaptureIdentifier>();
         builder.Services.AddSingleton<MatcherReadiness>();

@@ -40,8 +40,13 @@ public sealed record PassengerRecord(string Id, List<TemplateRecord> Templates, 
 /// <param name="WithdrawnAt">When the withdrawal was applied.</param>
 public sealed record WithdrawalRecord(string Id, ulong Through, DateTimeOffset WithdrawnAt);
 
-/// <summary>A camera and the turnstile it watches, as equipment announced it.</summary>
-public sealed record CameraRecord(string CameraId, string TurnstileId, string StationId, DateTimeOffset InstalledAt);
+/// <summary>A camera and the turnstile it watches, as equipment announced it (or answered when asked).</summary>
+/// <param name="CameraId">Camera id.</param>
+/// <param name="TurnstileId">The turnstile it is installed on; empty once removed.</param>
+/// <param name="StationId">That turnstile's station; empty once removed.</param>
+/// <param name="InstalledAt">When it was installed.</param>
+/// <param name="RemovedAt">When it was removed from its turnstile; null while installed. A removal is kept so that an older installation arriving later changes nothing.</param>
+public sealed record CameraRecord(string CameraId, string TurnstileId, string StationId, DateTimeOffset InstalledAt, DateTimeOffset? RemovedAt = null);
 
 /// <summary>
 /// Identification's state, in its own store (<see cref="IdentificationOptions.StateStore"/>), which Dapr encrypts at
