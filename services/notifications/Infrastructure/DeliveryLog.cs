@@ -55,14 +55,19 @@ public sealed class DeliveryLog(DaprClient dapr, NotificationsOptions options)
         return added;
     }
 
-    /// <summary>Records where a delivery stands.</summary>
+    /// <summary>
+    /// Records where a delivery stands, written with the ETag read just before: the key was created with first-write
+    /// concurrency (<see cref="TryAddAsync"/>), and Redis refuses a later save of such a key without its ETag.
+    /// </summary>
     /// <param name="delivery">The delivery, with its new record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>
     public Task UpdateAsync(StoredDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return dapr.SaveStateAsync(options.StateStoreName, Key(delivery.Read().DeliveryId), delivery, cancellationToken: cancellationToken);
+        var id = delivery.Read().DeliveryId;
+        return OptimisticState.ReplaceAsync<StoredDelivery, bool>(dapr, options.StateStoreName, Key(id), _ => (true, delivery),
+            $"recording delivery {id}", cancellationToken);
     }
 
     /// <summary>Every delivery kept, unordered.</summary>
