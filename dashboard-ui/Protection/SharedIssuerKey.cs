@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Dapr;
 using Dapr.Client;
 using Microsoft.AspNetCore.DataProtection;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Dashboard.Protection;
 
@@ -33,21 +33,12 @@ public sealed class SharedIssuerKey(DaprClient dapr, string store, IDataProtecti
     /// <returns>The RSA private key (PKCS#1 PEM).</returns>
     public async Task<string> GetOrCreatePemAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        // Created only if absent: of two replicas that make a key at once, one keeps the other's.
+        var (_, stored) = await dapr.TryCreateAsync(store, ItemKey, () =>
         {
-            var stored = await dapr.GetStateAsync<string?>(store, ItemKey, ConsistencyMode.Strong, cancellationToken: cancellationToken);
-            if (!string.IsNullOrEmpty(stored)) return _protector.Unprotect(stored);
             using var rsa = RSA.Create(2048);
-            var pem = rsa.ExportRSAPrivateKeyPem();
-            try
-            {
-                // Created only if absent: of two replicas that make a key at once, one write fails and that replica reads the other's.
-                await dapr.SaveStateAsync(store, ItemKey, _protector.Protect(pem), new StateOptions { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong }, cancellationToken: cancellationToken);
-                return pem;
-            }
-            catch (DaprException) when (attempt < 3)
-            {
-            }
-        }
+            return _protector.Protect(rsa.ExportRSAPrivateKeyPem());
+        }, cancellationToken);
+        return _protector.Unprotect(stored);
     }
 }

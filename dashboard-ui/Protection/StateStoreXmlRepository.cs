@@ -1,7 +1,7 @@
 using System.Xml.Linq;
-using Dapr;
 using Dapr.Client;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Dashboard.Protection;
 
@@ -25,7 +25,6 @@ public sealed class StateStoreXmlRepository : IXmlRepository
     /// <summary>How many times a key is written before the repository gives up (each lost write is another replica's success).</summary>
     public const int MaxAttempts = 10;
 
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
     private readonly DaprClient _dapr;
     private readonly string _store;
     private readonly TimeSpan _timeout;
@@ -60,27 +59,10 @@ public sealed class StateStoreXmlRepository : IXmlRepository
             var (ring, etag) = await ReadAsync();
             List<string> next = [.. ring, xml];
             using var timeout = new CancellationTokenSource(_timeout);
-            bool saved;
-            if (string.IsNullOrEmpty(etag))
-            {
-                // No ring yet: first-write without an ETag only creates the item; another replica's ring made meanwhile fails it.
-                try
-                {
-                    await _dapr.SaveStateAsync(_store, RingKey, next, FirstWrite, cancellationToken: timeout.Token);
-                    saved = true;
-                }
-                catch (DaprException) when (attempt < MaxAttempts)
-                {
-                    saved = false;
-                }
-            }
-            else
-            {
-                saved = await _dapr.TrySaveStateAsync(_store, RingKey, next, etag, FirstWrite, cancellationToken: timeout.Token);
-            }
-            if (saved) return;
+            // First-write with the ETag read; with none (no ring yet) it only creates the item, and another replica's ring made meanwhile fails it.
+            if (await _dapr.TrySaveAsync(_store, RingKey, next, etag, timeout.Token)) return;
             if (attempt >= MaxAttempts)
-                throw new InvalidOperationException($"The data protection key could not be added to the ring in state store '{_store}': {MaxAttempts} writes lost to other replicas'");
+                throw new InvalidOperationException($"The data protection key could not be added to the ring in state store '{_store}': {MaxAttempts} writes lost to other replicas' or refused by the store");
         }
     }
 

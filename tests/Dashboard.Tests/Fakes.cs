@@ -9,7 +9,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
-using Mtaeda.Dashboard.Identity;
 using MudBlazor;
 using MudBlazor.Services;
 

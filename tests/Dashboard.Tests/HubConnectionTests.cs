@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
-using Mtaeda.Dashboard.Identity;
 using Mtaeda.Testing;
 
 namespace Mtaeda.Dashboard.Tests;

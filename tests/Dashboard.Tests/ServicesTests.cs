@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Mtaeda.Dashboard.Backend;
-using Mtaeda.Dashboard.Identity;
 
 namespace Mtaeda.Dashboard.Tests;
 

@@ -49,7 +49,7 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
     internal const string Done = "done";
     private const int MaxClaimAttempts = 3;
 
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+    private static StateOptions FirstWrite => StateTransactions.FirstWrite;
     private static readonly StateOptions LastWrite = new() { Concurrency = ConcurrencyMode.LastWrite, Consistency = ConsistencyMode.Strong };
 
     private static readonly Counter<long> Deliveries = MtaedaTelemetry.Meter.CreateCounter<long>(

@@ -18,7 +18,13 @@ public sealed record StateWrite(string Key, byte[]? Value, string? ETag);
 public static class StateTransactions
 {
     private const int MaxAttempts = 20;
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+
+    /// <summary>
+    /// First-write concurrency with strong consistency, the options of every guarded write: with an ETag, the write goes
+    /// through only if the key still holds what was read; without one, only if the key does not exist yet. A new value
+    /// each time (<see cref="StateOptions"/> is mutable).
+    /// </summary>
+    public static StateOptions FirstWrite => new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
 
     /// <summary>Serialises a value as the state store keeps it (JSON, the web defaults the Dapr client reads with).</summary>
     /// <typeparam name="T">The value's type.</typeparam>

@@ -17,24 +17,18 @@ public sealed class AlertStore(DaprClient dapr, NotificationsOptions options)
     /// <summary>The state key of the index.</summary>
     public const string IndexKey = "alerts-index";
 
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
     private readonly SortedIdIndex _index = new(dapr, options.StateStoreName, IndexKey, "alert");
 
-    /// <summary>Keeps <paramref name="alert"/>, or answers the alert kept under its id already.</summary>
+    /// <summary>Keeps <paramref name="alert"/>, or answers the alert kept under its id already (also when a concurrent delivery kept it first).</summary>
     /// <param name="alert">The new alert.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The kept alert.</returns>
     public async Task<Alert> AddAsync(Alert alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        var kept = await GetAsync(alert.Id, cancellationToken);
-        if (kept is null)
-        {
-            await dapr.SaveStateAsync(options.StateStoreName, Key(alert.Id), IntegrationEvents.ToJson(alert), FirstWrite, cancellationToken: cancellationToken);
-            kept = alert;
-        }
+        var (created, json) = await dapr.TryCreateAsync(options.StateStoreName, Key(alert.Id), () => IntegrationEvents.ToJson(alert), cancellationToken);
         await _index.AddAsync(alert.Id, cancellationToken);
-        return kept;
+        return created ? alert : IntegrationEvents.FromJson<Alert>(json);
     }
 
     /// <summary>One alert.</summary>

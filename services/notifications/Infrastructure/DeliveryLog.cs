@@ -40,10 +40,9 @@ public sealed class DeliveryLog(DaprClient dapr, NotificationsOptions options)
     /// <summary>The state key of the index.</summary>
     public const string IndexKey = "deliveries-index";
 
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
     private readonly SortedIdIndex _index = new(dapr, options.StateStoreName, IndexKey, "delivery");
 
-    /// <summary>Logs a new delivery; false when it is logged already (a redelivered event).</summary>
+    /// <summary>Logs a new delivery; false when it is logged already (a redelivered event, also one delivered concurrently).</summary>
     /// <param name="delivery">The delivery.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>True when this call logged it.</returns>
@@ -51,32 +50,24 @@ public sealed class DeliveryLog(DaprClient dapr, NotificationsOptions options)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var id = delivery.Read().DeliveryId;
-        var added = false;
-        if (await dapr.GetStateAsync<StoredDelivery?>(options.StateStoreName, Key(id), ConsistencyMode.Strong, cancellationToken: cancellationToken) is null)
-        {
-            try
-            {
-                await dapr.SaveStateAsync(options.StateStoreName, Key(id), delivery, FirstWrite, cancellationToken: cancellationToken);
-                added = true;
-            }
-            catch (Dapr.DaprException)
-            {
-                // First-write refused: another delivery of the same event logged it first; anything else is thrown again.
-                if (await dapr.GetStateAsync<StoredDelivery?>(options.StateStoreName, Key(id), ConsistencyMode.Strong, cancellationToken: cancellationToken) is null) throw;
-            }
-        }
+        var (added, _) = await dapr.TryCreateAsync(options.StateStoreName, Key(id), () => delivery, cancellationToken);
         await _index.AddAsync(id, cancellationToken);
         return added;
     }
 
-    /// <summary>Records where a delivery stands.</summary>
+    /// <summary>
+    /// Records where a delivery stands, written with the ETag read just before: the key was created with first-write
+    /// concurrency (<see cref="TryAddAsync"/>), and Redis refuses a later save of such a key without its ETag.
+    /// </summary>
     /// <param name="delivery">The delivery, with its new record.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task.</returns>
     public Task UpdateAsync(StoredDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return dapr.SaveStateAsync(options.StateStoreName, Key(delivery.Read().DeliveryId), delivery, cancellationToken: cancellationToken);
+        var id = delivery.Read().DeliveryId;
+        return OptimisticState.ReplaceAsync<StoredDelivery, bool>(dapr, options.StateStoreName, Key(id), _ => (true, delivery),
+            $"recording delivery {id}", cancellationToken);
     }
 
     /// <summary>Every delivery kept, unordered.</summary>

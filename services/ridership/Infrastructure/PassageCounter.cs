@@ -45,7 +45,7 @@ public sealed record CountRequest(string EventId, PassageBatch Batch);
 /// <param name="logger">The logger.</param>
 public sealed partial class PassageCounter(DaprClient dapr, RidershipOptions options, TimeProvider time, ILogger<PassageCounter> logger) : IDisposable
 {
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+    private static StateOptions FirstWrite => StateTransactions.FirstWrite;
 
     private static readonly Counter<long> Passages = MtaedaTelemetry.Meter.CreateCounter<long>(
         "mtaeda.ridership.passages", unit: "{passage}", description: "Passages counted by ridership, by direction (ingress, egress).");

@@ -1,6 +1,7 @@
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
 using Microsoft.Playwright;
+using Mtaeda.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Mtaeda.Dashboard.Tests.Browser;
@@ -26,32 +27,20 @@ public sealed class AloneDashboard : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var root = Mtaeda.EndToEnd.Tests.MtaedaSystem.Root;
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         Directory.CreateDirectory(Path.Combine(_dir, "components"));
-        File.Copy(Path.Combine(root, "components", "common", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
+        File.Copy(Path.Combine(Repository.Root, "components", "common", "resiliency.yaml"), Path.Combine(_dir, "components", "resiliency.yaml"));
         var runFile = Path.Combine(_dir, "dapr.yaml");
-        await File.WriteAllTextAsync(runFile, $"""
-            version: 1
-            common:
-              resourcesPath: {Path.Combine(_dir, "components")}
-              appLogDestination: fileAndConsole
-              env:
-                ASPNETCORE_ENVIRONMENT: Development
-                DASHBOARD_DEV_PASSWORD: "{Password}"
-                DevelopmentIssuer__Issuer: "{Url}"
-                Dashboard__RefreshSeconds: "1"
-                Dashboard__CallTimeoutSeconds: "2"
-                Hub__Url: "http://localhost:{Sidecar.FreePort()}/hubs/operations"
-            apps:
-              - appID: dashboard
-                appDirPath: {Path.Combine(root, "dashboard-ui")}
-                appPort: {_port}
-                appProtocol: http
-                daprHTTPPort: {Sidecar.FreePort()}
-                daprGRPCPort: {Sidecar.FreePort()}
-                command: ["dotnet", "{Path.Combine(root, "dashboard-ui", "bin", configuration, "net10.0", "Mtaeda.Dashboard.dll")}"]
-            """);
+        await new RunFileBuilder(Repository.Root, configuration)
+            .Resources(Path.Combine(_dir, "components"))
+            .Env("ASPNETCORE_ENVIRONMENT", "Development")
+            .Env("DASHBOARD_DEV_PASSWORD", Password)
+            .Env("DevelopmentIssuer__Issuer", Url)
+            .Env("Dashboard__RefreshSeconds", "1")
+            .Env("Dashboard__CallTimeoutSeconds", "2")
+            .Env("Hub__Url", $"http://localhost:{Sidecar.FreePort()}/hubs/operations")
+            .App("dashboard", (_port, Sidecar.FreePort(), Sidecar.FreePort()))
+            .WriteAsync(runFile);
         _runner = RunnerProcess.Start(Path.Combine(AppContext.BaseDirectory, "local-dapr.dll"), ["run", "-f", runFile, "--app-startup-timeout", "120"]);
         await _runner.WaitForLineAsync(l => l.Contains("you're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(150));
         _playwright = await Playwright.CreateAsync();

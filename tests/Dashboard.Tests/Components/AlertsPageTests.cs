@@ -6,7 +6,6 @@ using Mtaeda.Dashboard.Alerts;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components.Pages;
 using Mtaeda.Dashboard.Components.Shared;
-using Mtaeda.Dashboard.Identity;
 
 namespace Mtaeda.Dashboard.Tests.Components;
 

@@ -2,7 +2,6 @@ using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Dashboard.Backend;
-using Mtaeda.Dashboard.Identity;
 
 namespace Mtaeda.Dashboard.Tests.Components;
 

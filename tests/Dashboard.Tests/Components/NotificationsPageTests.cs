@@ -5,7 +5,6 @@ using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Dashboard.Backend;
 using Mtaeda.Dashboard.Components.Pages;
-using Mtaeda.Dashboard.Identity;
 
 namespace Mtaeda.Dashboard.Tests.Components;
 

@@ -3,7 +3,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts.Passengers.V1;
 using Mtaeda.Dashboard.Components.Pages;
-using Mtaeda.Dashboard.Identity;
 
 namespace Mtaeda.Dashboard.Tests.Components;
 

@@ -3,7 +3,6 @@ using Dapr.Client;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
-using Mtaeda.Dashboard.Identity;
 using Mtaeda.Dashboard.Protection;
 using Mtaeda.Testing;
 
