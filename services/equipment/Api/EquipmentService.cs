@@ -7,6 +7,7 @@ using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Equipment.Actors;
 using Mtaeda.Equipment.Domain;
 using Mtaeda.Equipment.Infrastructure;
+using Mtaeda.ServiceDefaults;
 using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
 
 namespace Mtaeda.Equipment.Api;
@@ -101,8 +102,8 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
             BatchId = request.BatchId,
             Ingress = request.Ingress,
             Egress = request.Egress,
-            IntervalStart = Requests.Time(request.IntervalStart, "interval_start"),
-            IntervalEnd = Requests.Time(request.IntervalEnd, "interval_end"),
+            IntervalStart = RequestTimes.Require(request.IntervalStart, "interval_start"),
+            IntervalEnd = RequestTimes.Require(request.IntervalEnd, "interval_end"),
         };
         batch.Validate().ThrowIfRefused();
         var reply = await actors.Turnstile(turnstileId).RecordPassagesAsync(batch);
@@ -119,7 +120,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         {
             Kind = Requests.Kind(request.Kind, "LOCKED, JAMMED or MALFUNCTION"),
             Reason = Requests.Text(request.Reason, "reason"),
-            OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
+            OccurredAt = RequestTimes.Optional(request.OccurredAt, "occurred_at"),
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         return new() { Status = await StatusAfterAsync(actors.Turnstile(turnstileId).ReportFaultAsync(report)) };
@@ -159,7 +160,7 @@ public sealed class EquipmentService(EquipmentActors actors, IStationLookup stat
         {
             Kind = Requests.Kind(request.Kind, "NO_SIGNAL, OBSTRUCTED or MALFUNCTION"),
             Reason = Requests.Text(request.Reason, "reason"),
-            OccurredAt = Requests.OptionalTime(request.OccurredAt, "occurred_at"),
+            OccurredAt = RequestTimes.Optional(request.OccurredAt, "occurred_at"),
             FaultId = Requests.Text(request.FaultId, "fault_id", FaultReport.MaxFaultIdLength),
         };
         var reply = await actors.Camera(cameraId).ReportFaultAsync(report);

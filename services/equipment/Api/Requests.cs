@@ -1,5 +1,4 @@
 using Mtaeda.Contracts;
-using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Equipment.Domain;
 using ContractEquipmentInfo = Mtaeda.Contracts.Common.V1.EquipmentInfo;
 
@@ -42,23 +41,5 @@ internal static class Requests
         if (EqualityComparer<TKind>.Default.Equals(kind, default)) throw Errors.InvalidArgument("kind", "is required");
         if (!System.Enum.IsDefined(kind)) throw Errors.InvalidArgument("kind", $"must be {values}");
         return kind;
-    }
-
-    /// <summary>A required, valid timestamp.</summary>
-    public static DateTimeOffset Time(Timestamp? value, string field) =>
-        OptionalTime(value, field) ?? throw Errors.InvalidArgument(field, "is required");
-
-    /// <summary>An optional timestamp; when present it must be valid.</summary>
-    public static DateTimeOffset? OptionalTime(Timestamp? value, string field)
-    {
-        if (value is null) return null;
-        try
-        {
-            return value.ToDateTimeOffset();
-        }
-        catch (InvalidOperationException)
-        {
-            throw Errors.InvalidArgument(field, "is not a valid timestamp");
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf;
@@ -70,7 +71,8 @@ internal sealed class PassageJournal : IAsyncDisposable
     private readonly DeviceOutcomes? _outcomes;
     private readonly TimeProvider _time;
     private Task _writer = Task.CompletedTask;
-    private FileStream _active = null!;
+    // Null after a roll that closed the old segment but could not open the next one (the next write rolls again).
+    private FileStream? _active;
     private long _activeNumber;
     private long _activeLength;
     private DateTimeOffset _lastRoll;
@@ -237,7 +239,7 @@ internal sealed class PassageJournal : IAsyncDisposable
             Housekeep();
         }
         Housekeep(closing: true);
-        await _active.DisposeAsync();
+        if (_active is not null) await _active.DisposeAsync();
     }
 
     // Retries until the bytes are on disk: an entry that is not durable must not be acknowledged, and dropping it
@@ -252,7 +254,7 @@ internal sealed class PassageJournal : IAsyncDisposable
             try
             {
                 // A segment removed from under the journal would take what is written to it along (one stat per group).
-                if ((_activeLength > 0 && _activeLength + bytes.Length > _options.SegmentBytes) || !File.Exists(SegmentPath(_activeNumber))) Roll();
+                if (_active is null || (_activeLength > 0 && _activeLength + bytes.Length > _options.SegmentBytes) || !File.Exists(SegmentPath(_activeNumber))) Roll();
                 _active.Write(bytes.Span);
                 _active.Flush(flushToDisk: _options.Fsync);
                 _activeLength += bytes.Length;
@@ -346,15 +348,23 @@ internal sealed class PassageJournal : IAsyncDisposable
         }
     }
 
+    [MemberNotNull(nameof(_active))]
     private void Roll()
     {
-        try
+        // The old segment is let go before the next is opened: if opening fails, no closed stream is left behind to
+        // write to or flush again, and the next roll starts from nothing.
+        var previous = _active;
+        _active = null;
+        if (previous is not null)
         {
-            _active?.Flush(flushToDisk: _options.Fsync);
-        }
-        finally
-        {
-            _active?.Dispose();
+            try
+            {
+                previous.Flush(flushToDisk: _options.Fsync);
+            }
+            finally
+            {
+                previous.Dispose();
+            }
         }
         _activeNumber++;
         // Recreated if someone removed it: writing must go on.

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Ridership.Domain;
 using Mtaeda.Ridership.Infrastructure;
+using Mtaeda.ServiceDefaults;
 using RidershipService = Mtaeda.Contracts.Ridership.V1.Ridership;
 
 namespace Mtaeda.Ridership.Api;
@@ -20,7 +21,7 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
     /// <inheritdoc />
     public override async Task<GetNetworkTotalsResponse> GetNetworkTotals(GetNetworkTotalsRequest request, ServerCallContext context)
     {
-        var since = request.Since is null ? (DateTimeOffset?)null : Time(request.Since, "since");
+        var since = RequestTimes.Optional(request.Since, "since");
         var asOf = time.GetUtcNow();
         var totals = await queries.NetworkTotalsAsync(since, context.CancellationToken);
         return new GetNetworkTotalsResponse
@@ -68,17 +69,5 @@ public sealed class RidershipApi(RidershipQueries queries, TimeProvider time) : 
         new() { Minute = Timestamp.FromDateTimeOffset(minute.Minute), Ingress = minute.Counts.Ingress, Egress = minute.Counts.Egress };
 
     private MinuteRange Range(Timestamp? start, Timestamp? end) =>
-        MinuteRange.Resolve(start is null ? null : Time(start, "start_time"), end is null ? null : Time(end, "end_time"), time.GetUtcNow());
-
-    private static DateTimeOffset Time(Timestamp timestamp, string field)
-    {
-        try
-        {
-            return timestamp.ToDateTimeOffset();
-        }
-        catch (InvalidOperationException)
-        {
-            throw Errors.InvalidArgument(field, "is not a valid timestamp");
-        }
-    }
+        MinuteRange.Resolve(RequestTimes.Optional(start, "start_time"), RequestTimes.Optional(end, "end_time"), time.GetUtcNow());
 }
