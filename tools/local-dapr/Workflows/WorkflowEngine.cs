@@ -3,7 +3,6 @@ using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Workflows;
 
@@ -51,20 +50,9 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     {
         await Ready.WaitAsync(cancellationToken);
         var id = string.IsNullOrEmpty(request.InstanceId) ? Guid.NewGuid().ToString("N") : request.InstanceId;
-        var start = new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now(),
-            ExecutionStarted = new ExecutionStartedEvent
-            {
-                Name = request.Name,
-                Version = request.Version,
-                Input = request.Input,
-                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = id, ExecutionId = request.ExecutionId ?? Guid.NewGuid().ToString() },
-                ScheduledStartTimestamp = request.ScheduledStartTimestamp,
-                ParentTraceContext = request.ParentTraceContext,
-            },
-        };
+        var start = NewExecution(id, request.Name, request.Version, request.Input, request.ExecutionId);
+        start.ExecutionStarted.ScheduledStartTimestamp = request.ScheduledStartTimestamp;
+        start.ExecutionStarted.ParentTraceContext = request.ParentTraceContext;
         start.ExecutionStarted.Tags.Add(request.Tags);
         await CreateAsync(id, start, cancellationToken);
         return id;
@@ -445,19 +433,8 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     {
                         // A new execution: history starts again from a new start event, followed by the events the
                         // workflow carried over and those that arrived during the turn.
-                        var restarted = new HistoryEvent
-                        {
-                            EventId = -1,
-                            Timestamp = Now(),
-                            ExecutionStarted = new ExecutionStartedEvent
-                            {
-                                Name = start.Name,
-                                Version = start.Version,
-                                Input = complete.Result,
-                                ParentInstance = start.ParentInstance,
-                                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = instance.Id, ExecutionId = Guid.NewGuid().ToString() },
-                            },
-                        };
+                        var restarted = NewExecution(instance.Id, start.Name, start.Version, complete.Result);
+                        restarted.ExecutionStarted.ParentInstance = start.ParentInstance;
                         restarted.ExecutionStarted.Tags.Add(start.Tags);
                         history = [];
                         inbox = [restarted, .. complete.CarryoverEvents, .. inbox];
@@ -600,26 +577,32 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         instance.Activities.Clear();
     }
 
+    /// <summary>
+    /// The first event of a new execution of <paramref name="instanceId"/> (a start, a continue-as-new, a child), with a new
+    /// execution id unless the caller gave one.
+    /// </summary>
+    private HistoryEvent NewExecution(string instanceId, string name, string? version, string? input, string? executionId = null) => new()
+    {
+        EventId = -1,
+        Timestamp = Now(),
+        ExecutionStarted = new ExecutionStartedEvent
+        {
+            Name = name,
+            Version = version,
+            Input = input,
+            WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = instanceId, ExecutionId = executionId ?? Guid.NewGuid().ToString() },
+        },
+    };
+
     private void StartChild(string parentId, ExecutionStartedEvent? parentStart, HistoryEvent created)
     {
         var child = created.ChildWorkflowInstanceCreated;
-        var start = new HistoryEvent
+        var start = NewExecution(child.InstanceId, child.Name, child.Version, child.Input);
+        start.ExecutionStarted.ParentInstance = new ParentInstanceInfo
         {
-            EventId = -1,
-            Timestamp = Now(),
-            ExecutionStarted = new ExecutionStartedEvent
-            {
-                Name = child.Name,
-                Version = child.Version,
-                Input = child.Input,
-                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = child.InstanceId, ExecutionId = Guid.NewGuid().ToString() },
-                ParentInstance = new ParentInstanceInfo
-                {
-                    TaskScheduledId = created.EventId,
-                    Name = parentStart?.Name,
-                    WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = parentId, ExecutionId = parentStart?.WorkflowInstance?.ExecutionId },
-                },
-            },
+            TaskScheduledId = created.EventId,
+            Name = parentStart?.Name,
+            WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = parentId, ExecutionId = parentStart?.WorkflowInstance?.ExecutionId },
         };
         _ = Task.Run(async () =>
         {
