@@ -229,7 +229,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             if (!instance.Activities.TryGetValue(response.TaskId, out var token) || token != response.CompletionToken) return;
             instance.Activities.Remove(response.TaskId);
             if (!instance.Exists || instance.IsCompleted || instance.HasResult(response.TaskId, HistoryEvent.EventTypeOneofCase.TaskScheduled)) return;
-            var e = new HistoryEvent { EventId = -1, Timestamp = Now() };
+            var e = Arrived(new HistoryEvent());
             if (response.FailureDetails is { } failure)
                 e.TaskFailed = new TaskFailedEvent { TaskScheduledId = response.TaskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId };
             else
@@ -291,7 +291,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             ExecutionId = instance.Start?.WorkflowInstance?.ExecutionId,
         };
         request.PastEvents.AddRange(instance.History);
-        request.NewEvents.Add(new HistoryEvent { EventId = -1, Timestamp = Now(), WorkflowStarted = new WorkflowStartedEvent() });
+        request.NewEvents.Add(Arrived(new HistoryEvent { WorkflowStarted = new WorkflowStartedEvent() }));
         request.NewEvents.AddRange(delivered);
         Dispatcher.Enqueue(new WorkItem { CompletionToken = token, WorkflowRequest = request });
     }
@@ -313,12 +313,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             {
                 foreach (var child in instance.Pending(HistoryEvent.EventTypeOneofCase.ChildWorkflowInstanceCreated))
                 {
-                    Send(child.ChildWorkflowInstanceCreated.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminated.Input, Recurse = true },
-                    });
+                    Send(child.ChildWorkflowInstanceCreated.InstanceId, Arrived(new HistoryEvent { ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminated.Input, Recurse = true } }));
                 }
             }
         }
@@ -335,7 +330,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     /// <summary>Stores the turn's events and the actions' history as one transaction, then acts on the actions.</summary>
     private async Task ApplyTurnAsync(WorkflowInstance instance, WorkflowResponse response, CancellationToken cancellationToken)
     {
-        var history = new List<HistoryEvent>(instance.History) { new() { EventId = -1, Timestamp = Now(), WorkflowStarted = new WorkflowStartedEvent() } };
+        var history = new List<HistoryEvent>(instance.History) { Arrived(new HistoryEvent { WorkflowStarted = new WorkflowStartedEvent() }) };
         history.AddRange(instance.TurnEvents);
         var inbox = instance.Inbox.Where(e => !instance.TurnEvents.Contains(e)).ToList();
         var historyFrom = instance.History.Count;
@@ -407,23 +402,13 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                         Timestamp = Now(),
                         EventSent = new EventSentEvent { InstanceId = send.Instance.InstanceId, Name = send.Name, Input = send.Data },
                     });
-                    effects.Add(() => Send(send.Instance.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data },
-                    }));
+                    effects.Add(() => Send(send.Instance.InstanceId, Arrived(new HistoryEvent { EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data } })));
                     break;
                 }
                 case WorkflowAction.WorkflowActionTypeOneofCase.TerminateWorkflow:
                 {
                     var terminate = action.TerminateWorkflow;
-                    effects.Add(() => Send(terminate.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminate.Reason, Recurse = terminate.Recurse },
-                    }));
+                    effects.Add(() => Send(terminate.InstanceId, Arrived(new HistoryEvent { ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminate.Reason, Recurse = terminate.Recurse } })));
                     break;
                 }
                 case WorkflowAction.WorkflowActionTypeOneofCase.CompleteWorkflow:
@@ -455,7 +440,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     effects.Add(() => CancelInFlight(instance));
                     if (start?.ParentInstance is { WorkflowInstance.InstanceId: { Length: > 0 } parentId } parent)
                     {
-                        var notice = new HistoryEvent { EventId = -1, Timestamp = Now() };
+                        var notice = Arrived(new HistoryEvent());
                         if (complete.WorkflowStatus == OrchestrationStatus.Completed)
                             notice.ChildWorkflowInstanceCompleted = new ChildWorkflowInstanceCompletedEvent { TaskScheduledId = parent.TaskScheduledId, Result = complete.Result };
                         else
@@ -549,7 +534,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     if (instance.Timers.Remove(timerId, out var timer)) timer.Dispose();
                     if (!instance.Exists || instance.IsCompleted || instance.HasResult(timerId, HistoryEvent.EventTypeOneofCase.TimerCreated)) return;
                     if (!instance.History.Any(e => e.EventId == timerId && e.TimerCreated is not null)) return;
-                    await AppendAsync(instance, new HistoryEvent { EventId = -1, Timestamp = Now(), TimerFired = new TimerFiredEvent { TimerId = timerId, FireAt = fireAt } }, _stopping.Token);
+                    await AppendAsync(instance, Arrived(new HistoryEvent { TimerFired = new TimerFiredEvent { TimerId = timerId, FireAt = fireAt } }), _stopping.Token);
                     return;
                 }
                 finally
@@ -581,10 +566,8 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     /// The first event of a new execution of <paramref name="instanceId"/> (a start, a continue-as-new, a child), with a new
     /// execution id unless the caller gave one.
     /// </summary>
-    private HistoryEvent NewExecution(string instanceId, string name, string? version, string? input, string? executionId = null) => new()
+    private HistoryEvent NewExecution(string instanceId, string name, string? version, string? input, string? executionId = null) => Arrived(new HistoryEvent
     {
-        EventId = -1,
-        Timestamp = Now(),
         ExecutionStarted = new ExecutionStartedEvent
         {
             Name = name,
@@ -592,7 +575,18 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             Input = input,
             WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = instanceId, ExecutionId = executionId ?? Guid.NewGuid().ToString() },
         },
-    };
+    });
+
+    /// <summary>
+    /// <paramref name="e"/> as an event the workflow's own actions did not number (a start, an event from outside or from
+    /// another instance, a fired timer, a turn's start): event id -1, stamped now.
+    /// </summary>
+    private HistoryEvent Arrived(HistoryEvent e)
+    {
+        e.EventId = -1;
+        e.Timestamp = Now();
+        return e;
+    }
 
     private void StartChild(string parentId, ExecutionStartedEvent? parentStart, HistoryEvent created)
     {
@@ -612,16 +606,14 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
             {
-                Send(parentId, new HistoryEvent
+                Send(parentId, Arrived(new HistoryEvent
                 {
-                    EventId = -1,
-                    Timestamp = Now(),
                     ChildWorkflowInstanceFailed = new ChildWorkflowInstanceFailedEvent
                     {
                         TaskScheduledId = created.EventId,
                         FailureDetails = new TaskFailureDetails { ErrorType = "WorkflowAlreadyExists", ErrorMessage = ex.Status.Detail, IsNonRetriable = true },
                     },
-                });
+                }));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -878,7 +870,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             if (!child.Exists) StartChild(id, parentStart, created);
             else if (WorkflowInstance.IsTerminal(child.WorkflowState.WorkflowStatus))
             {
-                var notice = new HistoryEvent { EventId = -1, Timestamp = Now() };
+                var notice = Arrived(new HistoryEvent());
                 if (child.WorkflowState.WorkflowStatus == OrchestrationStatus.Completed)
                     notice.ChildWorkflowInstanceCompleted = new ChildWorkflowInstanceCompletedEvent { TaskScheduledId = created.EventId, Result = child.WorkflowState.Output };
                 else
