@@ -12,7 +12,6 @@ using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Identification.V1;
 using Mtaeda.Contracts.Notifications.V1;
 using Mtaeda.Gateway.Devices;
-using Mtaeda.Testing;
 using StackExchange.Redis;
 using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
 using NotificationsClient = Mtaeda.Contracts.Notifications.V1.Notifications.NotificationsClient;

@@ -10,7 +10,6 @@ using Mtaeda.Contracts.Maintenance.V1;
 using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Gateway.Devices;
-using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 

@@ -5,7 +5,6 @@ using Dapr.Client;
 using Grpc.Core;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
-using Mtaeda.Testing;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Ridership.V1;

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Gateway.Devices;
-using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 

@@ -8,7 +8,6 @@ using Mtaeda.Contracts.Gateway.V1;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Gateway.Devices;
-using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 

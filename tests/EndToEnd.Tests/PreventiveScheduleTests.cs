@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LocalDapr.Runner;
 using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 
@@ -19,14 +18,8 @@ public sealed class PreventiveScheduleTests(MtaedaSystem system)
     [Fact]
     public async Task A_schedule_fires_at_its_cron_time_and_the_stations_history_shows_its_work_orders_transitions()
     {
-        await system.ProvisionAsync("stn-sched", "Schedule Square", "green", 1_000_000, "ts-sched-01");
         using var http = PreventiveSchedules.Http(system, "simulator");
-        var due = PreventiveSchedules.SecondsAhead(8);
-        using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
-                   new { scheduleId = "sch-e2e", deviceId = "ts-sched-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = PreventiveSchedules.OnceAt(due), timeZone = "America/New_York" }, Ct))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(Ct));
-        }
+        var due = await PreventiveSchedules.ScheduleAsync(system, http, "stn-sched", "Schedule Square", "ts-sched-01", "sch-e2e", 8, "America/New_York");
 
         var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-sched");
         Assert.Equal(("ts-sched-01", MaintenancePriority.Low), (order.DeviceId, order.Priority));
@@ -59,14 +52,8 @@ public sealed class PreventiveScheduleRestartTests(MtaedaRedisSystem system)
     [Fact]
     public async Task A_schedule_whose_time_passes_while_scheduling_is_down_fires_once_after_it_comes_back()
     {
-        await system.ProvisionAsync("stn-down", "Downtime Depot", "green", 1_000_000, "ts-down-01");
         using var http = PreventiveSchedules.Http(system, "simulator");
-        var due = PreventiveSchedules.SecondsAhead(15);
-        using (var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
-                   new { scheduleId = "sch-down", deviceId = "ts-down-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = PreventiveSchedules.OnceAt(due), timeZone = "Etc/UTC" }, Ct))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(Ct));
-        }
+        var due = await PreventiveSchedules.ScheduleAsync(system, http, "stn-down", "Downtime Depot", "ts-down-01", "sch-down", 15, "Etc/UTC");
 
         system.Hold("scheduling", true);
         try
@@ -102,6 +89,22 @@ public sealed class PreventiveScheduleRestartTests(MtaedaRedisSystem system)
 /// <summary>What the preventive schedule tests share.</summary>
 internal static class PreventiveSchedules
 {
+    /// <summary>
+    /// A turnstile provisioned at a station of its own and an hourly schedule for it created through <paramref name="http"/>
+    /// (a supervisor's client, <see cref="Http"/>), first due <paramref name="dueInSeconds"/> from now (a whole second, UTC); the due time.
+    /// </summary>
+    public static async Task<DateTime> ScheduleAsync(MtaedaSystem system, HttpClient http, string stationId, string stationName, string turnstileId, string scheduleId,
+        int dueInSeconds, string timeZone)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await system.ProvisionAsync(stationId, stationName, "green", 1_000_000, turnstileId);
+        var due = SecondsAhead(dueInSeconds);
+        using var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
+            new { scheduleId, deviceId = turnstileId, deviceKind = "DEVICE_KIND_TURNSTILE", cron = OnceAt(due), timeZone }, ct);
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(ct));
+        return due;
+    }
+
     /// <summary>A six-field cron expression due once an hour, at the minute and second of <paramref name="due"/>.</summary>
     public static string OnceAt(DateTime due) => string.Create(CultureInfo.InvariantCulture, $"{due.Second} {due.Minute} * * * *");
 

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using LocalDapr.Runner;
 using Mtaeda.Contracts.Passengers.V1;
-using Mtaeda.Testing;
 
 namespace Mtaeda.EndToEnd.Tests;
 

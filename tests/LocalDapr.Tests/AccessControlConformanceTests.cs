@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
 using ConformanceApp.Grpc;
 using Dapr.Client;
 using Grpc.Core;
@@ -164,9 +162,8 @@ public sealed class AccessControlConformanceTests(AccessControlRun run) : IClass
     private async Task AssertRefusedAsync(string caller, HttpMethod method, string path, string? message = null)
     {
         var (status, body) = await InvokeAsync(caller, "ledger", method, path);
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Equal("ERR_DIRECT_INVOKE", body.GetProperty("errorCode").GetString());
-        if (message is not null) Assert.Equal($"failed to invoke, id: ledger, err: rpc error: code = PermissionDenied desc = {message}", body.GetProperty("message").GetString());
+        Http.AssertDaprError(status, body, HttpStatusCode.Forbidden, "ERR_DIRECT_INVOKE",
+            message is null ? null : $"failed to invoke, id: ledger, err: rpc error: code = PermissionDenied desc = {message}");
     }
 
     private async Task AssertReachedAsync(string caller, HttpMethod method, string path)

@@ -34,81 +34,62 @@ public sealed class AccessControlTests : IDisposable
     private static bool Allowed(AccessControlList acl, CallerIdentity? caller, string operation, string verb, bool isHttp) =>
         acl.Check(caller, operation, verb, isHttp).Allowed;
 
-    private static readonly CallerIdentity Orders = new("public", "ns1", "orders");
     private static readonly CallerIdentity Billing = new("domain1", "ns2", "billing");
-    private static readonly CallerIdentity Worker = new("domain1", "ns2", "worker");
 
     [Fact]
-    public void A_caller_without_a_policy_a_foreign_trust_domain_or_namespace_or_no_identity_gets_the_global_default()
+    public void The_sample_policy_has_its_global_default_action_and_trust_domain()
     {
         var acl = Sample(isHttp: true);
 
         Assert.Equal("deny", acl.DefaultAction);
         Assert.Equal("abcd", acl.TrustDomain);
-        Assert.False(Allowed(acl, new CallerIdentity("public", "ns1", "stranger"), "op1", "POST", true));
-        Assert.False(Allowed(acl, Orders with { TrustDomain = "private" }, "op1", "POST", true));
-        Assert.False(Allowed(acl, Orders with { Namespace = "abcd" }, "op1", "POST", true));
-        Assert.False(Allowed(acl, null, "op1", "POST", true));
-        // The same app id in another namespace has a policy of its own.
-        Assert.True(Allowed(acl, Orders with { Namespace = "ns4" }, "op6", "DELETE", true));
     }
 
-    [Fact]
-    public void An_operation_no_rule_names_gets_the_apps_default_action_and_without_one_the_global_default()
+    /// <summary>
+    /// The <see cref="Sample"/> policy's decision for a caller (<c>trustDomain/namespace/appId</c>, empty: no identity)
+    /// calling <paramref name="operation"/> with <paramref name="verb"/> over HTTP or gRPC.
+    /// </summary>
+    [Theory]
+    // A caller without a policy, of a foreign trust domain or namespace, or with no identity gets the global default;
+    // the same app id in another namespace has a policy of its own.
+    [InlineData("public/ns1/stranger", "op1", "POST", true, false)]
+    [InlineData("private/ns1/orders", "op1", "POST", true, false)]
+    [InlineData("public/abcd/orders", "op1", "POST", true, false)]
+    [InlineData("", "op1", "POST", true, false)]
+    [InlineData("public/ns4/orders", "op6", "DELETE", true, true)]
+    // Wildcards in a segment, a last star and a double star match as daprd matches them.
+    [InlineData("domain1/ns2/worker", "op7/a/b/c", AccessControlList.Verbs.None, false, true)]
+    [InlineData("domain1/ns2/worker", "op7/a/b/c/d", AccessControlList.Verbs.None, false, false)]
+    [InlineData("domain1/ns2/worker", "op7/a/b/c/f", AccessControlList.Verbs.None, false, true)]
+    [InlineData("domain1/ns2/worker", "op7/a/bc", AccessControlList.Verbs.None, false, true)]
+    [InlineData("domain1/ns2/worker", "op7/c/d/e", AccessControlList.Verbs.None, false, true)]
+    [InlineData("domain1/ns2/worker", "op8", AccessControlList.Verbs.None, false, false)]
+    // An operation no rule names gets the app's default action, and without one the global default.
+    [InlineData("public/ns1/orders", "opX", "POST", true, true)]
+    [InlineData("domain1/ns1/audit", "op5", "PUT", true, false)]
+    // HTTP operations match without regard to case, by verb or the star verb; a verb the rule does not name (or none)
+    // leaves the app's default.
+    [InlineData("public/ns1/orders", "Op2", "POST", true, false)]
+    [InlineData("public/ns1/orders", "op2", "PUT", true, false)]
+    [InlineData("domain1/ns2/billing", "op4", "POST", true, true)]
+    [InlineData("domain1/ns2/billing", "/op4", "POST", true, true)]
+    [InlineData("domain1/ns2/billing", "OP4", "POST", true, true)]
+    [InlineData("domain1/ns2/billing", "op4", "PUT", true, false)]
+    [InlineData("domain1/ns2/billing", "op4", AccessControlList.Verbs.None, true, false)]
+    // A single star segment matches one last segment and its parent path.
+    [InlineData("domain1/ns2/billing", "/op3/a", "PUT", true, true)]
+    [InlineData("domain1/ns2/billing", "/op3/a/b", "PUT", true, true)]
+    [InlineData("domain1/ns2/billing", "/op3/b/b", "PUT", true, false)]
+    [InlineData("domain1/ns2/billing", "/op3/a/b/c", "PUT", true, false)]
+    // gRPC operations match as written, with the rule's action whatever the verbs.
+    [InlineData("domain1/ns2/billing", "op4", AccessControlList.Verbs.None, false, true)]
+    [InlineData("domain1/ns2/billing", "/OP4", AccessControlList.Verbs.None, false, false)]
+    [InlineData("domain1/ns2/worker", "op6", AccessControlList.Verbs.None, false, true)]
+    public void The_sample_policy_decides_a_call_as_daprd_does(string caller, string operation, string verb, bool isHttp, bool allowed)
     {
-        var acl = Sample(isHttp: true);
+        var identity = caller.Split('/') is [var domain, var ns, var app] ? new CallerIdentity(domain, ns, app) : null;
 
-        Assert.True(Allowed(acl, Orders, "opX", "POST", true));
-        Assert.False(Allowed(acl, new CallerIdentity("domain1", "ns1", "audit"), "op5", "PUT", true));
-    }
-
-    [Fact]
-    public void Http_operations_match_without_regard_to_case_and_by_verb_or_the_star_verb()
-    {
-        var acl = Sample(isHttp: true);
-
-        Assert.False(Allowed(acl, Orders, "Op2", "POST", true));
-        Assert.False(Allowed(acl, Orders, "op2", "PUT", true));
-        Assert.True(Allowed(acl, Billing, "op4", "POST", true));
-        Assert.True(Allowed(acl, Billing, "/op4", "POST", true));
-        Assert.True(Allowed(acl, Billing, "OP4", "POST", true));
-        // A verb the rule does not name leaves the app's default; no verb at all, too.
-        Assert.False(Allowed(acl, Billing, "op4", "PUT", true));
-        Assert.False(Allowed(acl, Billing, "op4", AccessControlList.Verbs.None, true));
-    }
-
-    [Fact]
-    public void A_single_star_segment_matches_one_last_segment_and_its_parent_path()
-    {
-        var acl = Sample(isHttp: true);
-
-        Assert.True(Allowed(acl, Billing, "/op3/a", "PUT", true));
-        Assert.True(Allowed(acl, Billing, "/op3/a/b", "PUT", true));
-        Assert.False(Allowed(acl, Billing, "/op3/b/b", "PUT", true));
-        Assert.False(Allowed(acl, Billing, "/op3/a/b/c", "PUT", true));
-    }
-
-    [Fact]
-    public void Grpc_operations_match_as_written_with_the_rules_action_whatever_the_verbs()
-    {
-        var acl = Sample(isHttp: false);
-
-        Assert.True(Allowed(acl, Billing, "op4", AccessControlList.Verbs.None, false));
-        Assert.False(Allowed(acl, Billing, "/OP4", AccessControlList.Verbs.None, false));
-        Assert.True(Allowed(acl, Worker, "op6", AccessControlList.Verbs.None, false));
-    }
-
-    [Fact]
-    public void Wildcards_in_a_segment_a_last_star_and_a_double_star_match_as_daprd_matches_them()
-    {
-        var acl = Sample(isHttp: false);
-
-        Assert.True(Allowed(acl, Worker, "op7/a/b/c", AccessControlList.Verbs.None, false));
-        Assert.False(Allowed(acl, Worker, "op7/a/b/c/d", AccessControlList.Verbs.None, false));
-        Assert.True(Allowed(acl, Worker, "op7/a/b/c/f", AccessControlList.Verbs.None, false));
-        Assert.True(Allowed(acl, Worker, "op7/a/bc", AccessControlList.Verbs.None, false));
-        Assert.True(Allowed(acl, Worker, "op7/c/d/e", AccessControlList.Verbs.None, false));
-        Assert.False(Allowed(acl, Worker, "op8", AccessControlList.Verbs.None, false));
+        Assert.Equal(allowed, Allowed(Sample(isHttp), identity, operation, verb, isHttp));
     }
 
     [Fact]

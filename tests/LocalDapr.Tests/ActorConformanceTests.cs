@@ -1,10 +1,7 @@
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using ConformanceApp;
 using Dapr.Actors;
 using Dapr.Actors.Client;
-using Mtaeda.Testing;
 
 namespace LocalDapr.Tests;
 
@@ -171,10 +168,7 @@ public abstract class ActorConformanceTests
 
         using var response = await http.PutAsync($"{caller.HttpEndpoint}/v1.0/actors/Nope/1/method/Do", new StringContent("{}"), Ct);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_ACTOR_INVOKE_METHOD", body.RootElement.GetProperty("errorCode").GetString());
-        Assert.EndsWith("did not find address for actor 'Nope/1'", body.RootElement.GetProperty("message").GetString());
+        Assert.EndsWith("did not find address for actor 'Nope/1'", await response.AssertDaprErrorAsync(HttpStatusCode.InternalServerError, "ERR_ACTOR_INVOKE_METHOD"));
     }
 
     [Fact]
@@ -187,10 +181,7 @@ public abstract class ActorConformanceTests
         using var response = await http.PutAsync($"{host.HttpEndpoint}/v1.0/actors/CounterActor/x/reminders/r",
             new StringContent("""{"dueTime":"1s","period":"banana"}""", Encoding.UTF8, "application/json"), Ct);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_ACTOR_REMINDER_CREATE", body.RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal("error creating actor reminder: error parsing reminder period: unsupported duration format \"banana\"", body.RootElement.GetProperty("message").GetString());
+        await response.AssertDaprErrorAsync(HttpStatusCode.InternalServerError, "ERR_ACTOR_REMINDER_CREATE", "error creating actor reminder: error parsing reminder period: unsupported duration format \"banana\"");
     }
 
     [Fact]

@@ -50,6 +50,20 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_suites_component_builder_writes_resources_the_loader_reads_back_value_for_value()
+    {
+        Write("c/components.yaml", Harness.Component("pubsub", "pubsub.in-memory", ("consumerID", "orders-group"), ("odd", "a \"quoted\" \\ value, with: colon"))
+            + "---\n" + Harness.Component("statestore", "state.in-memory"));
+
+        var components = ResourceLoader.Load([Path.Combine(_dir, "c")], "any").Components;
+
+        Assert.Equal(["pubsub", "statestore"], components.Select(c => c.Name));
+        Assert.Equal(("pubsub.in-memory", "v1"), (components[0].Type, components[0].Version));
+        Assert.Equal(new Dictionary<string, string> { ["consumerID"] = "orders-group", ["odd"] = "a \"quoted\" \\ value, with: colon" }, components[0].Metadata);
+        Assert.Empty(components[1].Metadata);
+    }
+
+    [Fact]
     public void Malformed_yaml_names_the_file_and_line()
     {
         var path = Write("c/bad.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: [unclosed\n");

@@ -17,16 +17,7 @@ public abstract class ConsumerIdTemplateTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Components(string consumerId) => $$"""
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: { name: pubsub }
-        spec:
-          type: pubsub.in-memory
-          version: v1
-          metadata:
-          - { name: consumerID, value: "{{consumerId}}" }
-        """;
+    private static string Components(string consumerId) => Harness.Component("pubsub", "pubsub.in-memory", ("consumerID", consumerId));
 
     [Fact]
     public async Task With_a_uuid_consumer_id_two_replicas_of_one_app_each_receive_every_message()

@@ -1,5 +1,4 @@
 using ConformanceApp;
-using Mtaeda.Testing;
 
 namespace LocalDapr.Tests;
 
@@ -17,18 +16,8 @@ public abstract class DeadLetterScopeTests
     [Fact]
     public async Task A_dead_letter_topic_outside_the_apps_publishing_scopes_is_refused_as_daprd_refuses_it()
     {
-        await using var harness = Harness.Create("""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: { name: pubsub }
-            spec:
-              type: pubsub.in-memory
-              version: v1
-              metadata:
-              - { name: backOffDuration, value: 10ms }
-              - { name: backOffMaxRetries, value: "3" }
-              - { name: publishingScopes, value: "dropper=poison" }
-            """, backend: Backend);
+        await using var harness = Harness.Create(
+            Harness.Component("pubsub", "pubsub.in-memory", ("backOffDuration", "10ms"), ("backOffMaxRetries", "3"), ("publishingScopes", "dropper=poison")), backend: Backend);
         var node = await harness.AddAsync("dropper");
 
         await node.Client.PublishEventAsync("pubsub", "poison", new Order(5, "drop"), Ct);

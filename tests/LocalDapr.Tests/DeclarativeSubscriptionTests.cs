@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ConformanceApp;
 
 namespace LocalDapr.Tests;

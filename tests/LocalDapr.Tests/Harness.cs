@@ -1,10 +1,6 @@
-using System.Net;
 using ConformanceApp;
 using Dapr.Client;
 using LocalDapr.Sidecar;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
-using Mtaeda.Testing;
 
 namespace LocalDapr.Tests;
 
@@ -102,6 +98,21 @@ public sealed class Harness : IAsyncDisposable
         return new Harness(runtime, logs, backend, redisHost, database);
     }
 
+    /// <summary>
+    /// A component resource as a user writes one (YAML, ending in a new line, so that resources join with <c>---</c>):
+    /// <paramref name="name"/> of <paramref name="type"/>, version v1, with <paramref name="metadata"/> as plain values.
+    /// </summary>
+    public static string Component(string name, string type, params (string Name, string Value)[] metadata)
+    {
+        var yaml = new System.Text.StringBuilder()
+            .Append("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: ").Append(name).Append(" }\n")
+            .Append("spec:\n  type: ").Append(type).Append("\n  version: v1\n");
+        if (metadata.Length > 0) yaml.Append("  metadata:\n");
+        foreach (var (key, value) in metadata)
+            yaml.Append("  - { name: ").Append(key).Append(", value: \"").Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\" }\n");
+        return yaml.ToString();
+    }
+
     /// <summary>A sidecar for <paramref name="appId"/> beside the conformance app (built on the unmodified SDK).</summary>
     public async Task<Node> AddAsync(string appId, bool h2c = false, string? apiToken = null, string? appApiToken = null, string instance = "a", bool withApp = true,
         Recorder? recorder = null, ConformanceOptions? options = null)
@@ -151,6 +162,9 @@ public sealed class Node(AppNode node, Recorder recorder) : IAsyncDisposable
 
     public DaprClient ClientWithToken(string? token) => AppNode.ClientWithToken(token);
 
+    /// <summary>The app's own endpoint (the conformance app's <c>/plain</c> routes call the sidecar as an SDK user does).</summary>
+    public string AppEndpoint => $"http://127.0.0.1:{Sidecar.Runtime.Options.AppPort}";
+
     public ValueTask DisposeAsync() => AppNode.DisposeAsync();
 }
 
@@ -159,4 +173,24 @@ public static class Http
     public static HttpClient Client() => new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
     public static HttpStatusCode Status(this HttpResponseMessage response) => response.StatusCode;
+
+    /// <summary>
+    /// Asserts daprd's error answer: <paramref name="status"/>, and a body with <paramref name="errorCode"/> and, when given,
+    /// <paramref name="message"/> word for word; returns the message (for a test that checks only part of it).
+    /// </summary>
+    public static string AssertDaprError(HttpStatusCode actual, JsonElement body, HttpStatusCode status, string errorCode, string? message = null)
+    {
+        Assert.Equal(status, actual);
+        Assert.Equal(errorCode, body.GetProperty("errorCode").GetString());
+        var said = body.GetProperty("message").GetString()!;
+        if (message is not null) Assert.Equal(message, said);
+        return said;
+    }
+
+    /// <summary>As <see cref="AssertDaprError"/>, for a response whose body is still to be read.</summary>
+    public static async Task<string> AssertDaprErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string errorCode, string? message = null)
+    {
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return AssertDaprError(response.StatusCode, body.RootElement, status, errorCode, message);
+    }
 }

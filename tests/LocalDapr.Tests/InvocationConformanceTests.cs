@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using ConformanceApp.Grpc;
 using Dapr.Client;
 using Grpc.Core;
@@ -81,10 +78,7 @@ public abstract class InvocationConformanceTests
 
         using var response = await http.GetAsync($"{caller.HttpEndpoint}/v1.0/invoke/ghost/method/anything", Ct);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_DIRECT_INVOKE", body.RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal("failed to invoke, id: ghost, err: couldn't find service: ghost", body.RootElement.GetProperty("message").GetString());
+        await response.AssertDaprErrorAsync(HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE", "failed to invoke, id: ghost, err: couldn't find service: ghost");
     }
 
     [Fact]

@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using ConformanceApp.Grpc;
 using Dapr.Client;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace LocalDapr.Tests;
@@ -23,56 +18,51 @@ public sealed class InvocationResiliencyTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private const string Policies = """
-        apiVersion: dapr.io/v1alpha1
-        kind: Resiliency
-        metadata:
-          name: calls
-        spec:
-          policies:
-            retries:
-              every:
-                policy: constant
-                duration: 10ms
-                maxRetries: 3
-              twice:
-                policy: constant
-                duration: 10ms
-                maxRetries: 2
-                matching:
-                  gRPCStatusCodes: "4,8,14"
-              transport:
-                policy: constant
-                duration: 10ms
-                maxRetries: 3
-                matching:
-                  httpStatusCodes: "502-504"
-                  gRPCStatusCodes: "4,8,14"
-            circuitBreakers:
-              fuse:
-                timeout: 30s
-                trip: consecutiveFailures >= 2
-            timeouts:
-              short: 300ms
-          targets:
-            apps:
-              every:
-                retry: every
-              slow:
-                timeout: short
-                retry: twice
-              stuck:
-                timeout: short
-                retry: twice
-              matched:
-                retry: transport
-              fused:
-                circuitBreaker: fuse
+        policies:
+          retries:
+            every:
+              policy: constant
+              duration: 10ms
+              maxRetries: 3
+            twice:
+              policy: constant
+              duration: 10ms
+              maxRetries: 2
+              matching:
+                gRPCStatusCodes: "4,8,14"
+            transport:
+              policy: constant
+              duration: 10ms
+              maxRetries: 3
+              matching:
+                httpStatusCodes: "502-504"
+                gRPCStatusCodes: "4,8,14"
+          circuitBreakers:
+            fuse:
+              timeout: 30s
+              trip: consecutiveFailures >= 2
+          timeouts:
+            short: 300ms
+        targets:
+          apps:
+            every:
+              retry: every
+            slow:
+              timeout: short
+              retry: twice
+            stuck:
+              timeout: short
+              retry: twice
+            matched:
+              retry: transport
+            fused:
+              circuitBreaker: fuse
         """;
 
     [Fact]
     public async Task Http_answers_outside_2xx_3xx_are_retried_with_the_body_kept_and_the_last_answer_returned_as_it_came()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         var (_, callee) = await harness.AddRawAsync("every", "[]", (request, count) => request.Path switch
         {
@@ -99,7 +89,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Http_matching_retries_only_the_status_codes_it_names()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         var (_, callee) = await harness.AddRawAsync("matched", "[]", (request, count) => request.Path switch
         {
@@ -122,7 +112,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Grpc_unary_calls_are_retried_on_any_non_ok_status_unless_matching_names_the_codes()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var every = await CountingEcho.StartAsync(harness, "every", unavailableFirst: 2);
         await using var matched = await CountingEcho.StartAsync(harness, "matched", unavailableFirst: 2);
@@ -144,7 +134,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task A_proxied_grpc_call_whose_attempt_outlives_the_policys_timeout_is_tried_again_and_answers_with_a_grpc_status()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         // The first Say hangs until the call is cancelled (a cold app's first call, slower than the policy's timeout).
         await using var slow = await CountingEcho.StartAsync(harness, "slow", unavailableFirst: 0, hangFirst: 1);
@@ -164,7 +154,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task A_proxied_call_the_forwarding_itself_fails_is_answered_with_a_grpc_status_and_logged_not_with_a_bare_http_500()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var callee = await CountingEcho.StartAsync(harness, "matched", unavailableFirst: 0);
         // The forwarder refusing the call as YARP refuses to forward over a response already set: an exception, not a ForwarderError.
@@ -196,7 +186,7 @@ public sealed class InvocationResiliencyTests
     [Fact]
     public async Task Every_non_ok_answer_of_a_proxied_grpc_call_counts_against_the_circuit_breaker()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var fused = await CountingEcho.StartAsync(harness, "fused", unavailableFirst: 0);
         var client = new Echo.EchoClient(DaprClient.CreateInvocationInvoker("fused", caller.GrpcEndpoint));

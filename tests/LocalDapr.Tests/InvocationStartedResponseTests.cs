@@ -1,10 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Tests;
 
@@ -18,29 +14,25 @@ public sealed class InvocationStartedResponseTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private const string Policies = """
-        apiVersion: dapr.io/v1alpha1
-        kind: Resiliency
-        metadata: { name: calls }
-        spec:
-          policies:
-            timeouts:
-              short: 500ms
-            retries:
-              again:
-                policy: constant
-                duration: 10ms
-                maxRetries: 3
-          targets:
-            apps:
-              stalling:
-                timeout: short
-                retry: again
+        policies:
+          timeouts:
+            short: 500ms
+          retries:
+            again:
+              policy: constant
+              duration: 10ms
+              maxRetries: 3
+        targets:
+          apps:
+            stalling:
+              timeout: short
+              retry: again
         """;
 
     [Fact]
     public async Task A_timeout_after_the_answer_started_cuts_the_call_without_a_retry()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies));
         var caller = await harness.AddAsync("caller", withApp: false);
         var hits = 0;
         var port = Sidecar.Sidecar.FreePort();
@@ -73,7 +65,7 @@ public sealed class InvocationStartedResponseTests
     [Fact]
     public async Task A_transport_failure_is_retried_and_the_next_attempts_answer_comes_back()
     {
-        await using var harness = Harness.Create(ResiliencyTests.Components(Policies.Replace("stalling:", "flaky:", StringComparison.Ordinal)));
+        await using var harness = Harness.Create(ResiliencyTests.Components("calls", Policies.Replace("stalling:", "flaky:", StringComparison.Ordinal)));
         var caller = await harness.AddAsync("caller", withApp: false);
         await using var app = FlakyApp.Start();
         await using var callee = await Sidecar.Sidecar.StartAsync(new Sidecar.SidecarOptions { AppId = "flaky", AppPort = app.Port, ResourcesPaths = [harness.ComponentsDir] }, harness.Env, Ct);

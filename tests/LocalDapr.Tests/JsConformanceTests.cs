@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ConformanceApp;
 using Dapr.Actors;
 using Dapr.Actors.Client;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using ConformanceApp;
 using Dapr;
 using Grpc.Core;
@@ -296,16 +295,7 @@ public abstract class PubSubConformanceTests
     [Fact]
     public async Task Publishing_is_refused_outside_the_allowed_topics()
     {
-        await using var harness = Harness.Create("""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: { name: pubsub }
-            spec:
-              type: pubsub.in-memory
-              version: v1
-              metadata:
-              - { name: allowedTopics, value: "orders,audit-orders" }
-            """, backend: Backend);
+        await using var harness = Harness.Create(Harness.Component("pubsub", "pubsub.in-memory", ("allowedTopics", "orders,audit-orders")), backend: Backend);
         var node = await harness.AddAsync("scoped", withApp: false);
 
         await node.Client.PublishEventAsync("pubsub", "orders", new Order(1), Ct);

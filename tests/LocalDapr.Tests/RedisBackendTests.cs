@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using ConformanceApp;
 using Dapr.Client;
 using LocalDapr.Configuration;
-using Microsoft.Extensions.Logging;
-using Mtaeda.Testing;
 using StackExchange.Redis;
 using Order = ConformanceApp.Order;
 
@@ -372,14 +369,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
     [Fact]
     public async Task A_component_without_redis_host_is_refused()
     {
-        await using var harness = Harness.Create("""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: { name: statestore }
-            spec:
-              type: state.redis
-              version: v1
-            """);
+        await using var harness = Harness.Create(Harness.Component("statestore", "state.redis"));
 
         var e = await Assert.ThrowsAsync<ConfigurationException>(() => harness.AddAsync("refused", withApp: false));
 

@@ -1,5 +1,4 @@
 using LocalDapr.Runner;
-using Mtaeda.Testing;
 
 namespace LocalDapr.Tests;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using LocalDapr.Runner;
 
 namespace LocalDapr.Tests;

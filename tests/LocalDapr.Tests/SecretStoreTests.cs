@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using LocalDapr.Configuration;
 using StackExchange.Redis;
 
@@ -41,17 +39,8 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
     }
 
     /// <summary>A <c>secretstores.local.file</c> component over <paramref name="file"/>, with <paramref name="extra"/> metadata lines.</summary>
-    internal static string FileStore(string name, string file, string extra = "") => $$"""
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: { name: {{name}} }
-        spec:
-          type: secretstores.local.file
-          version: v1
-          metadata:
-          - { name: secretsFile, value: "{{file}}" }
-        {{extra}}
-        """ + "\n";
+    internal static string FileStore(string name, string file, params (string Name, string Value)[] more) =>
+        Harness.Component(name, "secretstores.local.file", [("secretsFile", file), .. more]);
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string url)
     {
@@ -68,7 +57,7 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
     {
         await using var harness = Harness.Create(FileStore("localsecrets", SecretsFile()));
         var node = await harness.AddAsync("reader");
-        var app = $"http://127.0.0.1:{node.Sidecar.Runtime.Options.AppPort}";
+        var app = node.AppEndpoint;
 
         var (status, body) = await GetAsync($"{app}/plain/secret/localsecrets/db:password");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -88,10 +77,7 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task A_multi_valued_file_store_keeps_each_top_level_object_as_one_secret_with_its_own_separator()
     {
-        await using var harness = Harness.Create(FileStore("multi", SecretsFile(), """
-              - { name: multiValued, value: "true" }
-              - { name: nestedSeparator, value: "." }
-            """));
+        await using var harness = Harness.Create(FileStore("multi", SecretsFile(), ("multiValued", "true"), ("nestedSeparator", ".")));
         var node = await harness.AddAsync("reader");
 
         var (status, db) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/multi/db");
@@ -117,16 +103,12 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
     {
         await using var harness = Harness.Create(FileStore("localsecrets", SecretsFile()));
         var node = await harness.AddAsync("reader");
-        var app = $"http://127.0.0.1:{node.Sidecar.Runtime.Options.AppPort}";
+        var app = node.AppEndpoint;
 
         var (status, body) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/nope/token");
-        Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.Equal("ERR_SECRET_STORE_NOT_FOUND", body.GetProperty("errorCode").GetString());
-        Assert.Equal("failed finding secret store with key nope", body.GetProperty("message").GetString());
+        Http.AssertDaprError(status, body, HttpStatusCode.Unauthorized, "ERR_SECRET_STORE_NOT_FOUND", "failed finding secret store with key nope");
         (status, body) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/localsecrets/absent");
-        Assert.Equal(HttpStatusCode.InternalServerError, status);
-        Assert.Equal("ERR_SECRET_GET", body.GetProperty("errorCode").GetString());
-        Assert.Equal("failed getting secret with key absent from secret store localsecrets: secret absent not found", body.GetProperty("message").GetString());
+        Http.AssertDaprError(status, body, HttpStatusCode.InternalServerError, "ERR_SECRET_GET", "failed getting secret with key absent from secret store localsecrets: secret absent not found");
 
         (status, body) = await GetAsync($"{app}/plain/secret/nope/token");
         Assert.Equal(HttpStatusCode.InternalServerError, status);
@@ -145,9 +127,7 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         var node = await harness.AddAsync("reader");
 
         var (status, body) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/localsecrets/token");
-        Assert.Equal(HttpStatusCode.InternalServerError, status);
-        Assert.Equal("ERR_SECRET_STORES_NOT_CONFIGURED", body.GetProperty("errorCode").GetString());
-        Assert.Equal("secret store is not configured", body.GetProperty("message").GetString());
+        Http.AssertDaprError(status, body, HttpStatusCode.InternalServerError, "ERR_SECRET_STORES_NOT_CONFIGURED", "secret store is not configured");
         (_, body) = await GetAsync($"http://127.0.0.1:{node.Sidecar.Runtime.Options.AppPort}/plain/secret/localsecrets/token");
         Assert.Equal("FailedPrecondition", body.GetProperty("status").GetString());
     }
@@ -171,13 +151,11 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
                   deniedSecrets: ["token"]
             """);
         var node = await harness.AddAsync("reader");
-        var app = $"http://127.0.0.1:{node.Sidecar.Runtime.Options.AppPort}";
+        var app = node.AppEndpoint;
 
         Assert.Equal("t0", Map((await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/allowlisted/token")).Body)["token"]);
         var (status, body) = await GetAsync($"{node.HttpEndpoint}/v1.0/secrets/allowlisted/db:password");
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Equal("ERR_PERMISSION_DENIED", body.GetProperty("errorCode").GetString());
-        Assert.Equal("access denied by policy to get \"db:password\" from \"allowlisted\"", body.GetProperty("message").GetString());
+        Http.AssertDaprError(status, body, HttpStatusCode.Forbidden, "ERR_PERMISSION_DENIED", "access denied by policy to get \"db:password\" from \"allowlisted\"");
         (_, body) = await GetAsync($"{app}/plain/secret/denylisted/token");
         Assert.Equal("PermissionDenied", body.GetProperty("status").GetString());
         Assert.Equal("p1", Map((await GetAsync($"{app}/plain/secret/denylisted/db:password")).Body)["db:password"]);
@@ -226,25 +204,10 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         Environment.SetEnvironmentVariable("DAPR_SECRET_TEST_" + prefix, "hidden");
         try
         {
-            await using var harness = Harness.Create($$"""
-                apiVersion: dapr.io/v1alpha1
-                kind: Component
-                metadata: { name: prefixed }
-                spec:
-                  type: secretstores.local.env
-                  version: v1
-                  metadata:
-                  - { name: prefix, value: "{{prefix}}" }
-                ---
-                apiVersion: dapr.io/v1alpha1
-                kind: Component
-                metadata: { name: env }
-                spec:
-                  type: secretstores.local.env
-                  version: v1
-                """);
+            await using var harness = Harness.Create(
+                Harness.Component("prefixed", "secretstores.local.env", ("prefix", prefix)) + "---\n" + Harness.Component("env", "secretstores.local.env"));
             var node = await harness.AddAsync("reader");
-            var app = $"http://127.0.0.1:{node.Sidecar.Runtime.Options.AppPort}";
+            var app = node.AppEndpoint;
 
             Assert.Equal(new Dictionary<string, string> { ["API_KEY"] = "k-123" }, Map((await GetAsync($"{app}/plain/secret/prefixed/API_KEY")).Body));
             // An unset variable is an empty value, not an error.
@@ -274,9 +237,7 @@ public sealed class SecretStoreTests(RedisFixture redis) : IDisposable
         await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true"))
             await admin.GetServer(server.Endpoint).ConfigSetAsync("requirepass", "s3cret-pw");
         var file = SecretsFile("""{ "redis": { "password": "s3cret-pw" } }""");
-        string Components(string store) => FileStore("localsecrets", file, """
-              - { name: multiValued, value: "true" }
-            """) + $$"""
+        string Components(string store) => FileStore("localsecrets", file, ("multiValued", "true")) + $$"""
             ---
             apiVersion: dapr.io/v1alpha1
             kind: Component

@@ -187,10 +187,7 @@ public sealed class StateConformanceTests_InMemory : StateConformanceTests
         using var http = Http.Client();
         using var saved = await http.PostAsync($"{node.HttpEndpoint}/v1.0/state/statestore",
             new StringContent($$"""[{"key":"c","value":2,"etag":"{{etag}}"}]""", Encoding.UTF8, "application/json"), Ct);
-        Assert.Equal(System.Net.HttpStatusCode.Conflict, saved.StatusCode);
-        using var body = System.Text.Json.JsonDocument.Parse(await saved.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_STATE_SAVE", body.RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal(rpc.Status.Detail, body.RootElement.GetProperty("message").GetString());
+        await saved.AssertDaprErrorAsync(System.Net.HttpStatusCode.Conflict, "ERR_STATE_SAVE", rpc.Status.Detail);
         using var delete = new HttpRequestMessage(HttpMethod.Delete, $"{node.HttpEndpoint}/v1.0/state/statestore/c");
         delete.Headers.TryAddWithoutValidation("If-Match", etag);
         using var deleted = await http.SendAsync(delete, Ct);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Dapr;
 using Grpc.Core;
@@ -174,16 +173,7 @@ public sealed class StateEncryptionTests(RedisFixture redis) : IDisposable
     [Fact]
     public async Task Without_a_secret_store_a_plain_key_leaves_the_store_unencrypted_as_daprd_does()
     {
-        await using var harness = Harness.Create($$"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: { name: statestore }
-            spec:
-              type: state.in-memory
-              version: v1
-              metadata:
-              - { name: primaryEncryptionKey, value: "{{Key2}}" }
-            """);
+        await using var harness = Harness.Create(Harness.Component("statestore", "state.in-memory", ("primaryEncryptionKey", Key2)));
         var node = await harness.AddAsync("meters", withApp: false);
         await node.Client.SaveStateAsync("statestore", "r", new Reading("st-003", 3), cancellationToken: Ct);
         Assert.Contains("st-003", Encoding.UTF8.GetString((await node.Sidecar.Runtime.Store("statestore").Store.GetAsync("meters||r", Ct))!.Value), StringComparison.Ordinal);

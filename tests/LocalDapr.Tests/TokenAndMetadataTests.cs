@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using ConformanceApp;
 using ConformanceApp.Grpc;
 using Dapr;

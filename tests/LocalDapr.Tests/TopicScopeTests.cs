@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using ConformanceApp;
 using Dapr;
 using Grpc.Core;
@@ -15,25 +12,11 @@ namespace LocalDapr.Tests;
 public abstract class TopicScopeTests
 {
     /// <summary>As the repository's components scope the passage topic: only "equipment" publishes it, only "ridership" reads it.</summary>
-    private const string Components = """
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: { name: pubsub }
-        spec:
-          type: pubsub.in-memory
-          version: v1
-          metadata:
-          - { name: protectedTopics, value: "orders" }
-          - { name: publishingScopes, value: "equipment=orders, audit-orders;stations=stations;simulator=" }
-          - { name: subscriptionScopes, value: "ridership=orders;stations=audit-orders" }
-        ---
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: { name: statestore }
-        spec:
-          type: state.in-memory
-          version: v1
-        """;
+    private static readonly string Components = Harness.Component("pubsub", "pubsub.in-memory",
+            ("protectedTopics", "orders"),
+            ("publishingScopes", "equipment=orders, audit-orders;stations=stations;simulator="),
+            ("subscriptionScopes", "ridership=orders;stations=audit-orders"))
+        + "---\n" + Harness.Component("statestore", "state.in-memory");
 
     protected abstract Backend Backend { get; }
 
@@ -62,10 +45,7 @@ public abstract class TopicScopeTests
         // Over HTTP: 403 with daprd's error code.
         using var http = Http.Client();
         using var response = await http.PostAsJsonAsync($"{stations.HttpEndpoint}/v1.0/publish/pubsub/orders", new Order(3), Ct);
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_PUBSUB_FORBIDDEN", error.RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal("topic orders is not allowed for app id stations", error.RootElement.GetProperty("message").GetString());
+        await response.AssertDaprErrorAsync(HttpStatusCode.Forbidden, "ERR_PUBSUB_FORBIDDEN", "topic orders is not allowed for app id stations");
 
         // An app not listed may publish any topic that is not protected; a listed one only its own.
         await gateway.Client.PublishEventAsync("pubsub", "anything", new Order(4), Ct);

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using Dapr;
 using Dapr.Client;
 using Grpc.Core;
@@ -41,10 +39,7 @@ public abstract class TtlValidationTests
         using var http = Http.Client();
         using var response = await http.PostAsync($"{node.HttpEndpoint}/v1.0/state/statestore",
             new StringContent($$$"""[{"key":"k","value":1,"metadata":{"ttlInSeconds":"{{{ttl}}}"}}]""", Encoding.UTF8, "application/json"), Ct);
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("ERR_STATE_SAVE", error.RootElement.GetProperty("errorCode").GetString());
-        Assert.Equal($"failed saving state in state store statestore: {ComponentError(ttl)}", error.RootElement.GetProperty("message").GetString());
+        await response.AssertDaprErrorAsync(HttpStatusCode.InternalServerError, "ERR_STATE_SAVE", $"failed saving state in state store statestore: {ComponentError(ttl)}");
 
         var transaction = await Assert.ThrowsAsync<DaprException>(() => node.Client.ExecuteStateTransactionAsync("statestore",
             [new StateTransactionRequest("k", JsonSerializer.SerializeToUtf8Bytes(1), StateOperationType.Upsert, metadata: metadata)], cancellationToken: Ct));

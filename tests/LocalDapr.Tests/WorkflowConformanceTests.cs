@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json.Nodes;
 using Dapr.Workflow;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using WorkflowApp;
 
 namespace LocalDapr.Tests;
@@ -384,14 +381,8 @@ public abstract class WorkflowConformanceTests
         }
     }
 
-    private static async Task AssertErrorAsync(HttpResponseMessage response, int status, string errorCode, string message)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.Equal(status, (int)response.StatusCode);
-        var json = JsonNode.Parse(body)!;
-        Assert.Equal(errorCode, (string?)json["errorCode"]);
-        Assert.Equal(message, (string?)json["message"]);
-    }
+    private static Task<string> AssertErrorAsync(HttpResponseMessage response, int status, string errorCode, string message) =>
+        response.AssertDaprErrorAsync((System.Net.HttpStatusCode)status, errorCode, message);
 }
 
 public sealed class WorkflowConformanceTests_InMemory : WorkflowConformanceTests

@@ -4,7 +4,6 @@ using Dapr.DurableTask.Protobuf;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LocalDapr.Runner;
-using Mtaeda.Testing;
 using WorkflowApp;
 
 namespace LocalDapr.Tests;

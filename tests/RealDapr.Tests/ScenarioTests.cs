@@ -18,9 +18,11 @@ public sealed class ScenarioTests(RealDaprSystems systems)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The broker sets every scenario runs on.</summary>
+    public static TheoryData<Broker> Brokers => [Broker.Redis, Broker.Kafka];
+
     [Theory]
-    [InlineData(Broker.Redis)]
-    [InlineData(Broker.Kafka)]
+    [MemberData(nameof(Brokers))]
     public async Task Passages_recorded_by_equipment_reach_ridership(Broker broker)
     {
         var system = await systems.GetAsync(broker);
@@ -45,8 +47,7 @@ public sealed class ScenarioTests(RealDaprSystems systems)
     }
 
     [Theory]
-    [InlineData(Broker.Redis)]
-    [InlineData(Broker.Kafka)]
+    [MemberData(nameof(Brokers))]
     public async Task Closing_a_station_decommissions_its_turnstiles(Broker broker)
     {
         var system = await systems.GetAsync(broker);
@@ -67,8 +68,7 @@ public sealed class ScenarioTests(RealDaprSystems systems)
     }
 
     [Theory]
-    [InlineData(Broker.Redis)]
-    [InlineData(Broker.Kafka)]
+    [MemberData(nameof(Brokers))]
     public async Task A_jammed_turnstile_becomes_a_work_order(Broker broker)
     {
         var system = await systems.GetAsync(broker);

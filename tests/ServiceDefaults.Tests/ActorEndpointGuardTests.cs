@@ -1,10 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 

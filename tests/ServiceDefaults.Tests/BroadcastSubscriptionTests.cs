@@ -1,13 +1,8 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Dapr.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 
@@ -67,23 +62,9 @@ public sealed class BroadcastSubscriptionTests : IAsyncLifetime
         Assert.Empty(handled);
     }
 
-    private async Task<string?> DeliverAsync(string route, string id, string turnstileId)
-    {
-        var envelope = new Dictionary<string, object>
-        {
-            ["specversion"] = "1.0",
-            ["id"] = id,
-            ["source"] = "notifications",
-            ["type"] = EventType.Of<TurnstileLocked>(),
-            ["datacontenttype"] = "application/json",
-            ["data"] = JsonDocument.Parse(IntegrationEvents.ToJson(new TurnstileLocked { TurnstileId = turnstileId })).RootElement,
-        };
-        using var content = new StringContent(JsonSerializer.Serialize(envelope), Encoding.UTF8);
-        content.Headers.ContentType = new("application/cloudevents+json") { CharSet = "utf-8" };
-        using var response = await service!.Client.PostAsync($"{route}/{EventType.Of<TurnstileLocked>()}", content, Ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString();
-    }
+    private Task<string?> DeliverAsync(string route, string id, string turnstileId) =>
+        Deliveries.PostAsync(service!.Client, $"{route}/{EventType.Of<TurnstileLocked>()}",
+            Deliveries.CloudEvent(id, "notifications", EventType.Of<TurnstileLocked>(), IntegrationEvents.ToJson(new TurnstileLocked { TurnstileId = turnstileId })));
 
     private sealed class LockedHandler(List<string> handled) : IEventHandler<TurnstileLocked>
     {

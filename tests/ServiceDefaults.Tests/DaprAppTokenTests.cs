@@ -1,8 +1,3 @@
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
-
 namespace Mtaeda.ServiceDefaults.Tests;
 
 public sealed class DaprAppTokenTests

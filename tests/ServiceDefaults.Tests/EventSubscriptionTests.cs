@@ -1,13 +1,9 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapr.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 
@@ -89,9 +85,7 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
     [Fact]
     public async Task The_topics_other_events_are_acknowledged_on_the_default_route()
     {
-        using var response = await Client.PostAsync("/events/equipment", Envelope("evt-6", "mtaeda.equipment.v1.TurnstileRestored", "{}"), Ct);
-
-        Assert.Equal("SUCCESS", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
+        Assert.Equal("SUCCESS", await Deliveries.PostAsync(Client, "/events/equipment", Envelope("evt-6", "mtaeda.equipment.v1.TurnstileRestored", "{}")));
     }
 
     [Fact]
@@ -155,12 +149,10 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
 
     private async Task<string?> DeliverAsync(string id, TurnstileLocked locked) => await DeliverRawAsync(id, IntegrationEvents.ToJson(locked));
 
-    private async Task<string?> DeliverRawAsync(string? id, string data)
-    {
-        using var response = await Client.PostAsync($"/events/equipment/{EventType.Of<TurnstileLocked>()}", Envelope(id, EventType.Of<TurnstileLocked>(), data), Ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString();
-    }
+    private Task<string?> DeliverRawAsync(string? id, string data) =>
+        Deliveries.PostAsync(Client, $"/events/equipment/{EventType.Of<TurnstileLocked>()}", Envelope(id, EventType.Of<TurnstileLocked>(), data));
+
+    private static StringContent Envelope(string? id, string type, string data) => Deliveries.CloudEvent(id, "equipment", type, data, "pubsub", Topics.Equipment);
 
     private async Task<List<string?>> DeliverBulkAsync(params (string EntryId, string EventId, PassagesRecorded Event)[] entries)
     {
@@ -190,24 +182,6 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         var statuses = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("statuses").EnumerateArray()
             .ToDictionary(s => s.GetProperty("entryId").GetString()!, s => s.GetProperty("status").GetString());
         return [.. entries.Select(e => statuses[e.EntryId])];
-    }
-
-    private static StringContent Envelope(string? id, string type, string data)
-    {
-        var envelope = new Dictionary<string, object>
-        {
-            ["specversion"] = "1.0",
-            ["source"] = "equipment",
-            ["type"] = type,
-            ["datacontenttype"] = "application/json",
-            ["pubsubname"] = "pubsub",
-            ["topic"] = Topics.Equipment,
-            ["data"] = JsonDocument.Parse(data).RootElement,
-        };
-        if (id is not null) envelope["id"] = id;
-        var content = new StringContent(JsonSerializer.Serialize(envelope), Encoding.UTF8);
-        content.Headers.ContentType = new("application/cloudevents+json") { CharSet = "utf-8" };
-        return content;
     }
 
     /// <summary>What the test handlers saw.</summary>

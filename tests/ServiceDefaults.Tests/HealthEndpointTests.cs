@@ -1,7 +1,3 @@
-using System.Net;
-using Microsoft.AspNetCore.Http;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
-
 namespace Mtaeda.ServiceDefaults.Tests;
 
 public sealed class HealthEndpointTests
@@ -31,10 +27,13 @@ public sealed class HealthEndpointTests
         Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task Readiness_is_200_when_the_sidecar_answers_204_on_healthz_outbound()
+    /// <summary>Readiness follows the sidecar's outbound health: ready on its 204, not ready while it reports 500.</summary>
+    [Theory]
+    [InlineData(StatusCodes.Status204NoContent, HttpStatusCode.OK)]
+    [InlineData(StatusCodes.Status500InternalServerError, HttpStatusCode.ServiceUnavailable)]
+    public async Task Readiness_follows_the_sidecars_healthz_outbound(int sidecarStatus, HttpStatusCode readiness)
     {
-        await using var sidecar = await LoopbackServer.FakeSidecarAsync(StatusCodes.Status204NoContent);
+        await using var sidecar = await LoopbackServer.FakeSidecarAsync(sidecarStatus);
         await using var service = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["DAPR_HTTP_ENDPOINT"] = sidecar.BaseAddress.ToString(),
@@ -42,22 +41,7 @@ public sealed class HealthEndpointTests
 
         using var response = await service.Client.GetAsync(DefaultEndpoints.ReadinessPath, TestContext.Current.CancellationToken);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(1, sidecar.Hits("/v1.0/healthz/outbound"));
-    }
-
-    [Fact]
-    public async Task Readiness_is_503_while_the_sidecar_reports_its_outbound_side_not_ready()
-    {
-        await using var sidecar = await LoopbackServer.FakeSidecarAsync(StatusCodes.Status500InternalServerError);
-        await using var service = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["DAPR_HTTP_ENDPOINT"] = sidecar.BaseAddress.ToString(),
-        });
-
-        using var response = await service.Client.GetAsync(DefaultEndpoints.ReadinessPath, TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(readiness, response.StatusCode);
         Assert.Equal(1, sidecar.Hits("/v1.0/healthz/outbound"));
     }
 

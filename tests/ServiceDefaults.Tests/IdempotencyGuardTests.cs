@@ -3,7 +3,6 @@ using Dapr.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
 
 namespace Mtaeda.ServiceDefaults.Tests;
 

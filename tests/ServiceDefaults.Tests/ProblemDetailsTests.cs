@@ -1,12 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Mtaeda.ServiceDefaults.Tests.Fakes;
 using Mtaeda.Testing;
 
 namespace Mtaeda.ServiceDefaults.Tests;

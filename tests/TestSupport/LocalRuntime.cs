@@ -191,15 +191,27 @@ public sealed class LocalRuntime : IAsyncDisposable
         where TService : class
     {
         var port = Sidecar.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
+        var builder = GrpcAppBuilder(port);
         builder.Services.AddSingleton(service);
         var app = builder.Build();
         app.MapGrpcService<TService>();
         await app.StartAsync(cancellationToken);
         return await AttachAsync(appId, port, "h2c", app, cancellationToken);
+    }
+
+    /// <summary>
+    /// What a test's fake of another service starts from: a slim app on <paramref name="port"/> (h2c on loopback, as a
+    /// service behind its sidecar), without logs, with gRPC added.
+    /// </summary>
+    /// <param name="port">The app port.</param>
+    /// <returns>The builder, for the fake's services and routes.</returns>
+    public static WebApplicationBuilder GrpcAppBuilder(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        return builder;
     }
 
     /// <summary>A sidecar as <paramref name="spec"/> says, beside <paramref name="app"/> (already started, or none).</summary>

@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using Dapr.Client;
 using LocalDapr.Runner;
-using LocalDapr.Sidecar;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
 using Mtaeda.Contracts.Common.V1;
@@ -27,10 +22,9 @@ namespace Bench;
 /// notes <c>Date.now()</c> when the first alert element of that device is added to the page (both the same machine's
 /// clock). Warm-up faults come first and are not measured.
 /// </summary>
-public static partial class FaultToBrowserBench
+public static class FaultToBrowserBench
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "notifications", "simulator"];
-    private const int TurnstilesPerStation = 10;
 
     /// <summary>
     /// Notes, in the page, when each device's first alert element appears: <c>window.mtaedaAlertSeen[deviceId]</c> =
@@ -99,26 +93,8 @@ public static partial class FaultToBrowserBench
             var sidecar = $"http://127.0.0.1:{ports["simulator"].Grpc}";
             var stationsApi = new Stations.StationsClient(DaprClient.CreateInvocationInvoker("stations", sidecar, apiToken));
             var equipment = new Equipment.EquipmentClient(DaprClient.CreateInvocationInvoker("equipment", sidecar, apiToken));
-            // The faulted turnstiles are of stations of their own (not the simulator's), one turnstile per fault, so that each
-            // fault is its device's first alert and no simulated device is stopped by a fault; the warm-up's come last.
-            var total = options.Faults + options.WarmUpFaults;
-            var ids = Enumerable.Range(0, total).Select(i => (Station: $"stn-{800 + i / TurnstilesPerStation:D3}", Turnstile: $"ts-{800 + i / TurnstilesPerStation:D3}-{i % TurnstilesPerStation + 1:D2}")).ToArray();
-            foreach (var station in ids.Select(i => i.Station).Distinct())
-            {
-                await stationsApi.RegisterStationAsync(new RegisterStationRequest
-                {
-                    StationId = station, Name = $"Bench {station}", LineIds = { "green" },
-                    Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-                });
-            }
-            foreach (var (station, turnstile) in ids)
-            {
-                await equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-                {
-                    TurnstileId = turnstile, StationId = station, LineIds = { "green" }, MaxPassagesBeforeMaintenance = 1_000_000,
-                    Model = new EquipmentInfo { SerialNumber = turnstile, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-                });
-            }
+            // The faulted turnstiles, one per fault, each fault its device's first alert; the warm-up's come last.
+            var ids = await SystemRun.InstallFaultTurnstilesAsync(stationsApi, equipment, 800, options.Faults + options.WarmUpFaults);
             log.WriteLine($"fault-to-browser: {ids.Length} turnstiles installed for faults");
 
             // The supervisor's browser on the live alerts, connected to the hub, with the observer in the page.
@@ -136,14 +112,8 @@ public static partial class FaultToBrowserBench
             // The passage load, for longer than the faults can take; stopped once they are done.
             var progress = new List<(long Sent, long At)>();
             var loadSeconds = options.LoadWarmup + options.MaxSeconds + 120;
-            var load = rate > 0 ? PassageBench.StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, loadSeconds, options.Stations, options.TurnstilesPerStation, 5, provision: true, progress, log) : null;
-            if (load is not null)
-            {
-                var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * (120 + options.LoadWarmup);
-                while (!load.Process.HasExited && Stopwatch.GetTimestamp() < until && Stopwatch.GetElapsedTime(FirstProgress(progress) ?? Stopwatch.GetTimestamp()) < TimeSpan.FromSeconds(options.LoadWarmup))
-                    await Task.Delay(200);
-                if (load.Process.HasExited) throw new InvalidOperationException("the simulator ended before the faults: " + string.Join(" | ", load.Lines.TakeLast(5)));
-            }
+            var load = await SystemRun.StartPassageLoadAsync(root, configuration, ports["simulator"], devicePort, dir, rate, options.LoadWarmup, loadSeconds, options.Stations,
+                options.TurnstilesPerStation, progress, log);
 
             using var certificates = DevCertificates.Ensure(Path.Combine(dir, "certs"));
             var devices = new Uri($"https://localhost:{devicePort}");
@@ -176,27 +146,14 @@ public static partial class FaultToBrowserBench
             var loadRate = "no passage load";
             if (load is not null)
             {
-                loadRate = LoadRate(load, progress, begin, end);
-                try
-                {
-                    load.Process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-                await load.Process.WaitForExitAsync();
+                loadRate = SystemRun.LoadRate(load, progress, begin, end);
+                await SystemRun.StopAsync(load);
             }
             return Report(rate, options, loadRate, loadBefore, loadAfter, Stopwatch.GetElapsedTime(begin, end), samples, failures, warmFailures.Count, cpu);
         }
         finally
         {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
+            await SystemRun.CleanUpAsync(null, dir);
         }
     }
 
@@ -343,39 +300,6 @@ public static partial class FaultToBrowserBench
         }
     }
 
-    private static long? FirstProgress(List<(long Sent, long At)> progress)
-    {
-        lock (progress) return progress.Count > 0 ? progress[0].At : null;
-    }
-
-    /// <summary>
-    /// The passage rate the devices kept up between <paramref name="begin"/> and <paramref name="end"/>, from the simulator's
-    /// progress lines, and how much of it the gateway forwarded to equipment meanwhile (the rest waits in its journal).
-    /// </summary>
-    private static string LoadRate(PassageBench.Simulator load, List<(long Sent, long At)> progress, long begin, long end)
-    {
-        List<(long Sent, long At)> during;
-        lock (progress) during = [.. progress.Where(p => p.At >= begin && p.At <= end)];
-        if (during.Count < 2) return "not measured (fewer than two progress lines while the faults ran)";
-        var seconds = (double)(during[^1].At - during[0].At) / Stopwatch.Frequency;
-        var rate = string.Create(CultureInfo.InvariantCulture, $"{(during[^1].Sent - during[0].Sent) / seconds:N0} passages/s sent by the devices");
-        var forwardedAt = new Dictionary<long, long>();
-        lock (load.Lines)
-        {
-            foreach (var line in load.Lines)
-            {
-                var m = ProgressForwarded().Match(line);
-                if (m.Success) forwardedAt[long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture)] = long.Parse(m.Groups["forwarded"].Value, CultureInfo.InvariantCulture);
-            }
-        }
-        return forwardedAt.TryGetValue(during[0].Sent, out var f0) && forwardedAt.TryGetValue(during[^1].Sent, out var f1)
-            ? rate + string.Create(CultureInfo.InvariantCulture, $", {(f1 - f0) / seconds:N0} passages/s forwarded to equipment")
-            : rate;
-    }
-
-    [GeneratedRegex(@"sent\s+(?<sent>\d+)\s+acked\s+\d+\s+forwarded\s+(?<forwarded>\d+)")]
-    private static partial Regex ProgressForwarded();
-
     /// <summary>The machine's load average over 1, 5 and 15 minutes (/proc/loadavg).</summary>
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
@@ -388,36 +312,21 @@ public static partial class FaultToBrowserBench
         Dictionary<string, TimeSpan> cpu)
     {
         var i = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        string Percentiles(Sample s) => s.Count == 0 ? "none" : string.Create(i, $"{s.PercentileMs(50):0} / {s.PercentileMs(90):0} / {s.PercentileMs(99):0} / {s.PercentileMs(100):0} ms");
         var toBrowser = samples.ToBrowser;
-        sb.AppendLine(i, $"## {(rate > 0 ? $"Under passage load: the simulator at {rate:N0} passages/s" : "Without passage load")} ({options.Faults} faults, one every {options.IntervalMs} ms{(options.NoAnimations ? "; diagnosis: the page's animations off" : "")})");
-        sb.AppendLine();
-        sb.AppendLine("| measure | value |");
-        sb.AppendLine("|---|---:|");
+        var sb = SystemRun.MeasureTable(string.Create(i, $"{(rate > 0 ? $"Under passage load: the simulator at {rate:N0} passages/s" : "Without passage load")} ({options.Faults} faults, one every {options.IntervalMs} ms{(options.NoAnimations ? "; diagnosis: the page's animations off" : "")})"));
         sb.AppendLine(i, $"| passage load while the faults ran | {loadRate} |");
         sb.AppendLine(i, $"| load average (1, 5, 15 min) when the faults began / ended | {loadBefore} / {loadAfter} |");
         sb.AppendLine(i, $"| faults whose alert the browser showed | {toBrowser.Count:N0} of {options.Faults:N0} (after {options.WarmUpFaults} warm-up faults, {warmFailures} of them failed) |");
         sb.AppendLine(i, $"| failed (no alert within 30 s, or the device not connected) | {failures.Count:N0} |");
         sb.AppendLine(i, $"| time from the first fault to the last alert | {elapsed.TotalSeconds:0.0} s |");
-        sb.AppendLine(i, $"| **fault sent to alert rendered in the browser** p50 / p90 / p99 / max | **{Percentiles(toBrowser)}** |");
-        sb.AppendLine(i, $"| on the way: fault sent to the device told LOCKED (journaled by the gateway, forwarded to equipment, recorded by the turnstile's actor, answered) p50 / p90 / p99 / max | {Percentiles(samples.ToLocked)} |");
-        sb.AppendLine(i, $"| on the way: fault sent to the hub's `alert` push received by a SignalR client beside the dashboard (the bench's own, as a second supervisor) p50 / p90 / p99 / max | {Percentiles(samples.ToPushed)} |");
-        sb.AppendLine(i, $"| on the way: the hub's push (to the bench's client) to the alert in the browser, per fault (the dashboard's hub client and page, the circuit's WebSocket, Chromium) p50 / p90 / p99 / max | {Percentiles(samples.PushedToBrowser)} |");
+        sb.AppendLine(i, $"| **fault sent to alert rendered in the browser** p50 / p90 / p99 / max | **{SystemRun.Percentiles(toBrowser)}** |");
+        sb.AppendLine(i, $"| on the way: fault sent to the device told LOCKED (journaled by the gateway, forwarded to equipment, recorded by the turnstile's actor, answered) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.ToLocked)} |");
+        sb.AppendLine(i, $"| on the way: fault sent to the hub's `alert` push received by a SignalR client beside the dashboard (the bench's own, as a second supervisor) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.ToPushed)} |");
+        sb.AppendLine(i, $"| on the way: the hub's push (to the bench's client) to the alert in the browser, per fault (the dashboard's hub client and page, the circuit's WebSocket, Chromium) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.PushedToBrowser)} |");
         sb.AppendLine(i, $"| target: p99 under 1 s | {(toBrowser.Count > 0 && failures.Count == 0 && toBrowser.PercentileMs(99) < 1000 ? "**met**" : "**not met**")} |");
         sb.AppendLine();
-        if (failures.Count > 0)
-        {
-            sb.AppendLine("Failures (first five):").AppendLine();
-            foreach (var failure in failures.Take(5)) sb.AppendLine(i, $"- {failure}");
-            sb.AppendLine();
-        }
-        sb.AppendLine("CPU seconds per process while the measured faults ran (the machine has 2 cores):");
-        sb.AppendLine();
-        sb.AppendLine("| process | CPU s |");
-        sb.AppendLine("|---|---:|");
-        foreach (var (name, used) in cpu.OrderByDescending(c => c.Value)) sb.AppendLine(i, $"| {name} | {used.TotalSeconds:0.0} |");
-        sb.AppendLine();
+        SystemRun.AppendFailures(sb, failures);
+        SystemRun.AppendCpu(sb, "CPU seconds per process while the measured faults ran (the machine has 2 cores):", cpu);
         return sb.ToString();
     }
 }

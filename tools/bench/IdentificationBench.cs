@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using Mtaeda.Identification.Domain;
 using Mtaeda.Identification.Infrastructure;
 

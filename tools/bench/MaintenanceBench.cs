@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text;
 using Dapr.Client;
 using LocalDapr.Runner;
-using LocalDapr.Sidecar;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Maintenance.V1;
@@ -25,7 +20,6 @@ public static class MaintenanceBench
 {
     private static readonly string[] Services = ["stations", "equipment", "gateway", "ridership", "scheduling", "maintenance", "simulator"];
     private static readonly string[] Technicians = ["tech-001", "tech-002", "tech-003"];
-    private const int TurnstilesPerStation = 10;
     private const int WarmUpProcesses = 10;
 
     public static async Task<string> RunAsync(string root, string configuration, string backend, int rate, int loadWarmup, int faults, int concurrency, int faultSeconds, int stations, int turnstiles, TextWriter log)
@@ -63,39 +57,15 @@ public static class MaintenanceBench
             http.DefaultRequestHeaders.Add("dapr-api-token", apiToken);
             issuer.As(http, "supervisor");
 
-            // The faulted turnstiles are stations of their own (not the simulator's), one turnstile per fault, so that no
-            // fault joins another's open request and no simulated device is stopped by a fault.
-            // The last WarmUpProcesses of them (stations of their own) warm the maintenance path up before the measured faults.
-            var ids = Enumerable.Range(0, faults + WarmUpProcesses).Select(i => (Station: $"stn-{900 + i / TurnstilesPerStation:D3}", Turnstile: $"ts-{900 + i / TurnstilesPerStation:D3}-{i % TurnstilesPerStation + 1:D2}")).ToArray();
-            foreach (var station in ids.Select(i => i.Station).Distinct())
-            {
-                await stationsApi.RegisterStationAsync(new RegisterStationRequest
-                {
-                    StationId = station, Name = $"Bench {station}", LineIds = { "green" },
-                    Address = new StationAddress { StreetAddress = "1 Rail Road", City = "Metro", PostalCode = "00001" },
-                });
-            }
-            foreach (var (station, turnstile) in ids)
-            {
-                await equipment.InstallTurnstileAsync(new InstallTurnstileRequest
-                {
-                    TurnstileId = turnstile, StationId = station, LineIds = { "green" }, MaxPassagesBeforeMaintenance = 1_000_000,
-                    Model = new EquipmentInfo { SerialNumber = turnstile, Name = "Gate", ModelNumber = "G-100", Manufacturer = "Acme" },
-                });
-            }
+            // The faulted turnstiles, one per fault, so that no fault joins another's open request; the last WarmUpProcesses of
+            // them warm the maintenance path up before the measured faults.
+            var ids = await SystemRun.InstallFaultTurnstilesAsync(stationsApi, equipment, 900, faults + WarmUpProcesses);
             log.WriteLine($"maintenance: {ids.Length} turnstiles installed for faults");
 
             // The passage load, for longer than the faults can take; stopped once they are done.
             var progress = new List<(long Sent, long At)>();
             var loadSeconds = loadWarmup + faultSeconds + 150; // room for the maintenance warm-up; stopped once the faults are done
-            var load = rate > 0 ? PassageBench.StartSimulator(root, configuration, ports["simulator"], devicePort, dir, rate, loadSeconds, stations, turnstiles, 5, provision: true, progress, log) : null;
-            if (load is not null)
-            {
-                var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * (120 + loadWarmup);
-                while (!load.Process.HasExited && Stopwatch.GetTimestamp() < until && Stopwatch.GetElapsedTime(FirstProgress(progress) ?? Stopwatch.GetTimestamp()) < TimeSpan.FromSeconds(loadWarmup))
-                    await Task.Delay(200);
-                if (load.Process.HasExited) throw new InvalidOperationException("the simulator ended before the faults: " + string.Join(" | ", load.Lines.TakeLast(5)));
-            }
+            var load = await SystemRun.StartPassageLoadAsync(root, configuration, ports["simulator"], devicePort, dir, rate, loadWarmup, loadSeconds, stations, turnstiles, progress, log);
 
             // Warm-up of the maintenance path itself (the passage load warms only the passage path): a few processes run
             // to completion, not measured, so that the measured faults meet code already compiled to its final tier, as a
@@ -145,59 +115,25 @@ public static class MaintenanceBench
             var end = Stopwatch.GetTimestamp();
             var cpu = pids.ToDictionary(p => p.Key, p => PassageBench.CpuOf(p.Value) - cpuBefore[p.Key]);
 
-            // The passage rate the devices kept up while the faults ran, from the simulator's progress lines.
-            string loadRate = "no passage load";
+            var loadRate = "no passage load";
             if (load is not null)
             {
-                List<(long Sent, long At)> during;
-                lock (progress) during = [.. progress.Where(p => p.At >= begin && p.At <= end)];
-                loadRate = during.Count >= 2
-                    ? string.Create(CultureInfo.InvariantCulture, $"{(during[^1].Sent - during[0].Sent) / ((double)(during[^1].At - during[0].At) / Stopwatch.Frequency):N0} passages/s")
-                    : "not measured (fewer than two progress lines while the faults ran)";
-                // How many of those passages the gateway forwarded to equipment meanwhile (the rest waits in its journal).
-                var forwardedAt = new Dictionary<long, long>();
-                lock (load.Lines)
-                {
-                    foreach (var line in load.Lines)
-                    {
-                        var m = System.Text.RegularExpressions.Regex.Match(line, @"sent\s+(?<sent>\d+)\s+acked\s+\d+\s+forwarded\s+(?<forwarded>\d+)");
-                        if (m.Success) forwardedAt[long.Parse(m.Groups["sent"].Value, CultureInfo.InvariantCulture)] = long.Parse(m.Groups["forwarded"].Value, CultureInfo.InvariantCulture);
-                    }
-                }
-                if (during.Count >= 2 && forwardedAt.TryGetValue(during[0].Sent, out var f0) && forwardedAt.TryGetValue(during[^1].Sent, out var f1))
-                    loadRate += string.Create(CultureInfo.InvariantCulture, $" sent by the devices, {(f1 - f0) / ((double)(during[^1].At - during[0].At) / Stopwatch.Frequency):N0} passages/s forwarded to equipment");
+                loadRate = SystemRun.LoadRate(load, progress, begin, end);
                 try
                 {
                     cpu["simulator"] = load.Process.TotalProcessorTime;
-                    load.Process.Kill(entireProcessTree: true);
                 }
                 catch (InvalidOperationException)
                 {
                 }
-                await load.Process.WaitForExitAsync();
+                await SystemRun.StopAsync(load);
             }
             return Report(backend, rate, loadRate, faults, concurrency, completed, elapsed, new(toOrder, toAnswered, toRequired, toCreatedAt, toClosed), failures, cpu);
         }
         finally
         {
-            if (redis is not null)
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
+            await SystemRun.CleanUpAsync(redis, dir);
         }
-    }
-
-    private static long? FirstProgress(List<(long Sent, long At)> progress)
-    {
-        lock (progress) return progress.Count > 0 ? progress[0].At : null;
     }
 
     /// <summary>The latencies a run takes.</summary>
@@ -310,37 +246,22 @@ public static class MaintenanceBench
     private static string Report(string backend, int rate, string loadRate, int faults, int concurrency, int completed, TimeSpan elapsed, Samples samples, List<string> failures, Dictionary<string, TimeSpan> cpu)
     {
         var i = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        string Percentiles(Sample s) => string.Create(i, $"{s.PercentileMs(50):0} / {s.PercentileMs(90):0} / {s.PercentileMs(99):0} / {s.PercentileMs(100):0} ms");
         var toOrder = samples.ToOrder;
-        sb.AppendLine(i, $"## Maintenance under passage load ({(backend == "redis" ? "Redis" : "in-memory")} backend; the simulator at {rate:N0} passages/s, {faults} faults, {concurrency} technicians at once)");
-        sb.AppendLine();
-        sb.AppendLine("| measure | value |");
-        sb.AppendLine("|---|---:|");
+        var sb = SystemRun.MeasureTable(string.Create(i, $"Maintenance under passage load ({(backend == "redis" ? "Redis" : "in-memory")} backend; the simulator at {rate:N0} passages/s, {faults} faults, {concurrency} technicians at once)"));
         sb.AppendLine(i, $"| passage load while the faults ran | {loadRate} |");
         sb.AppendLine(i, $"| maintenance processes completed (fault to closed request) | {completed:N0} of {faults:N0} |");
         sb.AppendLine(i, $"| failed | {failures.Count:N0} |");
         sb.AppendLine(i, $"| time from the first fault to the last closed request | {elapsed.TotalSeconds:0.0} s |");
         sb.AppendLine(i, $"| **maintenance processes completed per second** | **{completed / elapsed.TotalSeconds:0.00}** |");
-        sb.AppendLine(i, $"| **fault to `WorkOrderCreated` received by a subscriber** p50 / p90 / p99 / max ({toOrder.Count} orders) | **{Percentiles(toOrder)}** |");
-        sb.AppendLine(i, $"| on the way: `ReportFault` answered by equipment (through a sidecar) p50 / p90 / p99 / max | {Percentiles(samples.ToAnswered)} |");
-        sb.AppendLine(i, $"| on the way: fault to `MaintenanceRequired` received (equipment, delivery to maintenance, intake, the workflow's first activity, after the order) p50 / p90 / p99 / max | {Percentiles(samples.ToRequired)} |");
-        sb.AppendLine(i, $"| on the way: fault to the order's `created_at` (scheduling's clock) p50 / p90 / p99 / max | {Percentiles(samples.ToCreatedAt)} |");
+        sb.AppendLine(i, $"| **fault to `WorkOrderCreated` received by a subscriber** p50 / p90 / p99 / max ({toOrder.Count} orders) | **{SystemRun.Percentiles(toOrder)}** |");
+        sb.AppendLine(i, $"| on the way: `ReportFault` answered by equipment (through a sidecar) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.ToAnswered)} |");
+        sb.AppendLine(i, $"| on the way: fault to `MaintenanceRequired` received (equipment, delivery to maintenance, intake, the workflow's first activity, after the order) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.ToRequired)} |");
+        sb.AppendLine(i, $"| on the way: fault to the order's `created_at` (scheduling's clock) p50 / p90 / p99 / max | {SystemRun.Percentiles(samples.ToCreatedAt)} |");
         sb.AppendLine(i, $"| fault to request closed p50 / p99 (technician's steps included) | {samples.ToClosed.PercentileMs(50):0} / {samples.ToClosed.PercentileMs(99):0} ms |");
         sb.AppendLine(i, $"| target: fault to work order p99 under 1 s | {(toOrder.Count > 0 && toOrder.PercentileMs(99) < 1000 ? "met" : "not met")} |");
         sb.AppendLine();
-        if (failures.Count > 0)
-        {
-            sb.AppendLine("Failures (first five):").AppendLine();
-            foreach (var failure in failures.Take(5)) sb.AppendLine(i, $"- {failure}");
-            sb.AppendLine();
-        }
-        sb.AppendLine("CPU seconds per process while the faults ran (the machine has 2 cores; the simulator's is over its whole run):");
-        sb.AppendLine();
-        sb.AppendLine("| process | CPU s |");
-        sb.AppendLine("|---|---:|");
-        foreach (var (name, used) in cpu.OrderByDescending(c => c.Value)) sb.AppendLine(i, $"| {name} | {used.TotalSeconds:0.0} |");
-        sb.AppendLine();
+        SystemRun.AppendFailures(sb, failures);
+        SystemRun.AppendCpu(sb, "CPU seconds per process while the faults ran (the machine has 2 cores; the simulator's is over its whole run):", cpu);
         return sb.ToString();
     }
 }

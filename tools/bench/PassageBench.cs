@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Dapr.Client;
 using LocalDapr.Runner;
-using LocalDapr.Sidecar;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Testing;
 
@@ -144,18 +140,7 @@ public static partial class PassageBench
         }
         finally
         {
-            if (redis is not null)
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
+            await SystemRun.CleanUpAsync(redis, dir);
         }
     }
 
@@ -163,11 +148,7 @@ public static partial class PassageBench
         TimeSpan drained, Sample lags, Dictionary<string, TimeSpan> cpu, string summary)
     {
         var i = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.AppendLine(i, $"## Passage path on the {(backend == "redis" ? "Redis" : "in-memory")} backend (target {rate:N0} passages/s for {seconds} s, {stations} stations x {turnstiles} turnstiles)");
-        sb.AppendLine();
-        sb.AppendLine("| measure | value |");
-        sb.AppendLine("|---|---:|");
+        var sb = SystemRun.MeasureTable(string.Create(i, $"Passage path on the {(backend == "redis" ? "Redis" : "in-memory")} backend (target {rate:N0} passages/s for {seconds} s, {stations} stations x {turnstiles} turnstiles)"));
         sb.AppendLine(i, $"| passages sent by the devices | {sent:N0} |");
         sb.AppendLine(i, $"| sustained device rate | {sent / sendSeconds:N0} /s |");
         sb.AppendLine(i, $"| forwarded to equipment (acknowledged, not rejected) | {forwarded:N0} |");
@@ -176,13 +157,7 @@ public static partial class PassageBench
         sb.AppendLine(i, $"| device-to-ridership lag p50 / p90 / p99 (from {lags.Count} progress samples) | {lags.PercentileMs(50):0} / {lags.PercentileMs(90):0} / {lags.PercentileMs(99):0} ms |");
         sb.AppendLine(i, $"| start of sending to everything counted | {drained.TotalSeconds:0.0} s |");
         sb.AppendLine();
-        sb.AppendLine("Where the time goes (CPU seconds per process over the run; the machine has 2 cores):");
-        sb.AppendLine();
-        sb.AppendLine("| process | CPU s | share |");
-        sb.AppendLine("|---|---:|---:|");
-        var total = cpu.Values.Sum(c => c.TotalSeconds);
-        foreach (var (name, used) in cpu.OrderByDescending(c => c.Value)) sb.AppendLine(i, $"| {name} | {used.TotalSeconds:0.0} | {used.TotalSeconds / total:P0} |");
-        sb.AppendLine();
+        SystemRun.AppendCpu(sb, "Where the time goes (CPU seconds per process over the run; the machine has 2 cores):", cpu);
         sb.AppendLine(i, $"Simulator summary: `{summary.Trim()}`");
         sb.AppendLine();
         return sb.ToString();

@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using Dapr.DurableTask.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using LocalDapr.Runner;
-using LocalDapr.Sidecar;
 
 namespace Bench;
 

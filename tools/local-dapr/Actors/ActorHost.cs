@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Actors;
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using LocalDapr.Sidecar;
 using LocalDapr.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace LocalDapr.Actors;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LocalDapr.Sidecar;
 using LocalDapr.State;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Actors;
 

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using LocalDapr.Configuration;
 using LocalDapr.Runner;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr;
 

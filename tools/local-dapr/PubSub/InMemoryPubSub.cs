@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using LocalDapr.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.PubSub;
 

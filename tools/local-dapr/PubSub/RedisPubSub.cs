@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text.Json;
 using LocalDapr.Configuration;
 using LocalDapr.Redis;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace LocalDapr.PubSub;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 using LocalDapr.Resiliency;
 
 namespace LocalDapr.PubSub;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using LocalDapr.Configuration;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace LocalDapr.Redis;

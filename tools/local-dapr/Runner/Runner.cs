@@ -1,6 +1,5 @@
 using LocalDapr.Configuration;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Runner;
 

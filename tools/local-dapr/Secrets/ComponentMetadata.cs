@@ -1,5 +1,4 @@
 using LocalDapr.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Secrets;
 

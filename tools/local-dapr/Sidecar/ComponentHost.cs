@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using LocalDapr.Configuration;
 using LocalDapr.PubSub;
 using LocalDapr.State;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Sidecar;
 

@@ -2,9 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LocalDapr.PubSub;
 using LocalDapr.State;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace LocalDapr.Sidecar;
 

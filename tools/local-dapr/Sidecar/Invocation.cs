@@ -1,8 +1,6 @@
 using System.Net;
 using LocalDapr.PubSub;
 using LocalDapr.Resiliency;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace LocalDapr.Sidecar;

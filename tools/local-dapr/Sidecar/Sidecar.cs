@@ -2,12 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using LocalDapr.Configuration;
 using LocalDapr.Workflows;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Sidecar;
 

@@ -3,7 +3,6 @@ using LocalDapr.Configuration;
 using LocalDapr.PubSub;
 using LocalDapr.Resiliency;
 using LocalDapr.State;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Sidecar;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using LocalDapr.Configuration;
 using LocalDapr.Redis;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace LocalDapr.State;

@@ -3,7 +3,6 @@ using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LocalDapr.Sidecar;
-using Microsoft.Extensions.Logging;
 
 namespace LocalDapr.Workflows;
 
@@ -51,20 +50,9 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     {
         await Ready.WaitAsync(cancellationToken);
         var id = string.IsNullOrEmpty(request.InstanceId) ? Guid.NewGuid().ToString("N") : request.InstanceId;
-        var start = new HistoryEvent
-        {
-            EventId = -1,
-            Timestamp = Now(),
-            ExecutionStarted = new ExecutionStartedEvent
-            {
-                Name = request.Name,
-                Version = request.Version,
-                Input = request.Input,
-                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = id, ExecutionId = request.ExecutionId ?? Guid.NewGuid().ToString() },
-                ScheduledStartTimestamp = request.ScheduledStartTimestamp,
-                ParentTraceContext = request.ParentTraceContext,
-            },
-        };
+        var start = NewExecution(id, request.Name, request.Version, request.Input, request.ExecutionId);
+        start.ExecutionStarted.ScheduledStartTimestamp = request.ScheduledStartTimestamp;
+        start.ExecutionStarted.ParentTraceContext = request.ParentTraceContext;
         start.ExecutionStarted.Tags.Add(request.Tags);
         await CreateAsync(id, start, cancellationToken);
         return id;
@@ -241,7 +229,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             if (!instance.Activities.TryGetValue(response.TaskId, out var token) || token != response.CompletionToken) return;
             instance.Activities.Remove(response.TaskId);
             if (!instance.Exists || instance.IsCompleted || instance.HasResult(response.TaskId, HistoryEvent.EventTypeOneofCase.TaskScheduled)) return;
-            var e = new HistoryEvent { EventId = -1, Timestamp = Now() };
+            var e = Arrived(new HistoryEvent());
             if (response.FailureDetails is { } failure)
                 e.TaskFailed = new TaskFailedEvent { TaskScheduledId = response.TaskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId };
             else
@@ -303,7 +291,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             ExecutionId = instance.Start?.WorkflowInstance?.ExecutionId,
         };
         request.PastEvents.AddRange(instance.History);
-        request.NewEvents.Add(new HistoryEvent { EventId = -1, Timestamp = Now(), WorkflowStarted = new WorkflowStartedEvent() });
+        request.NewEvents.Add(Arrived(new HistoryEvent { WorkflowStarted = new WorkflowStartedEvent() }));
         request.NewEvents.AddRange(delivered);
         Dispatcher.Enqueue(new WorkItem { CompletionToken = token, WorkflowRequest = request });
     }
@@ -325,12 +313,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             {
                 foreach (var child in instance.Pending(HistoryEvent.EventTypeOneofCase.ChildWorkflowInstanceCreated))
                 {
-                    Send(child.ChildWorkflowInstanceCreated.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminated.Input, Recurse = true },
-                    });
+                    Send(child.ChildWorkflowInstanceCreated.InstanceId, Arrived(new HistoryEvent { ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminated.Input, Recurse = true } }));
                 }
             }
         }
@@ -347,7 +330,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
     /// <summary>Stores the turn's events and the actions' history as one transaction, then acts on the actions.</summary>
     private async Task ApplyTurnAsync(WorkflowInstance instance, WorkflowResponse response, CancellationToken cancellationToken)
     {
-        var history = new List<HistoryEvent>(instance.History) { new() { EventId = -1, Timestamp = Now(), WorkflowStarted = new WorkflowStartedEvent() } };
+        var history = new List<HistoryEvent>(instance.History) { Arrived(new HistoryEvent { WorkflowStarted = new WorkflowStartedEvent() }) };
         history.AddRange(instance.TurnEvents);
         var inbox = instance.Inbox.Where(e => !instance.TurnEvents.Contains(e)).ToList();
         var historyFrom = instance.History.Count;
@@ -419,23 +402,13 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                         Timestamp = Now(),
                         EventSent = new EventSentEvent { InstanceId = send.Instance.InstanceId, Name = send.Name, Input = send.Data },
                     });
-                    effects.Add(() => Send(send.Instance.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data },
-                    }));
+                    effects.Add(() => Send(send.Instance.InstanceId, Arrived(new HistoryEvent { EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data } })));
                     break;
                 }
                 case WorkflowAction.WorkflowActionTypeOneofCase.TerminateWorkflow:
                 {
                     var terminate = action.TerminateWorkflow;
-                    effects.Add(() => Send(terminate.InstanceId, new HistoryEvent
-                    {
-                        EventId = -1,
-                        Timestamp = Now(),
-                        ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminate.Reason, Recurse = terminate.Recurse },
-                    }));
+                    effects.Add(() => Send(terminate.InstanceId, Arrived(new HistoryEvent { ExecutionTerminated = new ExecutionTerminatedEvent { Input = terminate.Reason, Recurse = terminate.Recurse } })));
                     break;
                 }
                 case WorkflowAction.WorkflowActionTypeOneofCase.CompleteWorkflow:
@@ -445,19 +418,8 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     {
                         // A new execution: history starts again from a new start event, followed by the events the
                         // workflow carried over and those that arrived during the turn.
-                        var restarted = new HistoryEvent
-                        {
-                            EventId = -1,
-                            Timestamp = Now(),
-                            ExecutionStarted = new ExecutionStartedEvent
-                            {
-                                Name = start.Name,
-                                Version = start.Version,
-                                Input = complete.Result,
-                                ParentInstance = start.ParentInstance,
-                                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = instance.Id, ExecutionId = Guid.NewGuid().ToString() },
-                            },
-                        };
+                        var restarted = NewExecution(instance.Id, start.Name, start.Version, complete.Result);
+                        restarted.ExecutionStarted.ParentInstance = start.ParentInstance;
                         restarted.ExecutionStarted.Tags.Add(start.Tags);
                         history = [];
                         inbox = [restarted, .. complete.CarryoverEvents, .. inbox];
@@ -478,7 +440,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     effects.Add(() => CancelInFlight(instance));
                     if (start?.ParentInstance is { WorkflowInstance.InstanceId: { Length: > 0 } parentId } parent)
                     {
-                        var notice = new HistoryEvent { EventId = -1, Timestamp = Now() };
+                        var notice = Arrived(new HistoryEvent());
                         if (complete.WorkflowStatus == OrchestrationStatus.Completed)
                             notice.ChildWorkflowInstanceCompleted = new ChildWorkflowInstanceCompletedEvent { TaskScheduledId = parent.TaskScheduledId, Result = complete.Result };
                         else
@@ -572,7 +534,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
                     if (instance.Timers.Remove(timerId, out var timer)) timer.Dispose();
                     if (!instance.Exists || instance.IsCompleted || instance.HasResult(timerId, HistoryEvent.EventTypeOneofCase.TimerCreated)) return;
                     if (!instance.History.Any(e => e.EventId == timerId && e.TimerCreated is not null)) return;
-                    await AppendAsync(instance, new HistoryEvent { EventId = -1, Timestamp = Now(), TimerFired = new TimerFiredEvent { TimerId = timerId, FireAt = fireAt } }, _stopping.Token);
+                    await AppendAsync(instance, Arrived(new HistoryEvent { TimerFired = new TimerFiredEvent { TimerId = timerId, FireAt = fireAt } }), _stopping.Token);
                     return;
                 }
                 finally
@@ -600,26 +562,41 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         instance.Activities.Clear();
     }
 
+    /// <summary>
+    /// The first event of a new execution of <paramref name="instanceId"/> (a start, a continue-as-new, a child), with a new
+    /// execution id unless the caller gave one.
+    /// </summary>
+    private HistoryEvent NewExecution(string instanceId, string name, string? version, string? input, string? executionId = null) => Arrived(new HistoryEvent
+    {
+        ExecutionStarted = new ExecutionStartedEvent
+        {
+            Name = name,
+            Version = version,
+            Input = input,
+            WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = instanceId, ExecutionId = executionId ?? Guid.NewGuid().ToString() },
+        },
+    });
+
+    /// <summary>
+    /// <paramref name="e"/> as an event the workflow's own actions did not number (a start, an event from outside or from
+    /// another instance, a fired timer, a turn's start): event id -1, stamped now.
+    /// </summary>
+    private HistoryEvent Arrived(HistoryEvent e)
+    {
+        e.EventId = -1;
+        e.Timestamp = Now();
+        return e;
+    }
+
     private void StartChild(string parentId, ExecutionStartedEvent? parentStart, HistoryEvent created)
     {
         var child = created.ChildWorkflowInstanceCreated;
-        var start = new HistoryEvent
+        var start = NewExecution(child.InstanceId, child.Name, child.Version, child.Input);
+        start.ExecutionStarted.ParentInstance = new ParentInstanceInfo
         {
-            EventId = -1,
-            Timestamp = Now(),
-            ExecutionStarted = new ExecutionStartedEvent
-            {
-                Name = child.Name,
-                Version = child.Version,
-                Input = child.Input,
-                WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = child.InstanceId, ExecutionId = Guid.NewGuid().ToString() },
-                ParentInstance = new ParentInstanceInfo
-                {
-                    TaskScheduledId = created.EventId,
-                    Name = parentStart?.Name,
-                    WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = parentId, ExecutionId = parentStart?.WorkflowInstance?.ExecutionId },
-                },
-            },
+            TaskScheduledId = created.EventId,
+            Name = parentStart?.Name,
+            WorkflowInstance = new Dapr.DurableTask.Protobuf.WorkflowInstance { InstanceId = parentId, ExecutionId = parentStart?.WorkflowInstance?.ExecutionId },
         };
         _ = Task.Run(async () =>
         {
@@ -629,16 +606,14 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
             {
-                Send(parentId, new HistoryEvent
+                Send(parentId, Arrived(new HistoryEvent
                 {
-                    EventId = -1,
-                    Timestamp = Now(),
                     ChildWorkflowInstanceFailed = new ChildWorkflowInstanceFailedEvent
                     {
                         TaskScheduledId = created.EventId,
                         FailureDetails = new TaskFailureDetails { ErrorType = "WorkflowAlreadyExists", ErrorMessage = ex.Status.Detail, IsNonRetriable = true },
                     },
-                });
+                }));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -895,7 +870,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
             if (!child.Exists) StartChild(id, parentStart, created);
             else if (WorkflowInstance.IsTerminal(child.WorkflowState.WorkflowStatus))
             {
-                var notice = new HistoryEvent { EventId = -1, Timestamp = Now() };
+                var notice = Arrived(new HistoryEvent());
                 if (child.WorkflowState.WorkflowStatus == OrchestrationStatus.Completed)
                     notice.ChildWorkflowInstanceCompleted = new ChildWorkflowInstanceCompletedEvent { TaskScheduledId = created.EventId, Result = child.WorkflowState.Output };
                 else

@@ -90,21 +90,27 @@ internal class WorkflowGrpcService(WorkflowEngine engine)
 
     public virtual async Task<SuspendResponse> SuspendInstance(SuspendRequest request, ServerCallContext context)
     {
-        var e = new ExecutionSuspendedEvent();
-        if (!string.IsNullOrEmpty(request.Reason)) e.Input = request.Reason;
-        await AddAsync(request.InstanceId, new HistoryEvent { ExecutionSuspended = e }, "", context);
-        await engine.WaitAsync(request.InstanceId, false, s => s == OrchestrationStatus.Suspended || WorkflowInstance.IsTerminal(s), context.CancellationToken);
+        await ChangeStatusAsync(request.InstanceId, new HistoryEvent { ExecutionSuspended = new ExecutionSuspendedEvent { Input = Reason(request.Reason) } },
+            OrchestrationStatus.Suspended, context);
         return new SuspendResponse();
     }
 
     public virtual async Task<ResumeResponse> ResumeInstance(ResumeRequest request, ServerCallContext context)
     {
-        var e = new ExecutionResumedEvent();
-        if (!string.IsNullOrEmpty(request.Reason)) e.Input = request.Reason;
-        await AddAsync(request.InstanceId, new HistoryEvent { ExecutionResumed = e }, "", context);
-        await engine.WaitAsync(request.InstanceId, false, s => s == OrchestrationStatus.Running || WorkflowInstance.IsTerminal(s), context.CancellationToken);
+        await ChangeStatusAsync(request.InstanceId, new HistoryEvent { ExecutionResumed = new ExecutionResumedEvent { Input = Reason(request.Reason) } },
+            OrchestrationStatus.Running, context);
         return new ResumeResponse();
     }
+
+    /// <summary>As daprd: the suspend or resume is queued, then the call waits for the instance to reach <paramref name="status"/> or finish.</summary>
+    private async Task ChangeStatusAsync(string instanceId, HistoryEvent e, OrchestrationStatus status, ServerCallContext context)
+    {
+        await AddAsync(instanceId, e, "", context);
+        await engine.WaitAsync(instanceId, false, s => s == status || WorkflowInstance.IsTerminal(s), context.CancellationToken);
+    }
+
+    /// <summary>A suspend's or resume's reason as the event's input; none when the caller gave none.</summary>
+    private static string? Reason(string? reason) => string.IsNullOrEmpty(reason) ? null : reason;
 
     public virtual async Task<PurgeInstancesResponse> PurgeInstances(PurgeInstancesRequest request, ServerCallContext context)
     {

@@ -3,9 +3,6 @@ using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LocalDapr.Sidecar;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace LocalDapr.Workflows;
 
