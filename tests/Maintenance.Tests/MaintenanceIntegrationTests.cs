@@ -11,12 +11,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Workflows;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
@@ -38,12 +34,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (equipmentNode, maintenance, observer, orders, api) = await StartAsync(runtime, issuer, equipment, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
 
         var lockedAt = DateTimeOffset.UtcNow;
         var locked = new TurnstileLocked
@@ -77,7 +68,6 @@ public sealed class MaintenanceIntegrationTests
             FaultedAt = Timestamp.FromDateTimeOffset(lockedAt.AddSeconds(1)),
         };
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, faulted, "faulted-1", cancellationToken: Ct);
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
         var open = await Eventually.MatchesAsync(
             () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct).ResponseAsync,
             r => r.WorkflowStatus == "work order created" && r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the work order created and the second fault joined");
@@ -137,11 +127,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (equipmentNode, _, observer, orders, api) = await StartAsync(runtime, issuer, equipment, ridership: null);
         var now = DateTimeOffset.UtcNow;
 
         // Ridership is not there: the camera's request is ranked without its figures (HIGH for an outage, never CRITICAL).
@@ -155,7 +141,6 @@ public sealed class MaintenanceIntegrationTests
         var again = camera.Clone();
         again.FaultedAt = Timestamp.FromDateTimeOffset(now.AddSeconds(5));
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, again, "camera-2", cancellationToken: Ct);
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
         await Eventually.MatchesAsync(
             () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = cameraRequest }, cancellationToken: Ct).ResponseAsync,
             r => r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the second camera fault to join the open request");
@@ -179,7 +164,7 @@ public sealed class MaintenanceIntegrationTests
         Assert.Empty(equipment.Starts);
 
         // Ridership is back: 3,000 passages in the last hour (50 a minute) make stn-003 busy, so a lock there is CRITICAL.
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }));
+        await runtime.StartGrpcAppAsync("ridership", new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }), Ct);
         var locked = new TurnstileLocked { TurnstileId = "ts-003-01", StationId = "stn-003", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now) };
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, locked, "locked-3", cancellationToken: Ct);
         var required = await observer.WaitForAsync(
@@ -192,13 +177,7 @@ public sealed class MaintenanceIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long>()));
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        var (equipmentNode, maintenance, _, orders, api) = await StartAsync(runtime, issuer, new RecordingEquipment(), new FixedRidership(new Dictionary<string, long>()));
         var now = DateTimeOffset.UtcNow;
 
         // Eight turnstiles lock at once, and the first of them jams again at once: one bulk delivery (or a few) carries them.
@@ -236,11 +215,22 @@ public sealed class MaintenanceIntegrationTests
         Assert.True((await workflows.GetWorkflowStateAsync(second, getInputsAndOutputs: false, Ct))!.IsWorkflowCompleted);
     }
 
-    private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment) =>
-        await runtime.StartGrpcAppAsync("equipment", equipment, Ct);
+    /// <summary>
+    /// Equipment (<paramref name="equipment"/>) and ridership (<paramref name="ridership"/>, when given) beside the real
+    /// scheduling (trusting <paramref name="issuer"/>'s tokens) and maintenance apps, an observer of the maintenance topic,
+    /// a supervisor's scheduling client and a maintenance client, both through the observer's sidecar.
+    /// </summary>
+    private static async Task<Started> StartAsync(LocalRuntime runtime, TestIssuer issuer, RecordingEquipment equipment, FixedRidership? ridership)
+    {
+        var equipmentNode = await runtime.StartGrpcAppAsync("equipment", equipment, Ct);
+        if (ridership is not null) await runtime.StartGrpcAppAsync("ridership", ridership, Ct);
+        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
+        return new(equipmentNode, maintenance, observer, new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor")), new MaintenanceClient(observer.Node.Invoker("maintenance")));
+    }
 
-    private static async Task<AppNode> StartRidershipAsync(LocalRuntime runtime, FixedRidership ridership) =>
-        await runtime.StartGrpcAppAsync("ridership", ridership, Ct);
+    private sealed record Started(AppNode Equipment, AppNode Maintenance, Observer Observer, SchedulingClient Orders, MaintenanceClient Api);
 
     /// <summary>Equipment's maintenance calls, recorded (the rest of equipment's API is not called by maintenance).</summary>
     private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase
@@ -253,28 +243,22 @@ public sealed class MaintenanceIntegrationTests
 
         public ConcurrentQueue<FinishCameraMaintenanceRequest> CameraFinishes { get; } = new();
 
-        public override Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context)
-        {
-            CameraStarts.Enqueue(request);
-            return Task.FromResult(new StartCameraMaintenanceResponse { Status = CameraStatus.UnderMaintenance });
-        }
+        public override Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context) =>
+            Recorded(CameraStarts, request, new StartCameraMaintenanceResponse { Status = CameraStatus.UnderMaintenance });
 
-        public override Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context)
-        {
-            CameraFinishes.Enqueue(request);
-            return Task.FromResult(new FinishCameraMaintenanceResponse { Status = CameraStatus.Operational });
-        }
+        public override Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context) =>
+            Recorded(CameraFinishes, request, new FinishCameraMaintenanceResponse { Status = CameraStatus.Operational });
 
-        public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
-        {
-            Starts.Enqueue(request);
-            return Task.FromResult(new StartTurnstileMaintenanceResponse { Status = TurnstileStatus.UnderMaintenance });
-        }
+        public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context) =>
+            Recorded(Starts, request, new StartTurnstileMaintenanceResponse { Status = TurnstileStatus.UnderMaintenance });
 
-        public override Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
+        public override Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context) =>
+            Recorded(Finishes, request, new FinishTurnstileMaintenanceResponse { Status = TurnstileStatus.Operational });
+
+        private static Task<TResponse> Recorded<TRequest, TResponse>(ConcurrentQueue<TRequest> calls, TRequest request, TResponse response)
         {
-            Finishes.Enqueue(request);
-            return Task.FromResult(new FinishTurnstileMaintenanceResponse { Status = TurnstileStatus.Operational });
+            calls.Enqueue(request);
+            return Task.FromResult(response);
         }
     }
 

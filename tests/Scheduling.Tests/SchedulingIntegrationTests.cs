@@ -5,11 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Scheduling.Tests;
@@ -38,7 +34,7 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
         using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
@@ -82,7 +78,7 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         await client.CreateWorkOrderAsync(Jam("req-late", DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);

@@ -1,13 +1,9 @@
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Mtaeda.Scheduling.Tests;

@@ -1,11 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Scheduling.Tests;
@@ -40,7 +37,7 @@ public sealed class WorkOrderReadModelTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         await client.CreateWorkOrderAsync(Order("wo-a", "stn-001"), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Order("wo-b", "stn-001"), cancellationToken: Ct);
@@ -80,7 +77,7 @@ public sealed class WorkOrderReadModelTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         var model = scheduling.App!.Services.GetRequiredService<WorkOrderReadModel>();
         var created = await client.CreateWorkOrderAsync(Order("wo-d", "stn-003"), cancellationToken: Ct);

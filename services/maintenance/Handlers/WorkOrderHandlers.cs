@@ -1,9 +1,6 @@
 using Dapr.Workflow;
 using Google.Protobuf;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Handlers;
 
@@ -41,50 +38,35 @@ public sealed partial class WorkOrderEventRaiser(DaprWorkflowClient workflows, I
     private partial void LogNoInstance(string eventName, string requestId);
 }
 
-/// <summary>A work order was assigned: the request's workflow stops waiting for assignment.</summary>
+/// <summary>
+/// A work-order event of scheduling, raised on the workflow of the request it serves (<see cref="WorkOrderEventRaiser"/>).
+/// </summary>
+/// <typeparam name="TEvent">The work-order event.</typeparam>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderAssigned>
+/// <param name="requestId">The request the event's work order serves.</param>
+public abstract class WorkOrderEventHandler<TEvent>(WorkOrderEventRaiser raiser, Func<TEvent, string> requestId) : IEventHandler<TEvent>
+    where TEvent : IMessage<TEvent>, new()
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderAssigned assigned, IntegrationEventContext context, CancellationToken cancellationToken)
+    public Task HandleAsync(TEvent @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(assigned);
-        return raiser.RaiseAsync(assigned.RequestId, assigned, cancellationToken);
+        ArgumentNullException.ThrowIfNull(@event);
+        return raiser.RaiseAsync(requestId(@event), @event, cancellationToken);
     }
 }
+
+/// <summary>A work order was assigned: the request's workflow stops waiting for assignment.</summary>
+/// <param name="raiser">The raiser.</param>
+public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderAssigned>(raiser, e => e.RequestId);
 
 /// <summary>A work order was started: raised on the request's workflow (which records it; it waits on assignment and completion).</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderStarted>
-{
-    /// <inheritdoc />
-    public Task HandleAsync(WorkOrderStarted started, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(started);
-        return raiser.RaiseAsync(started.RequestId, started, cancellationToken);
-    }
-}
+public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderStarted>(raiser, e => e.RequestId);
 
 /// <summary>A work order was completed: the request's workflow restores the device and closes the request.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderCompleted>
-{
-    /// <inheritdoc />
-    public Task HandleAsync(WorkOrderCompleted completed, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(completed);
-        return raiser.RaiseAsync(completed.RequestId, completed, cancellationToken);
-    }
-}
+public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCompleted>(raiser, e => e.RequestId);
 
 /// <summary>A work order was cancelled: the request's workflow closes the request without a restore.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderCancelled>
-{
-    /// <inheritdoc />
-    public Task HandleAsync(WorkOrderCancelled cancelled, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cancelled);
-        return raiser.RaiseAsync(cancelled.RequestId, cancelled, cancellationToken);
-    }
-}
+public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCancelled>(raiser, e => e.RequestId);

@@ -1,8 +1,6 @@
-using Mtaeda.Contracts;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
+using WorkOrder = Mtaeda.Scheduling.Domain.WorkOrder;
 
 namespace Mtaeda.Scheduling.Actors;
 
@@ -15,7 +13,8 @@ namespace Mtaeda.Scheduling.Actors;
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
 /// <param name="time">The clock.</param>
-public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IWorkOrderActor
+public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time)
+    : AggregateActor<WorkOrderState, WorkOrder>(host, dapr, StateKey, id => new WorkOrderState { WorkOrderId = id }, state => new WorkOrder(state.Copy())), IWorkOrderActor
 {
     /// <summary>The actor type name.</summary>
     public const string TypeName = "WorkOrder";
@@ -69,19 +68,4 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     }
 
     private DateTimeOffset Now => time.GetUtcNow();
-
-    private async Task<ActorReply<WorkOrderState>> DecideAsync(Action<WorkOrder> command)
-    {
-        // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
-        var order = new WorkOrder((await LoadAsync()).Copy());
-        return await DecideAsync(StateKey, order, () => command(order)) is { } refusal
-            ? ActorReply<WorkOrderState>.Refused(refusal)
-            : ActorReply<WorkOrderState>.Accepted(order.State);
-    }
-
-    private async Task<WorkOrderState> LoadAsync()
-    {
-        var stored = await StateManager.TryGetStateAsync<WorkOrderState>(StateKey);
-        return stored.HasValue ? stored.Value : new WorkOrderState { WorkOrderId = Id.GetId() };
-    }
 }

@@ -1,7 +1,4 @@
 using Dapr.Client;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Scheduling.Infrastructure;
 
