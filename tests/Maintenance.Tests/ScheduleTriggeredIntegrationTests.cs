@@ -1,6 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Mtaeda.Contracts;
 using Mtaeda.ServiceDefaults;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;

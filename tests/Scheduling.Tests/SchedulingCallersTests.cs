@@ -1,10 +1,8 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.Tokens;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using static Mtaeda.Scheduling.Tests.WorkOrderRequests;
 
 namespace Mtaeda.Scheduling.Tests;
 
@@ -15,12 +13,6 @@ namespace Mtaeda.Scheduling.Tests;
 public sealed class SchedulingCallersTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static CreateWorkOrderRequest Jam(string id, string stationId = "stn-001") => new()
-    {
-        WorkOrderId = id, RequestId = id, DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, StationId = stationId,
-        Priority = MaintenancePriority.High, Description = "jammed", DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)),
-    };
 
     private static async Task<RpcException> RefusedAsync<T>(Func<Task<T>> call) => await Assert.ThrowsAsync<RpcException>(call);
 

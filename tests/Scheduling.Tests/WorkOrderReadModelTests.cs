@@ -1,9 +1,9 @@
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using static Mtaeda.Scheduling.Tests.WorkOrderRequests;
 
 namespace Mtaeda.Scheduling.Tests;
 
@@ -17,18 +17,6 @@ public sealed class WorkOrderReadModelTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CreateWorkOrderRequest Order(string id, string stationId) => new()
-    {
-        WorkOrderId = id,
-        RequestId = id,
-        DeviceId = $"ts-{stationId[4..]}-01",
-        DeviceKind = DeviceKind.Turnstile,
-        StationId = stationId,
-        Priority = MaintenancePriority.High,
-        Description = "jammed",
-        DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)),
-    };
-
     private static async Task<string[]> IdsAsync(SchedulingClient client, ListWorkOrdersRequest request) =>
         [.. (await client.ListWorkOrdersAsync(request, cancellationToken: Ct)).WorkOrders.Select(o => o.WorkOrderId).Order(StringComparer.Ordinal)];
 
@@ -39,9 +27,9 @@ public sealed class WorkOrderReadModelTests
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
-        await client.CreateWorkOrderAsync(Order("wo-a", "stn-001"), cancellationToken: Ct);
-        await client.CreateWorkOrderAsync(Order("wo-b", "stn-001"), cancellationToken: Ct);
-        await client.CreateWorkOrderAsync(Order("wo-c", "stn-002"), cancellationToken: Ct);
+        await client.CreateWorkOrderAsync(Jam("wo-a", "stn-001"), cancellationToken: Ct);
+        await client.CreateWorkOrderAsync(Jam("wo-b", "stn-001"), cancellationToken: Ct);
+        await client.CreateWorkOrderAsync(Jam("wo-c", "stn-002"), cancellationToken: Ct);
         await client.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = "wo-a", TechnicianId = "tech-001" }, cancellationToken: Ct);
         await client.StartWorkOrderAsync(new StartWorkOrderRequest { WorkOrderId = "wo-a" }, cancellationToken: Ct);
         await client.CompleteWorkOrderAsync(new CompleteWorkOrderRequest { WorkOrderId = "wo-a", Notes = "done" }, cancellationToken: Ct);
@@ -80,7 +68,7 @@ public sealed class WorkOrderReadModelTests
         var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
         var model = scheduling.App!.Services.GetRequiredService<WorkOrderReadModel>();
-        var created = await client.CreateWorkOrderAsync(Order("wo-d", "stn-003"), cancellationToken: Ct);
+        var created = await client.CreateWorkOrderAsync(Jam("wo-d", "stn-003"), cancellationToken: Ct);
         var dapr = scheduling.Client;
         var asCreated = await dapr.GetStateAsync<WorkOrderState>(Store, WorkOrderReadModel.ViewKey("wo-d"), cancellationToken: Ct);
         await client.CancelWorkOrderAsync(new CancelWorkOrderRequest { WorkOrderId = "wo-d", Reason = "duplicate" }, cancellationToken: Ct);
