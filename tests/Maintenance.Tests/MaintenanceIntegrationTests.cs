@@ -1,17 +1,11 @@
-using System.Collections.Concurrent;
 using Dapr.Workflow;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using LocalDapr.Sidecar;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Maintenance.Workflows;
 using Mtaeda.ServiceDefaults;
-using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Maintenance.Tests;
@@ -32,7 +26,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var (equipmentNode, maintenance, observer, orders, api) = await StartAsync(runtime, issuer, equipment, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
+        var (equipmentNode, maintenance, observer, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, equipment, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }), Ct);
 
         var lockedAt = DateTimeOffset.UtcNow;
         var locked = new TurnstileLocked
@@ -125,7 +119,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var (equipmentNode, _, observer, orders, api) = await StartAsync(runtime, issuer, equipment, ridership: null);
+        var (equipmentNode, _, observer, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, equipment, ridership: null, Ct);
         var now = DateTimeOffset.UtcNow;
 
         // Ridership is not there: the camera's request is ranked without its figures (HIGH for an outage, never CRITICAL).
@@ -175,7 +169,7 @@ public sealed class MaintenanceIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var (equipmentNode, maintenance, _, orders, api) = await StartAsync(runtime, issuer, new RecordingEquipment(), new FixedRidership(new Dictionary<string, long>()));
+        var (equipmentNode, maintenance, _, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, new RecordingEquipment(), new FixedRidership(new Dictionary<string, long>()), Ct);
         var now = DateTimeOffset.UtcNow;
 
         // Eight turnstiles lock at once, and the first of them jams again at once: one bulk delivery (or a few) carries them.
@@ -211,59 +205,5 @@ public sealed class MaintenanceIntegrationTests
         var device = await maintenance.Client.GetStateAsync<DeviceMaintenanceState>("statestore", "device-ts-004-02", cancellationToken: Ct);
         Assert.Equal(string.Empty, device.OpenRequestId);
         Assert.True((await workflows.GetWorkflowStateAsync(second, getInputsAndOutputs: false, Ct))!.IsWorkflowCompleted);
-    }
-
-    /// <summary>
-    /// Equipment (<paramref name="equipment"/>) and ridership (<paramref name="ridership"/>, when given) beside the real
-    /// scheduling (trusting <paramref name="issuer"/>'s tokens) and maintenance apps, an observer of the maintenance topic,
-    /// a supervisor's scheduling client and a maintenance client, both through the observer's sidecar.
-    /// </summary>
-    private static async Task<Started> StartAsync(LocalRuntime runtime, TestIssuer issuer, RecordingEquipment equipment, FixedRidership? ridership)
-    {
-        var equipmentNode = await runtime.StartGrpcAppAsync("equipment", equipment, Ct);
-        if (ridership is not null) await runtime.StartGrpcAppAsync("ridership", ridership, Ct);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        return new(equipmentNode, maintenance, observer, new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor")), new MaintenanceClient(observer.Node.Invoker("maintenance")));
-    }
-
-    private sealed record Started(AppNode Equipment, AppNode Maintenance, Observer Observer, SchedulingClient Orders, MaintenanceClient Api);
-
-    /// <summary>Equipment's maintenance calls, recorded (the rest of equipment's API is not called by maintenance).</summary>
-    private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase
-    {
-        public ConcurrentQueue<StartTurnstileMaintenanceRequest> Starts { get; } = new();
-
-        public ConcurrentQueue<FinishTurnstileMaintenanceRequest> Finishes { get; } = new();
-
-        public ConcurrentQueue<StartCameraMaintenanceRequest> CameraStarts { get; } = new();
-
-        public ConcurrentQueue<FinishCameraMaintenanceRequest> CameraFinishes { get; } = new();
-
-        public override Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context) =>
-            Recorded(CameraStarts, request, new StartCameraMaintenanceResponse { Status = CameraStatus.UnderMaintenance });
-
-        public override Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context) =>
-            Recorded(CameraFinishes, request, new FinishCameraMaintenanceResponse { Status = CameraStatus.Operational });
-
-        public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context) =>
-            Recorded(Starts, request, new StartTurnstileMaintenanceResponse { Status = TurnstileStatus.UnderMaintenance });
-
-        public override Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context) =>
-            Recorded(Finishes, request, new FinishTurnstileMaintenanceResponse { Status = TurnstileStatus.Operational });
-
-        private static Task<TResponse> Recorded<TRequest, TResponse>(ConcurrentQueue<TRequest> calls, TRequest request, TResponse response)
-        {
-            calls.Enqueue(request);
-            return Task.FromResult(response);
-        }
-    }
-
-    /// <summary>Ridership's station figures: a fixed number of entries per station over whatever range is asked.</summary>
-    private sealed class FixedRidership(IReadOnlyDictionary<string, long> entries) : Mtaeda.Contracts.Ridership.V1.Ridership.RidershipBase
-    {
-        public override Task<Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse> GetStationRidership(Mtaeda.Contracts.Ridership.V1.GetStationRidershipRequest request, ServerCallContext context) =>
-            Task.FromResult(new Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse { StationId = request.StationId, Ingress = entries.GetValueOrDefault(request.StationId) });
     }
 }
