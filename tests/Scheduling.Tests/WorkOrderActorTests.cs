@@ -3,6 +3,7 @@ using Dapr.Actors.Runtime;
 using Dapr.Client;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
+using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults;
 using Microsoft.Extensions.Time.Testing;
 
@@ -76,6 +77,6 @@ public sealed class WorkOrderActorTests : IDisposable
     private sealed class TestableWorkOrderActor : WorkOrderActor
     {
         public TestableWorkOrderActor(ActorHost host, DaprClient dapr, IActorStateManager state, TimeProvider time)
-            : base(host, dapr, time) => StateManager = state;
+            : base(host, dapr, time, new WorkOrderReadModel(dapr, new SchedulingOptions())) => StateManager = state;
     }
 }

@@ -1,4 +1,7 @@
+using Dapr.Actors;
+using Dapr.Actors.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults;
@@ -58,6 +61,27 @@ public sealed class WorkOrderReadModelTests
         Assert.Equal(WorkOrderStatus.Assigned, (await client.GetWorkOrderAsync(new GetWorkOrderRequest { WorkOrderId = "wo-b" }, cancellationToken: Ct)).Status);
         var mended = await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001", Open = true }, cancellationToken: Ct);
         Assert.Equal((WorkOrderStatus.Assigned, "tech-001"), (Assert.Single(mended.WorkOrders).Status, mended.WorkOrders[0].TechnicianId));
+    }
+
+    [Fact]
+    public async Task A_change_its_actor_saved_is_listed_though_the_call_that_made_it_never_recorded_it()
+    {
+        // The order's actor called directly, as by an API gone right after the actor's turn (a crash between the turn and
+        // anything after it): the copy comes from the actor, with the order's events, so it is listed without a read.
+        await using var runtime = LocalRuntime.Create();
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
+        var actor = scheduling.App!.Services.GetRequiredService<IActorProxyFactory>().CreateActorProxy<IWorkOrderActor>(new ActorId("wo-e"), WorkOrderActor.TypeName);
+
+        await actor.CreateAsync(new CreateWorkOrderCommand("wo-e", "ts-005-01", DeviceKind.Turnstile, "stn-005", MaintenancePriority.High, "jammed", null, "maintenance"));
+        Assert.Equal(["wo-e"], await IdsAsync(client, new ListWorkOrdersRequest { StationId = "stn-005", Open = true }));
+        await actor.AssignAsync(new AssignWorkOrderCommand("tech-001", "dispatcher"));
+        await actor.CancelAsync(new WorkOrderCommand("duplicate", "dispatcher"));
+
+        var listed = Assert.Single((await client.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-005" }, cancellationToken: Ct)).WorkOrders);
+        Assert.Equal((WorkOrderStatus.Cancelled, "tech-001"), (listed.Status, listed.TechnicianId));
+        Assert.Empty(await IdsAsync(client, new ListWorkOrdersRequest { StationId = "stn-005", Open = true }));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
             request.Description,
             request.DueAt?.ToDateTimeOffset(),
             Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.CreateAsync(command), context);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.CreateAsync(command)));
     }
 
     /// <inheritdoc />
@@ -177,18 +177,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
     private async Task<WorkOrderState> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call) =>
         (await call(Order(workOrderId))).ValueOrThrow();
 
-    // A user's command on an existing order: allowed (RequireMayActAsync), then run and recorded.
+    // A user's command on an existing order: allowed (RequireMayActAsync), then run (the actor records it in the read model).
     private async Task<WorkOrderMessage> ActAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call, ServerCallContext context)
     {
         await RequireMayActAsync(context, workOrderId);
-        return await RecordedAsync(workOrderId, call, context);
-    }
-
-    // A command the actor accepted, recorded in the read model before it is answered.
-    private async Task<WorkOrderMessage> RecordedAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call, ServerCallContext context)
-    {
-        var order = await CallAsync(workOrderId, call);
-        await readModel.RecordAsync(order, context.CancellationToken);
-        return Map(order);
+        return Map(await CallAsync(workOrderId, call));
     }
 }
