@@ -64,8 +64,7 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
-        var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
+        var (_, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
         await client.CreateWorkOrderAsync(Jam("req-late", due: DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", due: DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
 
