@@ -104,36 +104,58 @@ internal static class DeviceEvents
 }
 
 /// <summary>
-/// Takes in the faults of one bulk delivery of <typeparamref name="TEvent"/>. Every event is read into its fault first, so
-/// an invalid one fails the delivery before anything is done (it is then handed over again one event at a time, and only
+/// The one body of the device-fault handlers: takes in the faults of one bulk delivery of <typeparamref name="TEvent"/>.
+/// A handler says only what fault an event reports (<see cref="Read"/>). Every event is read into its fault first, so an
+/// invalid one fails the delivery before anything is done (it is then handed over again one event at a time, and only
 /// the invalid one is dropped).
 /// </summary>
 /// <typeparam name="TEvent">The device event.</typeparam>
 /// <param name="intake">The fault intake.</param>
-/// <param name="fault">The fault an event reports (one of <see cref="DeviceEvents"/>).</param>
-public abstract class DeviceFaultHandler<TEvent>(MaintenanceIntake intake, Func<TEvent, Fault> fault) : IBulkEventHandler<TEvent>
+public abstract class DeviceFaultHandler<TEvent>(MaintenanceIntake intake) : IBulkEventHandler<TEvent>
     where TEvent : IMessage<TEvent>, new()
 {
     /// <inheritdoc />
     public Task HandleAsync(IReadOnlyList<ReceivedEvent<TEvent>> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return intake.ReportAllAsync([.. events.Select(e => fault(e.Event))], cancellationToken);
+        return intake.ReportAllAsync([.. events.Select(e => Read(e.Event))], cancellationToken);
     }
+
+    /// <summary>The fault the event reports (one of <see cref="DeviceEvents"/>).</summary>
+    /// <param name="event">The event.</param>
+    /// <returns>The fault.</returns>
+    /// <exception cref="InvalidEventException">The event breaks its contract.</exception>
+    protected abstract Fault Read(TEvent @event);
 }
 
 /// <summary>Cameras reported faults: each needs maintenance (cause CAMERA_FAULT); a second fault joins its open request.</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class CameraFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<CameraFaulted>(intake, DeviceEvents.Of);
+public sealed class CameraFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<CameraFaulted>(intake)
+{
+    /// <inheritdoc />
+    protected override Fault Read(CameraFaulted @event) => DeviceEvents.Of(@event);
+}
 
 /// <summary>Turnstiles locked themselves (locked or jammed): each needs maintenance (cause LOCKED).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstileLockedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileLocked>(intake, DeviceEvents.Of);
+public sealed class TurnstileLockedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileLocked>(intake)
+{
+    /// <inheritdoc />
+    protected override Fault Read(TurnstileLocked @event) => DeviceEvents.Of(@event);
+}
 
 /// <summary>Turnstiles reported a malfunction: each needs maintenance (cause FAULTED).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstileFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileFaulted>(intake, DeviceEvents.Of);
+public sealed class TurnstileFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileFaulted>(intake)
+{
+    /// <inheritdoc />
+    protected override Fault Read(TurnstileFaulted @event) => DeviceEvents.Of(@event);
+}
 
 /// <summary>Turnstiles passed their maximum passages before maintenance: each is worn (cause WORN).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstilePassageThresholdExceededHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstilePassageThresholdExceeded>(intake, DeviceEvents.Of);
+public sealed class TurnstilePassageThresholdExceededHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstilePassageThresholdExceeded>(intake)
+{
+    /// <inheritdoc />
+    protected override Fault Read(TurnstilePassageThresholdExceeded @event) => DeviceEvents.Of(@event);
+}

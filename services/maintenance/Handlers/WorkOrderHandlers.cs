@@ -39,34 +39,55 @@ public sealed partial class WorkOrderEventRaiser(DaprWorkflowClient workflows, I
 }
 
 /// <summary>
-/// A work-order event of scheduling, raised on the workflow of the request it serves (<see cref="WorkOrderEventRaiser"/>).
+/// The one body of the work-order event handlers: a work-order event of scheduling is raised on the workflow of the
+/// request it serves (<see cref="WorkOrderEventRaiser"/>). A handler says only which request that is (<see cref="RequestOf"/>).
 /// </summary>
 /// <typeparam name="TEvent">The work-order event.</typeparam>
 /// <param name="raiser">The raiser.</param>
-/// <param name="requestId">The request the event's work order serves.</param>
-public abstract class WorkOrderEventHandler<TEvent>(WorkOrderEventRaiser raiser, Func<TEvent, string> requestId) : IEventHandler<TEvent>
+public abstract class WorkOrderEventHandler<TEvent>(WorkOrderEventRaiser raiser) : IEventHandler<TEvent>
     where TEvent : IMessage<TEvent>, new()
 {
     /// <inheritdoc />
     public Task HandleAsync(TEvent @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        return raiser.RaiseAsync(requestId(@event), @event, cancellationToken);
+        return raiser.RaiseAsync(RequestOf(@event), @event, cancellationToken);
     }
+
+    /// <summary>The request the event's work order serves.</summary>
+    /// <param name="event">The event.</param>
+    /// <returns>The request id.</returns>
+    protected abstract string RequestOf(TEvent @event);
 }
 
 /// <summary>A work order was assigned: the request's workflow stops waiting for assignment.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderAssigned>(raiser, e => e.RequestId);
+public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderAssigned>(raiser)
+{
+    /// <inheritdoc />
+    protected override string RequestOf(WorkOrderAssigned @event) => @event.RequestId;
+}
 
 /// <summary>A work order was started: raised on the request's workflow (which records it; it waits on assignment and completion).</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderStarted>(raiser, e => e.RequestId);
+public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderStarted>(raiser)
+{
+    /// <inheritdoc />
+    protected override string RequestOf(WorkOrderStarted @event) => @event.RequestId;
+}
 
 /// <summary>A work order was completed: the request's workflow restores the device and closes the request.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCompleted>(raiser, e => e.RequestId);
+public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCompleted>(raiser)
+{
+    /// <inheritdoc />
+    protected override string RequestOf(WorkOrderCompleted @event) => @event.RequestId;
+}
 
 /// <summary>A work order was cancelled: the request's workflow closes the request without a restore.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCancelled>(raiser, e => e.RequestId);
+public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCancelled>(raiser)
+{
+    /// <inheritdoc />
+    protected override string RequestOf(WorkOrderCancelled @event) => @event.RequestId;
+}
