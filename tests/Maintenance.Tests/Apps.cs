@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
-using Mtaeda.Testing;
 
 namespace Mtaeda.Maintenance.Tests;
 
@@ -16,4 +15,9 @@ internal static class Apps
     public static readonly Func<string[], WebApplication> Scheduling = ServiceApp.Of(typeof(SchedulingExtensions).Assembly,
         builder => builder.AddScheduling(),
         app => app.MapSchedulingApi().MapSchedulingEventHandlers());
+
+    /// <summary>The scheduling app, trusting the tokens <paramref name="issuer"/> signs (signed-in users' calls).</summary>
+    /// <param name="issuer">The test's token issuer.</param>
+    /// <returns>The app's builder.</returns>
+    public static Func<string[], WebApplication> SchedulingTrusting(TestIssuer issuer) => args => Scheduling([.. args, .. issuer.AppArgs]);
 }

@@ -1,23 +1,11 @@
-using System.Collections.Concurrent;
 using Dapr.Workflow;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using LocalDapr.Sidecar;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Workflows;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
-using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Maintenance.Tests;
@@ -38,12 +26,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }));
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (equipmentNode, maintenance, observer, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, equipment, new FixedRidership(new Dictionary<string, long> { ["stn-001"] = 120 }), Ct);
 
         var lockedAt = DateTimeOffset.UtcNow;
         var locked = new TurnstileLocked
@@ -77,7 +60,6 @@ public sealed class MaintenanceIntegrationTests
             FaultedAt = Timestamp.FromDateTimeOffset(lockedAt.AddSeconds(1)),
         };
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, faulted, "faulted-1", cancellationToken: Ct);
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
         var open = await Eventually.MatchesAsync(
             () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = requestId }, cancellationToken: Ct).ResponseAsync,
             r => r.WorkflowStatus == "work order created" && r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the work order created and the second fault joined");
@@ -137,11 +119,7 @@ public sealed class MaintenanceIntegrationTests
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
         var equipment = new RecordingEquipment();
-        var equipmentNode = await StartEquipmentAsync(runtime, equipment);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (equipmentNode, _, observer, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, equipment, ridership: null, Ct);
         var now = DateTimeOffset.UtcNow;
 
         // Ridership is not there: the camera's request is ranked without its figures (HIGH for an outage, never CRITICAL).
@@ -155,7 +133,6 @@ public sealed class MaintenanceIntegrationTests
         var again = camera.Clone();
         again.FaultedAt = Timestamp.FromDateTimeOffset(now.AddSeconds(5));
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, again, "camera-2", cancellationToken: Ct);
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
         await Eventually.MatchesAsync(
             () => api.GetMaintenanceRequestAsync(new GetMaintenanceRequestRequest { RequestId = cameraRequest }, cancellationToken: Ct).ResponseAsync,
             r => r.JoinedFaults == 1, Eventually.DefaultTimeout, Ct, "the second camera fault to join the open request");
@@ -179,7 +156,7 @@ public sealed class MaintenanceIntegrationTests
         Assert.Empty(equipment.Starts);
 
         // Ridership is back: 3,000 passages in the last hour (50 a minute) make stn-003 busy, so a lock there is CRITICAL.
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }));
+        await runtime.StartGrpcAppAsync("ridership", new FixedRidership(new Dictionary<string, long> { ["stn-003"] = 3_000 }), Ct);
         var locked = new TurnstileLocked { TurnstileId = "ts-003-01", StationId = "stn-003", Kind = FaultKind.Jammed, LockedAt = Timestamp.FromDateTimeOffset(now) };
         await equipmentNode.Client.PublishIntegrationEventAsync(Topics.Equipment, locked, "locked-3", cancellationToken: Ct);
         var required = await observer.WaitForAsync(
@@ -192,13 +169,7 @@ public sealed class MaintenanceIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var equipmentNode = await StartEquipmentAsync(runtime, new RecordingEquipment());
-        await StartRidershipAsync(runtime, new FixedRidership(new Dictionary<string, long>()));
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
-        var orders = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
-        var api = new MaintenanceClient(observer.Node.Invoker("maintenance"));
+        var (equipmentNode, maintenance, _, orders, api) = await MaintenanceWorld.StartAsync(runtime, issuer, new RecordingEquipment(), new FixedRidership(new Dictionary<string, long>()), Ct);
         var now = DateTimeOffset.UtcNow;
 
         // Eight turnstiles lock at once, and the first of them jams again at once: one bulk delivery (or a few) carries them.
@@ -234,54 +205,5 @@ public sealed class MaintenanceIntegrationTests
         var device = await maintenance.Client.GetStateAsync<DeviceMaintenanceState>("statestore", "device-ts-004-02", cancellationToken: Ct);
         Assert.Equal(string.Empty, device.OpenRequestId);
         Assert.True((await workflows.GetWorkflowStateAsync(second, getInputsAndOutputs: false, Ct))!.IsWorkflowCompleted);
-    }
-
-    private static async Task<AppNode> StartEquipmentAsync(LocalRuntime runtime, RecordingEquipment equipment) =>
-        await runtime.StartGrpcAppAsync("equipment", equipment, Ct);
-
-    private static async Task<AppNode> StartRidershipAsync(LocalRuntime runtime, FixedRidership ridership) =>
-        await runtime.StartGrpcAppAsync("ridership", ridership, Ct);
-
-    /// <summary>Equipment's maintenance calls, recorded (the rest of equipment's API is not called by maintenance).</summary>
-    private sealed class RecordingEquipment : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase
-    {
-        public ConcurrentQueue<StartTurnstileMaintenanceRequest> Starts { get; } = new();
-
-        public ConcurrentQueue<FinishTurnstileMaintenanceRequest> Finishes { get; } = new();
-
-        public ConcurrentQueue<StartCameraMaintenanceRequest> CameraStarts { get; } = new();
-
-        public ConcurrentQueue<FinishCameraMaintenanceRequest> CameraFinishes { get; } = new();
-
-        public override Task<StartCameraMaintenanceResponse> StartCameraMaintenance(StartCameraMaintenanceRequest request, ServerCallContext context)
-        {
-            CameraStarts.Enqueue(request);
-            return Task.FromResult(new StartCameraMaintenanceResponse { Status = CameraStatus.UnderMaintenance });
-        }
-
-        public override Task<FinishCameraMaintenanceResponse> FinishCameraMaintenance(FinishCameraMaintenanceRequest request, ServerCallContext context)
-        {
-            CameraFinishes.Enqueue(request);
-            return Task.FromResult(new FinishCameraMaintenanceResponse { Status = CameraStatus.Operational });
-        }
-
-        public override Task<StartTurnstileMaintenanceResponse> StartTurnstileMaintenance(StartTurnstileMaintenanceRequest request, ServerCallContext context)
-        {
-            Starts.Enqueue(request);
-            return Task.FromResult(new StartTurnstileMaintenanceResponse { Status = TurnstileStatus.UnderMaintenance });
-        }
-
-        public override Task<FinishTurnstileMaintenanceResponse> FinishTurnstileMaintenance(FinishTurnstileMaintenanceRequest request, ServerCallContext context)
-        {
-            Finishes.Enqueue(request);
-            return Task.FromResult(new FinishTurnstileMaintenanceResponse { Status = TurnstileStatus.Operational });
-        }
-    }
-
-    /// <summary>Ridership's station figures: a fixed number of entries per station over whatever range is asked.</summary>
-    private sealed class FixedRidership(IReadOnlyDictionary<string, long> entries) : Mtaeda.Contracts.Ridership.V1.Ridership.RidershipBase
-    {
-        public override Task<Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse> GetStationRidership(Mtaeda.Contracts.Ridership.V1.GetStationRidershipRequest request, ServerCallContext context) =>
-            Task.FromResult(new Mtaeda.Contracts.Ridership.V1.GetStationRidershipResponse { StationId = request.StationId, Ingress = entries.GetValueOrDefault(request.StationId) });
     }
 }

@@ -1,7 +1,3 @@
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
-
 namespace Mtaeda.Maintenance.Tests;
 
 /// <summary>The rules of the maintenance context: priority, one open request per device, deadlines.</summary>

@@ -1,6 +1,4 @@
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Maintenance.Workflows;
-using Mtaeda.Testing;
 
 namespace Mtaeda.Maintenance.Tests;
 
@@ -15,10 +13,14 @@ public sealed class MaintenanceWorkflowTests
 
     private static readonly Ranking High = new(MaintenancePriority.High, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
 
-    private static ScriptedWorkflowContext NewContext() => new("mr-1", T0)
+    /// <summary>The workflow run on a new scripted context, past its first activity (the request ranked HIGH, its work order created).</summary>
+    private static async Task<(ScriptedWorkflowContext Context, Task<MaintenanceResult> Run)> CreatedAsync()
     {
-        Answer = (name, _) => name == nameof(CreateWorkOrderActivity) ? High : null,
-    };
+        var context = new ScriptedWorkflowContext("mr-1", T0) { Answer = (name, _) => name == nameof(CreateWorkOrderActivity) ? High : null };
+        var run = new MaintenanceWorkflow().RunAsync(context, Process);
+        await StepsAsync(context, 1, "the work order is created");
+        return (context, run);
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -38,9 +40,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Assigned_started_and_completed_in_time_puts_the_device_under_maintenance_restores_it_and_closes_without_escalation()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         var result = await WorkAsync(context, run);
 
@@ -55,9 +55,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Events_delivered_out_of_order_are_taken_in_the_process_order()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         context.Raise(MaintenanceWorkflow.Completed, "tech-001");
         context.Raise(MaintenanceWorkflow.Started, "tech-001");
@@ -71,9 +69,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task An_unassigned_order_escalates_at_the_first_deadline_and_again_at_the_second()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         context.AdvanceTo(T0.AddSeconds(1));
         Assert.Single(context.Activities);
@@ -104,9 +100,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task Assigned_in_time_but_not_completed_escalates_once_at_the_second_deadline()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         // One timer per wait: the first deadline's while unassigned, then the second's while waiting for the start, and again for the completion.
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
@@ -126,9 +120,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task A_cancellation_before_the_start_closes_the_request_without_touching_the_device()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
         await StepsAsync(context, 2, "the assignment");
@@ -143,9 +135,7 @@ public sealed class MaintenanceWorkflowTests
     [Fact]
     public async Task A_cancellation_after_the_start_gives_the_device_back_as_it_was_then_closes()
     {
-        var context = NewContext();
-        var run = new MaintenanceWorkflow().RunAsync(context, Process);
-        await StepsAsync(context, 1, "the work order is created");
+        var (context, run) = await CreatedAsync();
 
         context.Raise(MaintenanceWorkflow.Assigned, "tech-001");
         context.Raise(MaintenanceWorkflow.Started, "tech-001");

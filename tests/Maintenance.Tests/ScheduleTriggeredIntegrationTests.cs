@@ -1,13 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Mtaeda.Contracts;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
-using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Maintenance.Tests;
 
@@ -20,9 +13,8 @@ public sealed class ScheduleTriggeredIntegrationTests
     public async Task A_due_turnstile_schedule_opens_one_scheduled_request_with_a_low_priority_work_order()
     {
         await using var runtime = LocalRuntime.Create();
-        await runtime.StartAsync("scheduling", Apps.Scheduling, Ct);
-        await runtime.StartAsync("maintenance", Apps.Maintenance, Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], Ct);
+        await using var issuer = await TestIssuer.StartAsync(Ct);
+        var (_, _, observer, orders, _) = await MaintenanceWorld.StartAsync(runtime, issuer, new RecordingEquipment(), ridership: null, Ct);
         var publisher = await runtime.StartSidecarAsync("publisher", Ct);
         var occurrence = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
         var triggered = new TurnstileMaintenanceScheduleTriggered
@@ -41,7 +33,6 @@ public sealed class ScheduleTriggeredIntegrationTests
             (await observer.WaitForAsync(e => e.Type == EventType.Of<MaintenanceRequired>(), Eventually.DefaultTimeout, Ct)).Data);
         var requestId = new Fault("ts-001-01", DeviceKind.Turnstile, "stn-001", MaintenanceCause.Scheduled, "", occurrence).Key;
         Assert.Equal((requestId, MaintenanceCause.Scheduled, MaintenancePriority.Low), (required.RequestId, required.Cause, required.Priority));
-        var orders = new SchedulingClient(publisher.Invoker("scheduling"));
         var listed = await Eventually.MatchesAsync(
             () => orders.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = "stn-001" }, cancellationToken: Ct).ResponseAsync,
             l => l.WorkOrders.Count > 0, Eventually.DefaultTimeout, Ct, "the scheduled request's work order");

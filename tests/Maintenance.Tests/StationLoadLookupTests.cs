@@ -2,7 +2,6 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Mtaeda.Contracts.Ridership.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Infrastructure;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 

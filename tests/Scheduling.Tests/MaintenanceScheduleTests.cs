@@ -1,5 +1,3 @@
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Workflows;
 using MaintenanceSchedule = Mtaeda.Scheduling.Domain.MaintenanceSchedule;

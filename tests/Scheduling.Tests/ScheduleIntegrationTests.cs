@@ -4,20 +4,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapr.Workflow;
 using Grpc.Core;
-using LocalDapr.Sidecar;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Contracts.Stations.V1;
 using Mtaeda.Scheduling.Workflows;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
 namespace Mtaeda.Scheduling.Tests;
@@ -47,10 +38,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (scheduling, observer, client) = await StartAsync(runtime, issuer);
         using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
         var due = SecondsAhead(4);
@@ -110,10 +98,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await StartDevicesAsync(runtime);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (scheduling, observer, client) = await StartAsync(runtime, issuer);
 
         var due = SecondsAhead(10);
         await client.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-down", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = OnceAt(due), TimeZone = "Etc/UTC" }, cancellationToken: Ct);
@@ -123,7 +108,7 @@ public sealed class ScheduleIntegrationTests
         await Eventually.UntilAsync(() => DateTime.UtcNow > due.AddSeconds(1), "the due time to pass", Patience, Ct);
         Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>());
 
-        var back = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var back = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var triggered = await observer.WaitForAsync(e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>(), Patience, Ct);
         Assert.Equal(due, IntegrationEvents.FromJson<TurnstileMaintenanceScheduleTriggered>(triggered.Data).Occurrence.ToDateTime());
         await WaitForNextOccurrenceAsync(back.App!.Services.GetRequiredService<DaprWorkflowClient>(), ScheduleWorkflow.InstanceIdOf("sch-down", 1), due.AddHours(1));
@@ -135,10 +120,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await StartDevicesAsync(runtime);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var everywhere = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (_, observer, everywhere) = await StartAsync(runtime, issuer);
         var elsewhere = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor", "stn-002", sub: "nora-north"));
         await everywhere.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-here", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = "0 3 * * 1", TimeZone = "Etc/UTC" }, cancellationToken: Ct);
 
@@ -160,10 +142,7 @@ public sealed class ScheduleIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await StartDevicesAsync(runtime);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
-        var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
+        var (_, observer, client) = await StartAsync(runtime, issuer);
         CreateScheduleRequest Request(string cron = "0 3 * * 1", string zone = "Etc/UTC", string device = "ts-001-01", DeviceKind kind = DeviceKind.Turnstile, string station = "") =>
             new() { ScheduleId = "sch-bad", DeviceId = device, DeviceKind = kind, StationId = station, Cron = cron, TimeZone = zone };
 
@@ -220,21 +199,18 @@ public sealed class ScheduleIntegrationTests
             s => s == $"{WorkflowRuntimeStatus.Running}: {status}", Patience, Ct, status);
     }
 
-    /// <summary>Equipment knowing turnstile ts-001-01 (at stn-001), and stations knowing stn-001 with camera cam-001-01.</summary>
-    private static async Task StartDevicesAsync(LocalRuntime runtime)
+    /// <summary>
+    /// Equipment knowing turnstile ts-001-01 (at stn-001) and stations knowing stn-001 with camera cam-001-01, the real
+    /// scheduling app trusting <paramref name="issuer"/>'s tokens, an observer of its topic and a supervisor's client
+    /// through the observer's sidecar.
+    /// </summary>
+    private static async Task<(AppNode Scheduling, Observer Observer, SchedulingClient Supervisor)> StartAsync(LocalRuntime runtime, TestIssuer issuer)
     {
-        foreach (var (appId, map) in new (string, Action<WebApplication>)[] { ("equipment", app => app.MapGrpcService<KnownTurnstile>()), ("stations", app => app.MapGrpcService<KnownStation>()) })
-        {
-            var port = Sidecar.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen => listen.Protocols = HttpProtocols.Http2));
-            builder.Services.AddGrpc();
-            var app = builder.Build();
-            map(app);
-            await app.StartAsync(Ct);
-            await runtime.AttachAsync(appId, port, "h2c", app, Ct);
-        }
+        await runtime.StartGrpcAppAsync("equipment", new KnownTurnstile(), Ct);
+        await runtime.StartGrpcAppAsync("stations", new KnownStation(), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
+        return (scheduling, observer, new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor")));
     }
 
     private sealed class KnownTurnstile : Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentBase

@@ -1,13 +1,8 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.Tokens;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Testing;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using static Mtaeda.Scheduling.Tests.WorkOrderRequests;
 
 namespace Mtaeda.Scheduling.Tests;
 
@@ -19,12 +14,6 @@ public sealed class SchedulingCallersTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CreateWorkOrderRequest Jam(string id, string stationId = "stn-001") => new()
-    {
-        WorkOrderId = id, RequestId = id, DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, StationId = stationId,
-        Priority = MaintenancePriority.High, Description = "jammed", DueAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)),
-    };
-
     private static async Task<RpcException> RefusedAsync<T>(Func<Task<T>> call) => await Assert.ThrowsAsync<RpcException>(call);
 
     [Fact]
@@ -32,7 +21,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var maintenance = await runtime.StartSidecarAsync("maintenance", Ct);
         await new SchedulingClient(maintenance.Invoker("scheduling")).CreateWorkOrderAsync(Jam("wo-1"), cancellationToken: Ct);
@@ -54,7 +43,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var other = await runtime.StartSidecarAsync("stations", Ct);
         var maintenance = new SchedulingClient(issuer.As((await runtime.StartSidecarAsync("maintenance", Ct)).Invoker("scheduling"), "viewer"));
@@ -87,7 +76,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var supervisor = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "supervisor"));
         var ana = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "technician", "stn-001,stn-002", sub: "tech-001"));
@@ -113,7 +102,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var maintenance = new SchedulingClient((await runtime.StartSidecarAsync("maintenance", Ct)).Invoker("scheduling"));
         var ben = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "technician", "stn-003,stn-004", sub: "tech-002"));

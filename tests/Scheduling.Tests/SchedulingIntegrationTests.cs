@@ -1,16 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
+using static Mtaeda.Scheduling.Tests.WorkOrderRequests;
 
 namespace Mtaeda.Scheduling.Tests;
 
@@ -21,30 +15,18 @@ public sealed class SchedulingIntegrationTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CreateWorkOrderRequest Jam(string id, DateTimeOffset due) => new()
-    {
-        WorkOrderId = id,
-        RequestId = id,
-        DeviceId = "ts-001-01",
-        DeviceKind = DeviceKind.Turnstile,
-        StationId = "stn-001",
-        Priority = MaintenancePriority.High,
-        Description = "jammed",
-        DueAt = Timestamp.FromDateTimeOffset(due),
-    };
-
     [Fact]
     public async Task A_work_order_is_assigned_started_and_completed_over_http_and_each_step_is_published()
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
         using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
-        var created = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
-        var again = await client.CreateWorkOrderAsync(Jam("req-1", DateTimeOffset.UtcNow.AddHours(1)), cancellationToken: Ct);
+        var created = await client.CreateWorkOrderAsync(Jam("req-1"), cancellationToken: Ct);
+        var again = await client.CreateWorkOrderAsync(Jam("req-1"), cancellationToken: Ct);
         Assert.Equal(WorkOrderStatus.Created, created.Status);
         Assert.Equal(created.CreatedAt, again.CreatedAt);
 
@@ -82,10 +64,9 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", args => Apps.Scheduling([.. args, .. issuer.AppArgs]), Ct);
-        var client = new SchedulingClient(issuer.As(scheduling.Invoker("scheduling"), "supervisor"));
-        await client.CreateWorkOrderAsync(Jam("req-late", DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
-        await client.CreateWorkOrderAsync(Jam("req-ontime", DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
+        var (_, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
+        await client.CreateWorkOrderAsync(Jam("req-late", due: DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
+        await client.CreateWorkOrderAsync(Jam("req-ontime", due: DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
 
         var unknownTechnician = await Assert.ThrowsAsync<RpcException>(() =>
             client.AssignWorkOrderAsync(new AssignWorkOrderRequest { WorkOrderId = "req-late", TechnicianId = "tech-404" }, cancellationToken: Ct).ResponseAsync);

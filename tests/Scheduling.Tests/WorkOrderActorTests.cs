@@ -1,13 +1,10 @@
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Domain;
+using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults;
-using Mtaeda.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Mtaeda.Scheduling.Tests;
@@ -18,6 +15,8 @@ public sealed class WorkOrderActorTests : IDisposable
     private readonly DaprClient _dapr = new DaprClientBuilder().Build();
     private readonly InMemoryActorStateManager _state = new(saveEveryWrite: true);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 2, 7, 30, 0, TimeSpan.Zero));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose() => _dapr.Dispose();
 
@@ -77,9 +76,43 @@ public sealed class WorkOrderActorTests : IDisposable
         Assert.DoesNotContain(WorkOrderActor.StateKey, _state.StoredKeys);
     }
 
+    [Fact]
+    public async Task A_turn_saved_but_never_published_has_its_copy_written_at_the_outbox_sweep()
+    {
+        // The process died after the turn's save, before its event went out and before the order's copy was written: the
+        // outbox's reminder (armed before the save) sweeps in the next activation, which publishes the event and writes the copy.
+        await using var runtime = LocalRuntime.Create();
+        var sidecar = await runtime.StartSidecarAsync("scheduling", Ct);
+        var host = ActorHost.CreateForTest<WorkOrderActor>(WorkOrderActor.TypeName, new ActorTestOptions { ActorId = new ActorId("wo-1"), TimerManager = new NoTimers() });
+        var actor = new TestableWorkOrderActor(host, sidecar.Client, _state, _time, new WorkOrderReadModel(sidecar.Client, new SchedulingOptions()));
+        await actor.CreateAsync(Create);
+        Assert.Null(await sidecar.Client.GetStateAsync<WorkOrderState?>("statestore", WorkOrderReadModel.ViewKey("wo-1"), cancellationToken: Ct));
+
+        await actor.ReceiveReminderAsync(OutboxActor.OutboxReminder, [], OutboxActor.SweepAfter, OutboxActor.SweepAfter);
+
+        var copy = await sidecar.Client.GetStateAsync<WorkOrderState>("statestore", WorkOrderReadModel.ViewKey("wo-1"), cancellationToken: Ct);
+        Assert.Equal((WorkOrderStatus.Created, 1L, "stn-001"), (copy.Status, copy.Version, copy.StationId));
+        Assert.Equal(["wo-1"], await sidecar.Client.GetStateAsync<List<string>>("statestore", WorkOrderReadModel.OpenKey("stn-001"), cancellationToken: Ct));
+        Assert.Empty(await actor.PendingEventsAsync());
+    }
+
     private sealed class TestableWorkOrderActor : WorkOrderActor
     {
-        public TestableWorkOrderActor(ActorHost host, DaprClient dapr, IActorStateManager state, TimeProvider time)
-            : base(host, dapr, time) => StateManager = state;
+        public TestableWorkOrderActor(ActorHost host, DaprClient dapr, IActorStateManager state, TimeProvider time, WorkOrderReadModel? readModel = null)
+            : base(host, dapr, time, readModel ?? new WorkOrderReadModel(dapr, new SchedulingOptions())) => StateManager = state;
+    }
+
+    /// <summary>Reminders accepted and forgotten: the test delivers the outbox's reminder itself.</summary>
+    private sealed class NoTimers : ActorTimerManager
+    {
+        public override Task RegisterReminderAsync(ActorReminder reminder) => Task.CompletedTask;
+
+        public override Task UnregisterReminderAsync(ActorReminderToken reminder) => Task.CompletedTask;
+
+        public override Task RegisterTimerAsync(ActorTimer timer) => Task.CompletedTask;
+
+        public override Task UnregisterTimerAsync(ActorTimerToken timer) => Task.CompletedTask;
+
+        public override Task<IActorReminder?> GetReminderAsync(ActorReminderToken reminder) => Task.FromResult<IActorReminder?>(null);
     }
 }

@@ -1,6 +1,3 @@
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Domain;
 using WorkOrder = Mtaeda.Scheduling.Domain.WorkOrder;
 using Technician = Mtaeda.Scheduling.Domain.Technician;

@@ -1,9 +1,6 @@
 using Dapr.Workflow;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Infrastructure;
 using Mtaeda.Maintenance.Workflows;
 using MaintenanceService = Mtaeda.Contracts.Maintenance.V1.Maintenance;

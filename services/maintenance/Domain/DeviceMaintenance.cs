@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Maintenance.Domain;
 

@@ -1,5 +1,3 @@
-using Mtaeda.Contracts.Scheduling.V1;
-
 namespace Mtaeda.Maintenance.Domain;
 
 /// <summary>The two deadlines of one priority: to be assigned, then to be completed (counted from the request).</summary>

@@ -1,6 +1,3 @@
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-
 namespace Mtaeda.Maintenance.Domain;
 
 /// <summary>How busy a station is, from ridership's figures.</summary>

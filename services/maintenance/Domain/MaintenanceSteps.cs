@@ -1,5 +1,3 @@
-using Mtaeda.Contracts.Scheduling.V1;
-
 namespace Mtaeda.Maintenance.Domain;
 
 /// <summary>One step of a request's process, and when it was first recorded.</summary>

@@ -1,7 +1,5 @@
 using Dapr.Workflow;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Maintenance.Api;
 using Mtaeda.Maintenance.Handlers;
 using Mtaeda.Maintenance.Infrastructure;
@@ -10,7 +8,6 @@ using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Mtaeda.ServiceDefaults;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -1,18 +1,16 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Infrastructure;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Handlers;
 
 /// <summary>
-/// The checks every device event gets before it becomes a <see cref="Fault"/>. The <c>equipment</c> topic's faults reach
-/// maintenance in bulk deliveries (<see cref="MaintenanceExtensions.FaultDelivery"/>): a burst of faults is taken in
-/// together, the devices side by side, instead of one event after the other.
+/// The device events read into the <see cref="Fault"/> each reports, with the checks every one of them gets. The
+/// <c>equipment</c> topic's faults reach maintenance in bulk deliveries (<see cref="MaintenanceExtensions.FaultDelivery"/>,
+/// <see cref="DeviceFaultHandler{TEvent}"/>): a burst of faults is taken in together, the devices side by side, instead of
+/// one event after the other; the preventive schedules that came due (topic <c>scheduling</c>) one at a time
+/// (<see cref="DeviceEventHandler{TEvent}"/>).
 /// </summary>
 internal static class DeviceEvents
 {
@@ -21,25 +19,28 @@ internal static class DeviceEvents
     /// <param name="stationId">Its station.</param>
     /// <param name="cause">Why maintenance is needed.</param>
     /// <param name="description">What was reported.</param>
-    /// <param name="at">When, and the field's name for the message when it is missing.</param>
-    /// <param name="atField">The time's field name.</param>
+    /// <param name="at">When.</param>
+    /// <param name="atField">The time's field name, for the message when it is missing.</param>
     /// <returns>The fault.</returns>
-    public static Fault TurnstileFault(string turnstileId, string stationId, MaintenanceCause cause, string description, Timestamp? at, string atField)
-    {
-        if (!Ids.IsValid(turnstileId)) throw new InvalidEventException($"turnstile_id {Ids.Rule}");
-        if (!Ids.IsValid(stationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
-        if (at is null) throw new InvalidEventException($"{atField} is required");
-        return new Fault(turnstileId, DeviceKind.Turnstile, stationId, cause, description, at.ToDateTimeOffset());
-    }
+    private static Fault TurnstileFault(string turnstileId, string stationId, MaintenanceCause cause, string description, Timestamp? at, string atField) =>
+        DeviceFault(DeviceKind.Turnstile, turnstileId, stationId, cause, description, at, atField);
 
     /// <summary>The fault a camera's event reports, after checking its ids and time.</summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="stationId">Its station.</param>
+    /// <param name="cause">Why maintenance is needed.</param>
+    /// <param name="description">What was reported.</param>
+    /// <param name="at">When.</param>
+    /// <param name="atField">The time's field name, for the message when it is missing.</param>
+    /// <returns>The fault.</returns>
+    private static Fault CameraFault(string cameraId, string stationId, MaintenanceCause cause, string description, Timestamp? at, string atField) =>
+        DeviceFault(DeviceKind.Camera, cameraId, stationId, cause, description, at, atField);
+
+    /// <summary>The fault a camera reports: cause CAMERA_FAULT.</summary>
     /// <param name="faulted">The event.</param>
     /// <returns>The fault.</returns>
-    public static Fault CameraFault(CameraFaulted faulted)
+    public static Fault Of(CameraFaulted faulted)
     {
-        if (!Ids.IsValid(faulted.CameraId)) throw new InvalidEventException($"camera_id {Ids.Rule}");
-        if (!Ids.IsValid(faulted.StationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
-        if (faulted.FaultedAt is null) throw new InvalidEventException("faulted_at is required");
         var kind = faulted.Kind switch
         {
             CameraFaultKind.NoSignal => "no signal",
@@ -47,7 +48,7 @@ internal static class DeviceEvents
             _ => "malfunction",
         };
         var description = string.IsNullOrWhiteSpace(faulted.Reason) ? $"camera {kind}" : $"camera {kind}: {faulted.Reason}";
-        return new Fault(faulted.CameraId, DeviceKind.Camera, faulted.StationId, MaintenanceCause.CameraFault, description, faulted.FaultedAt.ToDateTimeOffset());
+        return CameraFault(faulted.CameraId, faulted.StationId, MaintenanceCause.CameraFault, description, faulted.FaultedAt, "faulted_at");
     }
 
     /// <summary>The fault a locked (or jammed) turnstile reports: cause LOCKED.</summary>
@@ -77,56 +78,84 @@ internal static class DeviceEvents
         return TurnstileFault(exceeded.TurnstileId, exceeded.StationId, MaintenanceCause.Worn, description, exceeded.ExceededAt, "exceeded_at");
     }
 
-    /// <summary>
-    /// Takes in the faults of one bulk delivery. Every event is read into its fault first, so an invalid one fails the
-    /// delivery before anything is done (it is then handed over again one event at a time, and only the invalid one is
-    /// dropped).
-    /// </summary>
-    /// <typeparam name="TEvent">The event type.</typeparam>
-    /// <param name="intake">The fault intake.</param>
-    /// <param name="events">The delivered events.</param>
-    /// <param name="fault">The fault an event reports.</param>
-    /// <param name="cancellationToken">Cancels the intake.</param>
-    /// <returns>A task.</returns>
-    public static Task ReportAllAsync<TEvent>(MaintenanceIntake intake, IReadOnlyList<ReceivedEvent<TEvent>> events, Func<TEvent, Fault> fault, CancellationToken cancellationToken)
+    /// <summary>A turnstile's preventive schedule came due: cause SCHEDULED; the occurrence is the fault's time, so each occurrence is one request.</summary>
+    /// <param name="triggered">The event.</param>
+    /// <returns>The fault.</returns>
+    public static Fault Of(TurnstileMaintenanceScheduleTriggered triggered) =>
+        TurnstileFault(triggered.TurnstileId, triggered.StationId, MaintenanceCause.Scheduled, Preventive(triggered.ScheduleId), triggered.Occurrence, "occurrence");
+
+    /// <summary>A camera's preventive schedule came due: cause SCHEDULED, one request per occurrence.</summary>
+    /// <param name="triggered">The event.</param>
+    /// <returns>The fault.</returns>
+    public static Fault Of(CameraMaintenanceScheduleTriggered triggered) =>
+        CameraFault(triggered.CameraId, triggered.StationId, MaintenanceCause.Scheduled, Preventive(triggered.ScheduleId), triggered.Occurrence, "occurrence");
+
+    private static string Preventive(string scheduleId) => $"preventive maintenance (schedule {scheduleId})";
+
+    /// <summary>The checks every device event gets: its device and station ids and its time (the field named when it is wrong).</summary>
+    private static Fault DeviceFault(DeviceKind kind, string deviceId, string stationId, MaintenanceCause cause, string description, Timestamp? at, string atField)
+    {
+        var deviceField = kind == DeviceKind.Camera ? "camera_id" : "turnstile_id";
+        if (!Ids.IsValid(deviceId)) throw new InvalidEventException($"{deviceField} {Ids.Rule}");
+        if (!Ids.IsValid(stationId)) throw new InvalidEventException($"station_id {Ids.Rule}");
+        if (at is null) throw new InvalidEventException($"{atField} is required");
+        return new Fault(deviceId, kind, stationId, cause, description, at.ToDateTimeOffset());
+    }
+}
+
+/// <summary>
+/// The one body of the device-fault handlers: takes in the faults of one bulk delivery of <typeparamref name="TEvent"/>.
+/// A handler says only what fault an event reports (<see cref="Read"/>). Every event is read into its fault first, so an
+/// invalid one fails the delivery before anything is done (it is then handed over again one event at a time, and only
+/// the invalid one is dropped).
+/// </summary>
+/// <typeparam name="TEvent">The device event.</typeparam>
+/// <param name="intake">The fault intake.</param>
+public abstract class DeviceFaultHandler<TEvent>(MaintenanceIntake intake) : IBulkEventHandler<TEvent>
+    where TEvent : IMessage<TEvent>, new()
+{
+    /// <inheritdoc />
+    public Task HandleAsync(IReadOnlyList<ReceivedEvent<TEvent>> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return intake.ReportAllAsync([.. events.Select(e => fault(e.Event))], cancellationToken);
+        return intake.ReportAllAsync([.. events.Select(e => Read(e.Event))], cancellationToken);
     }
+
+    /// <summary>The fault the event reports (one of <see cref="DeviceEvents"/>).</summary>
+    /// <param name="event">The event.</param>
+    /// <returns>The fault.</returns>
+    /// <exception cref="InvalidEventException">The event breaks its contract.</exception>
+    protected abstract Fault Read(TEvent @event);
 }
 
 /// <summary>Cameras reported faults: each needs maintenance (cause CAMERA_FAULT); a second fault joins its open request.</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class CameraFaultedHandler(MaintenanceIntake intake) : IBulkEventHandler<CameraFaulted>
+public sealed class CameraFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<CameraFaulted>(intake)
 {
     /// <inheritdoc />
-    public Task HandleAsync(IReadOnlyList<ReceivedEvent<CameraFaulted>> events, CancellationToken cancellationToken) =>
-        DeviceEvents.ReportAllAsync(intake, events, DeviceEvents.CameraFault, cancellationToken);
+    protected override Fault Read(CameraFaulted @event) => DeviceEvents.Of(@event);
 }
 
 /// <summary>Turnstiles locked themselves (locked or jammed): each needs maintenance (cause LOCKED).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstileLockedHandler(MaintenanceIntake intake) : IBulkEventHandler<TurnstileLocked>
+public sealed class TurnstileLockedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileLocked>(intake)
 {
     /// <inheritdoc />
-    public Task HandleAsync(IReadOnlyList<ReceivedEvent<TurnstileLocked>> events, CancellationToken cancellationToken) =>
-        DeviceEvents.ReportAllAsync(intake, events, DeviceEvents.Of, cancellationToken);
+    protected override Fault Read(TurnstileLocked @event) => DeviceEvents.Of(@event);
 }
 
 /// <summary>Turnstiles reported a malfunction: each needs maintenance (cause FAULTED).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstileFaultedHandler(MaintenanceIntake intake) : IBulkEventHandler<TurnstileFaulted>
+public sealed class TurnstileFaultedHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstileFaulted>(intake)
 {
     /// <inheritdoc />
-    public Task HandleAsync(IReadOnlyList<ReceivedEvent<TurnstileFaulted>> events, CancellationToken cancellationToken) =>
-        DeviceEvents.ReportAllAsync(intake, events, DeviceEvents.Of, cancellationToken);
+    protected override Fault Read(TurnstileFaulted @event) => DeviceEvents.Of(@event);
 }
 
 /// <summary>Turnstiles passed their maximum passages before maintenance: each is worn (cause WORN).</summary>
 /// <param name="intake">The fault intake.</param>
-public sealed class TurnstilePassageThresholdExceededHandler(MaintenanceIntake intake) : IBulkEventHandler<TurnstilePassageThresholdExceeded>
+public sealed class TurnstilePassageThresholdExceededHandler(MaintenanceIntake intake) : DeviceFaultHandler<TurnstilePassageThresholdExceeded>(intake)
 {
     /// <inheritdoc />
-    public Task HandleAsync(IReadOnlyList<ReceivedEvent<TurnstilePassageThresholdExceeded>> events, CancellationToken cancellationToken) =>
-        DeviceEvents.ReportAllAsync(intake, events, DeviceEvents.Of, cancellationToken);
+    protected override Fault Read(TurnstilePassageThresholdExceeded @event) => DeviceEvents.Of(@event);
 }

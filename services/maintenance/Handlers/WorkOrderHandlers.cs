@@ -1,9 +1,6 @@
 using Dapr.Workflow;
 using Google.Protobuf;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Handlers;
 
@@ -41,50 +38,56 @@ public sealed partial class WorkOrderEventRaiser(DaprWorkflowClient workflows, I
     private partial void LogNoInstance(string eventName, string requestId);
 }
 
-/// <summary>A work order was assigned: the request's workflow stops waiting for assignment.</summary>
+/// <summary>
+/// The one body of the work-order event handlers: a work-order event of scheduling is raised on the workflow of the
+/// request it serves (<see cref="WorkOrderEventRaiser"/>). A handler says only which request that is (<see cref="RequestOf"/>).
+/// </summary>
+/// <typeparam name="TEvent">The work-order event.</typeparam>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderAssigned>
+public abstract class WorkOrderEventHandler<TEvent>(WorkOrderEventRaiser raiser) : IEventHandler<TEvent>
+    where TEvent : IMessage<TEvent>, new()
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderAssigned assigned, IntegrationEventContext context, CancellationToken cancellationToken)
+    public Task HandleAsync(TEvent @event, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(assigned);
-        return raiser.RaiseAsync(assigned.RequestId, assigned, cancellationToken);
+        ArgumentNullException.ThrowIfNull(@event);
+        return raiser.RaiseAsync(RequestOf(@event), @event, cancellationToken);
     }
+
+    /// <summary>The request the event's work order serves.</summary>
+    /// <param name="event">The event.</param>
+    /// <returns>The request id.</returns>
+    protected abstract string RequestOf(TEvent @event);
+}
+
+/// <summary>A work order was assigned: the request's workflow stops waiting for assignment.</summary>
+/// <param name="raiser">The raiser.</param>
+public sealed class WorkOrderAssignedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderAssigned>(raiser)
+{
+    /// <inheritdoc />
+    protected override string RequestOf(WorkOrderAssigned @event) => @event.RequestId;
 }
 
 /// <summary>A work order was started: raised on the request's workflow (which records it; it waits on assignment and completion).</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderStarted>
+public sealed class WorkOrderStartedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderStarted>(raiser)
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderStarted started, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(started);
-        return raiser.RaiseAsync(started.RequestId, started, cancellationToken);
-    }
+    protected override string RequestOf(WorkOrderStarted @event) => @event.RequestId;
 }
 
 /// <summary>A work order was completed: the request's workflow restores the device and closes the request.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderCompleted>
+public sealed class WorkOrderCompletedHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCompleted>(raiser)
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderCompleted completed, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(completed);
-        return raiser.RaiseAsync(completed.RequestId, completed, cancellationToken);
-    }
+    protected override string RequestOf(WorkOrderCompleted @event) => @event.RequestId;
 }
 
 /// <summary>A work order was cancelled: the request's workflow closes the request without a restore.</summary>
 /// <param name="raiser">The raiser.</param>
-public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : IEventHandler<WorkOrderCancelled>
+public sealed class WorkOrderCancelledHandler(WorkOrderEventRaiser raiser) : WorkOrderEventHandler<WorkOrderCancelled>(raiser)
 {
     /// <inheritdoc />
-    public Task HandleAsync(WorkOrderCancelled cancelled, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cancelled);
-        return raiser.RaiseAsync(cancelled.RequestId, cancelled, cancellationToken);
-    }
+    protected override string RequestOf(WorkOrderCancelled @event) => @event.RequestId;
 }

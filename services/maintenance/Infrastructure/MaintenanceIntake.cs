@@ -1,7 +1,5 @@
 using Dapr.Workflow;
 using Grpc.Core;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Workflows;
 
 namespace Mtaeda.Maintenance.Infrastructure;

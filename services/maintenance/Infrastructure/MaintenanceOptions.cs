@@ -1,5 +1,3 @@
-using Mtaeda.Maintenance.Domain;
-
 namespace Mtaeda.Maintenance.Infrastructure;
 
 /// <summary>Settings of the maintenance service, bound from the <c>Maintenance</c> configuration section.</summary>

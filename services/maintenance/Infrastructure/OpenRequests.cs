@@ -1,6 +1,4 @@
 using Dapr.Client;
-using Mtaeda.Maintenance.Domain;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Infrastructure;
 

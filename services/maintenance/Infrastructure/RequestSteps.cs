@@ -1,7 +1,4 @@
 using Dapr.Client;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Maintenance.Infrastructure;
 

@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Mtaeda.Contracts.Ridership.V1;
-using Mtaeda.Maintenance.Domain;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 
 namespace Mtaeda.Maintenance.Infrastructure;

@@ -2,14 +2,9 @@ using Dapr.Client;
 using Dapr.Workflow;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Maintenance.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Maintenance.Domain;
 using Mtaeda.Maintenance.Infrastructure;
-using Mtaeda.ServiceDefaults;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 

@@ -1,5 +1,4 @@
 using Dapr.Workflow;
-using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Maintenance.Workflows;
 

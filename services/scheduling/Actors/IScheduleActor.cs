@@ -1,10 +1,6 @@
-using Mtaeda.Contracts;
-using Mtaeda.ServiceDefaults;
 using System.Runtime.Serialization;
 using Dapr.Actors;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Scheduling.Domain;
 
 namespace Mtaeda.Scheduling.Actors;
 

@@ -1,8 +1,6 @@
-using Mtaeda.Contracts;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
+using MaintenanceSchedule = Mtaeda.Scheduling.Domain.MaintenanceSchedule;
 
 namespace Mtaeda.Scheduling.Actors;
 
@@ -15,7 +13,8 @@ namespace Mtaeda.Scheduling.Actors;
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
 /// <param name="time">The clock.</param>
-public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IScheduleActor
+public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time)
+    : AggregateActor<ScheduleState, MaintenanceSchedule>(host, dapr, StateKey, id => new ScheduleState { ScheduleId = id }, state => new MaintenanceSchedule(state.Copy())), IScheduleActor
 {
     /// <summary>The actor type name.</summary>
     public const string TypeName = "MaintenanceSchedule";
@@ -47,19 +46,5 @@ public class ScheduleActor(ActorHost host, DaprClient dapr, TimeProvider time) :
         return state.Version > 0
             ? ActorReply<ScheduleState>.Accepted(state)
             : ActorReply<ScheduleState>.Refused(DomainRefusal.NotFound("schedule_id", $"no schedule '{state.ScheduleId}'"));
-    }
-
-    private async Task<ActorReply<ScheduleState>> DecideAsync(Action<MaintenanceSchedule> command)
-    {
-        var schedule = new MaintenanceSchedule((await LoadAsync()).Copy());
-        return await DecideAsync(StateKey, schedule, () => command(schedule)) is { } refusal
-            ? ActorReply<ScheduleState>.Refused(refusal)
-            : ActorReply<ScheduleState>.Accepted(schedule.State);
-    }
-
-    private async Task<ScheduleState> LoadAsync()
-    {
-        var stored = await StateManager.TryGetStateAsync<ScheduleState>(StateKey);
-        return stored.HasValue ? stored.Value : new ScheduleState { ScheduleId = Id.GetId() };
     }
 }

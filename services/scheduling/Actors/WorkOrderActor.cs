@@ -1,8 +1,7 @@
-using Mtaeda.Contracts;
 using Dapr.Actors.Runtime;
 using Dapr.Client;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
+using Mtaeda.Scheduling.Infrastructure;
+using WorkOrder = Mtaeda.Scheduling.Domain.WorkOrder;
 
 namespace Mtaeda.Scheduling.Actors;
 
@@ -10,12 +9,16 @@ namespace Mtaeda.Scheduling.Actors;
 /// The durable home of one <see cref="WorkOrder"/>. A command runs in one actor turn: load the state, let the aggregate
 /// decide, then put the new state and its events into the actor's state (<see cref="OutboxActor.EmitAsync"/>), saved in
 /// one state transaction at the end of the turn and then published on the <c>scheduling</c> topic. The events are what
-/// the maintenance process waits for (docs/adr/0005-work-order-events-drive-maintenance.md).
+/// the maintenance process waits for (docs/adr/0005-work-order-events-drive-maintenance.md). The order's copy in the
+/// <see cref="WorkOrderReadModel"/> goes out with each event (<see cref="PublishAsync"/>), so whatever a turn saved
+/// reaches the lists when its events do: in the turn, or at the outbox's sweep after a crash.
 /// </summary>
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
 /// <param name="time">The clock.</param>
-public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IWorkOrderActor
+/// <param name="readModel">The work orders as lists read them.</param>
+public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time, WorkOrderReadModel readModel)
+    : AggregateActor<WorkOrderState, WorkOrder>(host, dapr, StateKey, id => new WorkOrderState { WorkOrderId = id }, state => new WorkOrder(state.Copy())), IWorkOrderActor
 {
     /// <summary>The actor type name.</summary>
     public const string TypeName = "WorkOrder";
@@ -70,18 +73,16 @@ public class WorkOrderActor(ActorHost host, DaprClient dapr, TimeProvider time) 
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private async Task<ActorReply<WorkOrderState>> DecideAsync(Action<WorkOrder> command)
+    /// <summary>
+    /// Publishes an event of the order, then records the order as it is now in the read model. A failed recording fails
+    /// the entry, which the outbox then publishes again (same CloudEvent id) and records at its retry.
+    /// </summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="cancellationToken">Cancels the publish and the recording.</param>
+    /// <returns>A task that completes when both are done.</returns>
+    protected override async Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
-        // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
-        var order = new WorkOrder((await LoadAsync()).Copy());
-        return await DecideAsync(StateKey, order, () => command(order)) is { } refusal
-            ? ActorReply<WorkOrderState>.Refused(refusal)
-            : ActorReply<WorkOrderState>.Accepted(order.State);
-    }
-
-    private async Task<WorkOrderState> LoadAsync()
-    {
-        var stored = await StateManager.TryGetStateAsync<WorkOrderState>(StateKey);
-        return stored.HasValue ? stored.Value : new WorkOrderState { WorkOrderId = Id.GetId() };
+        await base.PublishAsync(entry, cancellationToken);
+        await readModel.RecordAsync(await LoadAsync(), cancellationToken);
     }
 }

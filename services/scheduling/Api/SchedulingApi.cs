@@ -2,12 +2,8 @@ using Dapr.Actors;
 using Dapr.Actors.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Mtaeda.Contracts;
-using Mtaeda.ServiceDefaults;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Scheduling.Actors;
-using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.ServiceDefaults.Callers;
 using Mtaeda.ServiceDefaults.Paging;
@@ -53,7 +49,7 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
             request.Description,
             request.DueAt?.ToDateTimeOffset(),
             Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.CreateAsync(command), context);
+        return Map(await CallAsync(request.WorkOrderId, actor => actor.CreateAsync(command)));
     }
 
     /// <inheritdoc />
@@ -86,18 +82,16 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
         Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.TechnicianId.Length == 0) throw Errors.InvalidArgument("technician_id", "is required");
         if (!technicians.Contains(request.TechnicianId)) throw Errors.NotFound($"technician_id: no technician '{request.TechnicianId}'");
-        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new AssignWorkOrderCommand(request.TechnicianId, Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.AssignAsync(command), context);
+        return await ActAsync(request.WorkOrderId, actor => actor.AssignAsync(command), context);
     }
 
     /// <inheritdoc />
     public override async Task<WorkOrderMessage> StartWorkOrder(StartWorkOrderRequest request, ServerCallContext context)
     {
         Ids.Require(request.WorkOrderId, "work_order_id");
-        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(string.Empty, Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.StartAsync(command), context);
+        return await ActAsync(request.WorkOrderId, actor => actor.StartAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -105,9 +99,8 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
     {
         Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.Notes.Length > Domain.WorkOrder.MaxNotesLength) throw Errors.InvalidArgument("notes", $"is longer than {Domain.WorkOrder.MaxNotesLength} characters");
-        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Notes, Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.CompleteAsync(command), context);
+        return await ActAsync(request.WorkOrderId, actor => actor.CompleteAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -115,9 +108,8 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
     {
         Ids.Require(request.WorkOrderId, "work_order_id");
         if (request.Reason.Length > Domain.WorkOrder.MaxReasonLength) throw Errors.InvalidArgument("reason", $"is longer than {Domain.WorkOrder.MaxReasonLength} characters");
-        await RequireMayActAsync(context, request.WorkOrderId);
         var command = new WorkOrderCommand(request.Reason, Caller(context));
-        return await RecordedAsync(request.WorkOrderId, actor => actor.CancelAsync(command), context);
+        return await ActAsync(request.WorkOrderId, actor => actor.CancelAsync(command), context);
     }
 
     /// <inheritdoc />
@@ -185,11 +177,10 @@ public sealed partial class SchedulingApi(IActorProxyFactory actors, WorkOrderRe
     private async Task<WorkOrderState> CallAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call) =>
         (await call(Order(workOrderId))).ValueOrThrow();
 
-    // A command the actor accepted, recorded in the read model before it is answered.
-    private async Task<WorkOrderMessage> RecordedAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call, ServerCallContext context)
+    // A user's command on an existing order: allowed (RequireMayActAsync), then run (the actor records it in the read model).
+    private async Task<WorkOrderMessage> ActAsync(string workOrderId, Func<IWorkOrderActor, Task<ActorReply<WorkOrderState>>> call, ServerCallContext context)
     {
-        var order = await CallAsync(workOrderId, call);
-        await readModel.RecordAsync(order, context.CancellationToken);
-        return Map(order);
+        await RequireMayActAsync(context, workOrderId);
+        return Map(await CallAsync(workOrderId, call));
     }
 }

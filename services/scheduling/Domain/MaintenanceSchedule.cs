@@ -1,7 +1,5 @@
-using Mtaeda.Contracts;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Scheduling.Domain;
 

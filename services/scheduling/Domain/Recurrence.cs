@@ -1,4 +1,3 @@
-using Mtaeda.Contracts;
 using Cronos;
 
 namespace Mtaeda.Scheduling.Domain;

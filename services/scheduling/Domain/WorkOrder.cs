@@ -1,8 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Scheduling.Domain;
 

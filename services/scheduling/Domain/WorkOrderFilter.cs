@@ -1,4 +1,3 @@
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.ServiceDefaults.Paging;
 
 namespace Mtaeda.Scheduling.Domain;

@@ -1,5 +1,4 @@
 using System.Runtime.Serialization;
-using Mtaeda.Contracts.Scheduling.V1;
 
 namespace Mtaeda.Scheduling.Domain;
 

@@ -1,10 +1,8 @@
 using Dapr.Workflow;
 using Mtaeda.Scheduling.Actors;
 using Mtaeda.Scheduling.Api;
-using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Infrastructure;
 using Mtaeda.Scheduling.Workflows;
-using Mtaeda.ServiceDefaults;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
 

@@ -1,8 +1,6 @@
 using Grpc.Core;
-using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
-using Mtaeda.Contracts.Scheduling.V1;
 using Mtaeda.Contracts.Stations.V1;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;

@@ -1,5 +1,4 @@
 using Dapr.Client;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Scheduling.Infrastructure;
 

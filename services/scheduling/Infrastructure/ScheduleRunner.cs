@@ -1,6 +1,5 @@
 using Dapr.Workflow;
 using Grpc.Core;
-using Mtaeda.Scheduling.Domain;
 using Mtaeda.Scheduling.Workflows;
 
 namespace Mtaeda.Scheduling.Infrastructure;

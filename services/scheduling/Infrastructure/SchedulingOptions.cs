@@ -1,4 +1,4 @@
-using Mtaeda.Scheduling.Domain;
+using Technician = Mtaeda.Scheduling.Domain.Technician;
 
 namespace Mtaeda.Scheduling.Infrastructure;
 

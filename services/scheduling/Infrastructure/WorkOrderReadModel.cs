@@ -1,7 +1,4 @@
 using Dapr.Client;
-using Mtaeda.Contracts.Scheduling.V1;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Scheduling.Infrastructure;
 
@@ -9,8 +6,8 @@ namespace Mtaeda.Scheduling.Infrastructure;
 /// The work orders as ListWorkOrders reads them, kept in the state store beside the actors so that a list reads a few
 /// keys instead of every order through its actor:
 /// <list type="bullet">
-/// <item>each order's copy (<c>work-order-view-{id}</c>), written after its actor accepted a command, never replaced by an
-/// older one (<see cref="WorkOrderState.Version"/>);</item>
+/// <item>each order's copy (<c>work-order-view-{id}</c>), written by its actor with each event of the order
+/// (<see cref="Actors.WorkOrderActor"/>), never replaced by an older one (<see cref="WorkOrderState.Version"/>);</item>
 /// <item>per station, the ids of its orders (<c>work-orders-station-{station}</c>) and of its open ones
 /// (<c>work-orders-open-{station}</c>), and the stations that have orders (<c>work-orders-stations</c>), each a
 /// <see cref="SortedIdIndex"/>.</item>
@@ -19,11 +16,12 @@ namespace Mtaeda.Scheduling.Infrastructure;
 /// orders reads only the open indexes, so it costs what is open, not every order ever made. A new order touches its
 /// station's indexes, not one index of every order.
 /// <para>
-/// Consistency: the copy and the indexes are written after the actor's turn (side by side), so a crash between the two
-/// leaves them behind until the order's next command or its repeat (every command repeats safely, and the maintenance
-/// process repeats its create until it succeeds); reading an order on its own (GetWorkOrder) reads its actor and mends
-/// the copy. An id left in an open index after its order closed (a create's index write overtaken by the close) is
-/// filtered out by the copy's status and removed by the list that finds it.
+/// Consistency: the copy and the indexes are written when the order's actor publishes an event of the order from its
+/// outbox, after the turn that saved it (side by side with the other orders'). A crash between the turn and that write
+/// leaves them behind only until the outbox's sweep publishes the event again and writes them (the outbox's reminder is
+/// armed before the save); reading an order on its own (GetWorkOrder) reads its actor and mends the copy too. An id left
+/// in an open index after its order closed (a create's index write overtaken by the close) is filtered out by the copy's
+/// status and removed by the list that finds it.
 /// </para>
 /// </summary>
 /// <param name="dapr">The Dapr client.</param>
@@ -50,7 +48,7 @@ public sealed class WorkOrderReadModel(DaprClient dapr, SchedulingOptions option
     /// <returns>The key.</returns>
     public static string OpenKey(string stationId) => $"work-orders-open-{stationId}";
 
-    /// <summary>Records an order as its actor answered it after a command (or a read): its copy, then its indexes.</summary>
+    /// <summary>Records an order as its actor has it after a command: its copy, then its indexes.</summary>
     /// <param name="order">The order.</param>
     /// <param name="cancellationToken">Cancels the writes.</param>
     /// <returns>A task.</returns>

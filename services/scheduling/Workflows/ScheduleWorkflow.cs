@@ -1,5 +1,4 @@
 using Dapr.Workflow;
-using Mtaeda.Scheduling.Domain;
 
 namespace Mtaeda.Scheduling.Workflows;
 

@@ -3,10 +3,8 @@ using Dapr.Actors;
 using Dapr.Actors.Client;
 using Dapr.Client;
 using Dapr.Workflow;
-using Mtaeda.Contracts;
 using Mtaeda.Scheduling.Actors;
-using Mtaeda.Scheduling.Domain;
-using Mtaeda.ServiceDefaults;
+using MaintenanceSchedule = Mtaeda.Scheduling.Domain.MaintenanceSchedule;
 
 namespace Mtaeda.Scheduling.Workflows;
 
