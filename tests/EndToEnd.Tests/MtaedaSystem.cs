@@ -9,6 +9,7 @@ using Mtaeda.Contracts.Common.V1;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Ridership.V1;
 using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Testing;
 using EquipmentClient = Mtaeda.Contracts.Equipment.V1.Equipment.EquipmentClient;
 using RidershipClient = Mtaeda.Contracts.Ridership.V1.Ridership.RidershipClient;
 using StationsClient = Mtaeda.Contracts.Stations.V1.Stations.StationsClient;
