@@ -61,38 +61,6 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
         _emitted = true;
     }
 
-    /// <summary>
-    /// Runs one command of the aggregate this actor holds, in this turn: a refusal (<see cref="DomainRefusalException"/>)
-    /// changes nothing and is answered as data; an accepted command that changed the aggregate puts its state under
-    /// <paramref name="stateKey"/> and its events into the outbox, saved together at the end of the turn.
-    /// </summary>
-    /// <typeparam name="TState">The stored state.</typeparam>
-    /// <param name="stateKey">The actor state key of the aggregate's state.</param>
-    /// <param name="aggregate">The aggregate, over a copy of the stored state (so that a refusal leaves the cached state untouched).</param>
-    /// <param name="command">The command.</param>
-    /// <returns>Why the command was refused; null when accepted.</returns>
-    protected async Task<DomainRefusal?> DecideAsync<TState>(string stateKey, IAggregate<TState> aggregate, Action command)
-    {
-        ArgumentNullException.ThrowIfNull(aggregate);
-        ArgumentNullException.ThrowIfNull(command);
-        try
-        {
-            command();
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return refusal.Refusal;
-        }
-
-        if (aggregate.Changed)
-        {
-            await StateManager.SetStateAsync(stateKey, aggregate.State);
-            foreach (var message in aggregate.Events) await EmitAsync(message);
-        }
-
-        return null;
-    }
-
     /// <summary>Publishes one outbox entry; the actor is the aggregate, so its id is the subject and partition key.</summary>
     /// <param name="entry">The entry.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
