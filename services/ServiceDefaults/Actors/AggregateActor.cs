@@ -8,9 +8,9 @@ namespace Mtaeda.ServiceDefaults;
 /// The actor that holds one aggregate, and the turn it runs for a command: load the aggregate's state (or the state of
 /// one never created), let the aggregate decide over a copy of it, store an accepted change with its events, and answer
 /// with the state after the command or with the refusal. A refusal (<see cref="DomainRefusalException"/>) changes
-/// nothing; an accepted command that changed nothing saves nothing; one that changed the aggregate puts its state under
-/// the state key and its events into the outbox (<see cref="OutboxActor.EmitAsync"/>), saved together at the end of the
-/// turn and published after.
+/// nothing; an accepted command is stored as <see cref="OutboxActor.StoreAsync"/> says (nothing when it changed nothing;
+/// else the state under the state key and the events into the outbox, saved together at the end of the turn and
+/// published after).
 /// </summary>
 /// <typeparam name="TState">The stored state.</typeparam>
 /// <typeparam name="TAggregate">The aggregate that decides.</typeparam>
@@ -40,12 +40,7 @@ public abstract class AggregateActor<TState, TAggregate>(ActorHost host, DaprCli
             return ActorReply<TState>.Refused(refusal.Refusal);
         }
 
-        if (aggregate.Changed)
-        {
-            await StateManager.SetStateAsync(stateKey, aggregate.State);
-            foreach (var message in aggregate.Events) await EmitAsync(message);
-        }
-
+        await StoreAsync(stateKey, aggregate);
         return ActorReply<TState>.Accepted(aggregate.State);
     }
 

@@ -61,6 +61,23 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
         _emitted = true;
     }
 
+    /// <summary>
+    /// Stores what a command changed in the aggregate this actor holds: its state under <paramref name="stateKey"/> and the
+    /// events it raised into the outbox, saved together at the end of the turn; an aggregate the command left unchanged
+    /// stores nothing.
+    /// </summary>
+    /// <typeparam name="TState">The stored state.</typeparam>
+    /// <param name="stateKey">The actor state key of the aggregate's state.</param>
+    /// <param name="aggregate">The aggregate after the command.</param>
+    /// <returns>A task.</returns>
+    protected async Task StoreAsync<TState>(string stateKey, IAggregate<TState> aggregate)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        if (!aggregate.Changed) return;
+        await StateManager.SetStateAsync(stateKey, aggregate.State);
+        foreach (var message in aggregate.Events) await EmitAsync(message);
+    }
+
     /// <summary>Publishes one outbox entry; the actor is the aggregate, so its id is the subject and partition key.</summary>
     /// <param name="entry">The entry.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
