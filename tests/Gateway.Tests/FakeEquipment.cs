@@ -3,11 +3,10 @@ using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Mtaeda.Contracts.Equipment.V1;
 using Mtaeda.Contracts.Stations.V1;
+using Mtaeda.Testing;
 using EquipmentApi = Mtaeda.Contracts.Equipment.V1.Equipment;
 using StationsApi = Mtaeda.Contracts.Stations.V1.Stations;
 
@@ -170,15 +169,15 @@ internal sealed class FakeStationsService(EquipmentState state) : StationsApi.St
     }
 }
 
-/// <summary>The fake equipment app (h2c, like a real service behind its sidecar); it can be stopped and started again on its port.</summary>
+/// <summary>
+/// The fake equipment app (<see cref="LocalRuntime.GrpcAppBuilder"/>: h2c, like a real service behind its sidecar),
+/// subscribed to the <c>gateway</c> topic; it can be stopped and started again on its port while its sidecar stays up.
+/// </summary>
 internal static class FakeEquipmentApp
 {
     public static async Task<WebApplication> StartAsync(int port, EquipmentState state)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
+        var builder = LocalRuntime.GrpcAppBuilder(port);
         builder.Services.AddSingleton(state);
         var app = builder.Build();
         app.MapGrpcService<FakeEquipmentService>();

@@ -108,7 +108,7 @@ public sealed class ScheduleIntegrationTests
         await Eventually.UntilAsync(() => DateTime.UtcNow > due.AddSeconds(1), "the due time to pass", Patience, Ct);
         Assert.DoesNotContain(observer.Events, e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>());
 
-        var back = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var back = await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var triggered = await observer.WaitForAsync(e => e.Type == EventType.Of<TurnstileMaintenanceScheduleTriggered>(), Patience, Ct);
         Assert.Equal(due, IntegrationEvents.FromJson<TurnstileMaintenanceScheduleTriggered>(triggered.Data).Occurrence.ToDateTime());
         await WaitForNextOccurrenceAsync(back.App!.Services.GetRequiredService<DaprWorkflowClient>(), ScheduleWorkflow.InstanceIdOf("sch-down", 1), due.AddHours(1));
@@ -208,7 +208,7 @@ public sealed class ScheduleIntegrationTests
     {
         await runtime.StartGrpcAppAsync("equipment", new KnownTurnstile(), Ct);
         await runtime.StartGrpcAppAsync("stations", new KnownStation(), Ct);
-        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         return (scheduling, observer, new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor")));
     }

@@ -21,7 +21,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var maintenance = await runtime.StartSidecarAsync("maintenance", Ct);
         await new SchedulingClient(maintenance.Invoker("scheduling")).CreateWorkOrderAsync(Jam("wo-1"), cancellationToken: Ct);
@@ -43,7 +43,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var other = await runtime.StartSidecarAsync("stations", Ct);
         var maintenance = new SchedulingClient(issuer.As((await runtime.StartSidecarAsync("maintenance", Ct)).Invoker("scheduling"), "viewer"));
@@ -76,7 +76,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var supervisor = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "supervisor"));
         var ana = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "technician", "stn-001,stn-002", sub: "tech-001"));
@@ -102,7 +102,7 @@ public sealed class SchedulingCallersTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var dashboard = await runtime.StartSidecarAsync("dashboard", Ct);
         var maintenance = new SchedulingClient((await runtime.StartSidecarAsync("maintenance", Ct)).Invoker("scheduling"));
         var ben = new SchedulingClient(issuer.As(dashboard.Invoker("scheduling"), "technician", "stn-003,stn-004", sub: "tech-002"));

@@ -20,7 +20,7 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var scheduling = await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), Ct);
+        var scheduling = await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), Ct);
         var observer = await runtime.ObserveAsync("observer", [Topics.Scheduling], Ct);
         var client = new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor"));
         using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{scheduling.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
@@ -64,7 +64,7 @@ public sealed class SchedulingIntegrationTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var (_, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
+        var (_, client) = await SchedulingApp.StartAsync(runtime, issuer, Ct);
         await client.CreateWorkOrderAsync(Jam("req-late", due: DateTimeOffset.UtcNow.AddMinutes(-5)), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("req-ontime", due: DateTimeOffset.UtcNow.AddHours(5)), cancellationToken: Ct);
 

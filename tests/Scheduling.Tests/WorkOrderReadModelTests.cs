@@ -28,7 +28,7 @@ public sealed class WorkOrderReadModelTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var (scheduling, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
+        var (scheduling, client) = await SchedulingApp.StartAsync(runtime, issuer, Ct);
         await client.CreateWorkOrderAsync(Jam("wo-a", "stn-001"), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("wo-b", "stn-001"), cancellationToken: Ct);
         await client.CreateWorkOrderAsync(Jam("wo-c", "stn-002"), cancellationToken: Ct);
@@ -69,7 +69,7 @@ public sealed class WorkOrderReadModelTests
         // anything after it): the copy comes from the actor, with the order's events, so it is listed without a read.
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var (scheduling, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
+        var (scheduling, client) = await SchedulingApp.StartAsync(runtime, issuer, Ct);
         var actor = scheduling.App!.Services.GetRequiredService<IActorProxyFactory>().CreateActorProxy<IWorkOrderActor>(new ActorId("wo-e"), WorkOrderActor.TypeName);
 
         await actor.CreateAsync(new CreateWorkOrderCommand("wo-e", "ts-005-01", DeviceKind.Turnstile, "stn-005", MaintenancePriority.High, "jammed", null, "maintenance"));
@@ -87,7 +87,7 @@ public sealed class WorkOrderReadModelTests
     {
         await using var runtime = LocalRuntime.Create();
         await using var issuer = await TestIssuer.StartAsync(Ct);
-        var (scheduling, client) = await Apps.StartSchedulingAsync(runtime, issuer, Ct);
+        var (scheduling, client) = await SchedulingApp.StartAsync(runtime, issuer, Ct);
         var model = scheduling.App!.Services.GetRequiredService<WorkOrderReadModel>();
         var created = await client.CreateWorkOrderAsync(Jam("wo-d", "stn-003"), cancellationToken: Ct);
         var dapr = scheduling.Client;

@@ -75,6 +75,15 @@ public sealed class TestIssuer : IAsyncDisposable
     /// <summary>The arguments that make a service trust this issuer (<c>Hub:Authority</c>, metadata over http).</summary>
     public string[] AppArgs => [$"--Hub:Authority={Authority}", "--Hub:RequireHttpsMetadata=false"];
 
+    /// <summary>A service's app builder (<see cref="ServiceApp.Of"/>) that starts the app trusting this issuer (<see cref="AppArgs"/> added to its arguments).</summary>
+    /// <param name="app">The app's builder.</param>
+    /// <returns>The builder of the app trusting this issuer.</returns>
+    public Func<string[], WebApplication> TrustedBy(Func<string[], WebApplication> app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return args => app([.. args, .. AppArgs]);
+    }
+
     /// <summary>Calls through <paramref name="invoker"/> on behalf of a user: <c>authorization: Bearer</c> with this issuer's token.</summary>
     /// <param name="invoker">The call path (e.g. a sidecar's invoker).</param>
     /// <param name="role">The <c>role</c> claim.</param>

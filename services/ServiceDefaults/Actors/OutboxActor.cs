@@ -62,35 +62,20 @@ public abstract class OutboxActor(ActorHost host, DaprClient dapr) : Actor(host)
     }
 
     /// <summary>
-    /// Runs one command of the aggregate this actor holds, in this turn: a refusal (<see cref="DomainRefusalException"/>)
-    /// changes nothing and is answered as data; an accepted command that changed the aggregate puts its state under
-    /// <paramref name="stateKey"/> and its events into the outbox, saved together at the end of the turn.
+    /// Stores what a command changed in the aggregate this actor holds: its state under <paramref name="stateKey"/> and the
+    /// events it raised into the outbox, saved together at the end of the turn; an aggregate the command left unchanged
+    /// stores nothing.
     /// </summary>
     /// <typeparam name="TState">The stored state.</typeparam>
     /// <param name="stateKey">The actor state key of the aggregate's state.</param>
-    /// <param name="aggregate">The aggregate, over a copy of the stored state (so that a refusal leaves the cached state untouched).</param>
-    /// <param name="command">The command.</param>
-    /// <returns>Why the command was refused; null when accepted.</returns>
-    protected async Task<DomainRefusal?> DecideAsync<TState>(string stateKey, IAggregate<TState> aggregate, Action command)
+    /// <param name="aggregate">The aggregate after the command.</param>
+    /// <returns>A task.</returns>
+    protected async Task StoreAsync<TState>(string stateKey, IAggregate<TState> aggregate)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
-        ArgumentNullException.ThrowIfNull(command);
-        try
-        {
-            command();
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return refusal.Refusal;
-        }
-
-        if (aggregate.Changed)
-        {
-            await StateManager.SetStateAsync(stateKey, aggregate.State);
-            foreach (var message in aggregate.Events) await EmitAsync(message);
-        }
-
-        return null;
+        if (!aggregate.Changed) return;
+        await StateManager.SetStateAsync(stateKey, aggregate.State);
+        foreach (var message in aggregate.Events) await EmitAsync(message);
     }
 
     /// <summary>Publishes one outbox entry; the actor is the aggregate, so its id is the subject and partition key.</summary>

@@ -95,8 +95,7 @@ public abstract class DeviceActor<TAggregate, TState, TStatus> : OutboxActor
     protected async Task SaveAsync(TAggregate aggregate)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
-        if (!aggregate.Changed || aggregate.State is null) return;
-        await StateManager.SetStateAsync(_stateKey, aggregate.State);
-        foreach (var message in aggregate.Events) await EmitAsync(message);
+        if (aggregate.State is null) return;
+        await StoreAsync(_stateKey, aggregate);
     }
 }

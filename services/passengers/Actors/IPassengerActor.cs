@@ -3,6 +3,7 @@ using Dapr.Actors;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Passengers.V1;
 using Mtaeda.Passengers.Domain;
+using Mtaeda.ServiceDefaults;
 
 namespace Mtaeda.Passengers.Actors;
 
@@ -14,31 +15,31 @@ namespace Mtaeda.Passengers.Actors;
 public interface IPassengerActor : IActor
 {
     /// <summary>Registers the passenger.</summary>
-    Task<PassengerReply> RegisterAsync(PassengerInfoState info);
+    Task<ActorReply<PassengerState>> RegisterAsync(PassengerInfoState info);
 
     /// <summary>Replaces the passenger's information.</summary>
-    Task<PassengerReply> UpdateInformationAsync(PassengerInfoState info);
+    Task<ActorReply<PassengerState>> UpdateInformationAsync(PassengerInfoState info);
 
     /// <summary>Requests a loyalty programme.</summary>
-    Task<PassengerReply> RequestLoyaltyProgramAsync(LoyaltyProgramCommand command);
+    Task<ActorReply<PassengerState>> RequestLoyaltyProgramAsync(LoyaltyProgramCommand command);
 
     /// <summary>Changes the loyalty programme's tier.</summary>
-    Task<PassengerReply> UpdateLoyaltyProgramAsync(LoyaltyProgramCommand command);
+    Task<ActorReply<PassengerState>> UpdateLoyaltyProgramAsync(LoyaltyProgramCommand command);
 
     /// <summary>Retires the loyalty programme.</summary>
-    Task<PassengerReply> RetireLoyaltyProgramAsync(string reason);
+    Task<ActorReply<PassengerState>> RetireLoyaltyProgramAsync(string reason);
 
     /// <summary>Numbers a new enrolment (the reply's <see cref="PassengerState.EnrollmentSequence"/>), before the templates go to identification.</summary>
-    Task<PassengerReply> BeginEnrollmentAsync();
+    Task<ActorReply<PassengerState>> BeginEnrollmentAsync();
 
     /// <summary>Records the consent (after identification enrolled the templates of the enrolment numbered <paramref name="enrollment"/>).</summary>
-    Task<PassengerReply> GiveConsentAsync(ulong enrollment);
+    Task<ActorReply<PassengerState>> GiveConsentAsync(ulong enrollment);
 
     /// <summary>Withdraws the consent.</summary>
-    Task<PassengerReply> WithdrawConsentAsync();
+    Task<ActorReply<PassengerState>> WithdrawConsentAsync();
 
     /// <summary>Reads the passenger.</summary>
-    Task<PassengerReply> GetAsync();
+    Task<ActorReply<PassengerState>> GetAsync();
 
     /// <summary>Records a top-up (idempotent); the reply says whether its payment method is known.</summary>
     Task<TopUpReply> RecordTopUpAsync(TopUpCommand command);
@@ -84,12 +85,6 @@ public sealed record PaymentMethodAnswerCommand([property: DataMember(Order = 1)
 /// <param name="Reason">Why.</param>
 [DataContract]
 public sealed record TopUpFailureCommand([property: DataMember(Order = 1)] string TopUpId, [property: DataMember(Order = 2)] string Reason);
-
-/// <summary>The passenger after the command, or why it was refused.</summary>
-/// <param name="Passenger">The passenger (null when refused).</param>
-/// <param name="Refusal">Why refused; null when accepted.</param>
-[DataContract]
-public sealed record PassengerReply([property: DataMember(Order = 1)] PassengerState? Passenger, [property: DataMember(Order = 2)] DomainRefusal? Refusal = null);
 
 /// <summary>A top-up after the command, or why it was refused.</summary>
 /// <param name="TopUp">The top-up (null when refused).</param>

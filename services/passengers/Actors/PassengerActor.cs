@@ -7,15 +7,16 @@ using Mtaeda.ServiceDefaults;
 namespace Mtaeda.Passengers.Actors;
 
 /// <summary>
-/// The durable home of one <see cref="Passenger"/>. A command runs in one actor turn: load the state, let the aggregate
-/// decide, then put the new state and the events it raised into the actor's state (<see cref="OutboxActor.EmitAsync"/>),
-/// saved in one state transaction at the end of the turn and published after (the outbox reminder retries). Turns are one
-/// at a time, so the top-up commands, idempotent per top-up id, credit a card once however often they are repeated.
+/// The durable home of one <see cref="Passenger"/>. A command runs in one actor turn (<see cref="AggregateActor{TState, TAggregate}"/>):
+/// load the state, let the aggregate decide over a copy, then put the new state and the events it raised into the actor's
+/// state, saved in one state transaction at the end of the turn and published after (the outbox reminder retries). Turns
+/// are one at a time, so the top-up commands, idempotent per top-up id, credit a card once however often they are repeated.
 /// </summary>
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
 /// <param name="time">The clock.</param>
-public class PassengerActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IPassengerActor
+public class PassengerActor(ActorHost host, DaprClient dapr, TimeProvider time)
+    : AggregateActor<PassengerState, Passenger>(host, dapr, StateKey, id => new PassengerState { PassengerId = id }, state => new Passenger(Copy(state))), IPassengerActor
 {
     /// <summary>The actor type name.</summary>
     public const string TypeName = "Passenger";
@@ -26,44 +27,44 @@ public class PassengerActor(ActorHost host, DaprClient dapr, TimeProvider time) 
     private DateTimeOffset Now => time.GetUtcNow();
 
     /// <inheritdoc />
-    public Task<PassengerReply> RegisterAsync(PassengerInfoState info) => DecideAsync(p => p.Register(info, Now));
+    public Task<ActorReply<PassengerState>> RegisterAsync(PassengerInfoState info) => DecideAsync(p => p.Register(info, Now));
 
     /// <inheritdoc />
-    public Task<PassengerReply> UpdateInformationAsync(PassengerInfoState info) => DecideAsync(p => p.UpdateInformation(info, Now));
+    public Task<ActorReply<PassengerState>> UpdateInformationAsync(PassengerInfoState info) => DecideAsync(p => p.UpdateInformation(info, Now));
 
     /// <inheritdoc />
-    public Task<PassengerReply> RequestLoyaltyProgramAsync(LoyaltyProgramCommand command)
+    public Task<ActorReply<PassengerState>> RequestLoyaltyProgramAsync(LoyaltyProgramCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(p => p.RequestLoyaltyProgram(command.ProgramId, command.Tier, Now));
     }
 
     /// <inheritdoc />
-    public Task<PassengerReply> UpdateLoyaltyProgramAsync(LoyaltyProgramCommand command)
+    public Task<ActorReply<PassengerState>> UpdateLoyaltyProgramAsync(LoyaltyProgramCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return DecideAsync(p => p.UpdateLoyaltyProgram(command.Tier, Now));
     }
 
     /// <inheritdoc />
-    public Task<PassengerReply> RetireLoyaltyProgramAsync(string reason) => DecideAsync(p => p.RetireLoyaltyProgram(reason ?? "", Now));
+    public Task<ActorReply<PassengerState>> RetireLoyaltyProgramAsync(string reason) => DecideAsync(p => p.RetireLoyaltyProgram(reason ?? "", Now));
 
     /// <inheritdoc />
-    public Task<PassengerReply> BeginEnrollmentAsync() => DecideAsync(p => p.BeginEnrollment());
+    public Task<ActorReply<PassengerState>> BeginEnrollmentAsync() => DecideAsync(p => p.BeginEnrollment());
 
     /// <inheritdoc />
-    public Task<PassengerReply> GiveConsentAsync(ulong enrollment) => DecideAsync(p => p.GiveConsent(enrollment, Now));
+    public Task<ActorReply<PassengerState>> GiveConsentAsync(ulong enrollment) => DecideAsync(p => p.GiveConsent(enrollment, Now));
 
     /// <inheritdoc />
-    public Task<PassengerReply> WithdrawConsentAsync() => DecideAsync(p => p.WithdrawConsent(Now));
+    public Task<ActorReply<PassengerState>> WithdrawConsentAsync() => DecideAsync(p => p.WithdrawConsent(Now));
 
     /// <inheritdoc />
-    public async Task<PassengerReply> GetAsync()
+    public async Task<ActorReply<PassengerState>> GetAsync()
     {
         var state = await LoadAsync();
         return state.Registered
-            ? new PassengerReply(state)
-            : new PassengerReply(null, DomainRefusal.NotFound("passenger_id", $"no passenger '{state.PassengerId}' is registered"));
+            ? ActorReply<PassengerState>.Accepted(state)
+            : ActorReply<PassengerState>.Refused(DomainRefusal.NotFound("passenger_id", $"no passenger '{state.PassengerId}' is registered"));
     }
 
     /// <inheritdoc />
@@ -120,37 +121,10 @@ public class PassengerActor(ActorHost host, DaprClient dapr, TimeProvider time) 
         var reply = await DecideAsync(p => topUp = command(p));
         return reply.Refusal is { } refusal
             ? new TopUpReply(null, false, refusal)
-            : new TopUpReply(topUp, reply.Passenger!.PaymentMethods.Contains(topUp!.PaymentMethodToken, StringComparer.Ordinal));
+            : new TopUpReply(topUp, reply.Value!.PaymentMethods.Contains(topUp!.PaymentMethodToken, StringComparer.Ordinal));
     }
 
-    private async Task<PassengerReply> DecideAsync(Action<Passenger> command)
-    {
-        // A copy (through its JSON), so that the cached state is touched only through SetStateAsync: a refused command changes nothing.
-        var passenger = new Passenger(Copy(await LoadAsync()));
-        try
-        {
-            command(passenger);
-        }
-        catch (DomainRefusalException refusal)
-        {
-            return new PassengerReply(null, refusal.Refusal);
-        }
-
-        if (passenger.Changed)
-        {
-            await StateManager.SetStateAsync(StateKey, passenger.State);
-            foreach (var message in passenger.Events) await EmitAsync(message);
-        }
-
-        return new PassengerReply(passenger.State);
-    }
-
-    private async Task<PassengerState> LoadAsync()
-    {
-        var stored = await StateManager.TryGetStateAsync<PassengerState>(StateKey);
-        return stored.HasValue ? stored.Value : new PassengerState { PassengerId = Id.GetId() };
-    }
-
+    // A copy through its JSON (the state holds lists and dictionaries).
     private static PassengerState Copy(PassengerState state) =>
         System.Text.Json.JsonSerializer.Deserialize<PassengerState>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state))!;
 }

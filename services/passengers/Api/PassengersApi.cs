@@ -8,6 +8,7 @@ using Mtaeda.Passengers.Actors;
 using Mtaeda.Passengers.Domain;
 using Mtaeda.Passengers.Infrastructure;
 using Mtaeda.Passengers.Workflows;
+using Mtaeda.ServiceDefaults;
 using IdentificationClient = Mtaeda.Contracts.Identification.V1.Identification.IdentificationClient;
 using PassengerMessage = Mtaeda.Contracts.Passengers.V1.Passenger;
 using PassengersService = Mtaeda.Contracts.Passengers.V1.Passengers;
@@ -79,7 +80,7 @@ public sealed class PassengersApi(PassengerActors actors, DaprWorkflowClient wor
         Templates(request.Templates);
         // Numbered first (NotFound before the templates go anywhere), so that identification can tell this enrolment from
         // the ones a withdrawal covers, however late the withdrawal reaches it.
-        var sequence = (await CallAsync(id, a => a.BeginEnrollmentAsync())).Passenger!.EnrollmentSequence;
+        var sequence = (await CallAsync(id, a => a.BeginEnrollmentAsync())).EnrollmentSequence;
         // The templates go to identification only; consent is recorded once identification holds them.
         var enrollment = new EnrollPassengerRequest { PassengerId = id, EnrollmentSequence = sequence };
         enrollment.Templates.AddRange(request.Templates);
@@ -140,8 +141,7 @@ public sealed class PassengersApi(PassengerActors actors, DaprWorkflowClient wor
     /// <inheritdoc />
     public override async Task<CardBalance> GetCardBalance(GetCardBalanceRequest request, ServerCallContext context)
     {
-        var reply = await CallAsync(Ids.Require(request.PassengerId, "passenger_id"), a => a.GetAsync());
-        var passenger = reply.Passenger!;
+        var passenger = await CallAsync(Ids.Require(request.PassengerId, "passenger_id"), a => a.GetAsync());
         return new CardBalance
         {
             PassengerId = passenger.PassengerId,
@@ -189,15 +189,11 @@ public sealed class PassengersApi(PassengerActors actors, DaprWorkflowClient wor
         return topUp;
     }
 
-    private async Task<PassengerReply> CallAsync(string passengerId, Func<IPassengerActor, Task<PassengerReply>> call)
-    {
-        var reply = await call(actors.Of(passengerId));
-        return reply.Refusal is { } refusal ? throw refusal.ToException() : reply;
-    }
+    private async Task<PassengerState> CallAsync(string passengerId, Func<IPassengerActor, Task<ActorReply<PassengerState>>> call) =>
+        (await call(actors.Of(passengerId))).ValueOrThrow();
 
-    private static PassengerMessage ToContract(PassengerReply reply)
+    private static PassengerMessage ToContract(PassengerState state)
     {
-        var state = reply.Passenger!;
         var message = new PassengerMessage
         {
             PassengerId = state.PassengerId,

@@ -37,7 +37,7 @@ public static class TopUpSteps
 /// a <see cref="PassengerNotificationRequested"/>. A command that would change nothing is accepted and raises nothing, so
 /// a client (or a workflow's activity run again) may repeat it: in particular a top-up credits the card once.
 /// </summary>
-public sealed class Passenger
+public sealed class Passenger : IAggregate<PassengerState>
 {
     private readonly List<IMessage> _events = [];
 

@@ -7,16 +7,17 @@ using Mtaeda.Stations.Domain;
 namespace Mtaeda.Stations.Actors;
 
 /// <summary>
-/// The durable home of one <see cref="Station"/>. A command runs in one actor turn: load the state, let the aggregate
-/// decide, then put the new state and the events it raised into the actor's state (<see cref="OutboxActor.EmitAsync"/>),
-/// which is saved in one state transaction at the end of the turn, after which the events are published on the
+/// The durable home of one <see cref="Station"/>. A command runs in one actor turn (<see cref="AggregateActor{TState, TAggregate}"/>):
+/// load the state, let the aggregate decide over a copy, then put the new state and the events it raised into the actor's
+/// state, which is saved in one state transaction at the end of the turn, after which the events are published on the
 /// <c>stations</c> topic (the outbox reminder retries them if that fails). State and events are therefore never one
 /// without the other.
 /// </summary>
 /// <param name="host">The actor host.</param>
 /// <param name="dapr">The Dapr client the outbox publishes with.</param>
 /// <param name="time">The clock.</param>
-public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : OutboxActor(host, dapr), IStationActor
+public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time)
+    : AggregateActor<StationState, Station>(host, dapr, StateKey, id => new StationState { StationId = id }, state => new Station(Copy(state))), IStationActor
 {
     /// <summary>The actor type name.</summary>
     public const string TypeName = "Station";
@@ -32,38 +33,38 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
     {
         ArgumentNullException.ThrowIfNull(command);
         DateTimeOffset? registeredAt = null;
-        return DecideAsync(station => registeredAt = station.Register(command.Name, command.Address, command.LineIds ?? [], Now), () => registeredAt);
+        return ReplyAsync(station => registeredAt = station.Register(command.Name, command.Address, command.LineIds ?? [], Now), () => registeredAt);
     }
 
     /// <inheritdoc />
     public Task<StationReply> RenameAsync(RenameStationCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return DecideAsync(station => station.Rename(command.Name, Now));
+        return ReplyAsync(station => station.Rename(command.Name, Now));
     }
 
     /// <inheritdoc />
     public Task<StationReply> ChangeAddressAsync(ChangeStationAddressCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return DecideAsync(station => station.ChangeAddress(command.Address, Now));
+        return ReplyAsync(station => station.ChangeAddress(command.Address, Now));
     }
 
     /// <inheritdoc />
-    public Task<StationReply> OpenAsync() => DecideAsync(station => station.Open(Now));
+    public Task<StationReply> OpenAsync() => ReplyAsync(station => station.Open(Now));
 
     /// <inheritdoc />
     public Task<StationReply> CloseAsync(StationStatusCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return DecideAsync(station => station.Close(command.Reason, Now));
+        return ReplyAsync(station => station.Close(command.Reason, Now));
     }
 
     /// <inheritdoc />
     public Task<StationReply> TakeOfflineAsync(StationStatusCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return DecideAsync(station => station.TakeOffline(command.Reason, Now));
+        return ReplyAsync(station => station.TakeOffline(command.Reason, Now));
     }
 
     /// <inheritdoc />
@@ -117,19 +118,12 @@ public class StationActor(ActorHost host, DaprClient dapr, TimeProvider time) : 
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private async Task<StationReply> DecideAsync(Action<Station> command, Func<DateTimeOffset?>? registeredAt = null)
+    private async Task<StationReply> ReplyAsync(Action<Station> command, Func<DateTimeOffset?>? registeredAt = null)
     {
-        // A copy, so that the cached state is touched only through SetStateAsync (a refused command changes nothing).
-        var station = new Station(Copy(await LoadAsync()));
-        return await DecideAsync(StateKey, station, () => command(station)) is { } refusal
+        var reply = await DecideAsync(command);
+        return reply.Refusal is { } refusal
             ? StationReply.Refused(refusal)
-            : StationReply.Accepted(station.State, registeredAt?.Invoke());
-    }
-
-    private async Task<StationState> LoadAsync()
-    {
-        var stored = await StateManager.TryGetStateAsync<StationState>(StateKey);
-        return stored.HasValue ? stored.Value : new StationState { StationId = Id.GetId() };
+            : StationReply.Accepted(reply.Value!, registeredAt?.Invoke());
     }
 
     private static StationState Copy(StationState state) => new()

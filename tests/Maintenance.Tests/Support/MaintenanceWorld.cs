@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Equipment.V1;
+using Mtaeda.Scheduling.Tests;
 using MaintenanceClient = Mtaeda.Contracts.Maintenance.V1.Maintenance.MaintenanceClient;
 using SchedulingClient = Mtaeda.Contracts.Scheduling.V1.Scheduling.SchedulingClient;
 
@@ -25,7 +26,7 @@ internal static class MaintenanceWorld
     {
         var equipmentNode = await runtime.StartGrpcAppAsync("equipment", equipment, cancellationToken);
         if (ridership is not null) await runtime.StartGrpcAppAsync("ridership", ridership, cancellationToken);
-        await runtime.StartAsync("scheduling", Apps.SchedulingTrusting(issuer), cancellationToken);
+        await runtime.StartAsync("scheduling", SchedulingApp.Trusting(issuer), cancellationToken);
         var maintenance = await runtime.StartAsync("maintenance", Apps.Maintenance, cancellationToken);
         var observer = await runtime.ObserveAsync("observer", [Topics.Maintenance], cancellationToken);
         return new(equipmentNode, maintenance, observer, new SchedulingClient(issuer.As(observer.Node.Invoker("scheduling"), "supervisor")), new MaintenanceClient(observer.Node.Invoker("maintenance")));

@@ -1,12 +1,16 @@
 using Dapr.Actors.Runtime;
 using Dapr.Client;
+using Mtaeda.Contracts;
 
-namespace Mtaeda.Scheduling.Actors;
+namespace Mtaeda.ServiceDefaults;
 
 /// <summary>
-/// The turn every scheduling actor runs for a command: load its aggregate's state (or the state of one never created),
-/// let the aggregate decide over a copy of it, and answer with the state after the command or with the refusal
-/// (<see cref="OutboxActor.DecideAsync{TState}"/> stores an accepted change with its events).
+/// The actor that holds one aggregate, and the turn it runs for a command: load the aggregate's state (or the state of
+/// one never created), let the aggregate decide over a copy of it, store an accepted change with its events, and answer
+/// with the state after the command or with the refusal. A refusal (<see cref="DomainRefusalException"/>) changes
+/// nothing; an accepted command is stored as <see cref="OutboxActor.StoreAsync"/> says (nothing when it changed nothing;
+/// else the state under the state key and the events into the outbox, saved together at the end of the turn and
+/// published after).
 /// </summary>
 /// <typeparam name="TState">The stored state.</typeparam>
 /// <typeparam name="TAggregate">The aggregate that decides.</typeparam>
@@ -27,9 +31,17 @@ public abstract class AggregateActor<TState, TAggregate>(ActorHost host, DaprCli
     {
         ArgumentNullException.ThrowIfNull(command);
         var aggregate = aggregateOver(await LoadAsync());
-        return await DecideAsync(stateKey, aggregate, () => command(aggregate)) is { } refusal
-            ? ActorReply<TState>.Refused(refusal)
-            : ActorReply<TState>.Accepted(aggregate.State);
+        try
+        {
+            command(aggregate);
+        }
+        catch (DomainRefusalException refusal)
+        {
+            return ActorReply<TState>.Refused(refusal.Refusal);
+        }
+
+        await StoreAsync(stateKey, aggregate);
+        return ActorReply<TState>.Accepted(aggregate.State);
     }
 
     /// <summary>The stored state, or that of an aggregate never created.</summary>
