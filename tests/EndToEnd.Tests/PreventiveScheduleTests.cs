@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LocalDapr.Runner;
@@ -21,7 +20,7 @@ public sealed class PreventiveScheduleTests(MtaedaSystem system)
         using var http = PreventiveSchedules.Http(system, "simulator");
         var due = await PreventiveSchedules.ScheduleAsync(system, http, "stn-sched", "Schedule Square", "ts-sched-01", "sch-e2e", 8, "America/New_York");
 
-        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-sched");
+        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-sched", due);
         Assert.Equal(("ts-sched-01", MaintenancePriority.Low), (order.DeviceId, order.Priority));
         Assert.True(order.CreatedAt.ToDateTime() >= due, $"work order created at {order.CreatedAt}, before the schedule's time {due:O}");
 
@@ -70,7 +69,7 @@ public sealed class PreventiveScheduleRestartTests(MtaedaRedisSystem system)
         }
 
         await system.Runner.WaitForLineAsync(l => l.Contains("app \"scheduling\" is back (app pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(180), Ct);
-        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-down");
+        var order = await PreventiveSchedules.WorkOrderAtAsync(system, "stn-down", due);
         Assert.Equal("ts-down-01", order.DeviceId);
         // The workflow raised this occurrence and waits for the next one (an hour later); one work order, no second trigger.
         using var sidecar = PreventiveSchedules.Http(system, "scheduling");
@@ -91,28 +90,28 @@ internal static class PreventiveSchedules
 {
     /// <summary>
     /// A turnstile provisioned at a station of its own and an hourly schedule for it created through <paramref name="http"/>
-    /// (a supervisor's client, <see cref="Http"/>), first due <paramref name="dueInSeconds"/> from now (a whole second, UTC); the due time.
+    /// (a supervisor's client, <see cref="Http"/>), first due at least <paramref name="dueInSeconds"/> from now (a whole
+    /// second, UTC), and further ahead when storing it took longer than that (<see cref="CronDue.StoreAheadAsync"/>); the due time.
     /// </summary>
     public static async Task<DateTime> ScheduleAsync(MtaedaSystem system, HttpClient http, string stationId, string stationName, string turnstileId, string scheduleId,
         int dueInSeconds, string timeZone)
     {
         var ct = TestContext.Current.CancellationToken;
         await system.ProvisionAsync(stationId, stationName, "green", 1_000_000, turnstileId);
-        var due = SecondsAhead(dueInSeconds);
-        using var created = await http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
-            new { scheduleId, deviceId = turnstileId, deviceKind = "DEVICE_KIND_TURNSTILE", cron = OnceAt(due), timeZone }, ct);
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(ct));
-        return due;
+        return await CronDue.StoreAheadAsync(
+            TimeSpan.FromSeconds(dueInSeconds),
+            due => StoredAtAsync(http.PostAsJsonAsync("v1.0/invoke/scheduling/method/v1/schedules",
+                new { scheduleId, deviceId = turnstileId, deviceKind = "DEVICE_KIND_TURNSTILE", cron = CronDue.OnceAt(due), timeZone }, ct), ct),
+            due => StoredAtAsync(http.PutAsJsonAsync($"v1.0/invoke/scheduling/method/v1/schedules/{scheduleId}", new { cron = CronDue.OnceAt(due), timeZone }, ct), ct));
     }
 
-    /// <summary>A six-field cron expression due once an hour, at the minute and second of <paramref name="due"/>.</summary>
-    public static string OnceAt(DateTime due) => string.Create(CultureInfo.InvariantCulture, $"{due.Second} {due.Minute} * * * *");
-
-    /// <summary>A whole second, <paramref name="seconds"/> from now (UTC).</summary>
-    public static DateTime SecondsAhead(int seconds)
+    /// <summary>The time the schedule a create or change answered was stored at (its <c>changed_at</c>, from which its occurrences count).</summary>
+    private static async Task<DateTime> StoredAtAsync(Task<HttpResponseMessage> sent, CancellationToken ct)
     {
-        var due = DateTime.UtcNow.AddSeconds(seconds);
-        return new DateTime(due.Year, due.Month, due.Day, due.Hour, due.Minute, due.Second, DateTimeKind.Utc);
+        using var response = await sent;
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.IsSuccessStatusCode, body);
+        return MaintenanceSchedule.Parser.ParseJson(body).ChangedAt.ToDateTime();
     }
 
     /// <summary>An HTTP client on <paramref name="appId"/>'s sidecar, with the run's API token.</summary>
@@ -124,12 +123,13 @@ internal static class PreventiveSchedules
         return system.HubIssuer.As(http, "supervisor");
     }
 
-    /// <summary>The one work order of the station, once maintenance created it.</summary>
-    public static async Task<WorkOrder> WorkOrderAtAsync(MtaedaSystem system, string stationId)
+    /// <summary>The one work order of the station, once maintenance created it after the schedule came due at <paramref name="due"/> (awaited up to 90 s past it).</summary>
+    public static async Task<WorkOrder> WorkOrderAtAsync(MtaedaSystem system, string stationId, DateTime due)
     {
+        var wait = (due > DateTime.UtcNow ? due - DateTime.UtcNow : TimeSpan.Zero) + TimeSpan.FromSeconds(90);
         var listed = await Eventually.MatchesAsync(
             () => system.Scheduling.ListWorkOrdersAsync(new ListWorkOrdersRequest { StationId = stationId }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync,
-            l => l.WorkOrders.Count > 0, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken, $"a work order at {stationId}");
+            l => l.WorkOrders.Count > 0, wait, TestContext.Current.CancellationToken, $"a work order at {stationId} after its schedule came due at {due:O}");
         return Assert.Single(listed.WorkOrders);
     }
 }

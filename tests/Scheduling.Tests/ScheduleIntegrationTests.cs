@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -24,14 +23,8 @@ public sealed class ScheduleIntegrationTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A six-field cron expression that comes due once an hour, at the second <paramref name="due"/> names.</summary>
-    private static string OnceAt(DateTime due) => string.Create(CultureInfo.InvariantCulture, $"{due.Second} {due.Minute} * * * *");
-
-    private static DateTime SecondsAhead(int seconds)
-    {
-        var due = DateTime.UtcNow.AddSeconds(seconds);
-        return new DateTime(due.Year, due.Month, due.Day, due.Hour, due.Minute, due.Second, DateTimeKind.Utc);
-    }
+    /// <summary>A whole second at least <paramref name="seconds"/> from now (UTC).</summary>
+    private static DateTime SecondsAhead(int seconds) => CronDue.Ahead(TimeSpan.FromSeconds(seconds), DateTime.UtcNow);
 
     [Fact]
     public async Task A_schedule_fires_at_its_cron_time_once_and_is_changed_and_removed_with_its_events()
@@ -42,7 +35,7 @@ public sealed class ScheduleIntegrationTests
         using var http = issuer.As(new HttpClient { BaseAddress = new Uri($"{observer.Node.HttpEndpoint}/v1.0/invoke/scheduling/method/") }, "supervisor");
 
         var due = SecondsAhead(4);
-        using (var created = await http.PostAsJsonAsync("v1/schedules", new { scheduleId = "sch-ts", deviceId = "ts-001-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = OnceAt(due), timeZone = "America/New_York" }, Ct))
+        using (var created = await http.PostAsJsonAsync("v1/schedules", new { scheduleId = "sch-ts", deviceId = "ts-001-01", deviceKind = "DEVICE_KIND_TURNSTILE", cron = CronDue.OnceAt(due), timeZone = "America/New_York" }, Ct))
         {
             Assert.Equal(HttpStatusCode.OK, created.StatusCode);
             var body = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
@@ -101,7 +94,7 @@ public sealed class ScheduleIntegrationTests
         var (scheduling, observer, client) = await StartAsync(runtime, issuer);
 
         var due = SecondsAhead(10);
-        await client.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-down", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = OnceAt(due), TimeZone = "Etc/UTC" }, cancellationToken: Ct);
+        await client.CreateScheduleAsync(new CreateScheduleRequest { ScheduleId = "sch-down", DeviceId = "ts-001-01", DeviceKind = DeviceKind.Turnstile, Cron = CronDue.OnceAt(due), TimeZone = "Etc/UTC" }, cancellationToken: Ct);
         // Scheduling (app and sidecar) stops before the due time and stays down past it; the store keeps everything.
         await scheduling.DisposeAsync();
         Assert.True(DateTime.UtcNow < due, "scheduling stopped too late for the test to mean anything");
