@@ -15,7 +15,7 @@ namespace Mtaeda.Equipment.Actors;
 /// <typeparam name="TState">The state the aggregate keeps.</typeparam>
 /// <typeparam name="TStatus">The device's status.</typeparam>
 public abstract class DeviceActor<TAggregate, TState, TStatus> : OutboxActor
-    where TAggregate : Aggregate<TState>, IMaintainable<TStatus>
+    where TAggregate : DeviceAggregate<TState>, IMaintainable<TStatus>
     where TState : class
     where TStatus : struct, Enum
 {

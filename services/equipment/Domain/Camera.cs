@@ -36,7 +36,7 @@ public sealed class CameraState
 /// The camera aggregate: which turnstile it watches. Installing also needs the turnstile's agreement (it holds at most
 /// one camera), which the camera's actor obtains before calling <see cref="Install"/>.
 /// </summary>
-public sealed class Camera : Aggregate<CameraState>, IMaintainable<CameraStatus>
+public sealed class Camera : DeviceAggregate<CameraState>, IMaintainable<CameraStatus>
 {
     /// <summary>How many recent fault ids are remembered for de-duplication.</summary>
     public const int RecentFaultCapacity = 64;
@@ -253,6 +253,6 @@ public sealed class Camera : Aggregate<CameraState>, IMaintainable<CameraStatus>
         state.TurnstileId = null;
         state.StationId = null;
         state.InstalledAt = null;
-        Changed = true;
+        MarkChanged();
     }
 }

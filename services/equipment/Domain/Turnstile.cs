@@ -9,7 +9,7 @@ namespace Mtaeda.Equipment.Domain;
 /// time, does no I/O, and collects the integration events its changes raise in <see cref="Events"/> for the caller to
 /// emit together with the new <see cref="State"/>.
 /// </summary>
-public sealed class Turnstile : Aggregate<TurnstileState>, IMaintainable<TurnstileStatus>
+public sealed class Turnstile : DeviceAggregate<TurnstileState>, IMaintainable<TurnstileStatus>
 {
     /// <summary>How many recent batch ids are remembered for de-duplication.</summary>
     /// <remarks>
@@ -280,7 +280,7 @@ public sealed class Turnstile : Aggregate<TurnstileState>, IMaintainable<Turnsti
         if (state.StationOffline == offline && state.StationAvailabilityAt == at) return Outcome.Accepted;
         state.StationOffline = offline;
         state.StationAvailabilityAt = at;
-        Changed = true;
+        MarkChanged();
         return Outcome.Accepted;
     }
 
@@ -311,7 +311,7 @@ public sealed class Turnstile : Aggregate<TurnstileState>, IMaintainable<Turnsti
         if (faultId is not null)
         {
             Remember(state.RecentFaultIds, faultId, RecentFaultCapacity);
-            Changed = true;
+            MarkChanged();
         }
 
         // A technician is at work on it: what the device reports meanwhile is the work, not a new fault.

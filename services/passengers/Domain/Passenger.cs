@@ -1,5 +1,4 @@
 using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
@@ -37,26 +36,14 @@ public static class TopUpSteps
 /// a <see cref="PassengerNotificationRequested"/>. A command that would change nothing is accepted and raises nothing, so
 /// a client (or a workflow's activity run again) may repeat it: in particular a top-up credits the card once.
 /// </summary>
-public sealed class Passenger : IAggregate<PassengerState>
+public sealed class Passenger : Aggregate<PassengerState>
 {
-    private readonly List<IMessage> _events = [];
-
     /// <summary>Wraps a passenger's state.</summary>
     /// <param name="state">The state; changed in place by the commands.</param>
     public Passenger(PassengerState state)
+        : base(state ?? throw new ArgumentNullException(nameof(state)))
     {
-        ArgumentNullException.ThrowIfNull(state);
-        State = state;
     }
-
-    /// <summary>The state.</summary>
-    public PassengerState State { get; }
-
-    /// <summary>Whether any accepted command changed the state.</summary>
-    public bool Changed { get; private set; }
-
-    /// <summary>The integration events raised by the accepted commands, in order.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
 
     /// <summary>Registers the passenger (PassengerRegistered). Again with the same information: nothing; with other: AlreadyExists.</summary>
     /// <param name="info">Checked information.</param>
@@ -157,7 +144,7 @@ public sealed class Passenger : IAggregate<PassengerState>
     {
         RequireRegistered();
         State.EnrollmentSequence++;
-        Changed = true;
+        MarkChanged();
         return State.EnrollmentSequence;
     }
 
@@ -363,16 +350,10 @@ public sealed class Passenger : IAggregate<PassengerState>
         if (!State.Registered) throw DomainRefusalException.NotFound("passenger_id", $"no passenger '{State.PassengerId}' is registered");
     }
 
-    private void Raise(IMessage message)
-    {
-        _events.Add(message);
-        Changed = true;
-    }
-
     private void Notify(PassengerNotificationKind kind, string subject, string body, DateTimeOffset now)
     {
         State.Notifications++;
-        _events.Add(new PassengerNotificationRequested
+        Raise(new PassengerNotificationRequested
         {
             NotificationId = $"{State.PassengerId}.{State.Notifications.ToString(CultureInfo.InvariantCulture)}",
             PassengerId = State.PassengerId,

@@ -20,18 +20,8 @@ public sealed record NewSchedule(string DeviceId, DeviceKind DeviceKind, string 
 /// workflow instance named after it) is ever reused.
 /// </summary>
 /// <param name="state">The stored state (changed in place).</param>
-public sealed class MaintenanceSchedule(ScheduleState state) : IAggregate<ScheduleState>
+public sealed class MaintenanceSchedule(ScheduleState state) : Aggregate<ScheduleState>(state)
 {
-    private readonly List<IMessage> _events = [];
-
-    /// <summary>The state, after the commands run so far.</summary>
-    public ScheduleState State { get; } = state;
-
-    /// <summary>The events the commands raised, in order.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
-
-    /// <summary>True when a command changed the state.</summary>
-    public bool Changed { get; private set; }
 
     /// <summary>The next occurrence of a live schedule after <paramref name="now"/>, else null.</summary>
     /// <param name="now">The time.</param>
@@ -62,8 +52,7 @@ public sealed class MaintenanceSchedule(ScheduleState state) : IAggregate<Schedu
         State.CreatedAt = now;
         State.ChangedAt = now;
         State.RemovedAt = null;
-        Changed = true;
-        _events.Add(State.DeviceKind == DeviceKind.Turnstile
+        Raise(State.DeviceKind == DeviceKind.Turnstile
             ? new TurnstileMaintenanceScheduleCreated
             {
                 ScheduleId = State.ScheduleId, TurnstileId = State.DeviceId, StationId = State.StationId, Cron = State.Cron, TimeZone = State.TimeZone,
@@ -90,8 +79,7 @@ public sealed class MaintenanceSchedule(ScheduleState state) : IAggregate<Schedu
         State.TimeZone = timeZone;
         State.Version++;
         State.ChangedAt = now;
-        Changed = true;
-        _events.Add(State.DeviceKind == DeviceKind.Turnstile
+        Raise(State.DeviceKind == DeviceKind.Turnstile
             ? new TurnstileMaintenanceScheduleChanged
             {
                 ScheduleId = State.ScheduleId, TurnstileId = State.DeviceId, StationId = State.StationId, Cron = cron, TimeZone = timeZone,
@@ -112,8 +100,7 @@ public sealed class MaintenanceSchedule(ScheduleState state) : IAggregate<Schedu
         RequireLive();
         State.Version++;
         State.RemovedAt = now;
-        Changed = true;
-        _events.Add(State.DeviceKind == DeviceKind.Turnstile
+        Raise(State.DeviceKind == DeviceKind.Turnstile
             ? new TurnstileMaintenanceScheduleRemoved { ScheduleId = State.ScheduleId, TurnstileId = State.DeviceId, StationId = State.StationId, RemovedAt = Timestamp.FromDateTimeOffset(now) }
             : new CameraMaintenanceScheduleRemoved { ScheduleId = State.ScheduleId, CameraId = State.DeviceId, StationId = State.StationId, RemovedAt = Timestamp.FromDateTimeOffset(now) });
     }

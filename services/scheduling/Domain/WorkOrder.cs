@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Common.V1;
 
@@ -21,7 +20,7 @@ public sealed record NewWorkOrder(string RequestId, string DeviceId, DeviceKind 
 /// status (a retry) changes nothing and is accepted, so callers can retry safely.
 /// </summary>
 /// <param name="state">The stored state (changed in place).</param>
-public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
+public sealed class WorkOrder(WorkOrderState state) : Aggregate<WorkOrderState>(state)
 {
     /// <summary>The longest completion notes.</summary>
     public const int MaxNotesLength = 2000;
@@ -29,16 +28,6 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
     /// <summary>The longest cancellation reason.</summary>
     public const int MaxReasonLength = 500;
 
-    private readonly List<IMessage> _events = [];
-
-    /// <summary>The state, after the commands run so far.</summary>
-    public WorkOrderState State { get; } = state;
-
-    /// <summary>The events the commands raised, in order.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
-
-    /// <summary>True when a command changed the state.</summary>
-    public bool Changed { get; private set; }
 
     /// <summary>Creates the order. Creating it again with the same request and device changes nothing.</summary>
     /// <param name="order">What it is about.</param>
@@ -65,7 +54,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
         State.Status = WorkOrderStatus.Created;
         State.CreatedAt = now;
         Touch(by);
-        _events.Add(new WorkOrderCreated
+        Raise(new WorkOrderCreated
         {
             WorkOrderId = State.WorkOrderId,
             RequestId = State.RequestId,
@@ -99,7 +88,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
         State.Status = WorkOrderStatus.Assigned;
         State.AssignedAt = now;
         Touch(by);
-        _events.Add(new WorkOrderAssigned
+        Raise(new WorkOrderAssigned
         {
             WorkOrderId = State.WorkOrderId,
             RequestId = State.RequestId,
@@ -127,7 +116,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
         State.Status = WorkOrderStatus.Started;
         State.StartedAt = now;
         Touch(by);
-        _events.Add(new WorkOrderStarted
+        Raise(new WorkOrderStarted
         {
             WorkOrderId = State.WorkOrderId,
             RequestId = State.RequestId,
@@ -158,7 +147,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
         State.CompletedAt = now;
         State.Notes = notes;
         Touch(by);
-        _events.Add(new WorkOrderCompleted
+        Raise(new WorkOrderCompleted
         {
             WorkOrderId = State.WorkOrderId,
             RequestId = State.RequestId,
@@ -186,7 +175,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
         State.CancelledAt = now;
         State.CancelReason = reason;
         Touch(by);
-        _events.Add(new WorkOrderCancelled
+        Raise(new WorkOrderCancelled
         {
             WorkOrderId = State.WorkOrderId,
             RequestId = State.RequestId,
@@ -219,7 +208,7 @@ public sealed class WorkOrder(WorkOrderState state) : IAggregate<WorkOrderState>
     {
         State.LastChangedBy = by;
         State.Version++;
-        Changed = true;
+        MarkChanged();
     }
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } value ? Timestamp.FromDateTimeOffset(value) : null;

@@ -1,6 +1,5 @@
 using Mtaeda.Contracts;
 using Mtaeda.Contracts.Common.V1;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mtaeda.Contracts.Stations.V1;
 
@@ -13,29 +12,17 @@ namespace Mtaeda.Stations.Domain;
 /// integration events that say so (<see cref="Events"/>), which the actor saves together in one state transaction.
 /// Commands that would change nothing are accepted and raise nothing, so that a client may repeat them safely.
 /// </summary>
-public sealed class Station : IAggregate<StationState>
+public sealed class Station : Aggregate<StationState>
 {
-    private readonly List<IMessage> _events = [];
-
     /// <summary>Wraps a station's state (a new, unregistered state when the station was never seen).</summary>
     /// <param name="state">The state; changed in place by the commands.</param>
     public Station(StationState state)
+        : base(state ?? throw new ArgumentNullException(nameof(state)))
     {
-        ArgumentNullException.ThrowIfNull(state);
-        State = state;
     }
-
-    /// <summary>The state, as changed by the accepted commands.</summary>
-    public StationState State { get; }
 
     /// <summary>Whether the station is registered.</summary>
     public bool IsRegistered => State.Registered;
-
-    /// <summary>Whether any accepted command changed the state.</summary>
-    public bool Changed { get; private set; }
-
-    /// <summary>The integration events raised by the accepted commands, in order.</summary>
-    public IReadOnlyList<IMessage> Events => _events;
 
     /// <summary>
     /// Registers the station: it becomes ACTIVE and raises <see cref="StationRegistered"/>. Registering it again with
@@ -249,8 +236,6 @@ public sealed class Station : IAggregate<StationState>
     private void Touch(DateTimeOffset now)
     {
         State.LastModifiedAt = now;
-        Changed = true;
+        MarkChanged();
     }
-
-    private void Raise(IMessage message) => _events.Add(message);
 }
