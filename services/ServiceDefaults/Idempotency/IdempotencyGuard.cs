@@ -49,7 +49,6 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
     internal const string Done = "done";
     private const int MaxClaimAttempts = 3;
 
-    private static StateOptions FirstWrite => StateTransactions.FirstWrite;
     private static readonly StateOptions LastWrite = new() { Concurrency = ConcurrencyMode.LastWrite, Consistency = ConsistencyMode.Strong };
 
     private static readonly Counter<long> Deliveries = MtaedaTelemetry.Meter.CreateCounter<long>(
@@ -156,7 +155,7 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
         {
             try
             {
-                await dapr.SaveStateAsync(options.StateStoreName, key, marker, FirstWrite, Ttl(options.InProgressLease), cancellationToken);
+                await dapr.SaveStateAsync(options.StateStoreName, key, marker, StateTransactions.FirstWrite, Ttl(options.InProgressLease), cancellationToken);
                 return Claim.Acquired;
             }
             catch (DaprException ex)
@@ -199,7 +198,7 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
 
             // Over the claim, guarded by its ETag: a save without one is refused by state.redis, which keeps the key
             // "first-write" for good once the claim was saved so, and another delivery's claim is never overwritten.
-            if (!await dapr.TrySaveStateAsync(options.StateStoreName, key, done, etag, FirstWrite, ttl, CancellationToken.None))
+            if (!await dapr.TrySaveStateAsync(options.StateStoreName, key, done, etag, StateTransactions.FirstWrite, ttl, CancellationToken.None))
             {
                 LogLeaseLost(consumer, eventId, options.InProgressLease);
             }
@@ -228,7 +227,7 @@ public sealed partial class IdempotencyGuard : IIdempotencyGuard
             }
 
             // False when it changed since we read it: then it is someone else's claim, and stays.
-            _ = await dapr.TryDeleteStateAsync(options.StateStoreName, key, etag, FirstWrite, cancellationToken: CancellationToken.None);
+            _ = await dapr.TryDeleteStateAsync(options.StateStoreName, key, etag, StateTransactions.FirstWrite, cancellationToken: CancellationToken.None);
         }
         catch (DaprException ex)
         {

@@ -45,7 +45,6 @@ public sealed record CountRequest(string EventId, PassageBatch Batch);
 /// <param name="logger">The logger.</param>
 public sealed partial class PassageCounter(DaprClient dapr, RidershipOptions options, TimeProvider time, ILogger<PassageCounter> logger) : IDisposable
 {
-    private static StateOptions FirstWrite => StateTransactions.FirstWrite;
 
     private static readonly Counter<long> Passages = MtaedaTelemetry.Meter.CreateCounter<long>(
         "mtaeda.ridership.passages", unit: "{passage}", description: "Passages counted by ridership, by direction (ingress, egress).");
@@ -162,11 +161,11 @@ public sealed partial class PassageCounter(DaprClient dapr, RidershipOptions opt
     public void Dispose() => _writer.Dispose();
 
     private StateTransactionRequest Insert(string key, byte[] value) =>
-        new(key, value, StateOperationType.Upsert, etag: null, metadata: Retention(), options: FirstWrite);
+        new(key, value, StateOperationType.Upsert, etag: null, metadata: Retention(), options: StateTransactions.FirstWrite);
 
     private static StateTransactionRequest Write(string key, byte[] value, string? etag) =>
         // With the ETag read: refused if the document changed since. Without (it did not exist): refused if it exists now.
-        new(key, value, StateOperationType.Upsert, etag: string.IsNullOrEmpty(etag) ? null : etag, metadata: null, options: FirstWrite);
+        new(key, value, StateOperationType.Upsert, etag: string.IsNullOrEmpty(etag) ? null : etag, metadata: null, options: StateTransactions.FirstWrite);
 
     private Dictionary<string, string>? Retention() => options.ProcessedRetention is { } retention
         ? new Dictionary<string, string> { ["ttlInSeconds"] = Math.Ceiling(retention.TotalSeconds).ToString(CultureInfo.InvariantCulture) }
