@@ -36,23 +36,10 @@ public sealed class CameraLookupTests
         await runtime.StartAsync("identification", App(logs), Ct);
         var gateway = await runtime.StartSidecarAsync("gateway", Ct);
         var client = new IdentificationClient(gateway.Invoker("identification"));
-        // The app starts before its sidecar listens, and its channel to the sidecar reconnects within a second or two:
-        // until then a command is answered Unavailable ("safe to retry"), and is retried here as a client would.
-        await Eventually.MatchesAsync(async () =>
+        await WhenAvailableAsync(() => client.AddOffenderAsync(new AddOffenderRequest
         {
-            try
-            {
-                await client.AddOffenderAsync(new AddOffenderRequest
-                {
-                    OffenderId = "off-1", CaseReference = "case-1", AlertLevel = AlertLevel.High, ChangedBy = "officer-7", Templates = { Template("t-1", face) },
-                }, cancellationToken: Ct);
-                return StatusCode.OK;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
-            {
-                return e.StatusCode;
-            }
-        }, status => status == StatusCode.OK, Patience, Ct, "identification to take the offender");
+            OffenderId = "off-1", CaseReference = "case-1", AlertLevel = AlertLevel.High, ChangedBy = "officer-7", Templates = { Template("t-1", face) },
+        }, cancellationToken: Ct), Ct);
         return client;
     }
 

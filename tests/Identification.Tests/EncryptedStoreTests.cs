@@ -45,10 +45,10 @@ public sealed class EncryptedStoreTests
             CameraId = "cam-1", StationId = "stn-1", TurnstileId = "ts-1", InstalledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
         }, cancellationToken: Ct);
         var face = Faces.Unit(new Random(5), Dimensions);
-        await client.AddOffenderAsync(new AddOffenderRequest
+        await WhenAvailableAsync(() => client.AddOffenderAsync(new AddOffenderRequest
         {
             OffenderId = "off-1", CaseReference = "case-secret-77", AlertLevel = AlertLevel.Low, ChangedBy = "officer-7", Templates = { Template("t-1", face) },
-        }, cancellationToken: Ct);
+        }, cancellationToken: Ct), Ct);
 
         var stored = State(runtime, "identificationstore", "identificationstore.yaml");
         var offender = Assert.Single(stored, e => e.Key == "identification||offender|off-1");

@@ -22,6 +22,32 @@ internal static class IdentificationApp
     /// <summary>How long a test waits for the app or an event.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Sends a command as a client would just after the app started: the app starts before its sidecar listens and its
+    /// channel to the sidecar reconnects within a second or two, so until then a command is answered Unavailable ("safe
+    /// to retry") and is sent again.
+    /// </summary>
+    /// <typeparam name="TReply">The command's reply.</typeparam>
+    /// <param name="command">Sends the command once.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The reply.</returns>
+    public static async Task<TReply> WhenAvailableAsync<TReply>(Func<AsyncUnaryCall<TReply>> command, CancellationToken cancellationToken)
+        where TReply : class
+    {
+        var reply = await Eventually.MatchesAsync<TReply?>(async () =>
+        {
+            try
+            {
+                return await command();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                return null;
+            }
+        }, r => r is not null, Patience, cancellationToken, "identification to take the command");
+        return reply!;
+    }
+
     /// <summary>The app, logging everything to <paramref name="logs"/>, on the state store <paramref name="store"/>.</summary>
     public static Func<string[], WebApplication> App(ILoggerProvider logs, string store = "statestore") => args => ServiceHost.Build(args,
         builder =>
